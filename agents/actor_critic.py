@@ -1,0 +1,117 @@
+"""The actor-critic network of the policy-gradient family, built from the spaces through ``rlkit.nn``."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import nn
+
+from rlkit.config.schema import NetworkConfig
+from rlkit.errors import RlkitError
+from rlkit.nn import CategoricalHead, GaussianHead, ValueHead, build_encoder
+from rlkit.nn.distributions import Categorical, DiagGaussian
+from rlkit.rollout.normalization import ObservationNormalizer
+
+ActionDistribution = Categorical | DiagGaussian
+
+
+def check_policy_gradient_spaces(agent: str, action_space: gym.Space) -> None:
+    """Policy-gradient agents act in Discrete and bounded 1-D Box action spaces."""
+    if isinstance(action_space, gym.spaces.Discrete):
+        return
+    if isinstance(action_space, gym.spaces.Box) and len(action_space.shape) == 1:
+        if not (np.all(np.isfinite(action_space.low)) and np.all(np.isfinite(action_space.high))):
+            raise RlkitError(f"agent '{agent}' needs finite action bounds; the env's action space is {action_space}")
+        return
+    raise RlkitError(
+        f"agent '{agent}' acts in Discrete or 1-D Box action spaces; the env's action space is {action_space}"
+    )
+
+
+class ActorCritic(nn.Module):
+    """Policy π(a|s) and value V(s) over (optionally normalized) observations.
+
+    Actor and critic have separate encoders unless ``network.shared_encoder``. Observation normalization
+    is part of the module (its statistics are buffers), so a checkpoint or an exported policy carries it.
+    Callers normalize once with :meth:`normalize` and pass the result to :meth:`forward`, so the samples
+    stored for an update are exactly what the networks saw when acting.
+    """
+
+    def __init__(
+        self,
+        observation_space: gym.Space,
+        action_space: gym.Space,
+        network: NetworkConfig,
+        normalize_observations: bool = False,
+        clip_observations: float = 10.0,
+        log_std_init: float = 0.0,
+        state_dependent_std: bool = False,
+        squash_actions: bool = False,
+    ) -> None:
+        super().__init__()
+        self.obs_normalizer = (
+            ObservationNormalizer(observation_space.shape, clip_observations) if normalize_observations else None
+        )
+
+        def encoder() -> nn.Module:
+            return build_encoder(
+                observation_space,
+                hidden_sizes=network.hidden_sizes,
+                activation=network.activation,
+                layer_norm=network.layer_norm,
+                cnn=network.cnn,
+            )
+
+        self.actor_encoder = encoder()
+        self.critic_encoder = self.actor_encoder if network.shared_encoder else encoder()
+        features = self.actor_encoder.output_dim
+        self.discrete = isinstance(action_space, gym.spaces.Discrete)
+        if self.discrete:
+            self.policy_head: nn.Module = CategoricalHead(features, int(action_space.n))
+        else:
+            self.policy_head = GaussianHead(
+                features,
+                int(np.prod(action_space.shape)),
+                state_dependent_std=state_dependent_std,
+                log_std_init=log_std_init,
+                squash=squash_actions,
+            )
+        self.value_head = ValueHead(self.critic_encoder.output_dim)
+
+    def normalize(self, obs: torch.Tensor) -> torch.Tensor:
+        """Observations as the networks see them."""
+        return obs if self.obs_normalizer is None else self.obs_normalizer(obs)
+
+    def distribution(self, obs: torch.Tensor) -> ActionDistribution:
+        """π(·|s) for normalized observations."""
+        return self.policy_head(self.actor_encoder(obs))
+
+    def value(self, obs: torch.Tensor) -> torch.Tensor:
+        """V(s) for normalized observations, shape (B,)."""
+        return self.value_head(self.critic_encoder(obs))
+
+    def forward(self, obs: torch.Tensor) -> tuple[ActionDistribution, torch.Tensor]:
+        """π(·|s) and V(s) for normalized observations."""
+        return self.distribution(obs), self.value(obs)
+
+
+class ActionMapper:
+    """Turns policy outputs into env actions: integers for Discrete; clipped or rescaled floats for Box."""
+
+    def __init__(self, action_space: gym.Space, squash: bool) -> None:
+        self.discrete = isinstance(action_space, gym.spaces.Discrete)
+        if not self.discrete:
+            self.low = action_space.low.astype(np.float32)
+            self.high = action_space.high.astype(np.float32)
+            self.dtype = action_space.dtype
+        self.squash = squash
+
+    def __call__(self, actions: torch.Tensor) -> np.ndarray:
+        """Env actions for a batch of policy actions."""
+        values = actions.cpu().numpy()
+        if self.discrete:
+            return values.astype(np.int64)
+        if self.squash:  # tanh output in [-1, 1] → [low, high]
+            return (self.low + 0.5 * (values + 1.0) * (self.high - self.low)).astype(self.dtype)
+        return np.clip(values, self.low, self.high).astype(self.dtype)

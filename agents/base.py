@@ -1,0 +1,115 @@
+"""The API every agent implements, so that one training loop, evaluator and checkpoint format serve all.
+
+The loop (:mod:`rlkit.train.trainer`) drives an agent through four calls per vector step::
+
+    actions = agent.explore(obs, env_steps)          # acting for training (exploration, caching)
+    next_obs, rewards, terminated, truncated, infos = env.step(actions)
+    agent.record(StepResult(rewards, terminated, truncated, final_next_obs))
+    if agent.update_due(env_steps):
+        metrics = agent.update(progress)             # -> dict of floats for logging
+
+``act`` is the policy alone (evaluation, videos, export). ``state_dict`` holds everything needed to resume:
+networks, optimizer, normalization statistics, schedules and random streams, as tensors and plain Python
+values only, so checkpoints load with ``torch.load(weights_only=True)``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from rlkit.config.schema import AgentConfig
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one vector-env step returned, as agents need it.
+
+    Attributes:
+        rewards: (num_envs,) rewards.
+        terminated: (num_envs,) bool, the episode ended in a terminal state (no bootstrapping).
+        truncated: (num_envs,) bool, the episode was cut off (time limit): bootstrap from ``next_obs``.
+        next_obs: (num_envs, ...) the observation after the step; for envs whose episode ended this is the
+            episode's final observation, not the next episode's first one.
+    """
+
+    rewards: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+    next_obs: np.ndarray
+
+
+class Agent(ABC):
+    """A learning algorithm with its networks, storage and optimizer.
+
+    Args:
+        config: The agent's validated config section.
+        observation_space: A single env's observation space.
+        action_space: A single env's action space.
+        num_envs: Envs stepped in parallel.
+        total_steps: Env steps the run will train for (for schedules).
+        device: Where networks and update storage live.
+        seed: Seeds the agent's own random streams.
+    """
+
+    #: The config class that validates this agent's section.
+    config_class: ClassVar[type[AgentConfig]]
+    #: One line for ``rlkit list``.
+    description: ClassVar[str]
+
+    def __init__(
+        self,
+        config: AgentConfig,
+        observation_space: gym.Space,
+        action_space: gym.Space,
+        num_envs: int,
+        total_steps: int,
+        device: torch.device,
+        seed: int,
+    ) -> None:
+        self.check_spaces(observation_space, action_space)
+        self.config = config
+        self.observation_space = observation_space
+        self.action_space = action_space
+        self.num_envs = num_envs
+        self.total_steps = total_steps
+        self.device = device
+        self.seed = seed
+
+    @classmethod
+    def check_spaces(cls, observation_space: gym.Space, action_space: gym.Space) -> None:
+        """Raise :class:`rlkit.errors.RlkitError` when this agent cannot act in these spaces."""
+
+    @abstractmethod
+    def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
+        """Actions for a batch of observations, from the policy alone (no exploration state changes)."""
+
+    @abstractmethod
+    def explore(self, obs: np.ndarray, env_steps: int) -> np.ndarray:
+        """Actions for training; remembers what :meth:`record` will need about this step."""
+
+    @abstractmethod
+    def record(self, step: StepResult) -> None:
+        """Store the outcome of the actions the last :meth:`explore` returned."""
+
+    @abstractmethod
+    def update_due(self, env_steps: int) -> bool:
+        """Whether :meth:`update` should run now."""
+
+    @abstractmethod
+    def update(self, progress: float) -> dict[str, float]:
+        """Learn from stored experience; ``progress`` is env steps done / total, in [0, 1]."""
+
+    @abstractmethod
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to resume: tensors and plain Python values only."""
+
+    @abstractmethod
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+

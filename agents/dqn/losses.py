@@ -1,0 +1,50 @@
+"""DQN's targets and loss as pure functions of tensors."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F  # noqa: N812
+
+
+def td_target(
+    rewards: torch.Tensor,
+    next_q_online: torch.Tensor,
+    next_q_target: torch.Tensor,
+    terminated: torch.Tensor,
+    gamma: float,
+    double_q: bool = True,
+) -> torch.Tensor:
+    """The bootstrapped target ``r + γ (1 - terminal) Q_target(s', a*)``.
+
+    Double DQN picks ``a* = argmax_a Q_online(s', a)`` and evaluates it with the target network, which
+    removes the max operator's overestimation; plain DQN uses ``max_a Q_target(s', a)``. Truncated
+    transitions are not terminal and do bootstrap.
+
+    Args:
+        rewards: (B,) rewards.
+        next_q_online: (B, A) online-network Q-values at s' (unused unless ``double_q``).
+        next_q_target: (B, A) target-network Q-values at s'.
+        terminated: (B,) 1 where s' is terminal.
+        gamma: Discount factor (γ^n for n-step transitions).
+        double_q: Use the Double-DQN action selection.
+    """
+    if double_q:
+        best = next_q_online.argmax(dim=1, keepdim=True)
+        next_value = next_q_target.gather(1, best).squeeze(1)
+    else:
+        next_value = next_q_target.max(dim=1).values
+    return rewards + gamma * (1.0 - terminated.to(rewards.dtype)) * next_value
+
+
+def q_learning_loss(
+    q_taken: torch.Tensor, target: torch.Tensor, loss: str = "huber"
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Huber (smooth L1, δ = 1) or squared TD error between ``Q(s, a)`` and a fixed target."""
+    target = target.detach()
+    if loss == "huber":
+        value = F.smooth_l1_loss(q_taken, target)
+    elif loss == "mse":
+        value = F.mse_loss(q_taken, target)
+    else:
+        raise ValueError(f"unknown loss '{loss}' (valid: huber, mse)")
+    return value, {"q_mean": q_taken.detach().mean()}

@@ -1,0 +1,1 @@
+"""YAML presets shipped with rlkit (``rlkit list presets``); found through importlib.resources."""

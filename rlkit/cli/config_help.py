@@ -1,0 +1,44 @@
+"""The config reference shown by ``rlkit train --help``: every key with its type, default and doc."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from rlkit.config.schema import AgentConfig, RunConfig
+
+
+def _default(field: Any) -> str:
+    if field.default is not PydanticUndefined:
+        return repr(field.default)
+    if field.default_factory is not None:
+        value = field.default_factory()
+        return "{...}" if isinstance(value, BaseModel) else repr(value)
+    return "required"
+
+
+def _lines(model: type[BaseModel], prefix: str, skip: tuple[type[BaseModel], ...] = ()) -> list[str]:
+    lines = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if not issubclass(annotation, skip):
+                lines.extend(_lines(annotation, f"{prefix}{name}."))
+            continue
+        lines.append(f"  {prefix}{name} = {_default(field)}  {field.description or ''}")
+    return lines
+
+
+def config_reference() -> str:
+    """Every config key, section by section; the agent section once per registered agent."""
+    from agents import AGENTS
+
+    lines = ["config keys (set in YAML or as KEY=VALUE overrides):"]
+    lines += _lines(RunConfig, "", skip=(AgentConfig,))
+    for name in AGENTS:
+        config_class = AGENTS.get(name).config_class
+        lines.append(f" agent keys for agent.name={name}:")
+        lines += _lines(config_class, "agent.")
+    return "\n".join(lines)

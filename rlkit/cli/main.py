@@ -1,0 +1,64 @@
+"""The ``rlkit`` command: one subcommand per verb, each in its own module.
+
+Every user error (:class:`rlkit.errors.RlkitError`, argparse's usage errors) becomes one line on stderr and
+exit status 2, with no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from rlkit.errors import RlkitError
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (``rlkit <verb>: error: ...``) and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every verb's subparser."""
+    from rlkit import __version__
+    from rlkit.cli import eval as eval_verb
+    from rlkit.cli import list as list_verb
+    from rlkit.cli import train as train_verb
+
+    parser = OneLineParser(prog="rlkit", description="Reinforcement learning and sim2real on MuJoCo.")
+    parser.add_argument("--version", action="version", version=f"rlkit {__version__}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="{train,eval,list}",
+                                  parser_class=OneLineParser)
+    for verb in (train_verb, eval_verb, list_verb):
+        verb.add_parser(verbs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # argparse stops filling positionals at the first option, so KEY=VALUE overrides written after
+    # --run-dir arrive here; anything else is a genuine usage error.
+    stray = [item for item in extra if item.startswith("-") or "=" not in item]
+    if stray or (extra and not hasattr(args, "overrides")):
+        parser.error(f"unrecognized arguments: {' '.join(stray or extra)}")
+    if extra:
+        args.overrides = [*args.overrides, *extra]
+    try:
+        return int(args.run(args) or 0)
+    except RlkitError as exc:
+        print(f"rlkit {args.verb}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"rlkit {args.verb}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

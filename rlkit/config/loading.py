@@ -1,0 +1,171 @@
+"""Load a :class:`RunConfig` from a preset name or a YAML file plus dotted command-line overrides.
+
+Overrides look like ``agent.lr=1e-3 train.total_steps=2e5``. The value is read as YAML (so lists and
+``null`` work) and then validated by the field's type, which is how ``1e-3`` becomes a float and ``2e5``
+an integer. Every error names the key path and what would be valid, and is raised as :class:`ConfigError`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from rlkit.config.schema import AgentConfig, RunConfig
+from rlkit.errors import ConfigError
+
+PRESET_PACKAGE = "configs"
+
+
+def preset_names() -> list[str]:
+    """Names of the presets shipped in the ``configs`` package, sorted."""
+    root = resources.files(PRESET_PACKAGE)
+    return sorted(p.name[: -len(".yaml")] for p in root.iterdir() if p.name.endswith(".yaml"))
+
+
+def preset_description(name: str) -> str:
+    """The first comment line of a preset file, used by ``rlkit list``."""
+    text = resources.files(PRESET_PACKAGE).joinpath(f"{name}.yaml").read_text()
+    for line in text.splitlines():
+        if line.startswith("#"):
+            return line.lstrip("# ").strip()
+    return ""
+
+
+def read_source(source: str) -> tuple[dict[str, Any], str]:
+    """Read a preset name or a YAML path into a raw dict.
+
+    Returns:
+        The raw mapping and a short name for the run (the preset name or the file's stem).
+    """
+    path = Path(source)
+    if source.endswith((".yaml", ".yml")) or path.is_file():
+        if not path.is_file():
+            raise ConfigError(f"config file '{source}' does not exist")
+        text, name = path.read_text(), path.stem
+    elif source in preset_names():
+        text, name = resources.files(PRESET_PACKAGE).joinpath(f"{source}.yaml").read_text(), source
+    else:
+        raise ConfigError(
+            f"'{source}' is neither a preset nor a YAML file (presets: {', '.join(preset_names())})"
+        )
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"config '{source}' is not valid YAML{where}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config '{source}' must be a mapping of sections (env, agent, ...)")
+    return raw, name
+
+
+def apply_overrides(raw: Mapping[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
+    """Return a copy of ``raw`` with each ``dotted.key=value`` override set (values parsed as YAML)."""
+    result = copy.deepcopy(dict(raw))
+    for override in overrides:
+        key, sep, text = override.partition("=")
+        if not sep or not key or any(not part for part in key.split(".")):
+            raise ConfigError(f"override '{override}' must look like section.key=value (e.g. agent.lr=1e-3)")
+        try:
+            value = yaml.safe_load(text) if text else ""
+        except yaml.YAMLError:
+            value = text
+        node = result
+        parts = key.split(".")
+        for i, part in enumerate(parts[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"override '{override}': '{'.'.join(parts[: i + 1])}' is not a section")
+            node = child
+        node[parts[-1]] = value
+    return result
+
+
+def _describe_error(error: Mapping[str, Any], prefix: str, model: type[BaseModel]) -> str:
+    """One line for the first pydantic error: the key path and what would be valid."""
+    loc = [str(p) for p in error["loc"]]
+    path = ".".join([prefix, *loc] if prefix else loc) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        parent = _model_at(model, loc[:-1])
+        valid = ", ".join(parent.model_fields) if parent is not None else ""
+        return f"config key '{path}' is unknown" + (f" (valid keys: {valid})" if valid else "")
+    if error["type"] == "missing":
+        return f"config key '{path}' is required"
+    given = error.get("input")
+    shown = f" (got {given!r})" if not isinstance(given, (dict, list)) else ""
+    return f"config key '{path}': {error['msg'].lower()}{shown}"
+
+
+def _model_at(model: type[BaseModel], loc: list[str]) -> type[BaseModel] | None:
+    """The nested model class at ``loc`` (field names), or None if the path leaves the models."""
+    for part in loc:
+        field = model.model_fields.get(part)
+        annotation = getattr(field, "annotation", None) if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model
+
+
+def validate_model(model: type[BaseModel], data: Any, prefix: str = "") -> Any:
+    """Validate ``data`` as ``model``, turning the first error into one :class:`ConfigError` line."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe_error(exc.errors()[0], prefix, model)) from None
+
+
+def agent_config_class(name: str) -> type[AgentConfig]:
+    """The config class of the agent registered (or importable) under ``name``."""
+    from agents import AGENTS, Agent  # the agents package registers every agent on import
+
+    agent_class = AGENTS.get(name)
+    if not (isinstance(agent_class, type) and issubclass(agent_class, Agent)):
+        raise ConfigError(f"config key 'agent.name': '{name}' is not an rlkit Agent subclass")
+    return agent_class.config_class
+
+
+def config_from_dict(raw: Mapping[str, Any]) -> RunConfig:
+    """Validate a raw mapping into a :class:`RunConfig`; the agent section by its agent's own class."""
+    raw = dict(raw)
+    agent_raw = raw.get("agent")
+    if not isinstance(agent_raw, dict):
+        raise ConfigError("config section 'agent' is required and must be a mapping with a 'name'")
+    name = agent_raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise ConfigError("config key 'agent.name' is required (e.g. ppo or dqn; rlkit list shows all)")
+    agent_class = agent_config_class(name)
+    raw["agent"] = validate_model(agent_class, agent_raw, prefix="agent")
+    return validate_model(RunConfig, raw)
+
+
+def load_config(source: str, overrides: Iterable[str] = ()) -> tuple[RunConfig, str]:
+    """Load a preset or YAML file, apply overrides and validate.
+
+    Args:
+        source: A preset name (``cartpole-ppo``) or a path to a YAML file.
+        overrides: ``dotted.key=value`` strings applied in order.
+
+    Returns:
+        The validated config and the run's short name (preset name or file stem).
+    """
+    raw, name = read_source(source)
+    return config_from_dict(apply_overrides(raw, overrides)), name
+
+
+def config_to_dict(config: RunConfig) -> dict[str, Any]:
+    """The resolved config as plain YAML-safe data (every field, defaults included)."""
+    return config.model_dump(mode="json")
+
+
+def dump_yaml(config: RunConfig) -> str:
+    """The resolved config as YAML text, sections in schema order."""
+    return yaml.safe_dump(config_to_dict(config), sort_keys=False)

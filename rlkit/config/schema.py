@@ -1,0 +1,139 @@
+"""The typed run configuration: sections ``env``, ``agent``, ``rollout``, ``train``, ``eval``, ``log``.
+
+Every field carries a one-line description (shown by ``rlkit train --help-config``). Unknown keys, wrong types
+and bad values fail at load time with the key's dotted path. The ``agent`` section is validated by the
+config class of the agent that ``agent.name`` selects (see :mod:`agents`), so each agent declares exactly
+the hyperparameters it understands; they all share the optimization fields of :class:`AgentConfig`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator
+
+from rlkit.nn.activations import ActivationName
+
+
+class StrictModel(BaseModel):
+    """Base for config sections: unknown keys are errors, assignments are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, coerce_numbers_to_str=True)
+
+
+class EnvConfig(StrictModel):
+    """Which environment to build, and how."""
+
+    id: str = Field("CartPole-v1", description="Gymnasium id (CartPole-v1), an rlkit/... id, or module:Class")
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="keyword arguments for the env constructor")
+    max_episode_steps: int | None = Field(
+        None, ge=1, description="truncate episodes after this many steps (None: the env's own limit)"
+    )
+
+
+class NetworkConfig(StrictModel):
+    """Shape of the networks an agent builds through ``rlkit.nn``."""
+
+    hidden_sizes: list[int] = Field([64, 64], description="widths of the MLP hidden layers")
+    activation: ActivationName = Field("tanh", description="activation: relu, tanh, elu, gelu or silu")
+    layer_norm: bool = Field(False, description="LayerNorm after each hidden Linear layer")
+    cnn: Literal["nature", "impala"] = Field("nature", description="image encoder: nature (DQN) or impala")
+    shared_encoder: bool = Field(False, description="actor and critic share one encoder (policy-gradient agents)")
+
+    @field_validator("hidden_sizes")
+    @classmethod
+    def _positive_widths(cls, widths: list[int]) -> list[int]:
+        if any(w < 1 for w in widths):
+            raise ValueError("every hidden size must be a positive integer")
+        return widths
+
+
+LRScheduleName = Literal["constant", "linear", "cosine", "step", "adaptive_kl"]
+OptimizerName = Literal["adam", "adamw", "sgd", "rmsprop"]
+
+
+class AgentConfig(StrictModel):
+    """Fields every agent shares: its name, the network shape and the optimization settings."""
+
+    name: str = Field(..., description="agent: ppo, dqn (rlkit list shows all), or module:Class")
+    network: NetworkConfig = Field(default_factory=NetworkConfig, description="network shape")
+    optimizer: OptimizerName = Field("adam", description="optimizer: adam, adamw, sgd or rmsprop")
+    lr: float = Field(3e-4, gt=0, description="learning rate (the initial one when a schedule is set)")
+    lr_schedule: LRScheduleName = Field(
+        "constant", description="lr schedule: constant, linear, cosine, step, adaptive_kl (PPO)"
+    )
+    lr_end_factor: float = Field(0.0, ge=0, le=1, description="linear/cosine: final lr as a fraction of lr")
+    lr_warmup_fraction: float = Field(
+        0.0, ge=0, lt=1, description="cosine: fraction of training spent warming the lr up from 0"
+    )
+    lr_step_fraction: float = Field(
+        0.25, gt=0, le=1, description="step: multiply the lr by lr_step_gamma every this fraction of training"
+    )
+    lr_step_gamma: float = Field(0.5, gt=0, le=1, description="step: factor applied at each step")
+    weight_decay: float = Field(0.0, ge=0, description="weight decay (decoupled for adamw)")
+    momentum: float = Field(0.0, ge=0, lt=1, description="sgd and rmsprop momentum")
+    nesterov: bool = Field(False, description="sgd: Nesterov momentum (needs momentum > 0)")
+    optimizer_eps: float = Field(1e-8, gt=0, description="adam/adamw/rmsprop epsilon")
+    max_grad_norm: float | None = Field(0.5, gt=0, description="clip the global gradient norm (None: off)")
+
+
+class RolloutConfig(StrictModel):
+    """How experience is collected."""
+
+    num_envs: int = Field(8, ge=1, description="environments stepped in parallel")
+    backend: Literal["sync"] = Field("sync", description="vector env backend: sync (all envs in this process)")
+
+
+class TrainConfig(StrictModel):
+    """The training loop."""
+
+    total_steps: int = Field(100_000, ge=1, description="environment steps to train for (summed over envs)")
+    seed: int = Field(0, ge=0, description="seeds torch, every env (seed + index) and every random stream")
+    device: str = Field("auto", description="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    torch_threads: int | None = Field(
+        1, ge=1, description="CPU threads for torch (small networks run fastest on 1; None: torch's default)"
+    )
+    target_return: float | None = Field(
+        None, description="stop early once the periodic evaluation's mean return reaches this"
+    )
+    checkpoint_interval: int = Field(50_000, ge=1, description="env steps between checkpoints")
+    keep_checkpoints: int = Field(3, ge=1, description="how many periodic checkpoints to keep")
+
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, device: str) -> str:
+        if device in ("auto", "cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit()):
+            return device
+        raise ValueError("must be auto, cpu, cuda or cuda:N")
+
+
+class EvalConfig(StrictModel):
+    """Evaluation with the deterministic policy, during training and by ``rlkit eval``."""
+
+    episodes: int = Field(10, ge=1, description="episodes per evaluation")
+    interval: int = Field(
+        10_000, ge=0, description="env steps between evaluations during training (0: only at the end)"
+    )
+    deterministic: bool = Field(True, description="act with the policy's mode instead of sampling")
+    video_episodes: int = Field(2, ge=1, description="episodes recorded by rlkit eval --video")
+    video_fps: float = Field(30.0, gt=0, description="frames per second of recorded videos")
+
+
+class LogConfig(StrictModel):
+    """What is recorded while training."""
+
+    interval: int = Field(2_000, ge=1, description="env steps between rows of metrics.csv")
+    tensorboard: bool = Field(True, description="write TensorBoard event files into the run directory")
+    progress: bool = Field(True, description="show a live progress bar")
+    episode_window: int = Field(20, ge=1, description="recent episodes averaged for the reported return")
+
+
+class RunConfig(StrictModel):
+    """A whole run: what to train, on what, for how long, and how to record it."""
+
+    env: EnvConfig = Field(default_factory=EnvConfig, description="environment")
+    agent: SerializeAsAny[AgentConfig] = Field(..., description="agent and its hyperparameters")
+    rollout: RolloutConfig = Field(default_factory=RolloutConfig, description="experience collection")
+    train: TrainConfig = Field(default_factory=TrainConfig, description="training loop")
+    eval: EvalConfig = Field(default_factory=EvalConfig, description="evaluation")
+    log: LogConfig = Field(default_factory=LogConfig, description="logging")

@@ -1,0 +1,73 @@
+"""``rlkit eval``: rebuild a policy from a checkpoint alone, evaluate it, optionally record a video."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rlkit.config.loading import config_from_dict
+from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy, write_eval_json
+from rlkit.evaluate.video import record_video
+from rlkit.rollout.vector_env import make_vector_env
+from rlkit.train.build import build_agent, configure_torch
+from rlkit.train.checkpoint import load_checkpoint, resolve_checkpoint
+
+
+@dataclass(frozen=True)
+class CheckpointEvaluation:
+    """The summary written to ``eval.json`` and where it and the video went."""
+
+    summary: dict[str, Any]
+    eval_path: Path
+    video_path: Path | None
+
+
+def run_dir_of(checkpoint: Path) -> Path:
+    """The run directory a checkpoint belongs to (its ``checkpoints/`` parent), else its own folder."""
+    return checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent
+
+
+def evaluate_checkpoint(
+    target: str | Path, episodes: int | None = None, seed: int | None = None, video: bool = False
+) -> CheckpointEvaluation:
+    """Evaluate the policy in a checkpoint (or a run directory's latest) and write ``eval.json``.
+
+    Args:
+        target: A run directory or a checkpoint file.
+        episodes: Episodes to run (default: the run's ``eval.episodes``).
+        seed: First evaluation seed (default: the run's training seed + the evaluation offset).
+        video: Also render ``eval.video_episodes`` episodes into ``videos/<checkpoint>.mp4``.
+    """
+    path = resolve_checkpoint(target)
+    payload = load_checkpoint(path)
+    config = config_from_dict(payload["config"])
+    config.train.device = "cpu" if config.train.device == "auto" else config.train.device
+    device = configure_torch(config)
+    probe = make_vector_env(config.env, 1)
+    agent = build_agent(config, probe.single_observation_space, probe.single_action_space, device)
+    probe.close()
+    agent.load_state_dict(payload["agent"])
+    episodes = episodes or config.eval.episodes
+    seed = config.train.seed + EVAL_SEED_OFFSET if seed is None else seed
+
+    def policy(obs):
+        return agent.act(obs, deterministic=config.eval.deterministic)
+
+    summary: dict[str, Any] = {
+        **evaluate_policy(policy, config.env, episodes, seed).summary(),
+        "env_steps": int(payload.get("env_steps", 0)),
+        "checkpoint": str(path),
+        "seed": seed,
+        "deterministic": config.eval.deterministic,
+    }
+    run_dir = run_dir_of(path)
+    video_path = None
+    if video:
+        video_path = run_dir / "videos" / f"{path.stem}.mp4"
+        recorded = record_video(policy, config.env, config.eval.video_episodes, seed, video_path, config.eval.video_fps)
+        summary["video"] = str(video_path)
+        summary["video_returns"] = recorded.returns
+    eval_path = run_dir / "eval.json"
+    write_eval_json(eval_path, summary)
+    return CheckpointEvaluation(summary, eval_path, video_path)

@@ -1,0 +1,42 @@
+"""Shared torch networks for rlkit agents: MLPs, CNNs, recurrent cores, heads and action distributions.
+
+Typical use builds an encoder from the observation space and puts heads on its features::
+
+    encoder = build_encoder(env.observation_space, hidden_sizes=(64, 64))
+    policy_head = CategoricalHead(encoder.output_dim, env.action_space.n)
+    action = policy_head(encoder(obs)).sample()
+"""
+
+from rlkit.nn.activations import ActivationName, activation_gain, make_activation
+from rlkit.nn.cnn import ImpalaCNN, NatureCNN
+from rlkit.nn.distributions import Categorical, DiagGaussian
+from rlkit.nn.encoders import DictEncoder, DiscreteEncoder, Encoder, FlatEncoder, ImageEncoder, build_encoder
+from rlkit.nn.heads import CategoricalHead, GaussianHead, QHead, ValueHead
+from rlkit.nn.init import orthogonal_init, recurrent_init
+from rlkit.nn.memory import RecurrentCore, RecurrentState
+from rlkit.nn.mlp import MLP
+
+__all__ = [
+    "MLP",
+    "ActivationName",
+    "Categorical",
+    "CategoricalHead",
+    "DiagGaussian",
+    "DictEncoder",
+    "DiscreteEncoder",
+    "Encoder",
+    "FlatEncoder",
+    "GaussianHead",
+    "ImageEncoder",
+    "ImpalaCNN",
+    "NatureCNN",
+    "QHead",
+    "RecurrentCore",
+    "RecurrentState",
+    "ValueHead",
+    "activation_gain",
+    "build_encoder",
+    "make_activation",
+    "orthogonal_init",
+    "recurrent_init",
+]

@@ -1,0 +1,86 @@
+"""Running statistics for observation and return normalization."""
+
+from __future__ import annotations
+
+import torch
+
+
+class RunningMeanStd(torch.nn.Module):
+    """Mean and variance of a stream of batches, merged with the parallel (Chan et al.) update.
+
+    Kept as buffers of an ``nn.Module`` so the statistics travel with the policy's state dict: a checkpoint
+    or an exported policy normalizes exactly as training did.
+
+    Args:
+        shape: Shape of one sample.
+        epsilon: Initial count, which keeps the first update from dividing by zero.
+    """
+
+    def __init__(self, shape: tuple[int, ...] = (), epsilon: float = 1e-4) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(shape, dtype=torch.float64))
+        self.register_buffer("var", torch.ones(shape, dtype=torch.float64))
+        self.register_buffer("count", torch.tensor(epsilon, dtype=torch.float64))
+
+    @torch.no_grad()
+    def update(self, batch: torch.Tensor) -> None:
+        """Merge a batch whose first dimension indexes samples."""
+        batch = batch.to(torch.float64)
+        batch_mean = batch.mean(dim=0)
+        batch_var = batch.var(dim=0, unbiased=False)
+        batch_count = batch.shape[0]
+        delta = batch_mean - self.mean
+        total = self.count + batch_count
+        self.mean += delta * batch_count / total
+        m2 = self.var * self.count + batch_var * batch_count + delta.square() * self.count * batch_count / total
+        self.var.copy_(m2 / total)
+        self.count.copy_(total)
+
+
+class ObservationNormalizer(torch.nn.Module):
+    """Standardizes observations with running statistics and clips them to ``[-clip, clip]``."""
+
+    def __init__(self, shape: tuple[int, ...], clip: float = 10.0, epsilon: float = 1e-8) -> None:
+        super().__init__()
+        self.stats = RunningMeanStd(shape)
+        self.clip = clip
+        self.epsilon = epsilon
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """Normalize ``obs`` (statistics unchanged)."""
+        mean = self.stats.mean.to(obs.dtype)
+        std = (self.stats.var + self.epsilon).sqrt().to(obs.dtype)
+        return ((obs - mean) / std).clamp(-self.clip, self.clip)
+
+
+class ReturnNormalizer:
+    """Scales rewards by the running standard deviation of the discounted return, per env.
+
+    Dividing rewards (not standardizing them) keeps their sign; the return's scale is what the value
+    function has to fit, so that is what is normalized.
+    """
+
+    def __init__(self, num_envs: int, gamma: float, clip: float = 10.0, epsilon: float = 1e-8) -> None:
+        self.stats = RunningMeanStd(())
+        self.returns = torch.zeros(num_envs, dtype=torch.float64)
+        self.gamma = gamma
+        self.clip = clip
+        self.epsilon = epsilon
+
+    def __call__(self, rewards: torch.Tensor, dones: torch.Tensor) -> torch.Tensor:
+        """Update the running return with ``rewards`` and return them scaled; ``dones`` resets envs."""
+        self.returns = self.returns * self.gamma + rewards.to(torch.float64)
+        self.stats.update(self.returns)
+        scaled = rewards / (self.stats.var + self.epsilon).sqrt().to(rewards.dtype)
+        self.returns = self.returns * (~dones).to(torch.float64)
+        return scaled.clamp(-self.clip, self.clip)
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """Statistics and per-env running returns."""
+        return {**self.stats.state_dict(), "returns": self.returns.clone()}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        state = dict(state)
+        self.returns = state.pop("returns").clone()
+        self.stats.load_state_dict(state)

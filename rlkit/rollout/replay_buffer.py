@@ -1,0 +1,118 @@
+"""A uniform experience-replay ring buffer for off-policy agents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+
+@dataclass(frozen=True)
+class TransitionBatch:
+    """A sampled batch of transitions on the learner's device."""
+
+    obs: torch.Tensor
+    actions: torch.Tensor
+    rewards: torch.Tensor
+    next_obs: torch.Tensor
+    terminated: torch.Tensor
+
+
+class ReplayBuffer:
+    """Stores the last ``capacity`` transitions in preallocated NumPy arrays and samples them uniformly.
+
+    Observations keep their env dtype (uint8 images stay uint8, a quarter of float32's memory); they become
+    float tensors only in a sampled batch.
+
+    Args:
+        capacity: Transitions kept; the oldest are overwritten.
+        obs_shape: Shape of one observation.
+        obs_dtype: Its dtype.
+        action_shape: Shape of one action (``()`` for discrete).
+        action_dtype: Its dtype.
+        device: Where sampled batches go.
+        seed: Seeds sampling.
+    """
+
+    def __init__(
+        self,
+        capacity: int,
+        obs_shape: tuple[int, ...],
+        obs_dtype: np.dtype,
+        action_shape: tuple[int, ...],
+        action_dtype: np.dtype,
+        device: torch.device,
+        seed: int,
+    ) -> None:
+        self.capacity = capacity
+        self.device = device
+        self.obs = np.zeros((capacity, *obs_shape), dtype=obs_dtype)
+        self.next_obs = np.zeros((capacity, *obs_shape), dtype=obs_dtype)
+        self.actions = np.zeros((capacity, *action_shape), dtype=action_dtype)
+        self.rewards = np.zeros(capacity, dtype=np.float32)
+        self.terminated = np.zeros(capacity, dtype=np.float32)
+        self.position = 0
+        self.size = 0
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(
+        self,
+        obs: np.ndarray,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        next_obs: np.ndarray,
+        terminated: np.ndarray,
+    ) -> None:
+        """Add a batch of transitions (first dimension: envs)."""
+        count = len(rewards)
+        index = (self.position + np.arange(count)) % self.capacity
+        self.obs[index] = obs
+        self.actions[index] = actions
+        self.rewards[index] = rewards
+        self.next_obs[index] = next_obs
+        self.terminated[index] = terminated
+        self.position = int((self.position + count) % self.capacity)
+        self.size = min(self.size + count, self.capacity)
+
+    def sample(self, batch_size: int) -> TransitionBatch:
+        """A uniformly sampled batch (with replacement) as tensors on the device."""
+        index = self.rng.integers(0, self.size, size=batch_size)
+
+        def tensor(array: np.ndarray, dtype: torch.dtype | None = None) -> torch.Tensor:
+            return torch.as_tensor(array[index], device=self.device, dtype=dtype)
+
+        return TransitionBatch(
+            obs=tensor(self.obs, torch.float32),
+            actions=tensor(self.actions),
+            rewards=tensor(self.rewards),
+            next_obs=tensor(self.next_obs, torch.float32),
+            terminated=tensor(self.terminated),
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        """The stored transitions (as tensors) and the sampling stream, for resuming."""
+        return {
+            "obs": torch.from_numpy(self.obs[: self.size].copy()),
+            "next_obs": torch.from_numpy(self.next_obs[: self.size].copy()),
+            "actions": torch.from_numpy(self.actions[: self.size].copy()),
+            "rewards": torch.from_numpy(self.rewards[: self.size].copy()),
+            "terminated": torch.from_numpy(self.terminated[: self.size].copy()),
+            "position": self.position,
+            "size": self.size,
+            "rng": self.rng.bit_generator.state,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        size = int(state["size"])
+        for name in ("obs", "next_obs", "actions", "rewards", "terminated"):
+            getattr(self, name)[:size] = state[name].numpy()
+        self.size = size
+        self.position = int(state["position"])
+        self.rng.bit_generator.state = state["rng"]
+

@@ -1,0 +1,46 @@
+"""Vectorized environments for rollouts.
+
+All rlkit vector envs use Gymnasium's ``SAME_STEP`` autoreset mode: when an env's episode ends, ``step``
+returns the first observation of its next episode, and the last observation of the finished episode is in
+``info["final_obs"]`` (masked by ``info["_final_obs"]``). Agents need that final observation to bootstrap a
+truncated episode; :func:`final_observations` puts it back in place.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode
+
+from rlkit.config.schema import EnvConfig
+
+
+def make_vector_env(
+    env_config: EnvConfig, num_envs: int, backend: str = "sync", render_mode: str | None = None
+) -> gym.vector.VectorEnv:
+    """Build ``num_envs`` copies of the env described by ``env_config``.
+
+    The first env is built eagerly so that a bad env id fails here with a clear message. Seeding happens at
+    ``reset(seed=...)``: env ``i`` gets ``seed + i``.
+    """
+    from envs import make_env  # the run wiring imports envs; rlkit's core does not at import time
+
+    first = make_env(env_config, render_mode=render_mode)
+    makers = [lambda: first] + [lambda: make_env(env_config, render_mode=render_mode)] * (num_envs - 1)
+    if backend != "sync":
+        raise ValueError(f"unknown rollout backend '{backend}' (valid: sync)")
+    env = gym.vector.SyncVectorEnv(makers, autoreset_mode=AutoresetMode.SAME_STEP)
+    if env.metadata.get("autoreset_mode") != AutoresetMode.SAME_STEP:
+        raise RuntimeError("rlkit rollouts need a vector env in SAME_STEP autoreset mode")
+    return env
+
+
+def final_observations(next_obs: np.ndarray, infos: dict, dones: np.ndarray) -> np.ndarray:
+    """``next_obs`` with the finished episodes' last observations in place of their reset observations."""
+    if not dones.any():
+        return next_obs
+    real = next_obs.copy()
+    mask = infos["_final_obs"]
+    for index in np.flatnonzero(mask):
+        real[index] = infos["final_obs"][index]
+    return real

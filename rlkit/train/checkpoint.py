@@ -1,0 +1,94 @@
+"""Checkpoints: atomic writes, a ``latest`` pointer, and loading without pickle.
+
+A checkpoint is a dict of tensors and plain Python values (``torch.load(weights_only=True)`` refuses
+anything else): the resolved config, the agent's full state, and where training stood. It alone is enough to
+rebuild the agent and evaluate, render or export its policy.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from rlkit.errors import RlkitError
+
+FORMAT = "rlkit-checkpoint"
+VERSION = 1
+LATEST = "latest"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temp file in the same directory and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """:func:`atomic_write_bytes` for text (UTF-8)."""
+    atomic_write_bytes(path, text.encode())
+
+
+def save_checkpoint(directory: Path, name: str, payload: dict[str, Any]) -> Path:
+    """Write ``payload`` as ``directory/name`` atomically and point ``directory/latest`` at it."""
+    path = directory / name
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save({"format": FORMAT, "version": VERSION, **payload}, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    atomic_write_text(directory / LATEST, name + "\n")
+    return path
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """The checkpoint file for a run directory, a checkpoints directory, or a checkpoint file."""
+    path = Path(path)
+    if path.is_dir():
+        directory = path / "checkpoints" if (path / "checkpoints").is_dir() else path
+        pointer = directory / LATEST
+        if not pointer.is_file():
+            raise RlkitError(f"'{path}' has no checkpoints (expected {pointer})")
+        path = directory / pointer.read_text().strip()
+    if not path.is_file():
+        raise RlkitError(f"checkpoint '{path}' does not exist")
+    return path
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Load a checkpoint with pickle disabled, checking that it is an rlkit checkpoint."""
+    path = resolve_checkpoint(path)
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for truncated, foreign or unsafe files
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RlkitError(f"checkpoint '{path}' is corrupt or not an rlkit checkpoint ({reason[:160]})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise RlkitError(f"checkpoint '{path}' is not an rlkit checkpoint")
+    if payload.get("version") != VERSION:
+        raise RlkitError(f"checkpoint '{path}' has format version {payload.get('version')}; this rlkit reads {VERSION}")
+    payload["path"] = str(path)
+    return payload
+
+
+def prune_checkpoints(directory: Path, keep: int, prefix: str = "step_") -> None:
+    """Delete all but the newest ``keep`` periodic checkpoints (files named ``{prefix}<steps>.pt``)."""
+    periodic = sorted(directory.glob(f"{prefix}*.pt"), key=lambda p: int(p.stem[len(prefix):]))
+    for old in periodic[:-keep]:
+        old.unlink(missing_ok=True)
