@@ -22,7 +22,9 @@ def check_policy_gradient_spaces(agent: str, action_space: gym.Space) -> None:
         return
     if isinstance(action_space, gym.spaces.Box) and len(action_space.shape) == 1:
         if not (np.all(np.isfinite(action_space.low)) and np.all(np.isfinite(action_space.high))):
-            raise RlkitError(f"agent '{agent}' needs finite action bounds; the env's action space is {action_space}")
+            raise RlkitError(
+                f"agent '{agent}' needs finite action bounds; the env's action space is {action_space}"
+            )
         return
     raise RlkitError(
         f"agent '{agent}' acts in Discrete or 1-D Box action spaces; the env's action space is {action_space}"
@@ -51,7 +53,9 @@ class ActorCritic(nn.Module):
     ) -> None:
         super().__init__()
         self.obs_normalizer = (
-            ObservationNormalizer(observation_space.shape, clip_observations) if normalize_observations else None
+            ObservationNormalizer(observation_space.shape, clip_observations)
+            if normalize_observations
+            else None
         )
 
         def encoder() -> nn.Module:

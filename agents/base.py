@@ -81,7 +81,7 @@ class Agent(ABC):
         self.device = device
         self.seed = seed
 
-    @classmethod
+    @classmethod  # noqa: B027  (deliberately not abstract: accepting any spaces is a valid default)
     def check_spaces(cls, observation_space: gym.Space, action_space: gym.Space) -> None:
         """Raise :class:`rlkit.errors.RlkitError` when this agent cannot act in these spaces."""
 
@@ -112,4 +112,3 @@ class Agent(ABC):
     @abstractmethod
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
-

@@ -53,7 +53,11 @@ def describe_environments() -> list[tuple[str, str]]:
     """``(id, description)`` for every registered environment, rlkit's own first."""
     rows = []
     for env_id, spec in sorted(gym.registry.items()):
-        entry = spec.entry_point if isinstance(spec.entry_point, str) else getattr(spec.entry_point, "__name__", "")
+        entry = (
+            spec.entry_point
+            if isinstance(spec.entry_point, str)
+            else getattr(spec.entry_point, "__name__", "")
+        )
         module = entry.split(":")[0]
         if module.startswith("gymnasium.envs."):
             family = module.split(".")[2].replace("_", " ")

@@ -109,7 +109,9 @@ class DQN(Agent):
     def explore(self, obs: np.ndarray, env_steps: int) -> np.ndarray:
         cfg = self.config
         self.epsilon = linear_epsilon(
-            env_steps / self.total_steps, cfg.exploration_initial_eps, cfg.exploration_final_eps,
+            env_steps / self.total_steps,
+            cfg.exploration_initial_eps,
+            cfg.exploration_final_eps,
             cfg.exploration_fraction,
         )
         random_actions = self.rng.integers(0, self.num_actions, size=len(obs))
@@ -190,7 +192,9 @@ class DQN(Agent):
             self.q_network.load_state_dict(state["q_network"])
             self.target_network.load_state_dict(state.get("target_network", state["q_network"]))
         except (RuntimeError, KeyError) as exc:
-            raise RlkitError(f"checkpoint does not match this DQN network: {str(exc).splitlines()[0]}") from None
+            raise RlkitError(
+                f"checkpoint does not match this DQN network: {str(exc).splitlines()[0]}"
+            ) from None
         if "optimizer" in state:
             self.optimizer.load_state_dict(state["optimizer"])
         if "rng" in state:

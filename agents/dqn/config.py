@@ -24,9 +24,7 @@ class DQNConfig(AgentConfig):
     gamma: float = Field(0.99, ge=0, le=1, description="discount factor")
     train_freq: int = Field(4, ge=1, description="env steps between updates")
     gradient_steps: int = Field(1, ge=1, description="gradient steps per update")
-    target_update_interval: int = Field(
-        10_000, ge=1, description="env steps between target-network updates"
-    )
+    target_update_interval: int = Field(10_000, ge=1, description="env steps between target-network updates")
     tau: float = Field(1.0, gt=0, le=1, description="target update: 1 copies (hard), < 1 Polyak-averages")
     double_q: bool = Field(True, description="Double-DQN targets (online net picks, target net evaluates)")
     loss: Literal["huber", "mse"] = Field("huber", description="TD loss: huber (smooth L1) or mse")

@@ -19,7 +19,13 @@ from agents.ppo.config import PPOConfig
 from agents.ppo.losses import clipped_surrogate_loss, normalize_advantages, value_loss
 from agents.returns import generalized_advantage_estimate
 from rlkit.errors import RlkitError
-from rlkit.optim import AdaptiveKLSchedule, build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
+from rlkit.optim import (
+    AdaptiveKLSchedule,
+    build_lr_schedule,
+    build_optimizer,
+    clip_gradients,
+    set_learning_rate,
+)
 from rlkit.rollout.normalization import ReturnNormalizer
 from rlkit.rollout.rollout_buffer import RolloutBuffer, minibatch_indices
 
@@ -64,7 +70,9 @@ class PPO(Agent):
             torch.long if discrete else torch.float32,
             device,
         )
-        self.return_normalizer = ReturnNormalizer(num_envs, config.gamma) if config.normalize_returns else None
+        self.return_normalizer = (
+            ReturnNormalizer(num_envs, config.gamma) if config.normalize_returns else None
+        )
         self.generator = torch.Generator(device=device)
         self.generator.manual_seed(seed)
         self._pending: tuple[torch.Tensor, ...] | None = None
@@ -193,7 +201,7 @@ class PPO(Agent):
         metrics["policy/clip_range"] = clip_range
         metrics["value/explained_variance"] = _explained_variance(old_values, returns)
         if not self.policy.discrete and hasattr(self.policy.policy_head, "log_std"):
-            metrics["policy/std"] = float(self.policy.policy_head.log_std.exp().mean())
+            metrics["policy/std"] = float(self.policy.policy_head.log_std.detach().exp().mean())
         return metrics
 
     def state_dict(self) -> dict[str, Any]:
@@ -213,7 +221,9 @@ class PPO(Agent):
         try:
             self.policy.load_state_dict(state["policy"])
         except (RuntimeError, KeyError) as exc:
-            raise RlkitError(f"checkpoint does not match this PPO network: {str(exc).splitlines()[0]}") from None
+            raise RlkitError(
+                f"checkpoint does not match this PPO network: {str(exc).splitlines()[0]}"
+            ) from None
         if "optimizer" in state:
             self.optimizer.load_state_dict(state["optimizer"])
         if "generator" in state:

@@ -23,7 +23,9 @@ class PPOConfig(AgentConfig):
     clip_range_schedule: Literal["constant", "linear"] = Field(
         "constant", description="constant, or linear decay of clip_range to 0 over training"
     )
-    clip_range_vf: float | None = Field(None, gt=0, description="clip value updates to this range (None: off)")
+    clip_range_vf: float | None = Field(
+        None, gt=0, description="clip value updates to this range (None: off)"
+    )
     normalize_advantage: bool = Field(True, description="standardize advantages per minibatch")
     ent_coef: float = Field(0.0, ge=0, description="weight of the entropy bonus")
     vf_coef: float = Field(0.5, ge=0, description="weight of the value loss")

@@ -39,7 +39,9 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
     parser.add_argument("target", type=Path, help="run directory or checkpoint file")
     parser.add_argument("--episodes", type=positive_int, help="episodes to evaluate (default: eval.episodes)")
     parser.add_argument("--seed", type=non_negative_int, help="first evaluation seed")
-    parser.add_argument("--video", action="store_true", help="also write an MP4 of rendered episodes to videos/")
+    parser.add_argument(
+        "--video", action="store_true", help="also write an MP4 of rendered episodes to videos/"
+    )
     parser.set_defaults(run=run)
 
 
@@ -51,8 +53,10 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate_checkpoint(args.target, episodes=args.episodes, seed=args.seed, video=args.video)
     s = result.summary
     print(f"{s['checkpoint']} ({s['env_steps']:,} training steps)")
-    print(f"eval over {s['episodes']} episodes: return {s['mean_return']:.1f} ± {s['std_return']:.1f} "
-          f"(min {s['min_return']:.1f}, max {s['max_return']:.1f}), mean length {s['mean_length']:.1f}")
+    print(
+        f"eval over {s['episodes']} episodes: return {s['mean_return']:.1f} ± {s['std_return']:.1f} "
+        f"(min {s['min_return']:.1f}, max {s['max_return']:.1f}), mean length {s['mean_length']:.1f}"
+    )
     print(f"wrote {result.eval_path}")
     if result.video_path is not None:
         print(f"wrote {result.video_path}")

@@ -6,8 +6,11 @@ import argparse
 
 
 def add_parser(verbs: argparse._SubParsersAction) -> None:
-    parser = verbs.add_parser("list", help="list environments, agents and presets",
-                              description="List the environments, agents and presets rlkit knows.")
+    parser = verbs.add_parser(
+        "list",
+        help="list environments, agents and presets",
+        description="List the environments, agents and presets rlkit knows.",
+    )
     parser.add_argument("what", nargs="?", choices=("envs", "agents", "presets"), help="list only these")
     parser.set_defaults(run=run)
 
@@ -15,7 +18,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from agents import AGENTS
     from envs import describe_environments
-    from rlkit.config.loading import preset_names, preset_description
+    from rlkit.config.loading import preset_description, preset_names
 
     sections = {
         "presets": [(name, preset_description(name)) for name in preset_names()],

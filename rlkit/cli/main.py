@@ -32,8 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = OneLineParser(prog="rlkit", description="Reinforcement learning and sim2real on MuJoCo.")
     parser.add_argument("--version", action="version", version=f"rlkit {__version__}")
-    verbs = parser.add_subparsers(dest="verb", required=True, metavar="{train,eval,list}",
-                                  parser_class=OneLineParser)
+    verbs = parser.add_subparsers(
+        dest="verb", required=True, metavar="{train,eval,list}", parser_class=OneLineParser
+    )
     for verb in (train_verb, eval_verb, list_verb):
         verb.add_parser(verbs)
     return parser

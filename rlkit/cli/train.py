@@ -18,11 +18,19 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("config", nargs="?", help="preset name (rlkit list) or path to a YAML config")
-    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
-                        help="dotted config overrides, e.g. agent.lr=1e-3 train.total_steps=200000")
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="dotted config overrides, e.g. agent.lr=1e-3 train.total_steps=200000",
+    )
     parser.add_argument("--run-dir", type=Path, help="run directory (default: runs/<preset>-<timestamp>)")
-    parser.add_argument("--resume", type=Path, metavar="RUN_DIR",
-                        help="continue the run in RUN_DIR from its latest checkpoint")
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="continue the run in RUN_DIR from its latest checkpoint",
+    )
     parser.set_defaults(run=run)
 
 
@@ -35,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
         if args.run_dir is not None:
             raise RlkitError("--resume continues a run in its own directory; drop --run-dir")
         trainer = resume_run(args.resume, overrides)
-        print(f"resuming {args.resume} at {trainer.state['env_steps']:,} steps: {describe_config(trainer.config)}")
+        steps = trainer.state["env_steps"]
+        print(f"resuming {args.resume} at {steps:,} steps: {describe_config(trainer.config)}")
     else:
         if not args.config:
             raise RlkitError("give a preset name or YAML config to train (rlkit list shows the presets)")
@@ -44,14 +53,20 @@ def run(args: argparse.Namespace) -> int:
     result = finish_run(trainer)
     outcome = result.outcome
     if outcome.interrupted:
-        print(f"interrupted at {outcome.env_steps:,} steps; checkpoint {outcome.checkpoint}\n"
-              f"continue with: rlkit train --resume {result.run_dir}")
+        print(
+            f"interrupted at {outcome.env_steps:,} steps; checkpoint {outcome.checkpoint}\n"
+            f"continue with: rlkit train --resume {result.run_dir}"
+        )
         return EXIT_INTERRUPTED
     summary = result.evaluation or {}
-    print(f"trained {outcome.env_steps:,} steps in {outcome.wall_time:.1f} s "
-          f"({outcome.env_steps / max(outcome.wall_time, 1e-9):,.0f} steps/s)"
-          + ("; target return reached" if outcome.reached_target else ""))
-    print(f"eval over {summary['episodes']} episodes: return {summary['mean_return']:.1f} "
-          f"± {summary['std_return']:.1f} (min {summary['min_return']:.1f}, max {summary['max_return']:.1f})")
+    print(
+        f"trained {outcome.env_steps:,} steps in {outcome.wall_time:.1f} s "
+        f"({outcome.env_steps / max(outcome.wall_time, 1e-9):,.0f} steps/s)"
+        + ("; target return reached" if outcome.reached_target else "")
+    )
+    print(
+        f"eval over {summary['episodes']} episodes: return {summary['mean_return']:.1f} "
+        f"± {summary['std_return']:.1f} (min {summary['min_return']:.1f}, max {summary['max_return']:.1f})"
+    )
     print(f"wrote {result.run_dir / 'eval.json'}")
     return 0

@@ -8,6 +8,7 @@ an integer. Every error names the key path and what would be valid, and is raise
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -17,9 +18,25 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from rlkit.config.schema import AgentConfig, RunConfig
-from rlkit.errors import ConfigError
+from rlkit.errors import ConfigError, RlkitError
 
 PRESET_PACKAGE = "configs"
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """YAML's SafeLoader, also reading ``1e-3`` and ``2e5`` as numbers (YAML 1.1 wants a dot: ``1.0e-3``)."""
+
+
+_ConfigLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\d[\d_]*)?(?:\.\d*)?[eE][-+]?\d+$"),
+    list("-+0123456789."),
+)
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML with :class:`_ConfigLoader`."""
+    return yaml.load(text, Loader=_ConfigLoader)
 
 
 def preset_names() -> list[str]:
@@ -55,7 +72,7 @@ def read_source(source: str) -> tuple[dict[str, Any], str]:
             f"'{source}' is neither a preset nor a YAML file (presets: {', '.join(preset_names())})"
         )
     try:
-        raw = yaml.safe_load(text)
+        raw = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -75,7 +92,7 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Iterable[str]) -> dict[st
         if not sep or not key or any(not part for part in key.split(".")):
             raise ConfigError(f"override '{override}' must look like section.key=value (e.g. agent.lr=1e-3)")
         try:
-            value = yaml.safe_load(text) if text else ""
+            value = parse_yaml(text) if text else ""
         except yaml.YAMLError:
             value = text
         node = result
@@ -101,7 +118,8 @@ def _describe_error(error: Mapping[str, Any], prefix: str, model: type[BaseModel
         return f"config key '{path}' is required"
     given = error.get("input")
     shown = f" (got {given!r})" if not isinstance(given, (dict, list)) else ""
-    return f"config key '{path}': {error['msg'].lower()}{shown}"
+    message = error["msg"]
+    return f"config key '{path}': {message[:1].lower()}{message[1:]}{shown}"
 
 
 def _model_at(model: type[BaseModel], loc: list[str]) -> type[BaseModel] | None:
@@ -127,7 +145,10 @@ def agent_config_class(name: str) -> type[AgentConfig]:
     """The config class of the agent registered (or importable) under ``name``."""
     from agents import AGENTS, Agent  # the agents package registers every agent on import
 
-    agent_class = AGENTS.get(name)
+    try:
+        agent_class = AGENTS.get(name)
+    except RlkitError as exc:
+        raise ConfigError(f"config key 'agent.name': {exc}") from None
     if not (isinstance(agent_class, type) and issubclass(agent_class, Agent)):
         raise ConfigError(f"config key 'agent.name': '{name}' is not an rlkit Agent subclass")
     return agent_class.config_class

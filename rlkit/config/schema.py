@@ -25,7 +25,9 @@ class EnvConfig(StrictModel):
     """Which environment to build, and how."""
 
     id: str = Field("CartPole-v1", description="Gymnasium id (CartPole-v1), an rlkit/... id, or module:Class")
-    kwargs: dict[str, Any] = Field(default_factory=dict, description="keyword arguments for the env constructor")
+    kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="keyword arguments for the env constructor"
+    )
     max_episode_steps: int | None = Field(
         None, ge=1, description="truncate episodes after this many steps (None: the env's own limit)"
     )
@@ -38,7 +40,9 @@ class NetworkConfig(StrictModel):
     activation: ActivationName = Field("tanh", description="activation: relu, tanh, elu, gelu or silu")
     layer_norm: bool = Field(False, description="LayerNorm after each hidden Linear layer")
     cnn: Literal["nature", "impala"] = Field("nature", description="image encoder: nature (DQN) or impala")
-    shared_encoder: bool = Field(False, description="actor and critic share one encoder (policy-gradient agents)")
+    shared_encoder: bool = Field(
+        False, description="actor and critic share one encoder (policy-gradient agents)"
+    )
 
     @field_validator("hidden_sizes")
     @classmethod
@@ -81,7 +85,9 @@ class RolloutConfig(StrictModel):
     """How experience is collected."""
 
     num_envs: int = Field(8, ge=1, description="environments stepped in parallel")
-    backend: Literal["sync"] = Field("sync", description="vector env backend: sync (all envs in this process)")
+    backend: Literal["sync"] = Field(
+        "sync", description="vector env backend: sync (all envs in this process)"
+    )
 
 
 class TrainConfig(StrictModel):

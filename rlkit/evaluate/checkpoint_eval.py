@@ -65,7 +65,9 @@ def evaluate_checkpoint(
     video_path = None
     if video:
         video_path = run_dir / "videos" / f"{path.stem}.mp4"
-        recorded = record_video(policy, config.env, config.eval.video_episodes, seed, video_path, config.eval.video_fps)
+        recorded = record_video(
+            policy, config.env, config.eval.video_episodes, seed, video_path, config.eval.video_fps
+        )
         summary["video"] = str(video_path)
         summary["video_returns"] = recorded.returns
     eval_path = run_dir / "eval.json"

@@ -19,6 +19,7 @@ def record_video(
     from vision import VideoWriter, annotate_frame
 
     env = make_env(env_config, render_mode="rgb_array")
+    path.parent.mkdir(parents=True, exist_ok=True)
     result = EvaluationResult()
     try:
         with VideoWriter(path, fps=fps) as writer:
@@ -28,10 +29,14 @@ def record_video(
                 while True:
                     frame = env.render()
                     if not isinstance(frame, np.ndarray):
-                        raise RlkitError(f"environment '{env_config.id}' cannot render rgb_array frames for video")
+                        raise RlkitError(
+                            f"environment '{env_config.id}' cannot render rgb_array frames for video"
+                        )
                     writer.append(
-                        annotate_frame(frame, [f"episode {episode + 1}/{episodes}", f"step {length}",
-                                               f"return {total:.1f}"])
+                        annotate_frame(
+                            frame,
+                            [f"episode {episode + 1}/{episodes}", f"step {length}", f"return {total:.1f}"],
+                        )
                     )
                     if done:
                         break

@@ -74,6 +74,9 @@ class Encoder(nn.Module, ABC):
 class FlatEncoder(Encoder):
     """Flattens array observations to vectors, casts them to the encoder's dtype, and applies an MLP.
 
+    Integer observations (e.g. a 1-D ``uint8`` Box) are cast, not rescaled; only image Boxes get the 1/255
+    scaling.
+
     Attributes:
         observation_shape: Shape of one observation.
         mlp: The MLP applied to the flattened observation.
@@ -114,7 +117,7 @@ class FlatEncoder(Encoder):
 
 
 class ImageEncoder(Encoder):
-    """Applies a CNN to image observations, converting the layout to channel-first first.
+    """Applies a CNN to image observations after bringing them into channel-first layout.
 
     ``uint8`` pixels are scaled by 1/255 inside the CNN; float pixels are used as is.
 

@@ -17,9 +17,13 @@ def build_optimizer(parameters: Iterable[torch.nn.Parameter], config: AgentConfi
     """
     params = list(parameters)
     if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=config.lr, eps=config.optimizer_eps, weight_decay=config.weight_decay)
+        return torch.optim.Adam(
+            params, lr=config.lr, eps=config.optimizer_eps, weight_decay=config.weight_decay
+        )
     if config.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=config.lr, eps=config.optimizer_eps, weight_decay=config.weight_decay)
+        return torch.optim.AdamW(
+            params, lr=config.lr, eps=config.optimizer_eps, weight_decay=config.weight_decay
+        )
     if config.optimizer == "sgd":
         if config.nesterov and config.momentum <= 0:
             from rlkit.errors import ConfigError
@@ -34,7 +38,10 @@ def build_optimizer(parameters: Iterable[torch.nn.Parameter], config: AgentConfi
         )
     if config.optimizer == "rmsprop":
         return torch.optim.RMSprop(
-            params, lr=config.lr, eps=config.optimizer_eps, momentum=config.momentum,
+            params,
+            lr=config.lr,
+            eps=config.optimizer_eps,
+            momentum=config.momentum,
             weight_decay=config.weight_decay,
         )
     raise AssertionError(f"unhandled optimizer {config.optimizer}")  # the schema's Literal rules this out

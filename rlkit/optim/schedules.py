@@ -61,7 +61,12 @@ class AdaptiveKLSchedule:
     """
 
     def __init__(
-        self, initial: float, target_kl: float, factor: float = 1.5, min_lr: float = 1e-5, max_lr: float = 1e-2
+        self,
+        initial: float,
+        target_kl: float,
+        factor: float = 1.5,
+        min_lr: float = 1e-5,
+        max_lr: float = 1e-2,
     ) -> None:
         if target_kl <= 0:
             raise ValueError("target_kl must be positive")

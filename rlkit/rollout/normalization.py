@@ -32,7 +32,11 @@ class RunningMeanStd(torch.nn.Module):
         delta = batch_mean - self.mean
         total = self.count + batch_count
         self.mean += delta * batch_count / total
-        m2 = self.var * self.count + batch_var * batch_count + delta.square() * self.count * batch_count / total
+        m2 = (
+            self.var * self.count
+            + batch_var * batch_count
+            + delta.square() * self.count * batch_count / total
+        )
         self.var.copy_(m2 / total)
         self.count.copy_(total)
 

@@ -115,4 +115,3 @@ class ReplayBuffer:
         self.size = size
         self.position = int(state["position"])
         self.rng.bit_generator.state = state["rng"]
-

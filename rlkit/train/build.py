@@ -18,7 +18,9 @@ def resolve_device(name: str) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     device = torch.device(name)
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise RlkitError(f"config key 'train.device' is '{name}' but CUDA is not available here (use auto or cpu)")
+        raise RlkitError(
+            f"config key 'train.device' is '{name}' but CUDA is not available here (use auto or cpu)"
+        )
     return device
 
 

@@ -78,17 +78,21 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for truncated, foreign or unsafe files
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise RlkitError(f"checkpoint '{path}' is corrupt or not an rlkit checkpoint ({reason[:160]})") from None
+        raise RlkitError(
+            f"checkpoint '{path}' is corrupt or not an rlkit checkpoint ({reason[:160]})"
+        ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise RlkitError(f"checkpoint '{path}' is not an rlkit checkpoint")
     if payload.get("version") != VERSION:
-        raise RlkitError(f"checkpoint '{path}' has format version {payload.get('version')}; this rlkit reads {VERSION}")
+        raise RlkitError(
+            f"checkpoint '{path}' has format version {payload.get('version')}; this rlkit reads {VERSION}"
+        )
     payload["path"] = str(path)
     return payload
 
 
 def prune_checkpoints(directory: Path, keep: int, prefix: str = "step_") -> None:
     """Delete all but the newest ``keep`` periodic checkpoints (files named ``{prefix}<steps>.pt``)."""
-    periodic = sorted(directory.glob(f"{prefix}*.pt"), key=lambda p: int(p.stem[len(prefix):]))
+    periodic = sorted(directory.glob(f"{prefix}*.pt"), key=lambda p: int(p.stem[len(prefix) :]))
     for old in periodic[:-keep]:
         old.unlink(missing_ok=True)

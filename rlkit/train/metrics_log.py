@@ -11,8 +11,15 @@ from rlkit.train.checkpoint import atomic_write_text
 
 #: Columns every row has, first, in this order; agent metrics follow in the order they first appear.
 BASE_COLUMNS = (
-    "env_steps", "wall_time", "steps_per_second", "episodes",
-    "return_mean", "return_std", "return_min", "return_max", "length_mean",
+    "env_steps",
+    "wall_time",
+    "steps_per_second",
+    "episodes",
+    "return_mean",
+    "return_std",
+    "return_min",
+    "return_max",
+    "length_mean",
 )
 
 

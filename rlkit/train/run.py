@@ -39,7 +39,9 @@ def default_run_dir(name: str, root: Path = Path("runs")) -> Path:
 def check_new_run_dir(run_dir: Path) -> None:
     """Refuse a run directory that already holds a run (``--resume`` continues those)."""
     if (run_dir / "config.yaml").exists() or (run_dir / "checkpoints").exists():
-        raise RlkitError(f"run directory '{run_dir}' already holds a run (continue it with --resume {run_dir})")
+        raise RlkitError(
+            f"run directory '{run_dir}' already holds a run (continue it with --resume {run_dir})"
+        )
 
 
 def create_run_dir(run_dir: Path) -> None:
@@ -66,7 +68,7 @@ def start_run(source: str, overrides: Sequence[str], run_dir: Path | None) -> tu
 
 
 def resume_run(run_dir: Path, overrides: Sequence[str]) -> Trainer:
-    """Rebuild a run from its latest checkpoint; overrides (e.g. a larger ``train.total_steps``) apply on top."""
+    """Rebuild a run from its latest checkpoint; overrides (a larger ``train.total_steps``) apply on top."""
     if not run_dir.is_dir():
         raise RlkitError(f"cannot resume '{run_dir}': no such run directory")
     payload = load_checkpoint(resolve_checkpoint(run_dir))
@@ -95,5 +97,7 @@ def finish_run(trainer: Trainer) -> RunResult:
 
 def describe_config(config: RunConfig) -> str:
     """One line naming the env, agent, envs and budget of a run."""
-    return (f"{config.agent.name} on {config.env.id}: {config.train.total_steps:,} env steps, "
-            f"{config.rollout.num_envs} envs, seed {config.train.seed}")
+    return (
+        f"{config.agent.name} on {config.env.id}: {config.train.total_steps:,} env steps, "
+        f"{config.rollout.num_envs} envs, seed {config.train.seed}"
+    )

@@ -49,11 +49,17 @@ class Trainer:
         self.run_dir = run_dir
         self.device = configure_torch(config)
         self.env = make_vector_env(config.env, config.rollout.num_envs, config.rollout.backend)
-        self.agent = build_agent(config, self.env.single_observation_space, self.env.single_action_space,
-                                 self.device)
+        self.agent = build_agent(
+            config, self.env.single_observation_space, self.env.single_action_space, self.device
+        )
         self.state: dict[str, Any] = {
-            "env_steps": 0, "episodes": 0, "wall_time": 0.0, "best_eval_return": None,
-            "recent_returns": [], "recent_lengths": [], "resets": 0,
+            "env_steps": 0,
+            "episodes": 0,
+            "wall_time": 0.0,
+            "best_eval_return": None,
+            "recent_returns": [],
+            "recent_lengths": [],
+            "resets": 0,
         }
         if resume is not None:
             self.agent.load_state_dict(resume["agent"])
@@ -124,8 +130,9 @@ class Trainer:
                     actions = self.agent.explore(obs, state["env_steps"])
                     next_obs, rewards, terminated, truncated, infos = self.env.step(actions)
                     dones = terminated | truncated
-                    self.agent.record(StepResult(rewards, terminated, truncated,
-                                                 final_observations(next_obs, infos, dones)))
+                    self.agent.record(
+                        StepResult(rewards, terminated, truncated, final_observations(next_obs, infos, dones))
+                    )
                     obs = next_obs
                     state["env_steps"] += num_envs
                     episode_returns += rewards
@@ -146,8 +153,10 @@ class Trainer:
                     if next_eval is not None and steps >= next_eval:
                         next_eval = due(cfg.eval.interval)
                         summary = self.evaluate()
-                        eval_row = {"eval/return_mean": summary["mean_return"],
-                                    "eval/return_std": summary["std_return"]}
+                        eval_row = {
+                            "eval/return_mean": summary["mean_return"],
+                            "eval/return_std": summary["std_return"],
+                        }
                         best = state["best_eval_return"]
                         if best is None or summary["mean_return"] > best:
                             state["best_eval_return"] = summary["mean_return"]
@@ -156,8 +165,14 @@ class Trainer:
                     if steps >= next_log or eval_row or reached_target or steps >= total:
                         next_log = due(cfg.log.interval)
                         now = time.perf_counter()
-                        row = _episode_row(steps, now - start, (steps - last_row_steps) / (now - last_row_time),
-                                           state["episodes"], recent_returns, recent_lengths)
+                        row = _episode_row(
+                            steps,
+                            now - start,
+                            (steps - last_row_steps) / (now - last_row_time),
+                            state["episodes"],
+                            recent_returns,
+                            recent_lengths,
+                        )
                         log.write({**row, **latest_metrics, **eval_row})
                         last_row_time, last_row_steps = now, steps
                     if steps >= next_checkpoint:
@@ -175,7 +190,9 @@ class Trainer:
             self.env.close()
         self._sync_state(start, recent_returns, recent_lengths)
         checkpoint = self.save("interrupted.pt" if interrupted else "final.pt")
-        return TrainingOutcome(state["env_steps"], checkpoint, interrupted, reached_target, state["wall_time"])
+        return TrainingOutcome(
+            state["env_steps"], checkpoint, interrupted, reached_target, state["wall_time"]
+        )
 
     def _sync_state(self, start: float, returns: deque[float], lengths: deque[int]) -> None:
         self.state["wall_time"] = time.perf_counter() - start
@@ -186,11 +203,19 @@ class Trainer:
 def _episode_row(
     steps: int, wall: float, speed: float, episodes: int, returns: deque[float], lengths: deque[int]
 ) -> dict[str, Any]:
-    row: dict[str, Any] = {"env_steps": steps, "wall_time": round(wall, 3),
-                           "steps_per_second": round(speed, 1), "episodes": episodes}
+    row: dict[str, Any] = {
+        "env_steps": steps,
+        "wall_time": round(wall, 3),
+        "steps_per_second": round(speed, 1),
+        "episodes": episodes,
+    }
     if returns:
         values = np.asarray(returns)
-        row.update(return_mean=float(values.mean()), return_std=float(values.std()),
-                   return_min=float(values.min()), return_max=float(values.max()),
-                   length_mean=float(np.mean(lengths)))
+        row.update(
+            return_mean=float(values.mean()),
+            return_std=float(values.std()),
+            return_min=float(values.min()),
+            return_max=float(values.max()),
+            length_mean=float(np.mean(lengths)),
+        )
     return row

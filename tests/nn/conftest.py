@@ -9,7 +9,7 @@ import torch
 
 
 def _assert_orthogonal(weight: torch.Tensor, gain: float) -> None:
-    """Check that ``weight`` (flattened to 2-D) is ``gain`` times a matrix with orthonormal rows or columns."""
+    """Check that ``weight`` (flattened to 2-D) is ``gain`` times a matrix with orthonormal rows/columns."""
     matrix = weight.detach().reshape(weight.shape[0], -1).double()
     rows, cols = matrix.shape
     gram = matrix @ matrix.T if rows <= cols else matrix.T @ matrix

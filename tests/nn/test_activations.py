@@ -25,7 +25,9 @@ INPUT = torch.tensor([-2.0, -0.5, 0.0, 0.5, 2.0])
         ("silu", nn.SiLU, F.silu),
     ],
 )
-def test_make_activation_builds_the_named_function(name: str, module_type: type[nn.Module], reference) -> None:
+def test_make_activation_builds_the_named_function(
+    name: str, module_type: type[nn.Module], reference
+) -> None:
     activation = make_activation(name)
     assert isinstance(activation, module_type)
     torch.testing.assert_close(activation(INPUT), reference(INPUT))
@@ -51,8 +53,13 @@ def test_unknown_name_raises_value_error_listing_valid_names(bad_name: str) -> N
 
 @pytest.mark.parametrize(
     ("name", "gain"),
-    [("relu", math.sqrt(2.0)), ("tanh", 5.0 / 3.0), ("elu", math.sqrt(2.0)), ("gelu", math.sqrt(2.0)),
-     ("silu", math.sqrt(2.0))],
+    [
+        ("relu", math.sqrt(2.0)),
+        ("tanh", 5.0 / 3.0),
+        ("elu", math.sqrt(2.0)),
+        ("gelu", math.sqrt(2.0)),
+        ("silu", math.sqrt(2.0)),
+    ],
 )
 def test_activation_gain_values(name: str, gain: float) -> None:
     assert activation_gain(name) == pytest.approx(gain, rel=1e-12)

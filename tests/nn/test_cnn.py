@@ -14,7 +14,9 @@ def _random_uint8_images(*shape: int) -> torch.Tensor:
     return torch.randint(0, 256, shape, dtype=torch.uint8)
 
 
-@pytest.mark.parametrize(("shape", "flat_size"), [((4, 84, 84), 3136), ((3, 64, 64), 1024), ((1, 36, 36), 64)])
+@pytest.mark.parametrize(
+    ("shape", "flat_size"), [((4, 84, 84), 3136), ((3, 64, 64), 1024), ((1, 36, 36), 64)]
+)
 def test_nature_flatten_size_and_output_shape(shape: tuple[int, int, int], flat_size: int) -> None:
     cnn = NatureCNN(shape, features_dim=32)
     assert cnn.fc.in_features == flat_size

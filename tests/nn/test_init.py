@@ -15,7 +15,9 @@ from rlkit.nn.init import orthogonal_init, recurrent_init
 def test_square_linear_is_scaled_orthogonal(gain: float) -> None:
     layer = orthogonal_init(nn.Linear(32, 32), gain=gain, bias=0.25)
     weight = layer.weight.detach().double()
-    torch.testing.assert_close(weight @ weight.T, gain**2 * torch.eye(32, dtype=torch.float64), atol=1e-5, rtol=0)
+    torch.testing.assert_close(
+        weight @ weight.T, gain**2 * torch.eye(32, dtype=torch.float64), atol=1e-5, rtol=0
+    )
     assert torch.all(layer.bias == 0.25)
 
 
@@ -61,7 +63,9 @@ def test_module_without_weights_raises_type_error() -> None:
 
 
 @pytest.mark.parametrize(("rnn_type", "gates"), [(nn.LSTM, 4), (nn.GRU, 3), (nn.GRUCell, 3)])
-def test_recurrent_init_orthogonal_gate_blocks_and_zero_biases(rnn_type, gates: int, assert_orthogonal) -> None:
+def test_recurrent_init_orthogonal_gate_blocks_and_zero_biases(
+    rnn_type, gates: int, assert_orthogonal
+) -> None:
     hidden = 16
     rnn = recurrent_init(rnn_type(8, hidden), hidden_gain=1.0, input_gain=0.5)
     params = dict(rnn.named_parameters())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 import torch
 
@@ -40,7 +42,7 @@ def _reference_per_env(core: RecurrentCore, x: torch.Tensor, state: RecurrentSta
         bounds = sorted({0, *starts, STEPS})
         env_state = _env_state(state, env)
         pieces = []
-        for begin, end in zip(bounds[:-1], bounds[1:], strict=True):
+        for begin, end in pairwise(bounds):
             if begin in starts:
                 env_state = core.initial_state(1)
             out, env_state = core(x[begin:end, env : env + 1], env_state)
@@ -91,6 +93,22 @@ def test_matches_step_by_step_single_step_calls(cell: str, num_layers: int) -> N
             torch.testing.assert_close(step_out, out[t], atol=1e-6, rtol=1e-5)
     for got, expected in zip(final_state, step_state, strict=True):
         torch.testing.assert_close(got, expected, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_starts_only_at_first_step_reset_the_incoming_state(cell: str) -> None:
+    # Starts at t=0 only take the single-call path; the incoming state must still be zeroed first.
+    core = RecurrentCore(INPUT_DIM, HIDDEN, cell=cell)
+    x = torch.randn(STEPS, ENVS, INPUT_DIM)
+    starts = torch.zeros(STEPS, ENVS, dtype=torch.bool)
+    starts[0, 1] = True
+    state = _random_state(core, ENVS)
+    with torch.no_grad():
+        out, _ = core(x, state, starts)
+        fresh, _ = core(x[:, 1:2], core.initial_state(1))
+        carried, _ = core(x[:, 0:1], _env_state(state, 0))
+    torch.testing.assert_close(out[:, 1:2], fresh, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(out[:, 0:1], carried, atol=1e-6, rtol=1e-5)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])

@@ -18,7 +18,9 @@ def _linears(mlp: MLP) -> list[nn.Linear]:
     ("hidden_sizes", "output_dim", "expected_dim"),
     [((64, 64), None, 64), ((64, 32), 2, 2), ((), 5, 5), ((), None, 4), ((16,), None, 16)],
 )
-def test_output_dim_and_shape(hidden_sizes: tuple[int, ...], output_dim: int | None, expected_dim: int) -> None:
+def test_output_dim_and_shape(
+    hidden_sizes: tuple[int, ...], output_dim: int | None, expected_dim: int
+) -> None:
     mlp = MLP(4, hidden_sizes, output_dim=output_dim)
     assert mlp.output_dim == expected_dim
     assert mlp.input_dim == 4

@@ -1,0 +1,106 @@
+"""Bad input of every kind: exit status 2, one line on stderr naming the problem, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.cli.conftest import TINY_PPO, run_cli, run_subprocess
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "no-such-preset"], "'no-such-preset' is neither a preset nor a YAML file"),
+        (["train", "cartpole-ppo", "agent.lr_rate=1"], "config key 'agent.lr_rate' is unknown"),
+        (["train", "cartpole-ppo", "train.total_steps=lots"], "config key 'train.total_steps'"),
+        (["train", "cartpole-ppo", "env.id=NoSuchEnv-v0"], "unknown environment 'env.id=NoSuchEnv-v0'"),
+        (["train", "cartpole-ppo", "env.id=nosuchmodule:Env"], "cannot import module 'nosuchmodule'"),
+        (["train", "cartpole-ppo", "agent.name=nope"], "config key 'agent.name': unknown agent 'nope'"),
+        (["train", "cartpole-dqn", "env.id=Pendulum-v1"], "agent 'dqn' needs a Discrete action space"),
+        (["train", "cartpole-ppo", "train.device=cuda:7"], "CUDA is not available"),
+        (["train"], "give a preset name or YAML config"),
+        (["train", "cartpole-ppo", "--bogus"], "unrecognized arguments: --bogus"),
+        (["eval", "does/not/exist"], "'does/not/exist' does not exist"),
+        (["eval", ".", "--episodes", "0"], "argument --episodes: must be at least 1"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, _out, err = run_cli(args, capsys)
+    assert status == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "runs").exists()  # nothing half-written
+
+
+def test_bad_input_in_a_real_process_has_no_traceback(tmp_path: Path) -> None:
+    result = run_subprocess(["train", "cartpole-ppo", "env.id=NoSuchEnv-v0", "--run-dir", "r"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_corrupt_foreign_and_pickled_checkpoints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes(b"PK\x03\x04 not really a checkpoint")
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"state_dict": {"w": torch.zeros(1)}}, foreign)
+    pickled = tmp_path / "pickled.pt"
+    torch.save({"format": "rlkit-checkpoint", "payload": Path("x")}, pickled)  # needs pickle to load
+    for path, message in [
+        (truncated, "is corrupt or not an rlkit checkpoint"),
+        (foreign, "is not an rlkit checkpoint"),
+        (pickled, "is corrupt or not an rlkit checkpoint"),
+    ]:
+        status, _, err = run_cli(["eval", str(path)], capsys)
+        assert status == 2 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_existing_run_dir_and_missing_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_dir = tmp_path / "run"
+    assert (
+        run_cli(
+            ["train", "cartpole-ppo", *TINY_PPO, "log.tensorboard=false", "--run-dir", str(run_dir)], capsys
+        )[0]
+        == 0
+    )
+    before = sorted(p.name for p in run_dir.rglob("*"))
+    status, _, err = run_cli(["train", "cartpole-ppo", *TINY_PPO, "--run-dir", str(run_dir)], capsys)
+    assert status == 2 and "already holds a run" in err
+    assert sorted(p.name for p in run_dir.rglob("*")) == before
+    status, _, err = run_cli(["train", "--resume", str(tmp_path / "nope")], capsys)
+    assert status == 2 and "no such run directory" in err
+    status, _, err = run_cli(["eval", str(tmp_path)], capsys)
+    assert status == 2 and "has no checkpoints" in err
+
+
+def test_checkpoint_from_another_network_is_rejected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir = tmp_path / "run"
+    assert (
+        run_cli(
+            ["train", "cartpole-ppo", *TINY_PPO, "log.tensorboard=false", "--run-dir", str(run_dir)], capsys
+        )[0]
+        == 0
+    )
+    path = run_dir / "checkpoints" / "final.pt"
+    payload = torch.load(path, weights_only=True)
+    payload["config"]["agent"]["network"]["hidden_sizes"] = [8]
+    torch.save(payload, path)
+    status, _, err = run_cli(["eval", str(path)], capsys)
+    assert status == 2 and "checkpoint does not match this PPO network" in err
+
+
+def test_list_and_module_entry_point(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_cli(["list"], capsys)
+    assert status == 0
+    assert "cartpole-ppo" in out and "ppo " in out and "CartPole-v1" in out
+    result = run_subprocess(["list", "agents"], cwd=tmp_path)
+    assert result.returncode == 0 and "dqn" in result.stdout
