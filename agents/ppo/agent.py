@@ -200,8 +200,9 @@ class PPO(Agent):
         metrics["optim/lr"] = float(self.optimizer.param_groups[0]["lr"])
         metrics["policy/clip_range"] = clip_range
         metrics["value/explained_variance"] = _explained_variance(old_values, returns)
-        if not self.policy.discrete and hasattr(self.policy.policy_head, "log_std"):
-            metrics["policy/std"] = float(self.policy.policy_head.log_std.detach().exp().mean())
+        log_std = getattr(self.policy.policy_head, "log_std", None)
+        if log_std is not None:  # state-independent std: report it (state-dependent has no single value)
+            metrics["policy/std"] = float(log_std.detach().exp().mean())
         return metrics
 
     def state_dict(self) -> dict[str, Any]:
