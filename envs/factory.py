@@ -17,12 +17,15 @@ from rlkit.errors import RlkitError
 from rlkit.registry import import_attr
 
 
-def make_env(config: EnvConfig, render_mode: str | None = None) -> gym.Env:
+def make_env(config: EnvConfig, render_mode: str | None = None, check: bool = True) -> gym.Env:
     """Build one environment from ``config``.
 
     Args:
         config: The ``env`` section.
         render_mode: Passed to the env (``rgb_array`` for videos).
+        check: Wrap in Gymnasium's passive env checker, which warns once about an env that breaks the API.
+            A vector env checks its first copy only: the others are the same class, and the checker's
+            wrapper layer costs time on every step.
 
     Raises:
         RlkitError: The id is unknown, or the env rejects its keyword arguments.
@@ -39,7 +42,9 @@ def make_env(config: EnvConfig, render_mode: str | None = None) -> gym.Env:
             if config.max_episode_steps is not None:
                 env = gym.wrappers.TimeLimit(env, config.max_episode_steps)
         else:
-            env = gym.make(config.id, max_episode_steps=config.max_episode_steps, **kwargs)
+            env = gym.make(
+                config.id, max_episode_steps=config.max_episode_steps, disable_env_checker=not check, **kwargs
+            )
     except gym.error.Error as exc:
         raise RlkitError(
             f"unknown environment 'env.id={config.id}' ({exc}); 'rlkit list' shows the known ids"

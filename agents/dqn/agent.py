@@ -68,7 +68,8 @@ class DQN(Agent):
         self.target_network = QNetwork(observation_space, self.num_actions, config).to(device)
         self.target_network.load_state_dict(self.q_network.state_dict())
         self.target_network.requires_grad_(False)
-        self.optimizer = build_optimizer(self.q_network.parameters(), config)
+        self.parameters = list(self.q_network.parameters())
+        self.optimizer = build_optimizer(self.parameters, config)
         self.lr_schedule = build_lr_schedule(config)
         self.buffer = ReplayBuffer(
             min(config.buffer_size, max(total_steps, 1)),
@@ -163,7 +164,7 @@ class DQN(Agent):
             loss, info = q_learning_loss(q_taken, target, cfg.loss)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            clip_gradients(self.q_network.parameters(), cfg.max_grad_norm)
+            clip_gradients(self.parameters, cfg.max_grad_norm)
             self.optimizer.step()
             loss_sum += loss.detach()
             q_sum += info["q_mean"]

@@ -58,7 +58,8 @@ class PPO(Agent):
             state_dependent_std=config.state_dependent_std,
             squash_actions=config.squash_actions,
         ).to(device)
-        self.optimizer = build_optimizer(self.policy.parameters(), config)
+        self.parameters = list(self.policy.parameters())
+        self.optimizer = build_optimizer(self.parameters, config)
         self.lr_schedule = build_lr_schedule(config, target_kl=config.target_kl)
         self.to_env_action = ActionMapper(action_space, config.squash_actions)
         discrete = isinstance(action_space, gym.spaces.Discrete)
@@ -76,7 +77,7 @@ class PPO(Agent):
         self.generator = torch.Generator(device=device)
         self.generator.manual_seed(seed)
         self._pending: tuple[torch.Tensor, ...] | None = None
-        self._last_next_obs: torch.Tensor | None = None
+        self._last_next_obs: np.ndarray | None = None
         self.updates = 0
 
     @classmethod
@@ -113,14 +114,14 @@ class PPO(Agent):
         dones = torch.as_tensor(step.terminated | step.truncated, device=self.device)
         if self.return_normalizer is not None:
             rewards = self.return_normalizer(rewards.cpu(), dones.cpu()).to(self.device)
-        next_obs = self.policy.normalize(self._obs_tensor(step.next_obs))
         truncation_values = torch.zeros_like(values)
         truncated = step.truncated & ~step.terminated
         if truncated.any():
-            index = torch.as_tensor(np.flatnonzero(truncated), device=self.device)
-            truncation_values[index] = self.policy.value(next_obs[index])
+            index = np.flatnonzero(truncated)
+            final_obs = self.policy.normalize(self._obs_tensor(step.next_obs[index]))
+            truncation_values[torch.as_tensor(index, device=self.device)] = self.policy.value(final_obs)
         self.buffer.add(obs_t, actions, log_probs, values, rewards, terminated, dones, truncation_values)
-        self._last_next_obs = next_obs
+        self._last_next_obs = step.next_obs  # only the rollout's last one is needed, to bootstrap it
 
     def update_due(self, env_steps: int) -> bool:
         return self.buffer.full
@@ -134,7 +135,7 @@ class PPO(Agent):
         cfg = self.config
         buffer = self.buffer
         with torch.no_grad():
-            last_values = self.policy.value(self._last_next_obs)
+            last_values = self.policy.value(self.policy.normalize(self._obs_tensor(self._last_next_obs)))
             advantages, returns = generalized_advantage_estimate(
                 buffer.rewards,
                 buffer.values,
@@ -155,35 +156,33 @@ class PPO(Agent):
         if not isinstance(self.lr_schedule, AdaptiveKLSchedule):
             set_learning_rate(self.optimizer, self.lr_schedule(progress))
         clip_range = self._clip_range(progress)
-        sums: dict[str, torch.Tensor] = {}
+        whole = [obs, actions, old_log_probs, old_values, advantages, returns]
+        totals: torch.Tensor | None = None
         steps = 0
         stop = False
         for _ in range(cfg.n_epochs):
             for index in minibatch_indices(size, cfg.batch_size, self.generator, self.device):
-                dist, values = self.policy(obs[index])
-                log_probs = dist.log_prob(actions[index])
-                adv = advantages[index]
+                batch = whole if index is None else [tensor[index] for tensor in whole]
+                mb_obs, mb_actions, mb_old_log_probs, mb_old_values, mb_advantages, mb_returns = batch
+                dist, values = self.policy(mb_obs)
+                log_probs = dist.log_prob(mb_actions)
                 if cfg.normalize_advantage:
-                    adv = normalize_advantages(adv)
-                policy_loss, info = clipped_surrogate_loss(log_probs, old_log_probs[index], adv, clip_range)
-                critic_loss = value_loss(values, old_values[index], returns[index], cfg.clip_range_vf)
+                    mb_advantages = normalize_advantages(mb_advantages)
+                policy_loss, info = clipped_surrogate_loss(
+                    log_probs, mb_old_log_probs, mb_advantages, clip_range
+                )
+                critic_loss = value_loss(values, mb_old_values, mb_returns, cfg.clip_range_vf)
                 entropy = dist.entropy().mean()
                 loss = policy_loss + cfg.vf_coef * critic_loss - cfg.ent_coef * entropy
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                grad_norm = clip_gradients(self.policy.parameters(), cfg.max_grad_norm)
+                grad_norm = clip_gradients(self.parameters, cfg.max_grad_norm)
                 self.optimizer.step()
-                batch_metrics = {
-                    "loss/policy": policy_loss.detach(),
-                    "loss/value": critic_loss.detach(),
-                    "loss/entropy": entropy.detach(),
-                    "policy/approx_kl": info["approx_kl"],
-                    "policy/clip_fraction": info["clip_fraction"],
-                }
+                # One stacked tensor per minibatch, summed on the device: no host sync until the end.
+                values_now = [policy_loss, critic_loss, entropy, info["approx_kl"], info["clip_fraction"]]
                 if grad_norm is not None:
-                    batch_metrics["optim/grad_norm"] = grad_norm.detach()
-                for key, value in batch_metrics.items():
-                    sums[key] = sums.get(key, 0.0) + value
+                    values_now.append(grad_norm)
+                totals = torch.stack(values_now).detach() + (0.0 if totals is None else totals)
                 steps += 1
                 if cfg.target_kl is not None:
                     kl = float(info["approx_kl"])  # one sync per minibatch, only when KL control is on
@@ -196,7 +195,15 @@ class PPO(Agent):
                 break
         buffer.reset()
         self.updates += 1
-        metrics = {key: float(value) / steps for key, value in sums.items()}
+        names = [
+            "loss/policy",
+            "loss/value",
+            "loss/entropy",
+            "policy/approx_kl",
+            "policy/clip_fraction",
+            "optim/grad_norm",
+        ]
+        metrics = dict(zip(names, (totals / steps).tolist(), strict=False))
         metrics["optim/lr"] = float(self.optimizer.param_groups[0]["lr"])
         metrics["policy/clip_range"] = clip_range
         metrics["value/explained_variance"] = _explained_variance(old_values, returns)

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from rlkit.config.schema import AgentConfig
+from rlkit.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,6 @@ def build_lr_schedule(config: AgentConfig, target_kl: float | None = None) -> LR
     """The schedule ``config.lr_schedule`` names; ``adaptive_kl`` needs ``target_kl``."""
     if config.lr_schedule == "adaptive_kl":
         if target_kl is None:
-            from rlkit.errors import ConfigError
-
             raise ConfigError(
                 f"config key 'agent.lr_schedule': adaptive_kl needs agent.target_kl, which agent "
                 f"'{config.name}' does not have or has unset (valid here: constant, linear, cosine, step)"

@@ -85,8 +85,15 @@ class RolloutBuffer:
 
 def minibatch_indices(
     size: int, batch_size: int, generator: torch.Generator, device: torch.device
-) -> Iterator[torch.Tensor]:
-    """Shuffled index batches covering ``range(size)`` once; the last batch may be smaller."""
+) -> Iterator[torch.Tensor | None]:
+    """Shuffled index batches covering ``range(size)`` once; the last batch may be smaller.
+
+    When one batch covers everything it is ``None``, meaning "all samples": the order of a full batch does
+    not change its gradient, so there is nothing to shuffle or gather.
+    """
+    if batch_size >= size:
+        yield None
+        return
     permutation = torch.randperm(size, generator=generator, device=generator.device).to(device)
     for start in range(0, size, batch_size):
         yield permutation[start : start + batch_size]

@@ -5,7 +5,13 @@ import torch
 
 from agents.ppo import PPOConfig
 from rlkit.errors import ConfigError
-from rlkit.optim import AdaptiveKLSchedule, ProgressSchedule, build_lr_schedule, build_optimizer
+from rlkit.optim import (
+    AdaptiveKLSchedule,
+    ProgressSchedule,
+    build_lr_schedule,
+    build_optimizer,
+    clip_gradients,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,3 +67,19 @@ def test_adaptive_kl_needs_a_target() -> None:
     assert isinstance(
         build_lr_schedule(PPOConfig(lr_schedule="adaptive_kl", target_kl=0.01), 0.01), AdaptiveKLSchedule
     )
+
+
+@pytest.mark.parametrize("scale", [0.01, 3.0])
+def test_clip_gradients_matches_torch(scale: float) -> None:
+    torch.manual_seed(0)
+    ours = [torch.nn.Parameter(torch.randn(5, 3)) for _ in range(3)]
+    reference = [torch.nn.Parameter(p.detach().clone()) for p in ours]
+    for mine, theirs in zip(ours, reference, strict=True):
+        grad = torch.randn_like(mine) * scale
+        mine.grad, theirs.grad = grad.clone(), grad.clone()
+    norm = clip_gradients(ours, 0.5)
+    expected = torch.nn.utils.clip_grad_norm_(reference, 0.5)
+    assert norm.item() == pytest.approx(expected.item(), rel=1e-6)
+    for mine, theirs in zip(ours, reference, strict=True):
+        torch.testing.assert_close(mine.grad, theirs.grad)
+    assert clip_gradients(ours, None) is None
