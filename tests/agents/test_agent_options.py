@@ -1,0 +1,112 @@
+"""Agent options that presets do not use still train, checkpoint and restore (tiny budgets)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from agents.dqn import DQN, DQNConfig
+from rlkit.config.loading import load_config
+from rlkit.train.checkpoint import load_checkpoint
+from rlkit.train.trainer import Trainer
+
+QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "eval.episodes=2"]
+
+
+@pytest.mark.parametrize(
+    ("preset", "options"),
+    [
+        (
+            "pendulum-ppo",
+            [
+                "agent.normalize_returns=true",
+                "agent.squash_actions=true",
+                "agent.state_dependent_std=true",
+                "agent.clip_range_vf=0.2",
+            ],
+        ),
+        (
+            "pendulum-ppo",
+            [
+                "agent.lr_schedule=adaptive_kl",
+                "agent.target_kl=0.01",
+                "agent.optimizer=adamw",
+                "agent.network.layer_norm=true",
+                "agent.network.activation=elu",
+            ],
+        ),
+        (
+            "cartpole-ppo",
+            [
+                "agent.lr_schedule=cosine",
+                "agent.lr_warmup_fraction=0.1",
+                "agent.target_kl=0.001",
+                "agent.network.shared_encoder=true",
+                "agent.batch_size=64",
+                "agent.optimizer=sgd",
+                "agent.momentum=0.9",
+                "agent.nesterov=true",
+            ],
+        ),
+        (
+            "cartpole-dqn",
+            [
+                "agent.tau=0.005",
+                "agent.target_update_interval=1",
+                "agent.double_q=false",
+                "agent.loss=mse",
+                "agent.lr_schedule=step",
+                "agent.optimizer=rmsprop",
+                "agent.learning_starts=100",
+                "agent.train_freq=16",
+                "agent.gradient_steps=2",
+            ],
+        ),
+    ],
+)
+def test_options_train_and_round_trip_through_a_checkpoint(
+    preset: str, options: list[str], tmp_path: Path
+) -> None:
+    steps = ["train.total_steps=1024", "agent.n_steps=64"] if "ppo" in preset else ["train.total_steps=600"]
+    config, _ = load_config(preset, [*QUIET, *steps, *options])
+    trainer = Trainer(config, tmp_path)
+    outcome = trainer.run()
+    obs, _ = gym.make(config.env.id).reset(seed=0)
+    expected = trainer.agent.act(np.stack([obs, obs]))
+    restored = Trainer(config, tmp_path / "restored", resume=load_checkpoint(outcome.checkpoint))
+    np.testing.assert_array_equal(restored.agent.act(np.stack([obs, obs])), expected)
+    assert np.isfinite(trainer.evaluate()["mean_return"])
+
+
+def test_polyak_target_update_moves_a_fraction_tau() -> None:
+    env = gym.make("CartPole-v1")
+    agent = DQN(DQNConfig(tau=0.25), env.observation_space, env.action_space, 1, 1000, torch.device("cpu"), 0)
+    online = [p.detach().clone() for p in agent.q_network.parameters()]
+    with torch.no_grad():
+        for p in agent.q_network.parameters():
+            p.add_(1.0)
+    agent._update_target()
+    for target, before in zip(agent.target_network.parameters(), online, strict=True):
+        torch.testing.assert_close(target, before + 0.25)  # θ' ← θ' + τ(θ − θ'), with θ − θ' = 1
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("preset", ["cartpole-ppo", "cartpole-dqn"])
+def test_training_on_cuda(preset: str, tmp_path: Path) -> None:
+    config, _ = load_config(
+        preset,
+        [
+            *QUIET,
+            "train.total_steps=1500",
+            "train.device=cuda",
+            "agent.learning_starts=200" if "dqn" in preset else "agent.n_steps=32",
+        ],
+    )
+    trainer = Trainer(config, tmp_path)
+    trainer.run()
+    assert next(iter(trainer.agent.state_dict().values())) is not None
+    assert trainer.device.type == "cuda"
