@@ -63,6 +63,8 @@ def describe_environments() -> list[tuple[str, str]]:
             if isinstance(spec.entry_point, str)
             else getattr(spec.entry_point, "__name__", "")
         )
+        if entry.startswith("_raise"):  # ids Gymnasium keeps only to explain that they were removed
+            continue
         module = entry.split(":")[0]
         if module.startswith("gymnasium.envs."):
             family = module.split(".")[2].replace("_", " ")

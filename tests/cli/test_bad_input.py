@@ -102,5 +102,6 @@ def test_list_and_module_entry_point(tmp_path: Path, capsys: pytest.CaptureFixtu
     status, out, _ = run_cli(["list"], capsys)
     assert status == 0
     assert "cartpole-ppo" in out and "ppo " in out and "CartPole-v1" in out
+    assert "_raise" not in out  # removed mujoco-py ids are not listed
     result = run_subprocess(["list", "agents"], cwd=tmp_path)
     assert result.returncode == 0 and "dqn" in result.stdout
