@@ -43,6 +43,16 @@ def choose_gl_backend() -> str | None:
     return None
 
 
+def choose_sdl_driver() -> None:
+    """Use SDL's dummy video driver on a machine with no display.
+
+    Gymnasium's classic-control envs render ``rgb_array`` frames through pygame, whose SDL otherwise probes
+    for a display on first use and prints an error line about it (the frames come out right either way).
+    """
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+
+
 def require_gl_backend() -> str:
     """Return the backend in effect, or raise one clear error naming what to install."""
     backend = choose_gl_backend()
