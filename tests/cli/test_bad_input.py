@@ -62,14 +62,21 @@ def test_corrupt_foreign_and_pickled_checkpoints(tmp_path: Path, capsys: pytest.
         assert status == 2 and message in err and len(err.strip().splitlines()) == 1, err
 
 
-def test_existing_run_dir_and_missing_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture
+def tiny_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A finished sub-second PPO run's directory."""
     run_dir = tmp_path / "run"
-    assert (
-        run_cli(
-            ["train", "cartpole-ppo", *TINY_PPO, "log.tensorboard=false", "--run-dir", str(run_dir)], capsys
-        )[0]
-        == 0
+    status, _, err = run_cli(
+        ["train", "cartpole-ppo", *TINY_PPO, "log.tensorboard=false", "--run-dir", str(run_dir)], capsys
     )
+    assert status == 0, err
+    return run_dir
+
+
+def test_existing_run_dir_and_missing_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tiny_run: Path
+) -> None:
+    run_dir = tiny_run
     before = sorted(p.name for p in run_dir.rglob("*"))
     status, _, err = run_cli(["train", "cartpole-ppo", *TINY_PPO, "--run-dir", str(run_dir)], capsys)
     assert status == 2 and "already holds a run" in err
@@ -81,15 +88,9 @@ def test_existing_run_dir_and_missing_resume(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_checkpoint_from_another_network_is_rejected(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str], tiny_run: Path
 ) -> None:
-    run_dir = tmp_path / "run"
-    assert (
-        run_cli(
-            ["train", "cartpole-ppo", *TINY_PPO, "log.tensorboard=false", "--run-dir", str(run_dir)], capsys
-        )[0]
-        == 0
-    )
+    run_dir = tiny_run
     path = run_dir / "checkpoints" / "final.pt"
     payload = torch.load(path, weights_only=True)
     payload["config"]["agent"]["network"]["hidden_sizes"] = [8]
