@@ -29,6 +29,16 @@ from rlkit.optim import (
 from rlkit.rollout.normalization import ReturnNormalizer
 from rlkit.rollout.rollout_buffer import RolloutBuffer, minibatch_indices
 
+#: Metrics averaged over an update's minibatches, in the order :meth:`PPO._gradient_step` returns them.
+METRIC_NAMES = (
+    "loss/policy",
+    "loss/value",
+    "loss/entropy",
+    "policy/approx_kl",
+    "policy/clip_fraction",
+    "optim/grad_norm",
+)
+
 
 class PPO(Agent):
     """PPO with GAE, clipped surrogate, optional value clipping and observation/return normalization."""
@@ -157,53 +167,25 @@ class PPO(Agent):
             set_learning_rate(self.optimizer, self.lr_schedule(progress))
         clip_range = self._clip_range(progress)
         whole = [obs, actions, old_log_probs, old_values, advantages, returns]
-        totals: torch.Tensor | None = None
+        totals = torch.zeros(len(METRIC_NAMES), device=self.device)
         steps = 0
-        stop = False
+        kl_stop = False
         for _ in range(cfg.n_epochs):
             for index in minibatch_indices(size, cfg.batch_size, self.generator, self.device):
                 batch = whole if index is None else [tensor[index] for tensor in whole]
-                mb_obs, mb_actions, mb_old_log_probs, mb_old_values, mb_advantages, mb_returns = batch
-                dist, values = self.policy(mb_obs)
-                log_probs = dist.log_prob(mb_actions)
-                if cfg.normalize_advantage:
-                    mb_advantages = normalize_advantages(mb_advantages)
-                policy_loss, info = clipped_surrogate_loss(
-                    log_probs, mb_old_log_probs, mb_advantages, clip_range
-                )
-                critic_loss = value_loss(values, mb_old_values, mb_returns, cfg.clip_range_vf)
-                entropy = dist.entropy().mean()
-                loss = policy_loss + cfg.vf_coef * critic_loss - cfg.ent_coef * entropy
-                self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                grad_norm = clip_gradients(self.parameters, cfg.max_grad_norm)
-                self.optimizer.step()
-                # One stacked tensor per minibatch, summed on the device: no host sync until the end.
-                values_now = [policy_loss, critic_loss, entropy, info["approx_kl"], info["clip_fraction"]]
-                if grad_norm is not None:
-                    values_now.append(grad_norm)
-                totals = torch.stack(values_now).detach() + (0.0 if totals is None else totals)
+                batch_metrics = self._gradient_step(batch, clip_range)
+                totals += batch_metrics  # summed on the device: no host sync until the update ends
                 steps += 1
-                if cfg.target_kl is not None:
-                    kl = float(info["approx_kl"])  # one sync per minibatch, only when KL control is on
-                    if isinstance(self.lr_schedule, AdaptiveKLSchedule):
-                        set_learning_rate(self.optimizer, self.lr_schedule.observe_kl(kl))
-                    elif kl > 1.5 * cfg.target_kl:
-                        stop = True
-                        break
-            if stop:
+                if cfg.target_kl is not None and not self._continue_after_kl(float(batch_metrics[3])):
+                    kl_stop = True
+                    break
+            if kl_stop:  # the KL early stop ends all remaining epochs
                 break
         buffer.reset()
         self.updates += 1
-        names = [
-            "loss/policy",
-            "loss/value",
-            "loss/entropy",
-            "policy/approx_kl",
-            "policy/clip_fraction",
-            "optim/grad_norm",
-        ]
-        metrics = dict(zip(names, (totals / steps).tolist(), strict=False))
+        metrics = dict(zip(METRIC_NAMES, (totals / steps).tolist(), strict=True))
+        if cfg.max_grad_norm is None:
+            del metrics["optim/grad_norm"]
         metrics["optim/lr"] = float(self.optimizer.param_groups[0]["lr"])
         metrics["policy/clip_range"] = clip_range
         metrics["value/explained_variance"] = _explained_variance(old_values, returns)
@@ -211,6 +193,36 @@ class PPO(Agent):
         if log_std is not None:  # state-independent std: report it (state-dependent has no single value)
             metrics["policy/std"] = float(log_std.detach().exp().mean())
         return metrics
+
+    def _gradient_step(self, batch: list[torch.Tensor], clip_range: float) -> torch.Tensor:
+        """One minibatch step of the PPO loss; returns the values of :data:`METRIC_NAMES` as one tensor."""
+        cfg = self.config
+        obs, actions, old_log_probs, old_values, advantages, returns = batch
+        dist, values = self.policy(obs)
+        if cfg.normalize_advantage:
+            advantages = normalize_advantages(advantages)
+        policy_loss, info = clipped_surrogate_loss(
+            dist.log_prob(actions), old_log_probs, advantages, clip_range
+        )
+        critic_loss = value_loss(values, old_values, returns, cfg.clip_range_vf)
+        entropy = dist.entropy().mean()
+        loss = policy_loss + cfg.vf_coef * critic_loss - cfg.ent_coef * entropy
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = clip_gradients(self.parameters, cfg.max_grad_norm)
+        self.optimizer.step()
+        if grad_norm is None:
+            grad_norm = torch.zeros((), device=self.device)
+        return torch.stack(
+            [policy_loss, critic_loss, entropy, info["approx_kl"], info["clip_fraction"], grad_norm]
+        ).detach()
+
+    def _continue_after_kl(self, kl: float) -> bool:
+        """KL control after a minibatch: adapt the lr (``adaptive_kl``), or say to stop at 1.5x target_kl."""
+        if isinstance(self.lr_schedule, AdaptiveKLSchedule):
+            set_learning_rate(self.optimizer, self.lr_schedule.observe_kl(kl))
+            return True
+        return kl <= 1.5 * self.config.target_kl
 
     def state_dict(self) -> dict[str, Any]:
         state: dict[str, Any] = {
