@@ -46,3 +46,18 @@ def test_mujoco_renders_offscreen() -> None:
         "frame = env.render(); print(frame.shape, int(frame.std() > 0))"
     )
     assert result.stdout.strip() == "(48, 64, 3) 1"
+
+
+def test_no_offscreen_library_is_one_clear_error(monkeypatch) -> None:
+    import pytest
+
+    from rlkit import rendering
+    from rlkit.errors import RlkitError
+
+    for name in ("MUJOCO_GL", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(rendering.ctypes.util, "find_library", lambda name: None)
+    with pytest.raises(RlkitError, match="apt-get install libegl1"):
+        rendering.require_gl_backend()
+    monkeypatch.setattr(rendering.ctypes.util, "find_library", lambda name: "libEGL.so.1")
+    assert rendering.require_gl_backend() == "egl"
