@@ -56,7 +56,6 @@ class Trainer:
             "env_steps": 0,
             "episodes": 0,
             "wall_time": 0.0,
-            "best_eval_return": None,
             "recent_returns": [],
             "recent_lengths": [],
             "resets": 0,
@@ -157,9 +156,6 @@ class Trainer:
                             "eval/return_mean": summary["mean_return"],
                             "eval/return_std": summary["std_return"],
                         }
-                        best = state["best_eval_return"]
-                        if best is None or summary["mean_return"] > best:
-                            state["best_eval_return"] = summary["mean_return"]
                         target = cfg.train.target_return
                         reached_target = target is not None and summary["mean_return"] >= target
                     if steps >= next_log or eval_row or reached_target or steps >= total:
