@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator
+from pydantic import Field, SerializeAsAny, field_validator
 
+from rlkit.config.base import StrictModel
+from rlkit.config.sim2real import (
+    ActuatorModelConfig,
+    RandomizationConfig,
+    SensorsConfig,
+    TaskConfig,
+)
 from rlkit.nn.activations import ActivationName
-
-
-class StrictModel(BaseModel):
-    """Base for config sections: unknown keys are errors, assignments are validated."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, coerce_numbers_to_str=True)
 
 
 class EnvConfig(StrictModel):
@@ -30,6 +31,19 @@ class EnvConfig(StrictModel):
     )
     max_episode_steps: int | None = Field(
         None, ge=1, description="truncate episodes after this many steps (None: the env's own limit)"
+    )
+    task: TaskConfig | None = Field(
+        None, description="for env.id: robot.xml, what it observes, its reward terms and termination"
+    )
+    randomization: RandomizationConfig = Field(
+        default_factory=RandomizationConfig, description="physics domain randomization"
+    )
+    actuators: ActuatorModelConfig = Field(
+        default_factory=ActuatorModelConfig, description="actuator model between policy and simulator"
+    )
+    sensors: SensorsConfig = Field(default_factory=SensorsConfig, description="sensor models and latency")
+    discrete_actions: int | None = Field(
+        None, ge=2, description="discretize a Box action space into this many levels per dimension (for DQN)"
     )
 
 

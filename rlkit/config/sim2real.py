@@ -1,0 +1,307 @@
+"""The sim2real sections of ``env``: the task of an XML robot, physics randomization, sensor and actuator models.
+
+Each section maps onto wrappers that :func:`envs.make_env` applies in one fixed order (see that function's
+docstring). Every section is off by default, so a config without them builds the plain environment.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from rlkit.config.base import StrictModel
+
+# --------------------------------------------------------------------------------------------------------
+# Task of a robot given as an XML file (the no-Python way to plug a robot in)
+# --------------------------------------------------------------------------------------------------------
+
+
+class _Term(StrictModel):
+    weight: float = Field(1.0, description="the term's value is multiplied by this and added to the reward")
+
+
+class ForwardVelocityTerm(_Term):
+    """Velocity of a body along a world axis, from its position before and after the step."""
+
+    term: Literal["forward_velocity"]
+    body: str = Field(..., description="body whose velocity is rewarded")
+    axis: Literal["x", "y", "z"] = Field("x", description="world axis of the velocity")
+
+
+class BodyHeightTerm(_Term):
+    """Height (world z) of a body."""
+
+    term: Literal["body_height"]
+    body: str = Field(..., description="body whose height is rewarded")
+
+
+class UprightTerm(_Term):
+    """Cosine of the angle between a body's z axis and the world's z axis: 1 upright, -1 upside down."""
+
+    term: Literal["upright"]
+    body: str = Field(..., description="body whose up-ness is rewarded")
+
+
+class SiteDistanceTerm(_Term):
+    """Minus the distance between two sites (the reward grows as they approach)."""
+
+    term: Literal["site_distance"]
+    site_a: str = Field(..., description="first site")
+    site_b: str = Field(..., description="second site")
+
+
+class ControlCostTerm(_Term):
+    """Minus the sum of squared controls."""
+
+    term: Literal["control_cost"]
+
+
+class ActionRateCostTerm(_Term):
+    """Minus the sum of squared changes of the controls since the previous step."""
+
+    term: Literal["action_rate_cost"]
+
+
+class AliveBonusTerm(_Term):
+    """One per step."""
+
+    term: Literal["alive_bonus"]
+
+
+RewardTerm = Annotated[
+    ForwardVelocityTerm
+    | BodyHeightTerm
+    | UprightTerm
+    | SiteDistanceTerm
+    | ControlCostTerm
+    | ActionRateCostTerm
+    | AliveBonusTerm,
+    Field(discriminator="term"),
+]
+
+
+class _RangeTerm(StrictModel):
+    min: float | None = Field(None, description="terminate below this (None: no lower bound)")
+    max: float | None = Field(None, description="terminate above this (None: no upper bound)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _RangeTerm:
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError(f"min ({self.min}) must be below max ({self.max})")
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        return self
+
+
+class BodyHeightTermination(_RangeTerm):
+    """End the episode when a body's height leaves [min, max]."""
+
+    term: Literal["body_height"]
+    body: str = Field(..., description="body whose height is watched")
+
+
+class BodyTiltTermination(_RangeTerm):
+    """End the episode when a body's tilt (radians between its z axis and world z) leaves [min, max]."""
+
+    term: Literal["body_tilt"]
+    body: str = Field(..., description="body whose tilt is watched")
+
+
+TerminationTerm = Annotated[BodyHeightTermination | BodyTiltTermination, Field(discriminator="term")]
+
+
+class TaskConfig(StrictModel):
+    """What a robot given as ``env.id: robot.xml`` observes, is rewarded for, and when its episode ends."""
+
+    frame_skip: int = Field(1, ge=1, description="physics steps per env step")
+    sensors: bool = Field(True, description="observe the model's <sensor> readings")
+    qpos: bool = Field(False, description="also observe joint positions (qpos)")
+    qvel: bool = Field(False, description="also observe joint velocities (qvel)")
+    exclude_joints: list[str] = Field(
+        [], description="joints left out of qpos/qvel observations (e.g. a free root's x position)"
+    )
+    init_noise: float = Field(
+        0.01, ge=0, description="initial qpos and qvel are nominal plus uniform noise of this half-width"
+    )
+    camera: str | None = Field(None, description="named camera for rgb_array rendering (None: free camera)")
+    reward: list[RewardTerm] = Field(
+        [], description="reward terms, summed with their weights (each term: larger is better)"
+    )
+    termination: list[TerminationTerm] = Field([], description="conditions that end an episode")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Physics domain randomization
+# --------------------------------------------------------------------------------------------------------
+
+PhysicsParameter = Literal[
+    "body_mass",
+    "geom_friction",
+    "dof_damping",
+    "dof_armature",
+    "dof_frictionloss",
+    "joint_stiffness",
+    "actuator_gain",
+    "actuator_gear",
+    "actuator_ctrlrange",
+    "gravity",
+    "timestep",
+]
+
+
+class ParameterRandomization(StrictModel):
+    """One model parameter, sampled per episode as a scale of (or offset from) its nominal value."""
+
+    parameter: PhysicsParameter = Field(..., description="which model parameter")
+    names: str = Field(
+        ".*",
+        description="regular expression selecting bodies/geoms/joints/actuators by name (full match)",
+    )
+    mode: Literal["scale", "offset"] = Field("scale", description="nominal × sample, or nominal + sample")
+    distribution: Literal["uniform", "loguniform", "gaussian"] = Field(
+        "uniform", description="uniform or loguniform over [low, high], or gaussian(mean, std)"
+    )
+    low: float = Field(1.0, description="uniform/loguniform: lower end")
+    high: float = Field(1.0, description="uniform/loguniform: upper end")
+    mean: float = Field(1.0, description="gaussian: mean")
+    std: float = Field(0.0, ge=0, description="gaussian: standard deviation")
+    shared: bool = Field(
+        False, description="one sample for every selected element (False: one per element)"
+    )
+    friction: Literal["sliding", "torsional", "rolling", "all"] = Field(
+        "sliding", description="geom_friction: which coefficient(s)"
+    )
+
+    @model_validator(mode="after")
+    def _valid_range(self) -> ParameterRandomization:
+        if self.distribution != "gaussian" and self.low > self.high:
+            raise ValueError(f"low ({self.low}) must not exceed high ({self.high})")
+        if self.distribution == "loguniform" and self.low <= 0:
+            raise ValueError("loguniform needs low > 0")
+        if self.mode == "scale" and self.distribution == "uniform" and self.low < 0:
+            raise ValueError("a scale must not be negative")
+        return self
+
+
+class PushConfig(StrictModel):
+    """Random external force/torque impulses on a body, at random intervals."""
+
+    body: str = Field(..., description="body that is pushed")
+    interval: tuple[int, int] = Field(
+        (100, 300), description="env steps between pushes, uniform over [min, max]"
+    )
+    duration: int = Field(1, ge=1, description="env steps each push lasts")
+    force: tuple[float, float] = Field(
+        (0.0, 0.0), description="force magnitude (N), uniform over [min, max], in a random horizontal direction"
+    )
+    torque: tuple[float, float] = Field(
+        (0.0, 0.0), description="torque magnitude (N·m), uniform over [min, max], about a random axis"
+    )
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 1 <= value[0] <= value[1]:
+            raise ValueError("interval must be [min, max] with 1 <= min <= max")
+        return value
+
+    @field_validator("force", "torque")
+    @classmethod
+    def _magnitude(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not 0 <= value[0] <= value[1]:
+            raise ValueError("must be [min, max] with 0 <= min <= max")
+        return value
+
+
+class CurriculumConfig(StrictModel):
+    """Widen randomization with training progress: every sample is pulled toward nominal by a scale."""
+
+    start: float = Field(0.0, ge=0, le=1, description="scale at the start of training (0: nominal only)")
+    end: float = Field(1.0, ge=0, le=1, description="scale reached at end_fraction (1: the declared ranges)")
+    end_fraction: float = Field(
+        0.5, gt=0, le=1, description="fraction of training after which the scale stays at end"
+    )
+
+
+class RandomizationConfig(StrictModel):
+    """Physics domain randomization, resampled at every reset from the model's nominal values."""
+
+    parameters: list[ParameterRandomization] = Field([], description="the randomized parameters")
+    pushes: PushConfig | None = Field(None, description="random pushes (None: off)")
+    privileged_observation: bool = Field(
+        False,
+        description="observe a Dict {policy, privileged}: the sampled values as a critic-only observation",
+    )
+    curriculum: CurriculumConfig | None = Field(
+        None, description="widen the ranges with training progress (None: full ranges from the start)"
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Sensor and actuator models
+# --------------------------------------------------------------------------------------------------------
+
+
+class SensorModelConfig(StrictModel):
+    """A model of the sensors behind some observation channels.
+
+    Effects apply in this order: sample-and-hold at ``update_every``, bias, drift, noise, quantization,
+    clipping, dropout.
+    """
+
+    channels: str | list[str | int] = Field(
+        ".*",
+        description="channels: a regular expression over channel names, or a list of names and indices",
+    )
+    noise_std: float = Field(0.0, ge=0, description="additive Gaussian noise, standard deviation")
+    bias_std: float = Field(0.0, ge=0, description="per-episode constant bias ~ N(0, bias_std)")
+    drift_std: float = Field(0.0, ge=0, description="random-walk drift, std of each step's increment")
+    dropout: float = Field(0.0, ge=0, le=1, description="probability that a reading is lost each step")
+    dropout_mode: Literal["zero", "hold"] = Field(
+        "hold", description="a lost reading reads zero, or holds the last delivered value"
+    )
+    quantization: float = Field(0.0, ge=0, description="resolution: readings round to multiples (0: off)")
+    clip: tuple[float, float] | None = Field(None, description="measurement range [low, high] (None: off)")
+    update_every: int = Field(
+        1, ge=1, description="the sensor updates every this many control steps (sample-and-hold)"
+    )
+
+
+class LatencyConfig(StrictModel):
+    """A delay in control steps: fixed (min = max) or drawn per episode, uniform over [min, max]."""
+
+    min: int = Field(0, ge=0, description="smallest delay in control steps")
+    max: int = Field(0, ge=0, description="largest delay in control steps")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LatencyConfig:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        return self
+
+
+class ActuatorModelConfig(StrictModel):
+    """A model of the actuators between the policy and the simulator.
+
+    Effects apply in this order: noise, latency, rate limit, saturation, then the action is repeated.
+    """
+
+    noise_std: float = Field(
+        0.0, ge=0, description="Gaussian action noise, std as a fraction of each action's half-range"
+    )
+    latency: LatencyConfig | None = Field(None, description="delay before an action takes effect")
+    rate_limit: float | None = Field(
+        None, gt=0, description="largest change per step, as a fraction of each action's full range"
+    )
+    saturation: float | None = Field(
+        None, gt=0, le=1, description="actuators reach only this fraction of their range around its centre"
+    )
+    repeat: int = Field(1, ge=1, description="each action is held for this many env steps (rewards summed)")
+
+
+class SensorsConfig(StrictModel):
+    """Sensor models per channel group, and the observation latency."""
+
+    models: list[SensorModelConfig] = Field([], description="sensor models, each for a group of channels")
+    latency: LatencyConfig | None = Field(None, description="observation delay in control steps")
