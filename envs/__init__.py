@@ -1,6 +1,11 @@
-"""Gymnasium environments for rlkit and the function that builds them from the config."""
+"""Gymnasium environments for rlkit: the MuJoCo task base class, shipped tasks, sim2real layers, and the
+function that builds them from the config."""
 
 import rlkit  # noqa: F401  (chooses the offscreen GL backend before mujoco is imported)
 from envs.factory import describe_environments, make_env
+from envs.mujoco_env import MujocoEnv
+from envs.tasks import register_tasks
 
-__all__ = ["describe_environments", "make_env"]
+register_tasks()
+
+__all__ = ["MujocoEnv", "describe_environments", "make_env", "register_tasks"]

@@ -1,9 +1,21 @@
 """The one function that builds an environment from the ``env`` section of the config.
 
-``env.id`` is a Gymnasium id (``CartPole-v1``), an ``rlkit/...`` id registered by this package, or
-``module:Class`` for a user's own env class. Sim2real layers (randomization, sensor and actuator models,
-pixels) will be applied here, in one fixed order, so that every backend and every evaluation builds the same
-stack from the same config.
+``env.id`` is a Gymnasium id (``CartPole-v1``), an ``rlkit/...`` id registered by this package, a robot's
+MJCF file (``robot.xml``, with its task under ``env.task``), or ``module:Class`` for a user's own env class.
+
+The sim2real layers are applied in one fixed order, innermost first, so that every backend and every
+evaluation builds the same stack from the same config:
+
+1. the task env, with its episode time limit;
+2. physics randomization (resampled at reset from nominal values) and random pushes;
+3. actuator models, in the order the action meets them: noise → latency → rate limit → saturation →
+   repeat (so the outermost of these wrappers is the noise the policy's action enters first);
+4. sensor models, per channel group, in the order a reading meets them: sample-and-hold → bias → drift →
+   noise → quantization → clipping → dropout;
+5. observation latency (the whole observation is delayed);
+6. the privileged observation (a Dict ``{policy, privileged}``), after the sensor models so they never
+   touch the privileged values;
+7. action discretization (``env.discrete_actions``), outermost, so its levels span the actuators' range.
 """
 
 from __future__ import annotations
@@ -12,13 +24,30 @@ from typing import Any
 
 import gymnasium as gym
 
+from envs.actuators import ActionDelay, ActionNoise, ActionRateLimit, ActionRepeat, ActionSaturation
+from envs.discrete_actions import DiscreteActions
+from envs.mujoco_env import MujocoEnv
+from envs.randomization import PhysicsRandomization, PrivilegedObservation, RandomPushes
+from envs.sensors import (
+    ObservationBias,
+    ObservationClip,
+    ObservationDelay,
+    ObservationDrift,
+    ObservationDropout,
+    ObservationNoise,
+    ObservationQuantization,
+    SampleAndHold,
+    channel_names,
+    select_channels,
+)
 from rlkit.config.schema import EnvConfig
+from rlkit.config.sim2real import ActuatorModelConfig, SensorsConfig
 from rlkit.errors import RlkitError
 from rlkit.registry import import_attr
 
 
 def make_env(config: EnvConfig, render_mode: str | None = None, check: bool = True) -> gym.Env:
-    """Build one environment from ``config``.
+    """Build one environment from ``config``: the task env and its sim2real layers.
 
     Args:
         config: The ``env`` section.
@@ -28,20 +57,45 @@ def make_env(config: EnvConfig, render_mode: str | None = None, check: bool = Tr
             wrapper layer costs time on every step.
 
     Raises:
-        RlkitError: The id is unknown, or the env rejects its keyword arguments.
+        RlkitError: The id is unknown, the env rejects its keyword arguments, or a sim2real layer does not
+            fit the env (a misspelled name, a space it cannot act on).
     """
+    env = make_task_env(config, render_mode, check)
+    randomization = config.randomization
+    if randomization.privileged_observation and not randomization.parameters:
+        raise RlkitError(
+            "env.randomization.privileged_observation needs env.randomization.parameters to observe"
+        )
+    physics = PhysicsRandomization(env, randomization.parameters) if randomization.parameters else None
+    env = physics or env
+    if randomization.pushes is not None:
+        env = RandomPushes(env, randomization.pushes)
+    env = _add_actuator_models(env, config.actuators)
+    env = _add_sensor_models(env, config.sensors)
+    if physics is not None and randomization.privileged_observation:
+        env = PrivilegedObservation(env, physics)
+    if config.discrete_actions is not None:
+        env = DiscreteActions(env, config.discrete_actions)
+    return env
+
+
+def make_task_env(config: EnvConfig, render_mode: str | None = None, check: bool = True) -> gym.Env:
+    """The task env alone, with its time limit: no sim2real layers."""
     kwargs: dict[str, Any] = dict(config.kwargs)
     if render_mode is not None:
         kwargs["render_mode"] = render_mode
+    if config.task is not None:
+        kwargs["task"] = config.task
     try:
-        if ":" in config.id and "/" not in config.id.split(":")[0]:
+        if config.id.endswith(".xml"):
+            env: gym.Env = MujocoEnv(config.id, **kwargs)
+            env = gym.wrappers.TimeLimit(env, config.max_episode_steps or 1000)
+        elif ":" in config.id and "/" not in config.id.split(":")[0] and _is_env_class(config.id):
             env_class = import_attr(config.id, "environment")
-            if not (isinstance(env_class, type) and issubclass(env_class, gym.Env)):
-                raise RlkitError(f"environment '{config.id}' is not a gymnasium.Env subclass")
-            env: gym.Env = env_class(**kwargs)
+            env = env_class(**kwargs)  # type: ignore[operator]
             if config.max_episode_steps is not None:
                 env = gym.wrappers.TimeLimit(env, config.max_episode_steps)
-        else:
+        else:  # a registered id, possibly 'module:Id-v0' (Gymnasium imports the module that registers it)
             env = gym.make(
                 config.id, max_episode_steps=config.max_episode_steps, disable_env_checker=not check, **kwargs
             )
@@ -50,7 +104,64 @@ def make_env(config: EnvConfig, render_mode: str | None = None, check: bool = Tr
             f"unknown environment 'env.id={config.id}' ({exc}); 'rlkit list' shows the known ids"
         ) from None
     except TypeError as exc:
-        raise RlkitError(f"environment '{config.id}' rejected env.kwargs {config.kwargs}: {exc}") from None
+        given = sorted(kwargs) if config.task is None else [*sorted(config.kwargs), "task"]
+        raise RlkitError(f"environment '{config.id}' rejected its arguments {given}: {exc}") from None
+    return env
+
+
+def _is_env_class(spec: str) -> bool:
+    """Whether ``module:Attr`` names a gymnasium.Env subclass (``module:Id-v0`` is a registered id)."""
+    attr = spec.split(":", 1)[1]
+    if not attr.isidentifier() and not all(part.isidentifier() for part in attr.split(".")):
+        return False
+    env_class = import_attr(spec, "environment")
+    if not (isinstance(env_class, type) and issubclass(env_class, gym.Env)):
+        raise RlkitError(f"environment '{spec}' is not a gymnasium.Env subclass")
+    return True
+
+
+def _add_actuator_models(env: gym.Env, config: ActuatorModelConfig) -> gym.Env:
+    # Wrapped innermost first: repeat sits next to the simulator, noise meets the policy's action first.
+    if config.repeat > 1:
+        env = ActionRepeat(env, config.repeat)
+    if config.saturation is not None:
+        env = ActionSaturation(env, config.saturation)
+    if config.rate_limit is not None:
+        env = ActionRateLimit(env, config.rate_limit)
+    if config.latency is not None and config.latency.max > 0:
+        env = ActionDelay(env, config.latency.min, config.latency.max)
+    if config.noise_std > 0:
+        env = ActionNoise(env, config.noise_std)
+    return env
+
+
+def _add_sensor_models(env: gym.Env, config: SensorsConfig) -> gym.Env:
+    if config.models:
+        names = channel_names(env)
+    for i, model in enumerate(config.models):
+        try:
+            channels = select_channels(names, model.channels)
+        except RlkitError as exc:
+            raise RlkitError(f"env.sensors.models[{i}].channels: {exc}") from None
+        stream = f"/{i}"
+        if model.update_every > 1:
+            env = SampleAndHold(env, channels, model.update_every, stream=f"SampleAndHold{stream}")
+        if model.bias_std > 0:
+            env = ObservationBias(env, channels, model.bias_std, stream=f"ObservationBias{stream}")
+        if model.drift_std > 0:
+            env = ObservationDrift(env, channels, model.drift_std, stream=f"ObservationDrift{stream}")
+        if model.noise_std > 0:
+            env = ObservationNoise(env, channels, model.noise_std, stream=f"ObservationNoise{stream}")
+        if model.quantization > 0:
+            env = ObservationQuantization(env, channels, model.quantization)
+        if model.clip is not None:
+            env = ObservationClip(env, channels, *model.clip)
+        if model.dropout > 0:
+            env = ObservationDropout(
+                env, channels, model.dropout, model.dropout_mode, stream=f"ObservationDropout{stream}"
+            )
+    if config.latency is not None and config.latency.max > 0:
+        env = ObservationDelay(env, config.latency.min, config.latency.max)
     return env
 
 

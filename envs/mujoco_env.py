@@ -1,0 +1,241 @@
+"""The base class of rlkit's MuJoCo tasks: a Gymnasium env defined by an MJCF model and a task.
+
+The model comes from an XML file or string. Actions drive the model's actuators within their ``ctrlrange``.
+Observations are the model's ``<sensor>`` readings (plus qpos/qvel when the task asks), flattened, with one
+name per channel in :attr:`MujocoEnv.observation_names` so sensor models can address channels by name.
+The task (:class:`rlkit.config.sim2real.TaskConfig`) declares frame skip, initial-state noise, the render
+camera, and reward and termination terms; a subclass may instead override :meth:`MujocoEnv.reward`,
+:meth:`MujocoEnv.terminated` and :meth:`MujocoEnv.reset_state`.
+
+All randomness comes from ``self.np_random``, seeded by ``reset(seed=...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import mujoco
+import numpy as np
+from pydantic import ValidationError
+
+from envs.task_terms import RewardFunction, TerminationCondition, resolve_id
+from rlkit.config.sim2real import TaskConfig
+from rlkit.errors import RlkitError
+
+_SENSOR_PREFIX = "mjSENS_"
+
+
+def load_model(model: str | Path) -> mujoco.MjModel:
+    """Compile an MJCF model from a file path or an XML string, with a one-line error when it fails."""
+    text = str(model)
+    try:
+        if text.lstrip().startswith("<"):
+            return mujoco.MjModel.from_xml_string(text)
+        path = Path(text)
+        if not path.is_file():
+            raise RlkitError(f"model file '{text}' does not exist")
+        return mujoco.MjModel.from_xml_path(str(path))
+    except ValueError as exc:  # MuJoCo's compiler errors
+        message = " ".join(str(exc).split())
+        source = "the XML string" if text.lstrip().startswith("<") else f"'{text}'"
+        raise RlkitError(f"MuJoCo cannot load {source}: {message}") from None
+
+
+def parse_task(task: TaskConfig | Mapping[str, Any] | None, where: str = "env.task") -> TaskConfig:
+    """A validated task; a mapping (from YAML or env kwargs) gets a one-line error naming the bad key."""
+    if task is None:
+        return TaskConfig()
+    if isinstance(task, TaskConfig):
+        return task
+    try:
+        return TaskConfig.model_validate(dict(task))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(part) for part in (where, *error["loc"]))
+        raise RlkitError(f"config key '{key}': {error['msg']}") from None
+
+
+class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
+    """A MuJoCo model as a Gymnasium env, with a task of reward and termination terms.
+
+    Args:
+        model: Path of an MJCF file, or the XML itself.
+        task: What the env observes, rewards and terminates on (a :class:`TaskConfig` or its mapping).
+        render_mode: ``"rgb_array"`` or None.
+        width: Width of rendered frames in pixels.
+        height: Height of rendered frames in pixels.
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 50}
+
+    def __init__(
+        self,
+        model: str | Path,
+        task: TaskConfig | Mapping[str, Any] | None = None,
+        render_mode: str | None = None,
+        width: int = 480,
+        height: int = 480,
+    ) -> None:
+        self.task = parse_task(task)
+        if render_mode not in (None, *self.metadata["render_modes"]):
+            raise RlkitError(f"render_mode '{render_mode}' is not supported (valid: rgb_array or None)")
+        self.model = load_model(model)
+        self.data = mujoco.MjData(self.model)
+        self.frame_skip = self.task.frame_skip
+        self.render_mode = render_mode
+        self.width, self.height = width, height
+        self._renderer: mujoco.Renderer | None = None
+        self._camera = (
+            -1
+            if self.task.camera is None
+            else resolve_id(self.model, mujoco.mjtObj.mjOBJ_CAMERA, self.task.camera, "env.task.camera")
+        )
+        self.metadata = {**self.metadata, "render_fps": max(1, round(1.0 / self.dt))}
+
+        self._qpos_index, self._qvel_index, joint_names = self._observed_joints()
+        self.observation_names = self._channel_names(joint_names)
+        if not self.observation_names:
+            raise RlkitError(
+                "the task observes nothing: the model has no <sensor> and the task sets neither qpos nor qvel"
+            )
+        self.observation_space = gym.spaces.Box(
+            -np.inf, np.inf, (len(self.observation_names),), dtype=np.float64
+        )
+        self.action_space = self._action_space()
+        self.reward_function = RewardFunction(self.model, self.task.reward)
+        self.termination = TerminationCondition(self.model, self.task.termination)
+        self.previous_action = np.zeros(self.model.nu)
+        self._xpos_before = self.data.xpos.copy()
+        mujoco.mj_forward(self.model, self.data)
+
+    # ---------------------------------------------------------------------------------------- spaces
+
+    def _observed_joints(self) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int, int]]]:
+        """Indices into qpos and qvel of the observed joints, and (name, qpos width, qvel width) of each."""
+        model = self.model
+        excluded = set(self.task.exclude_joints)
+        for i, name in enumerate(self.task.exclude_joints):
+            resolve_id(model, mujoco.mjtObj.mjOBJ_JOINT, name, f"env.task.exclude_joints[{i}]")
+        qpos, qvel, names = [], [], []
+        for j in range(model.njnt):
+            name = mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, j) or f"joint{j}"
+            start_pos, start_vel = model.jnt_qposadr[j], model.jnt_dofadr[j]
+            end_pos = model.jnt_qposadr[j + 1] if j + 1 < model.njnt else model.nq
+            end_vel = model.jnt_dofadr[j + 1] if j + 1 < model.njnt else model.nv
+            if name in excluded:
+                continue
+            qpos.extend(range(start_pos, end_pos))
+            qvel.extend(range(start_vel, end_vel))
+            names.append((name, end_pos - start_pos, end_vel - start_vel))
+        return np.asarray(qpos, dtype=np.int64), np.asarray(qvel, dtype=np.int64), names
+
+    def _channel_names(self, joints: list[tuple[str, int, int]]) -> list[str]:
+        def expand(name: str, width: int) -> list[str]:
+            return [name] if width == 1 else [f"{name}[{i}]" for i in range(width)]
+
+        names: list[str] = []
+        if self.task.sensors:
+            for s in range(self.model.nsensor):
+                sensor_type = mujoco.mjtSensor(self.model.sensor_type[s]).name.removeprefix(_SENSOR_PREFIX)
+                name = mujoco.mj_id2name(self.model, mujoco.mjtObj.mjOBJ_SENSOR, s) or f"{sensor_type.lower()}{s}"
+                names += expand(name, int(self.model.sensor_dim[s]))
+        if self.task.qpos:
+            for name, width, _ in joints:
+                names += expand(f"qpos:{name}", width)
+        if self.task.qvel:
+            for name, _, width in joints:
+                names += expand(f"qvel:{name}", width)
+        return names
+
+    def _action_space(self) -> gym.spaces.Box:
+        bounds = self.model.actuator_ctrlrange.astype(np.float32).copy()
+        limited = self.model.actuator_ctrllimited.astype(bool)
+        bounds[~limited] = (-np.inf, np.inf)
+        return gym.spaces.Box(bounds[:, 0], bounds[:, 1], dtype=np.float32)
+
+    # ------------------------------------------------------------------------------------------ API
+
+    @property
+    def dt(self) -> float:
+        """Seconds of simulated time per env step (follows a randomized timestep)."""
+        return float(self.model.opt.timestep) * self.frame_skip
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Start an episode from the model's initial state plus the task's initial-state noise."""
+        super().reset(seed=seed)
+        mujoco.mj_resetData(self.model, self.data)
+        self.reset_state()
+        mujoco.mj_forward(self.model, self.data)
+        self.previous_action = np.zeros(self.model.nu)
+        return self.observation(), {}
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        """Apply ``action`` to the actuators for ``frame_skip`` physics steps."""
+        action = np.asarray(action, dtype=np.float64).reshape(self.model.nu)
+        self._xpos_before[:] = self.data.xpos
+        self.data.ctrl[:] = action
+        for _ in range(self.frame_skip):
+            # step2 then step1 (as dm_control does): positions, velocities and their sensors describe the
+            # state after the step at no extra cost; acceleration-stage sensors (accelerometer, touch,
+            # force) describe the start of the last substep, as after a plain mj_step.
+            mujoco.mj_step2(self.model, self.data)
+            mujoco.mj_step1(self.model, self.data)
+        reward, terms = self.reward(action)
+        terminated = self.terminated()
+        self.previous_action = action
+        return self.observation(), reward, terminated, False, {"reward_terms": terms}
+
+    # ---------------------------------------------------------------------------------- task hooks
+
+    def observation(self) -> np.ndarray:
+        """Sensor readings, then observed qpos, then observed qvel."""
+        parts = []
+        if self.task.sensors:
+            parts.append(self.data.sensordata)
+        if self.task.qpos:
+            parts.append(self.data.qpos[self._qpos_index])
+        if self.task.qvel:
+            parts.append(self.data.qvel[self._qvel_index])
+        return np.concatenate(parts)
+
+    def reward(self, action: np.ndarray) -> tuple[float, dict[str, float]]:
+        """The reward of the step just taken and its weighted terms (the task's terms by default)."""
+        return self.reward_function(self, action)
+
+    def terminated(self) -> bool:
+        """Whether the episode has ended (the task's termination terms by default)."""
+        return self.termination(self)
+
+    def reset_state(self) -> None:
+        """Set the initial state: the model's ``qpos0`` and zero velocity, plus uniform noise."""
+        noise = self.task.init_noise
+        if noise > 0:
+            self.data.qpos[:] += self.np_random.uniform(-noise, noise, self.model.nq)
+            self.data.qvel[:] += self.np_random.uniform(-noise, noise, self.model.nv)
+            mujoco.mj_normalizeQuat(self.model, self.data.qpos)
+
+    def body_velocity(self, body: int) -> np.ndarray:
+        """World-frame velocity of a body's origin over the step just taken, from its two positions."""
+        return (self.data.xpos[body] - self._xpos_before[body]) / self.dt
+
+    # ------------------------------------------------------------------------------------ rendering
+
+    def render(self) -> np.ndarray | None:
+        """An RGB frame from the task's camera (the free camera when it names none)."""
+        if self.render_mode != "rgb_array":
+            return None
+        if self._renderer is None:
+            self._renderer = mujoco.Renderer(self.model, self.height, self.width)
+        self._renderer.update_scene(self.data, camera=self._camera)
+        return self._renderer.render()
+
+    def close(self) -> None:
+        """Release the renderer's GL context."""
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None

@@ -1,0 +1,33 @@
+"""Sensor models: small wrappers, one per effect, on chosen channels of a flat observation.
+
+Compose them innermost first in this order (the order of :class:`rlkit.config.sim2real.SensorModelConfig`):
+:class:`SampleAndHold`, :class:`ObservationBias`, :class:`ObservationDrift`, :class:`ObservationNoise`,
+:class:`ObservationQuantization`, :class:`ObservationClip`, :class:`ObservationDropout`; then
+:class:`ObservationDelay` outside every sensor model. Channels are chosen with :func:`channel_names` and
+:func:`select_channels`. Every effect draws its random numbers from its own
+:class:`~envs.random_stream.RandomStream`, re-seeded by ``reset(seed=...)``, and keeps the observation space.
+"""
+
+from envs.sensors.bias import ObservationBias
+from envs.sensors.channels import ChannelWrapper, channel_names, select_channels
+from envs.sensors.clip import ObservationClip
+from envs.sensors.drift import ObservationDrift
+from envs.sensors.dropout import ObservationDropout
+from envs.sensors.latency import ObservationDelay
+from envs.sensors.noise import ObservationNoise
+from envs.sensors.quantization import ObservationQuantization
+from envs.sensors.sample_and_hold import SampleAndHold
+
+__all__ = [
+    "ChannelWrapper",
+    "ObservationBias",
+    "ObservationClip",
+    "ObservationDelay",
+    "ObservationDrift",
+    "ObservationDropout",
+    "ObservationNoise",
+    "ObservationQuantization",
+    "SampleAndHold",
+    "channel_names",
+    "select_channels",
+]

@@ -1,0 +1,62 @@
+"""Two-link reacher: move the fingertip of a planar arm to a target placed at random each episode."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from envs.mujoco_env import MujocoEnv
+from rlkit.config.sim2real import TaskConfig
+
+MODEL = resources.files("envs.tasks") / "assets" / "reacher.xml"
+
+REACHER_TASK = TaskConfig.model_validate(
+    {
+        "frame_skip": 2,
+        "camera": "top",
+        "init_noise": 0.1,
+        "reward": [
+            {"term": "site_distance", "site_a": "fingertip", "site_b": "target", "weight": 1.0},
+            {"term": "control_cost", "weight": 0.01},
+        ],
+    }
+)
+
+
+class Reacher(MujocoEnv):
+    """A planar arm with shoulder and elbow motors; the target is a mocap body moved at every reset.
+
+    Observations (sensors): the upper arm's axis (cos, sin, 0), the elbow angle, both joint velocities and
+    the fingertip's position relative to the target. Reward: minus the fingertip-target distance (metres)
+    minus a small control cost, declared with the task-term library.
+
+    Args:
+        target_radius: The target is placed uniformly in the annulus between these radii (metres); the arm
+            reaches 0.21 m.
+    """
+
+    def __init__(
+        self,
+        task: TaskConfig | Mapping[str, Any] | None = None,
+        render_mode: str | None = None,
+        width: int = 480,
+        height: int = 480,
+        target_radius: tuple[float, float] = (0.05, 0.2),
+    ) -> None:
+        super().__init__(
+            str(MODEL), task=task if task is not None else REACHER_TASK, render_mode=render_mode,
+            width=width, height=height,
+        )
+        self.target_radius = target_radius
+        self._target = self.model.body("target").mocapid[0]
+
+    def reset_state(self) -> None:
+        """Arm near its rest pose with noise; the target uniform over the annulus (by area)."""
+        super().reset_state()
+        low, high = self.target_radius
+        radius = np.sqrt(self.np_random.uniform(low**2, high**2))
+        angle = self.np_random.uniform(-np.pi, np.pi)
+        self.data.mocap_pos[self._target, :2] = radius * np.cos(angle), radius * np.sin(angle)
