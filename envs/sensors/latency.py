@@ -60,7 +60,9 @@ class ObservationDelay(gym.Wrapper[ObsType, ActType, ObsType, ActType], gym.util
     def __init__(
         self, env: gym.Env[ObsType, ActType], min_delay: int, max_delay: int, stream: str = "ObservationDelay"
     ) -> None:
-        gym.utils.RecordConstructorArgs.__init__(self, min_delay=min_delay, max_delay=max_delay, stream=stream)
+        gym.utils.RecordConstructorArgs.__init__(
+            self, min_delay=min_delay, max_delay=max_delay, stream=stream
+        )
         gym.Wrapper.__init__(self, env)
         self.min_delay, self.max_delay = delay_range(min_delay, max_delay)
         self.delay = self.min_delay

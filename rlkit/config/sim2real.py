@@ -223,6 +223,11 @@ class CurriculumConfig(StrictModel):
         0.5, gt=0, le=1, description="fraction of training after which the scale stays at end"
     )
 
+    def scale(self, progress: float) -> float:
+        """The scale at ``progress`` (0 to 1) through training: linear from start to end, then constant."""
+        fraction = min(max(progress / self.end_fraction, 0.0), 1.0)
+        return self.start + fraction * (self.end - self.start)
+
 
 class RandomizationConfig(StrictModel):
     """Physics domain randomization, resampled at every reset from the model's nominal values."""

@@ -110,6 +110,7 @@ class Trainer:
         log = MetricsLog(self.run_dir, tensorboard=cfg.log.tensorboard)
         # A resumed run starts fresh episodes from seeds no earlier reset used.
         first_seed = cfg.train.seed + state["resets"] * 7919 * num_envs
+        self._follow_curriculum(state["env_steps"] / total)
         obs, _ = self.env.reset(seed=[first_seed + i for i in range(num_envs)])
 
         def due(interval: int) -> int:
@@ -146,6 +147,7 @@ class Trainer:
                     steps = state["env_steps"]
                     if self.agent.update_due(steps):
                         latest_metrics = self.agent.update(min(steps / total, 1.0))
+                        latest_metrics.update(self._follow_curriculum(steps / total))
                     progress.advance(steps, recent_returns)
 
                     eval_row: dict[str, Any] = {}
@@ -189,6 +191,16 @@ class Trainer:
         return TrainingOutcome(
             state["env_steps"], checkpoint, interrupted, reached_target, state["wall_time"]
         )
+
+    def _follow_curriculum(self, progress: float) -> dict[str, float]:
+        """Set the randomization scale the curriculum gives at ``progress``; it applies from each env's
+        next reset. Returns the scale as a metric (nothing when there is no curriculum)."""
+        curriculum = self.config.env.randomization.curriculum
+        if curriculum is None or not self.config.env.randomization.parameters:
+            return {}
+        scale = curriculum.scale(progress)
+        self.env.call("set_randomization_scale", scale)
+        return {"randomization/scale": scale}
 
     def _sync_state(self, start: float, returns: deque[float], lengths: deque[int]) -> None:
         self.state["wall_time"] = time.perf_counter() - start

@@ -1,0 +1,25 @@
+"""Actuator models: small wrappers, one per effect, between the policy's action and the env.
+
+Compose them innermost first in this order (the reverse of the order an action passes through them, which
+is that of :class:`rlkit.config.sim2real.ActuatorModelConfig`): :class:`ActionRepeat`,
+:class:`ActionSaturation`, :class:`ActionRateLimit`, :class:`ActionDelay`, :class:`ActionNoise`. None of them
+changes the action space; every effect draws its random numbers from its own
+:class:`~envs.random_stream.RandomStream`, re-seeded by ``reset(seed=...)``.
+"""
+
+from envs.actuators.actuator import ActuatorWrapper, neutral_action
+from envs.actuators.delay import ActionDelay
+from envs.actuators.noise import ActionNoise
+from envs.actuators.rate_limit import ActionRateLimit
+from envs.actuators.repeat import ActionRepeat
+from envs.actuators.saturation import ActionSaturation
+
+__all__ = [
+    "ActionDelay",
+    "ActionNoise",
+    "ActionRateLimit",
+    "ActionRepeat",
+    "ActionSaturation",
+    "ActuatorWrapper",
+    "neutral_action",
+]

@@ -1,0 +1,66 @@
+"""Actuation latency: an action takes effect some control steps after the policy sent it."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, SupportsFloat
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.core import ObsType
+
+from envs.actuators.actuator import ActuatorWrapper
+from envs.sensors.latency import delay_range, draw_delay
+
+
+class ActionDelay(ActuatorWrapper, gym.utils.RecordConstructorArgs):
+    """The env receives the action sent exactly ``k`` control steps earlier.
+
+    ``k`` is ``min_delay`` when ``min_delay == max_delay``, else drawn at every reset, uniform over
+    [``min_delay``, ``max_delay``]. At step ``t`` (counting from 0 after reset) the env receives the action
+    sent at step ``t - k``; during the first ``k`` steps, before any sent action has arrived, it receives
+    the neutral action: per dimension 0 where 0 lies within the action bounds, else the range's centre
+    (see :func:`~envs.actuators.actuator.neutral_action`). The delay of the episode is reported as
+    ``info["action_delay"]`` by ``reset`` and ``step``.
+
+    Args:
+        env: The env whose actions are delayed (1-D ``Box`` action space with finite bounds).
+        min_delay: Smallest delay in control steps, >= 0.
+        max_delay: Largest delay in control steps, >= ``min_delay``.
+        stream: Name of the effect's random stream (distinct when the effect appears twice).
+
+    Raises:
+        ValueError: A delay is not an integer >= 0, ``min_delay > max_delay``, or the action space is
+            unsuitable.
+    """
+
+    def __init__(self, env: gym.Env, min_delay: int, max_delay: int, stream: str = "ActionDelay") -> None:
+        gym.utils.RecordConstructorArgs.__init__(
+            self, min_delay=min_delay, max_delay=max_delay, stream=stream
+        )
+        ActuatorWrapper.__init__(self, env, stream)
+        self.min_delay, self.max_delay = delay_range(min_delay, max_delay)
+        self.delay = self.min_delay
+        self._pending: deque[np.ndarray] = deque()
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[ObsType, dict[str, Any]]:
+        """Reset the env, draw the episode's delay and fill the pipeline with neutral actions."""
+        observation, info = super().reset(seed=seed, options=options)
+        info["action_delay"] = self.delay
+        return observation, info
+
+    def step(self, action: np.ndarray) -> tuple[ObsType, SupportsFloat, bool, bool, dict[str, Any]]:
+        """Step the env with the action sent ``delay`` steps earlier."""
+        observation, reward, terminated, truncated, info = super().step(action)
+        info["action_delay"] = self.delay
+        return observation, reward, terminated, truncated, info
+
+    def _start_episode(self) -> None:
+        self.delay = draw_delay(self._stream, self.min_delay, self.max_delay)
+        self._pending = deque([self.neutral] * self.delay)
+
+    def _applied(self, action: np.ndarray) -> np.ndarray:
+        self._pending.append(action)
+        return self._pending.popleft()
