@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import mujoco
@@ -69,7 +69,7 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         height: Height of rendered frames in pixels.
     """
 
-    metadata = {"render_modes": ["rgb_array"], "render_fps": 50}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 50}
 
     def __init__(
         self,
@@ -140,7 +140,10 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         if self.task.sensors:
             for s in range(self.model.nsensor):
                 sensor_type = mujoco.mjtSensor(self.model.sensor_type[s]).name.removeprefix(_SENSOR_PREFIX)
-                name = mujoco.mj_id2name(self.model, mujoco.mjtObj.mjOBJ_SENSOR, s) or f"{sensor_type.lower()}{s}"
+                name = (
+                    mujoco.mj_id2name(self.model, mujoco.mjtObj.mjOBJ_SENSOR, s)
+                    or f"{sensor_type.lower()}{s}"
+                )
                 names += expand(name, int(self.model.sensor_dim[s]))
         if self.task.qpos:
             for name, width, _ in joints:

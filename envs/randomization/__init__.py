@@ -7,12 +7,11 @@ Every wrapper works on an env whose ``unwrapped`` has MuJoCo ``model`` and ``dat
 from envs.randomization.physics import PhysicsRandomization
 from envs.randomization.privileged import PrivilegedObservation
 from envs.randomization.pushes import RandomPushes
-from envs.randomization.sampling import curriculum_scale, draw_samples
+from envs.randomization.sampling import draw_samples
 
 __all__ = [
     "PhysicsRandomization",
     "PrivilegedObservation",
     "RandomPushes",
-    "curriculum_scale",
     "draw_samples",
 ]

@@ -101,8 +101,13 @@ class _Target:
 
     @property
     def keys(self) -> list[str]:
-        """``info["randomization"]`` keys: ``parameter/element`` (friction other than sliding qualified)."""
+        """``info["randomization"]`` keys: ``parameter/element``, ``timestep`` alone.
+
+        A friction coefficient other than sliding qualifies the parameter: ``geom_friction.torsional/foot``.
+        """
         prefix = self.config.parameter
+        if prefix == "timestep":
+            return ["timestep"]
         if prefix == "geom_friction" and self.config.friction != "sliding":
             prefix = f"geom_friction.{self.config.friction}"
         return [f"{prefix}/{name}" for name in self.element_names]
@@ -190,7 +195,9 @@ def _apply_body_mass(model: mujoco.MjModel, nominal: Nominal, target: _Target, s
     model.body_inertia[ids] = nominal["body_inertia"][ids] * _ratio(new, mass)[:, None]
 
 
-def _apply_geom_friction(model: mujoco.MjModel, nominal: Nominal, target: _Target, samples: np.ndarray) -> None:
+def _apply_geom_friction(
+    model: mujoco.MjModel, nominal: Nominal, target: _Target, samples: np.ndarray
+) -> None:
     rows, columns = target.ids[:, None], target.columns
     value = _combine(nominal["geom_friction"][rows, columns], samples[:, None], target.config.mode)
     model.geom_friction[rows, columns] = np.maximum(value, 0.0)
@@ -209,7 +216,9 @@ def _apply_joint_stiffness(
     model.jnt_stiffness[target.ids] = np.maximum(value, 0.0)
 
 
-def _apply_actuator_gain(model: mujoco.MjModel, nominal: Nominal, target: _Target, samples: np.ndarray) -> None:
+def _apply_actuator_gain(
+    model: mujoco.MjModel, nominal: Nominal, target: _Target, samples: np.ndarray
+) -> None:
     ids = target.ids
     gain = nominal["actuator_gainprm"][ids, 0]
     new = _keep_sign(_combine(gain, samples, target.config.mode), gain)
@@ -220,7 +229,9 @@ def _apply_actuator_gain(model: mujoco.MjModel, nominal: Nominal, target: _Targe
     model.actuator_biasprm[affine, 1:3] = nominal["actuator_biasprm"][affine, 1:3] * factor[:, None]
 
 
-def _apply_actuator_gear(model: mujoco.MjModel, nominal: Nominal, target: _Target, samples: np.ndarray) -> None:
+def _apply_actuator_gear(
+    model: mujoco.MjModel, nominal: Nominal, target: _Target, samples: np.ndarray
+) -> None:
     ids = target.ids
     gear = nominal["actuator_gear"][ids]
     new = _keep_sign(_combine(gear[:, 0], samples, target.config.mode), gear[:, 0])

@@ -11,7 +11,7 @@ from envs.randomization.physics import PhysicsRandomization
 from rlkit.errors import RlkitError
 
 
-class PrivilegedObservation(gym.ObservationWrapper):
+class PrivilegedObservation(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
     """Observe ``{"policy": observation, "privileged": samples}``.
 
     ``privileged`` is the current episode's samples of a :class:`PhysicsRandomization` (float32, in the order
@@ -22,21 +22,26 @@ class PrivilegedObservation(gym.ObservationWrapper):
 
     Args:
         env: An env wrapped (at some depth) by ``source``.
-        source: The randomization whose samples are observed.
+        source: The randomization whose samples are observed; ``None``: the outermost
+            :class:`PhysicsRandomization` among ``env``'s wrappers.
 
     Raises:
-        RlkitError: ``source`` is not one of ``env``'s wrappers.
+        RlkitError: ``source`` is not one of ``env``'s wrappers (or, for ``None``, none is).
     """
 
-    def __init__(self, env: gym.Env, source: PhysicsRandomization) -> None:
-        super().__init__(env)
+    def __init__(self, env: gym.Env, source: PhysicsRandomization | None = None) -> None:
+        # The source is found again in the wrapper chain, so the spec can rebuild this wrapper without it.
+        gym.utils.RecordConstructorArgs.__init__(self, source=None)
+        gym.ObservationWrapper.__init__(self, env)
         inner: gym.Env = env
-        while inner is not source and isinstance(inner, gym.Wrapper):
+        while isinstance(inner, gym.Wrapper) and not (
+            inner is source or (source is None and isinstance(inner, PhysicsRandomization))
+        ):
             inner = inner.env
-        if inner is not source:
+        if not isinstance(inner, PhysicsRandomization) or (source is not None and inner is not source):
             raise RlkitError("PrivilegedObservation: source must be a PhysicsRandomization wrapping env")
-        self.source = source
-        size = len(source.sampled_names)
+        self.source = inner
+        size = len(self.source.sampled_names)
         self.observation_space = gym.spaces.Dict(
             {
                 "policy": env.observation_space,

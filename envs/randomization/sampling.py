@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rlkit.config.sim2real import CurriculumConfig, ParameterRandomization
+from rlkit.config.sim2real import ParameterRandomization
 
 
 def identity_sample(mode: str) -> float:
@@ -47,23 +47,3 @@ def scale_toward_identity(samples: np.ndarray, mode: str, scale: float) -> np.nd
         return samples
     identity = identity_sample(mode)
     return identity + scale * (samples - identity)
-
-
-def curriculum_scale(config: CurriculumConfig | None, progress: float) -> float:
-    """The randomization scale at a point of training.
-
-    Linear from ``config.start`` at progress 0 to ``config.end`` at ``config.end_fraction``, then constant.
-
-    Args:
-        config: The curriculum, or ``None`` for the full ranges from the start.
-        progress: Fraction of training done, clipped to [0, 1].
-
-    Returns:
-        The scale to pass to ``set_randomization_scale``; 1.0 when ``config`` is ``None``.
-    """
-    if config is None:
-        return 1.0
-    fraction = min(max(progress, 0.0), 1.0) / config.end_fraction
-    if fraction >= 1.0:
-        return config.end
-    return config.start + (config.end - config.start) * fraction

@@ -47,8 +47,11 @@ class Reacher(MujocoEnv):
         target_radius: tuple[float, float] = (0.05, 0.2),
     ) -> None:
         super().__init__(
-            str(MODEL), task=task if task is not None else REACHER_TASK, render_mode=render_mode,
-            width=width, height=height,
+            str(MODEL),
+            task=task if task is not None else REACHER_TASK,
+            render_mode=render_mode,
+            width=width,
+            height=height,
         )
         self.target_radius = target_radius
         self._target = self.model.body("target").mocapid[0]

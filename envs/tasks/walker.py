@@ -51,6 +51,9 @@ class Walker(MujocoEnv):
         height: int = 480,
     ) -> None:
         super().__init__(
-            str(MODEL), task=task if task is not None else WALKER_TASK, render_mode=render_mode,
-            width=width, height=height,
+            str(MODEL),
+            task=task if task is not None else WALKER_TASK,
+            render_mode=render_mode,
+            width=width,
+            height=height,
         )

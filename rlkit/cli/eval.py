@@ -1,4 +1,4 @@
-"""``rlkit eval RUN_DIR_OR_CHECKPOINT [--episodes N] [--seed S] [--video]``."""
+"""``rlkit eval RUN_DIR_OR_CHECKPOINT [KEY=VALUE ...] [--episodes N] [--seed S] [--video] [--output F]``."""
 
 from __future__ import annotations
 
@@ -37,11 +37,19 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         description="Evaluate the policy in a checkpoint (or a run directory's latest) and write eval.json.",
     )
     parser.add_argument("target", type=Path, help="run directory or checkpoint file")
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="env.* and eval.* overrides, e.g. to test robustness: "
+        "'env.randomization.parameters=[{parameter: body_mass, low: 1.3, high: 1.3}]'",
+    )
     parser.add_argument("--episodes", type=positive_int, help="episodes to evaluate (default: eval.episodes)")
     parser.add_argument("--seed", type=non_negative_int, help="first evaluation seed")
     parser.add_argument(
         "--video", action="store_true", help="also write an MP4 of rendered episodes to videos/"
     )
+    parser.add_argument("--output", type=Path, help="where to write the summary (default: RUN_DIR/eval.json)")
     parser.set_defaults(run=run)
 
 
@@ -50,7 +58,14 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.target.exists():
         raise RlkitError(f"'{args.target}' does not exist (give a run directory or a checkpoint file)")
-    result = evaluate_checkpoint(args.target, episodes=args.episodes, seed=args.seed, video=args.video)
+    result = evaluate_checkpoint(
+        args.target,
+        episodes=args.episodes,
+        seed=args.seed,
+        video=args.video,
+        overrides=args.overrides,
+        output=args.output,
+    )
     s = result.summary
     print(f"{s['checkpoint']} ({s['env_steps']:,} training steps)")
     print(

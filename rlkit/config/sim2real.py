@@ -1,4 +1,4 @@
-"""The sim2real sections of ``env``: the task of an XML robot, physics randomization, sensor and actuator models.
+"""The sim2real sections of ``env``: an XML robot's task, physics randomization, sensor and actuator models.
 
 Each section maps onto wrappers that :func:`envs.make_env` applies in one fixed order (see that function's
 docstring). Every section is off by default, so a config without them builds the plain environment.
@@ -166,9 +166,7 @@ class ParameterRandomization(StrictModel):
     high: float = Field(1.0, description="uniform/loguniform: upper end")
     mean: float = Field(1.0, description="gaussian: mean")
     std: float = Field(0.0, ge=0, description="gaussian: standard deviation")
-    shared: bool = Field(
-        False, description="one sample for every selected element (False: one per element)"
-    )
+    shared: bool = Field(False, description="one sample for every selected element (False: one per element)")
     friction: Literal["sliding", "torsional", "rolling", "all"] = Field(
         "sliding", description="geom_friction: which coefficient(s)"
     )
@@ -193,7 +191,8 @@ class PushConfig(StrictModel):
     )
     duration: int = Field(1, ge=1, description="env steps each push lasts")
     force: tuple[float, float] = Field(
-        (0.0, 0.0), description="force magnitude (N), uniform over [min, max], in a random horizontal direction"
+        (0.0, 0.0),
+        description="force magnitude (N), uniform over [min, max], in a random horizontal direction",
     )
     torque: tuple[float, float] = Field(
         (0.0, 0.0), description="torque magnitude (N·m), uniform over [min, max], about a random axis"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rlkit.config.loading import config_from_dict
+from rlkit.config.loading import apply_overrides, config_from_dict
+from rlkit.errors import ConfigError
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy, write_eval_json
 from rlkit.evaluate.video import record_video
 from rlkit.rollout.vector_env import make_vector_env
@@ -28,8 +30,16 @@ def run_dir_of(checkpoint: Path) -> Path:
     return checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent
 
 
+EVAL_OVERRIDE_SECTIONS = ("env", "eval")
+
+
 def evaluate_checkpoint(
-    target: str | Path, episodes: int | None = None, seed: int | None = None, video: bool = False
+    target: str | Path,
+    episodes: int | None = None,
+    seed: int | None = None,
+    video: bool = False,
+    overrides: Sequence[str] = (),
+    output: Path | None = None,
 ) -> CheckpointEvaluation:
     """Evaluate the policy in a checkpoint (or a run directory's latest) and write ``eval.json``.
 
@@ -38,10 +48,16 @@ def evaluate_checkpoint(
         episodes: Episodes to run (default: the run's ``eval.episodes``).
         seed: First evaluation seed (default: the run's training seed + the evaluation offset).
         video: Also render ``eval.video_episodes`` episodes into ``videos/<checkpoint>.mp4``.
+        overrides: ``env.*`` and ``eval.*`` overrides of the training config, e.g. heavier bodies or
+            added latency to measure how robust the policy is.
+        output: Where to write the summary (default: ``eval.json`` in the run directory).
     """
+    for override in overrides:
+        if override.split(".", 1)[0] not in EVAL_OVERRIDE_SECTIONS:
+            raise ConfigError(f"override '{override}': rlkit eval takes env.* and eval.* overrides only")
     path = resolve_checkpoint(target)
     payload = load_checkpoint(path)
-    config = config_from_dict(payload["config"])
+    config = config_from_dict(apply_overrides(payload["config"], overrides))
     config.train.device = "cpu" if config.train.device == "auto" else config.train.device
     device = configure_torch(config)
     probe = make_vector_env(config.env, 1)
@@ -60,6 +76,7 @@ def evaluate_checkpoint(
         "checkpoint": str(path),
         "seed": seed,
         "deterministic": config.eval.deterministic,
+        "overrides": list(overrides),
     }
     run_dir = run_dir_of(path)
     video_path = None
@@ -70,6 +87,6 @@ def evaluate_checkpoint(
         )
         summary["video"] = str(video_path)
         summary["video_returns"] = recorded.returns
-    eval_path = run_dir / "eval.json"
+    eval_path = output if output is not None else run_dir / "eval.json"
     write_eval_json(eval_path, summary)
     return CheckpointEvaluation(summary, eval_path, video_path)

@@ -97,7 +97,9 @@ def test_forward_velocity_term_is_the_body_velocity_over_the_step() -> None:
       <joint name="slide" type="slide" axis="1 0 0"/><geom type="box" size="0.1 0.1 0.1" mass="2"/>
     </body></worldbody><actuator><motor joint="slide" ctrlrange="-1 1"/></actuator></mujoco>"""
     task = {"qpos": True, "init_noise": 0.0}
-    env = MujocoEnv(xml, task={**task, "reward": [{"term": "forward_velocity", "body": "box", "weight": 2.0}]})
+    env = MujocoEnv(
+        xml, task={**task, "reward": [{"term": "forward_velocity", "body": "box", "weight": 2.0}]}
+    )
     env.reset(seed=0)
     _, reward, *_, info = env.step(np.array([1.0]))
     velocity = 1.0 * 0.01 / 2.0
@@ -146,7 +148,8 @@ def test_termination_when_height_or_tilt_leaves_its_range() -> None:
     [
         (
             {"reward": [{"term": "upright", "body": "polee"}]},
-            "env.task.reward[0].body: the model has no body named 'polee' (body names: world, slider_box, pole)",
+            "env.task.reward[0].body: the model has no body named 'polee' "
+            "(body names: world, slider_box, pole)",
         ),
         (
             {"reward": [{"term": "site_distance", "site_a": "origin", "site_b": "tip"}]},
@@ -170,7 +173,7 @@ def test_misspelled_names_fail_at_load_listing_the_names_the_model_has(task: dic
 
 
 def test_bad_models_give_one_line_errors(tmp_path) -> None:
-    with pytest.raises(RlkitError, match="model file 'missing.xml' does not exist"):
+    with pytest.raises(RlkitError, match=r"model file 'missing\.xml' does not exist"):
         MujocoEnv("missing.xml")
     broken = tmp_path / "broken.xml"
     broken.write_text("<mujoco><worldbody><body><geom type='box'/></worldbody></mujoco>")
