@@ -145,20 +145,28 @@ def _add_sensor_models(env: gym.Env, config: SensorsConfig) -> gym.Env:
             raise RlkitError(f"env.sensors.models[{i}].channels: {exc}") from None
         stream = f"/{i}"
         if model.update_every > 1:
-            env = SampleAndHold(env, channels, model.update_every, stream=f"SampleAndHold{stream}")
+            env = SampleAndHold(env, model.update_every, channels=channels, stream=f"SampleAndHold{stream}")
         if model.bias_std > 0:
-            env = ObservationBias(env, channels, model.bias_std, stream=f"ObservationBias{stream}")
+            env = ObservationBias(env, model.bias_std, channels=channels, stream=f"ObservationBias{stream}")
         if model.drift_std > 0:
-            env = ObservationDrift(env, channels, model.drift_std, stream=f"ObservationDrift{stream}")
+            env = ObservationDrift(
+                env, model.drift_std, channels=channels, stream=f"ObservationDrift{stream}"
+            )
         if model.noise_std > 0:
-            env = ObservationNoise(env, channels, model.noise_std, stream=f"ObservationNoise{stream}")
+            env = ObservationNoise(
+                env, model.noise_std, channels=channels, stream=f"ObservationNoise{stream}"
+            )
         if model.quantization > 0:
-            env = ObservationQuantization(env, channels, model.quantization)
+            env = ObservationQuantization(env, model.quantization, channels=channels)
         if model.clip is not None:
-            env = ObservationClip(env, channels, *model.clip)
+            env = ObservationClip(env, *model.clip, channels=channels)
         if model.dropout > 0:
             env = ObservationDropout(
-                env, channels, model.dropout, model.dropout_mode, stream=f"ObservationDropout{stream}"
+                env,
+                model.dropout,
+                model.dropout_mode,
+                channels=channels,
+                stream=f"ObservationDropout{stream}",
             )
     if config.latency is not None and config.latency.max > 0:
         env = ObservationDelay(env, config.latency.min, config.latency.max)

@@ -37,7 +37,7 @@ class ActionRateLimit(ActuatorWrapper, gym.utils.RecordConstructorArgs):
         self.previous = self.neutral
 
     def _start_episode(self) -> None:
-        pass
+        self.previous = self.neutral
 
     def _applied(self, action: np.ndarray) -> np.ndarray:
         self.previous = np.clip(action, self.previous - self.max_change, self.previous + self.max_change)

@@ -6,6 +6,8 @@ Compose them innermost first in this order (the order of :class:`rlkit.config.si
 :class:`ObservationDelay` outside every sensor model. Channels are chosen with :func:`channel_names` and
 :func:`select_channels`. Every effect draws its random numbers from its own
 :class:`~envs.random_stream.RandomStream`, re-seeded by ``reset(seed=...)``, and keeps the observation space.
+Wrap each single env (inside a vector env, not around it): every reset of that env, autoresets included,
+clears the effects' per-episode state, whatever the vector env's ``autoreset_mode``.
 """
 
 from envs.sensors.bias import ObservationBias
