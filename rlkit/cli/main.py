@@ -52,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(stray or extra)}")
     if extra:
         args.overrides = [*args.overrides, *extra]
+    # Like `python -m`, let env.id: my_module:MyEnv and agent.name: my_module:MyAgent name modules in the
+    # working directory (a console script's sys.path starts at its own bin directory instead).
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         return int(args.run(args) or 0)
     except RlkitError as exc:

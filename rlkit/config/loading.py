@@ -179,7 +179,20 @@ def load_config(source: str, overrides: Iterable[str] = ()) -> tuple[RunConfig, 
         The validated config and the run's short name (preset name or file stem).
     """
     raw, name = read_source(source)
+    if Path(source).is_file():
+        raw = _resolve_model_path(raw, Path(source).parent)
     return config_from_dict(apply_overrides(raw, overrides)), name
+
+
+def _resolve_model_path(raw: dict[str, Any], config_dir: Path) -> dict[str, Any]:
+    """Make a relative ``env.id: robot.xml`` in a config file relative to that file, not to the cwd."""
+    env = raw.get("env")
+    if not isinstance(env, dict) or not isinstance(env.get("id"), str) or not env["id"].endswith(".xml"):
+        return raw
+    model = Path(env["id"])
+    if model.is_absolute() or not (config_dir / model).is_file():
+        return raw
+    return {**raw, "env": {**env, "id": str((config_dir / model).resolve())}}
 
 
 def config_to_dict(config: RunConfig) -> dict[str, Any]:
