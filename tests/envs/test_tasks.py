@@ -203,7 +203,7 @@ def test_an_xml_file_with_a_yaml_task_is_an_env(tmp_path: Path) -> None:
     )
     env = make_env(config)
     assert env.unwrapped.observation_names == ["position", "velocity"]
-    obs, _ = env.reset(seed=0)
+    env.reset(seed=0)
     *_, info = env.step(np.array([1.0], dtype=np.float32))
     assert info["reward_terms"]["forward_velocity"] > 0
     assert info["reward_terms"]["control_cost"] == pytest.approx(-0.1)
