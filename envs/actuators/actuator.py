@@ -23,7 +23,9 @@ class ActuatorWrapper(gym.Wrapper[ObsType, np.ndarray, ObsType, np.ndarray]):
 
     A subclass implements :meth:`_applied` (the action the env receives, from the one the policy sent)
     and, where it keeps per-episode state, :meth:`_start_episode`. Both work in float64; this class
-    converts the result to the action space's dtype.
+    converts the result to the action space's dtype. :meth:`_applied` receives a float64 copy of the sent
+    action that is its own (it may change it in place, or keep it); what it returns is copied before the
+    env sees it, so it may return an array it keeps.
 
     Args:
         env: The env whose actions are changed; its action space must be a 1-D ``Box`` with finite bounds.
@@ -53,6 +55,7 @@ class ActuatorWrapper(gym.Wrapper[ObsType, np.ndarray, ObsType, np.ndarray]):
         self.high = space.high.astype(np.float64)
         self.neutral = neutral_action(self.low, self.high)
         self._stream = RandomStream(stream)
+        self._dtype = space.dtype  # looked up once: ``action_space`` walks down the wrapper chain
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -65,7 +68,7 @@ class ActuatorWrapper(gym.Wrapper[ObsType, np.ndarray, ObsType, np.ndarray]):
     def step(self, action: np.ndarray) -> tuple[ObsType, SupportsFloat, bool, bool, dict[str, Any]]:
         """Step the env with the changed action."""
         applied = self._applied(np.array(action, dtype=np.float64))  # a copy: a delay keeps it
-        return self.env.step(applied.astype(self.action_space.dtype))
+        return self.env.step(applied.astype(self._dtype))  # a copy: a rate limit keeps ``applied``
 
     @property
     def _rng(self) -> np.random.Generator:

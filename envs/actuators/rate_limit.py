@@ -40,5 +40,10 @@ class ActionRateLimit(ActuatorWrapper, gym.utils.RecordConstructorArgs):
         self.previous = self.neutral
 
     def _applied(self, action: np.ndarray) -> np.ndarray:
-        self.previous = np.clip(action, self.previous - self.max_change, self.previous + self.max_change)
-        return self.previous
+        # In place on the wrapper's own copy of the action, which becomes the new previous action; maximum
+        # then minimum is np.clip, at half its per-call cost.
+        previous, max_change = self.previous, self.max_change
+        np.maximum(action, previous - max_change, out=action)
+        np.minimum(action, previous + max_change, out=action)
+        self.previous = action
+        return action

@@ -298,6 +298,9 @@ class PhysicsRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
 
     The samples (factors or offsets, after the curriculum scale) are reported in ``info["randomization"]`` at
     reset and every step, and as :attr:`sampled_names` / :meth:`sampled_vector` for a privileged observation.
+    ``info["randomization"]`` is one dict per episode, built at reset and put in the info of the reset and of
+    every step of the episode (building a dict per step would cost more than the rest of the wrapper):
+    read it, do not mutate it; copy it to change it.
 
     The wrapper draws from its own stream, re-seeded by ``reset(seed=...)``; a reset without a seed (a vector
     env's autoreset) continues the stream, so every episode gets new samples.
@@ -364,13 +367,13 @@ class PhysicsRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self._stream.reseed(seed)
         self._randomize()
         observation, info = self.env.reset(seed=seed, options=options)
-        info["randomization"] = dict(self._info)
+        info["randomization"] = self._info
         return observation, info
 
     def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
         """Step the inner env; ``info["randomization"]`` holds the episode's samples."""
         observation, reward, terminated, truncated, info = self.env.step(action)
-        info["randomization"] = dict(self._info)
+        info["randomization"] = self._info  # the episode's dict, built at reset: see the class docstring
         return observation, reward, terminated, truncated, info
 
     def _randomize(self) -> None:

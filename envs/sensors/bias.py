@@ -40,4 +40,5 @@ class ObservationBias(ChannelWrapper, gym.utils.RecordConstructorArgs):
         return self._reading(values)
 
     def _reading(self, values: np.ndarray) -> np.ndarray:
-        return values + self.bias
+        values += self.bias
+        return values

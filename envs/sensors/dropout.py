@@ -28,6 +28,9 @@ class ObservationDropout(ChannelWrapper, gym.utils.RecordConstructorArgs):
 
     Raises:
         ValueError: ``probability`` is outside [0, 1], ``mode`` is unknown, or ``channels`` is invalid.
+
+    ``probability`` and ``mode`` are read ahead, when a block of steps' losses is drawn (see
+    :class:`~envs.random_stream.RowBlock`) and at construction: set them at construction.
     """
 
     def __init__(
@@ -49,13 +52,20 @@ class ObservationDropout(ChannelWrapper, gym.utils.RecordConstructorArgs):
         self.probability = float(probability)
         self.mode = mode
         self.delivered = np.zeros(len(self.channels))
+        """The last reading this effect delivered, per selected channel (a copy of it)."""
+        # Which readings are lost, drawn ahead for many steps: the very numbers ``random(n) < p`` gives.
+        count = len(self.channels)
+        self._lost = self._stream.rows(
+            lambda generator, rows: generator.random((rows, count)) < self.probability
+        )
+        self._replacement = 0.0 if mode == "zero" else None  # None: the last delivered value
 
     def _first_reading(self, values: np.ndarray) -> np.ndarray:
-        self.delivered = values
+        self.delivered = values.copy()
         return values
 
     def _reading(self, values: np.ndarray) -> np.ndarray:
-        lost = self._rng.random(len(self.channels)) < self.probability
-        values = np.where(lost, 0.0 if self.mode == "zero" else self.delivered, values)
-        self.delivered = values
+        replacement = self._replacement
+        np.copyto(values, self.delivered if replacement is None else replacement, where=self._lost.next())
+        self.delivered = values.copy()  # a copy: ``values`` may become the caller's observation
         return values

@@ -87,7 +87,18 @@ class ObservationDelay(gym.Wrapper[ObsType, ActType, ObsType, ActType], gym.util
         return self._delayed(observation), reward, terminated, truncated, info
 
     def _delayed(self, observation: ObsType) -> ObsType:
-        # Copies in and out: the inner env may reuse its array, and one stored observation is returned
-        # several times at the start of an episode.
-        self._history.append(copy.deepcopy(observation))
-        return copy.deepcopy(self._history[0])
+        # A copy in: the inner env may reuse its array. A copy out only while the history is not full: then
+        # the oldest observation is returned again at the next step (the reset observation, at the start of
+        # an episode). Once the history is full, the returned observation leaves it at the next step, so the
+        # caller may have it.
+        history = self._history
+        history.append(_copy(observation))
+        oldest = history[0]
+        return oldest if len(history) == history.maxlen else _copy(oldest)
+
+
+def _copy(observation: ObsType) -> ObsType:
+    """A deep copy; an array's own ``copy`` is that, at a fraction of ``copy.deepcopy``'s cost."""
+    if type(observation) is np.ndarray and observation.dtype != object:
+        return observation.copy()
+    return copy.deepcopy(observation)

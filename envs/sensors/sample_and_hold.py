@@ -42,11 +42,12 @@ class SampleAndHold(ChannelWrapper, gym.utils.RecordConstructorArgs):
 
     def _first_reading(self, values: np.ndarray) -> np.ndarray:
         self._steps = 0
-        self.held = values
+        self.held = values.copy()  # a copy: ``values`` may become the caller's observation
         return values
 
     def _reading(self, values: np.ndarray) -> np.ndarray:
         self._steps += 1
         if self._steps % self.period == 0:
-            self.held = values
+            self.held = values.copy()
+            return values
         return self.held

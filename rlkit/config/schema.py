@@ -136,7 +136,9 @@ class EvalConfig(StrictModel):
     )
     deterministic: bool = Field(True, description="act with the policy's mode instead of sampling")
     video_episodes: int = Field(2, ge=1, description="episodes recorded by rlkit eval --video")
-    video_fps: float = Field(30.0, gt=0, description="frames per second of recorded videos")
+    video_fps: float | None = Field(
+        None, gt=0, description="frames per second of recorded videos (None: real time, the env's render_fps)"
+    )
 
 
 class LogConfig(StrictModel):

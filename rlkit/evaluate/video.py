@@ -12,9 +12,12 @@ from rlkit.evaluate.evaluator import EvaluationResult, Policy
 
 
 def record_video(
-    policy: Policy, env_config: EnvConfig, episodes: int, seed: int, path: Path, fps: float
+    policy: Policy, env_config: EnvConfig, episodes: int, seed: int, path: Path, fps: float | None = None
 ) -> EvaluationResult:
-    """Render ``episodes`` episodes (seeds ``seed + j``) into one H.264 MP4 at ``path``."""
+    """Render ``episodes`` episodes (seeds ``seed + j``) into one H.264 MP4 at ``path``.
+
+    ``fps`` None plays the video in real time: at the env's ``render_fps`` (30 when it declares none).
+    """
     from envs import make_env
     from vision import VideoWriter, annotate_frame
 
@@ -22,6 +25,7 @@ def record_video(
     path.parent.mkdir(parents=True, exist_ok=True)
     result = EvaluationResult()
     try:
+        fps = fps or float(env.metadata.get("render_fps") or 30)
         with VideoWriter(path, fps=fps) as writer:
             for episode in range(episodes):
                 obs, _ = env.reset(seed=seed + episode)

@@ -133,3 +133,14 @@ def test_misspelled_body_in_a_yaml_task_is_one_line_and_writes_nothing(
         "(body names: world, link1, link2, link3)"
     )
     assert not (tmp_path / "run").exists()
+
+
+def test_dqn_trains_on_a_continuous_task_through_discrete_actions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "dqn"
+    overrides = ["env.id=rlkit/Reacher-v0", "env.discrete_actions=3", "train.total_steps=600"]
+    quiet = ["eval.episodes=1", "eval.interval=0", "log.progress=false"]
+    status, _, err = run_cli(["train", "cartpole-dqn", *overrides, *quiet, "--run-dir", str(run)], capsys)
+    assert status == 0, err
+    assert (run / "checkpoints" / "final.pt").is_file()
