@@ -298,9 +298,6 @@ class PhysicsRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
 
     The samples (factors or offsets, after the curriculum scale) are reported in ``info["randomization"]`` at
     reset and every step, and as :attr:`sampled_names` / :meth:`sampled_vector` for a privileged observation.
-    ``info["randomization"]`` is one dict per episode, built at reset and put in the info of the reset and of
-    every step of the episode (building a dict per step would cost more than the rest of the wrapper):
-    read it, do not mutate it; copy it to change it.
 
     The wrapper draws from its own stream, re-seeded by ``reset(seed=...)``; a reset without a seed (a vector
     env's autoreset) continues the stream, so every episode gets new samples.
@@ -329,6 +326,18 @@ class PhysicsRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
         _check_no_overlap(self._targets)
         fields = {name for target in self._targets for name in _FIELDS[target.config.parameter]}
         self._nominal: Nominal = {name: _read(self._model, name).copy() for name in sorted(fields)}
+        # What every reset restores, gathered once: (field name, the model's array or None for the
+        # timestep, the rows written, their nominal values). The arrays are views into the model.
+        self._restore = [
+            (
+                name,
+                None if name == "opt.timestep" else _read(self._model, name),
+                rows,
+                self._nominal[name][rows],
+            )
+            for target in self._targets
+            for name, rows in target.restore_rows.items()
+        ]
         self._set_const = any(t.config.parameter not in _NO_DERIVED_CONSTANTS for t in self._targets)
         self._scale = 1.0
         self.sampled_names: list[str] = [key for target in self._targets for key in target.keys]
@@ -367,24 +376,25 @@ class PhysicsRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self._stream.reseed(seed)
         self._randomize()
         observation, info = self.env.reset(seed=seed, options=options)
-        info["randomization"] = self._info
+        info["randomization"] = self._info.copy()
         return observation, info
 
     def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
         """Step the inner env; ``info["randomization"]`` holds the episode's samples."""
         observation, reward, terminated, truncated, info = self.env.step(action)
-        info["randomization"] = self._info  # the episode's dict, built at reset: see the class docstring
+        # A new dict every call (Gymnasium's rule: a caller may keep and change an info); a shallow copy of
+        # the dict built at reset is enough, its values are floats.
+        info["randomization"] = self._info.copy()
         return observation, reward, terminated, truncated, info
 
     def _randomize(self) -> None:
         model = self._model
         # Restore every written row first: friction entries may share geoms (on other coefficients).
-        for target in self._targets:
-            for name, rows in target.restore_rows.items():
-                if name == "opt.timestep":
-                    model.opt.timestep = float(self._nominal[name][0])
-                else:
-                    _read(model, name)[rows] = self._nominal[name][rows]
+        for _, array, rows, nominal in self._restore:
+            if array is None:
+                model.opt.timestep = float(nominal[0])
+            else:
+                array[rows] = nominal
         start = 0
         for target in self._targets:
             count, mode = len(target.ids), target.config.mode
