@@ -15,6 +15,29 @@ from rlkit.rollout.normalization import ObservationNormalizer
 
 ActionDistribution = Categorical | DiagGaussian
 
+PRIVILEGED_KEYS = ("policy", "privileged")
+
+
+def is_privileged_space(space: gym.Space) -> bool:
+    """Whether ``space`` is ``Dict{policy, privileged}`` of 1-D Boxes, as a privileged observation makes."""
+    return (
+        isinstance(space, gym.spaces.Dict)
+        and set(space.spaces) == set(PRIVILEGED_KEYS)
+        and all(
+            isinstance(space[key], gym.spaces.Box) and len(space[key].shape) == 1 for key in PRIVILEGED_KEYS
+        )
+    )
+
+
+def flatten_privileged(obs: np.ndarray | dict[str, np.ndarray]) -> np.ndarray:
+    """``[policy | privileged]`` along the last axis for a privileged observation; others unchanged.
+
+    Stored and normalized as one vector, the actor reads only the leading ``policy`` columns.
+    """
+    if isinstance(obs, dict):
+        return np.concatenate([obs["policy"], obs["privileged"]], axis=-1)
+    return obs
+
 
 def check_policy_gradient_spaces(agent: str, action_space: gym.Space) -> None:
     """Policy-gradient agents act in Discrete and bounded 1-D Box action spaces."""
@@ -38,6 +61,10 @@ class ActorCritic(nn.Module):
     is part of the module (its statistics are buffers), so a checkpoint or an exported policy carries it.
     Callers normalize once with :meth:`normalize` and pass the result to :meth:`forward`, so the samples
     stored for an update are exactly what the networks saw when acting.
+
+    Asymmetric actor-critic: for a ``Dict{policy, privileged}`` observation space the module works on the
+    flat vector ``[policy | privileged]`` (:func:`flatten_privileged`); the critic reads all of it, the actor
+    only the ``policy`` columns, so the deployed policy never needs the simulator's privileged values.
     """
 
     def __init__(
@@ -52,23 +79,33 @@ class ActorCritic(nn.Module):
         squash_actions: bool = False,
     ) -> None:
         super().__init__()
+        self.actor_dim: int | None = None
+        actor_space = observation_space
+        if is_privileged_space(observation_space):
+            if network.shared_encoder:
+                raise RlkitError("agent.network.shared_encoder cannot be used with a privileged observation")
+            actor_space = observation_space["policy"]
+            self.actor_dim = int(actor_space.shape[0])
+            width = self.actor_dim + int(observation_space["privileged"].shape[0])
+            observation_space = gym.spaces.Box(-np.inf, np.inf, (width,), np.float32)
+        self.observation_shape: tuple[int, ...] = tuple(observation_space.shape)
         self.obs_normalizer = (
             ObservationNormalizer(observation_space.shape, clip_observations)
             if normalize_observations
             else None
         )
 
-        def encoder() -> nn.Module:
+        def encoder(space: gym.Space) -> nn.Module:
             return build_encoder(
-                observation_space,
+                space,
                 hidden_sizes=network.hidden_sizes,
                 activation=network.activation,
                 layer_norm=network.layer_norm,
                 cnn=network.cnn,
             )
 
-        self.actor_encoder = encoder()
-        self.critic_encoder = self.actor_encoder if network.shared_encoder else encoder()
+        self.actor_encoder = encoder(actor_space)
+        self.critic_encoder = self.actor_encoder if network.shared_encoder else encoder(observation_space)
         features = self.actor_encoder.output_dim
         self.discrete = isinstance(action_space, gym.spaces.Discrete)
         if self.discrete:
@@ -89,6 +126,8 @@ class ActorCritic(nn.Module):
 
     def distribution(self, obs: torch.Tensor) -> ActionDistribution:
         """π(·|s) for normalized observations."""
+        if self.actor_dim is not None:
+            obs = obs[..., : self.actor_dim]
         return self.policy_head(self.actor_encoder(obs))
 
     def value(self, obs: torch.Tensor) -> torch.Tensor:

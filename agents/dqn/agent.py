@@ -94,6 +94,11 @@ class DQN(Agent):
                 f"agent 'dqn' needs a Discrete action space; the env's is {action_space} "
                 "(use a policy-gradient agent such as ppo for continuous actions)"
             )
+        if isinstance(observation_space, gym.spaces.Dict):
+            raise RlkitError(
+                f"agent 'dqn' reads Box observations; the env's is {observation_space} "
+                "(a privileged observation is for ppo's asymmetric critic)"
+            )
 
     @torch.no_grad()
     def _greedy(self, obs: np.ndarray) -> np.ndarray:

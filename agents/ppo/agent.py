@@ -13,7 +13,13 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.actor_critic import ActionMapper, ActorCritic, check_policy_gradient_spaces
+from agents.actor_critic import (
+    ActionMapper,
+    ActorCritic,
+    check_policy_gradient_spaces,
+    flatten_privileged,
+    is_privileged_space,
+)
 from agents.base import Agent, StepResult
 from agents.ppo.config import PPOConfig
 from agents.ppo.losses import clipped_surrogate_loss, normalize_advantages, value_loss
@@ -76,7 +82,7 @@ class PPO(Agent):
         self.buffer = RolloutBuffer(
             config.n_steps,
             num_envs,
-            observation_space.shape,
+            self.policy.observation_shape,
             () if discrete else action_space.shape,
             torch.long if discrete else torch.float32,
             device,
@@ -93,9 +99,14 @@ class PPO(Agent):
     @classmethod
     def check_spaces(cls, observation_space: gym.Space, action_space: gym.Space) -> None:
         check_policy_gradient_spaces("ppo", action_space)
+        if isinstance(observation_space, gym.spaces.Dict) and not is_privileged_space(observation_space):
+            raise RlkitError(
+                "agent 'ppo' reads Box observations or Dict{policy, privileged}; "
+                f"the env's is {observation_space}"
+            )
 
-    def _obs_tensor(self, obs: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(obs, dtype=torch.float32, device=self.device)
+    def _obs_tensor(self, obs: np.ndarray | dict[str, np.ndarray]) -> torch.Tensor:
+        return torch.as_tensor(flatten_privileged(obs), dtype=torch.float32, device=self.device)
 
     @torch.no_grad()
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
@@ -128,7 +139,7 @@ class PPO(Agent):
         truncated = step.truncated & ~step.terminated
         if truncated.any():
             index = np.flatnonzero(truncated)
-            final_obs = self.policy.normalize(self._obs_tensor(step.next_obs[index]))
+            final_obs = self.policy.normalize(self._obs_tensor(step.next_obs)[index])
             truncation_values[torch.as_tensor(index, device=self.device)] = self.policy.value(final_obs)
         self.buffer.add(obs_t, actions, log_probs, values, rewards, terminated, dones, truncation_values)
         self._last_next_obs = step.next_obs  # only the rollout's last one is needed, to bootstrap it

@@ -44,7 +44,12 @@ def record_video(
                     )
                     if done:
                         break
-                    action = policy(obs[None])[0]
+                    batch = (
+                        {key: value[None] for key, value in obs.items()}
+                        if isinstance(obs, dict)
+                        else obs[None]
+                    )
+                    action = policy(batch)[0]
                     obs, reward, terminated, truncated, _ = env.step(action)
                     total += float(reward)
                     length += 1

@@ -37,12 +37,23 @@ def make_vector_env(
     return env
 
 
-def final_observations(next_obs: np.ndarray, infos: dict, dones: np.ndarray) -> np.ndarray:
-    """``next_obs`` with the finished episodes' last observations in place of their reset observations."""
+def final_observations(
+    next_obs: np.ndarray | dict[str, np.ndarray], infos: dict, dones: np.ndarray
+) -> np.ndarray | dict[str, np.ndarray]:
+    """``next_obs`` with the finished episodes' last observations in place of their reset observations.
+
+    Works for array observations and for Dict observations (a dict of arrays, one row per env).
+    """
     if not dones.any():
         return next_obs
+    finished = np.flatnonzero(infos["_final_obs"])
+    if isinstance(next_obs, dict):
+        real_dict = {key: value.copy() for key, value in next_obs.items()}
+        for index in finished:
+            for key, value in infos["final_obs"][index].items():
+                real_dict[key][index] = value
+        return real_dict
     real = next_obs.copy()
-    mask = infos["_final_obs"]
-    for index in np.flatnonzero(mask):
+    for index in finished:
         real[index] = infos["final_obs"][index]
     return real
