@@ -52,10 +52,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(stray or extra)}")
     if extra:
         args.overrides = [*args.overrides, *extra]
-    # Like `python -m`, let env.id: my_module:MyEnv and agent.name: my_module:MyAgent name modules in the
-    # working directory (a console script's sys.path starts at its own bin directory instead).
+    # Let env.id: my_module:MyEnv and agent.name: my_module:MyAgent name modules in the working directory
+    # (a console script's sys.path starts at its own bin directory). Appended, not prepended as `python -m`
+    # does, so that a stray profile.py or random.py in the working directory cannot shadow the standard
+    # library or an installed package.
     if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
+        sys.path.append(os.getcwd())
     try:
         return int(args.run(args) or 0)
     except RlkitError as exc:
