@@ -20,6 +20,7 @@ evaluation builds the same stack from the same config:
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import gymnasium as gym
@@ -188,6 +189,9 @@ def describe_environments() -> list[tuple[str, str]]:
         if module.startswith("gymnasium.envs."):
             family = module.split(".")[2].replace("_", " ")
             description = f"Gymnasium {family}"
+        elif env_id.startswith("rlkit/"):  # rlkit's own tasks: the first line of their module's docstring
+            doc = importlib.import_module(module).__doc__ or module
+            description = doc.strip().splitlines()[0].rstrip(".")
         else:
             description = module
         if spec.max_episode_steps:
