@@ -1,6 +1,7 @@
 """The API every agent implements, so that one training loop, evaluator and checkpoint format serve all.
 
-The loop (:mod:`rlkit.train.trainer`) drives an agent through four calls per vector step::
+The loop (:mod:`rlkit.train.trainer`) calls ``agent.envs_reset()`` after resetting the envs, then drives an
+agent through four calls per vector step::
 
     actions = agent.explore(obs, env_steps)          # acting for training (exploration, caching)
     next_obs, rewards, terminated, truncated, infos = env.step(actions)
@@ -96,6 +97,12 @@ class Agent(ABC):
     @abstractmethod
     def record(self, step: StepResult) -> None:
         """Store the outcome of the actions the last :meth:`explore` returned."""
+
+    def envs_reset(self) -> None:  # noqa: B027  (most agents keep no per-episode state across calls)
+        """The loop reset every env (start of a run, also after a resume): episodes in flight are over.
+
+        Agents that hold partial episodes (n-step windows) close or drop them here.
+        """
 
     @abstractmethod
     def update_due(self, env_steps: int) -> bool:

@@ -1,4 +1,5 @@
-"""Deep Q-Network with Double-DQN targets, a replay buffer and a hard or Polyak target network."""
+"""Deep Q-Network with Double-DQN targets, a replay buffer and a hard or Polyak target network, and the
+Rainbow options (dueling heads, n-step returns, prioritized replay, C51 distributional values, noisy nets)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,23 @@ from torch import nn
 
 from agents.base import Agent, StepResult
 from agents.dqn.config import DQNConfig
+from agents.dqn.distributional import categorical_loss, categorical_support, expected_q, project_distribution
 from agents.dqn.losses import q_learning_loss, td_target
 from rlkit.errors import RlkitError
-from rlkit.nn import QHead, build_encoder
+from rlkit.nn import DuelingQHead, QHead, build_encoder, reset_noise
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
-from rlkit.rollout.replay_buffer import ReplayBuffer
+from rlkit.rollout.n_step import NStepAccumulator
+from rlkit.rollout.prioritized_replay_buffer import PrioritizedReplayBuffer
+from rlkit.rollout.replay_buffer import ReplayBuffer, TransitionBatch
 
 
 class QNetwork(nn.Module):
-    """Q(s, ·) for every discrete action: an encoder built from the observation space and a Q head."""
+    """Q(s, ·) for every discrete action: an encoder built from the observation space and a Q head.
+
+    The head is dueling when ``config.dueling``, outputs ``(B, A, num_atoms)`` atom logits when
+    ``config.distributional``, and has noisy output layers when ``config.noisy_nets`` (the encoder's layers
+    stay deterministic).
+    """
 
     def __init__(self, observation_space: gym.Space, num_actions: int, config: DQNConfig) -> None:
         super().__init__()
@@ -31,10 +40,16 @@ class QNetwork(nn.Module):
             layer_norm=net.layer_norm,
             cnn=net.cnn,
         )
-        self.head = QHead(self.encoder.output_dim, num_actions)
+        head = DuelingQHead if config.dueling else QHead
+        self.head = head(
+            self.encoder.output_dim,
+            num_actions,
+            num_atoms=config.num_atoms if config.distributional else 1,
+            noisy_sigma0=config.noisy_sigma0 if config.noisy_nets else None,
+        )
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        """(B, A) Q-values."""
+        """(B, A) Q-values, or (B, A, num_atoms) atom logits for a distributional network."""
         return self.head(self.encoder(obs))
 
 
@@ -46,7 +61,15 @@ def linear_epsilon(progress: float, initial: float, final: float, fraction: floa
 
 
 class DQN(Agent):
-    """DQN for discrete actions."""
+    """DQN for discrete actions, with the Rainbow components as config switches.
+
+    With ``noisy_nets`` the noise of the online network is resampled (from the agent's own seeded torch
+    generator) at every :meth:`explore` call and before every gradient step, where the target network's is
+    resampled too; epsilon-greedy is off (epsilon 0) because the noise explores (actions are uniform only
+    during the ``learning_starts`` warm-up), and the deterministic policy of :meth:`act` uses the noise-free
+    mean weights. With ``n_step > 1`` transitions enter the replay
+    buffer once their n rewards (or their episode's end) are known.
+    """
 
     config_class = DQNConfig
     description = "Deep Q-Network with Double-DQN targets (discrete actions)"
@@ -71,7 +94,7 @@ class DQN(Agent):
         self.parameters = list(self.q_network.parameters())
         self.optimizer = build_optimizer(self.parameters, config)
         self.lr_schedule = build_lr_schedule(config)
-        self.buffer = ReplayBuffer(
+        buffer_args = (
             min(config.buffer_size, max(total_steps, 1)),
             observation_space.shape,
             observation_space.dtype,
@@ -80,11 +103,41 @@ class DQN(Agent):
             device,
             seed,
         )
+        self.buffer = (
+            PrioritizedReplayBuffer(*buffer_args, alpha=config.priority_alpha, eps=config.priority_eps)
+            if config.prioritized_replay
+            else ReplayBuffer(*buffer_args)
+        )
+        self.n_step = (
+            NStepAccumulator(
+                num_envs,
+                config.n_step,
+                config.gamma,
+                observation_space.shape,
+                observation_space.dtype,
+                (),
+                np.int64,
+            )
+            if config.n_step > 1
+            else None
+        )
+        self.support = (
+            categorical_support(config.v_min, config.v_max, config.num_atoms, device)
+            if config.distributional
+            else None
+        )
+        self.noise_generator: torch.Generator | None = None
+        if config.noisy_nets:
+            self.noise_generator = torch.Generator(device=device)
+            self.noise_generator.manual_seed(seed + 2)
+            reset_noise(self.q_network, self.noise_generator)
+            reset_noise(self.target_network, self.noise_generator)
         self.rng = np.random.default_rng(seed + 1)
         self.env_steps = 0
         self.last_update_step = 0
         self.last_target_step = 0
-        self.epsilon = config.exploration_initial_eps
+        self.epsilon = 0.0 if config.noisy_nets else config.exploration_initial_eps
+        self.beta = config.priority_beta_start
         self._pending: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
@@ -100,20 +153,39 @@ class DQN(Agent):
                 "(a privileged observation is for ppo's asymmetric critic)"
             )
 
+    def _q_values(self, network: QNetwork, obs: torch.Tensor) -> torch.Tensor:
+        """(B, A) Q-values (the expected value of the atoms for a distributional network)."""
+        out = network(obs)
+        return out if self.support is None else expected_q(out, self.support)
+
     @torch.no_grad()
-    def _greedy(self, obs: np.ndarray) -> np.ndarray:
-        q = self.q_network(torch.as_tensor(obs, dtype=torch.float32, device=self.device))
+    def _greedy(self, obs: np.ndarray, noisy: bool = True) -> np.ndarray:
+        # Noisy layers use their mean weights in eval mode; nothing else in the network depends on the mode.
+        self.q_network.train(noisy)
+        try:
+            q = self._q_values(self.q_network, torch.as_tensor(obs, dtype=torch.float32, device=self.device))
+        finally:
+            self.q_network.train(True)
         return q.argmax(dim=1).cpu().numpy()
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
-        actions = self._greedy(obs)
-        if not deterministic:
+        actions = self._greedy(obs, noisy=not deterministic)
+        if not deterministic and not self.config.noisy_nets:
             explore = self.rng.random(len(actions)) < self.epsilon
             actions[explore] = self.rng.integers(0, self.num_actions, size=int(explore.sum()))
         return actions
 
     def explore(self, obs: np.ndarray, env_steps: int) -> np.ndarray:
         cfg = self.config
+        if cfg.noisy_nets:
+            if env_steps < cfg.learning_starts:
+                # Uniform warm-up: output-layer noise alone can leave an action untried for good.
+                actions = self.rng.integers(0, self.num_actions, size=len(obs))
+            else:
+                reset_noise(self.q_network, self.noise_generator)
+                actions = self._greedy(obs)
+            self._pending = (obs, actions)
+            return actions
         self.epsilon = linear_epsilon(
             env_steps / self.total_steps,
             cfg.exploration_initial_eps,
@@ -132,11 +204,27 @@ class DQN(Agent):
             raise RuntimeError("record() called without a preceding explore()")
         obs, actions = self._pending
         self._pending = None
-        self.buffer.add(obs, actions, step.rewards, step.next_obs, step.terminated)
+        if self.n_step is None:
+            self.buffer.add(obs, actions, step.rewards, step.next_obs, step.terminated)
+        else:
+            ready = self.n_step.push(
+                obs, actions, step.rewards, step.next_obs, step.terminated, step.truncated
+            )
+            self._store(ready)
         self.env_steps += len(step.rewards)
         if self.env_steps - self.last_target_step >= self.config.target_update_interval:
             self.last_target_step = self.env_steps
             self._update_target()
+
+    def _store(self, transitions: Any) -> None:
+        if len(transitions):
+            t = transitions
+            self.buffer.add(t.obs, t.actions, t.returns, t.next_obs, t.terminated, t.steps)
+
+    def envs_reset(self) -> None:
+        """Close pending n-step windows as truncated: their episodes will not continue."""
+        if self.n_step is not None:
+            self._store(self.n_step.flush())
 
     @torch.no_grad()
     def _update_target(self) -> None:
@@ -155,33 +243,82 @@ class DQN(Agent):
         cfg = self.config
         self.last_update_step = self.env_steps
         set_learning_rate(self.optimizer, self.lr_schedule(progress))
+        self.beta = cfg.priority_beta_start + (1.0 - cfg.priority_beta_start) * progress
         loss_sum = torch.zeros((), device=self.device)
         q_sum = torch.zeros((), device=self.device)
         for _ in range(cfg.gradient_steps):
-            batch = self.buffer.sample(cfg.batch_size)
-            with torch.no_grad():
-                next_q_target = self.target_network(batch.next_obs)
-                next_q_online = self.q_network(batch.next_obs) if cfg.double_q else next_q_target
-                target = td_target(
-                    batch.rewards, next_q_online, next_q_target, batch.terminated, cfg.gamma, cfg.double_q
-                )
-            q_taken = self.q_network(batch.obs).gather(1, batch.actions.long().unsqueeze(1)).squeeze(1)
-            loss, info = q_learning_loss(q_taken, target, cfg.loss)
+            if isinstance(self.buffer, PrioritizedReplayBuffer):
+                batch = self.buffer.sample(cfg.batch_size, self.beta)
+            else:
+                batch = self.buffer.sample(cfg.batch_size)
+            if cfg.noisy_nets:
+                reset_noise(self.q_network, self.noise_generator)
+                reset_noise(self.target_network, self.noise_generator)
+            loss, q_mean, priorities = (
+                self._distributional_loss(batch) if self.support is not None else self._td_loss(batch)
+            )
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             clip_gradients(self.parameters, cfg.max_grad_norm)
             self.optimizer.step()
+            if isinstance(self.buffer, PrioritizedReplayBuffer):
+                self.buffer.update_priorities(batch.indices, priorities.cpu().numpy())
             loss_sum += loss.detach()
-            q_sum += info["q_mean"]
-        return {
+            q_sum += q_mean
+        metrics = {
             "loss/td": float(loss_sum) / cfg.gradient_steps,
             "value/q_mean": float(q_sum) / cfg.gradient_steps,
             "explore/epsilon": self.epsilon,
             "optim/lr": float(self.optimizer.param_groups[0]["lr"]),
         }
+        if cfg.prioritized_replay:
+            metrics["replay/beta"] = self.beta
+        return metrics
+
+    def _discounts(self, batch: TransitionBatch) -> float | torch.Tensor:
+        """γ, or γ^k per transition when transitions sum k rewards."""
+        return self.config.gamma if self.n_step is None else self.config.gamma**batch.steps
+
+    def _td_loss(self, batch: TransitionBatch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(loss, mean Q, |TD error|) for scalar Q-values."""
+        cfg = self.config
+        with torch.no_grad():
+            next_q_target = self.target_network(batch.next_obs)
+            next_q_online = self.q_network(batch.next_obs) if cfg.double_q else next_q_target
+            target = td_target(
+                batch.rewards,
+                next_q_online,
+                next_q_target,
+                batch.terminated,
+                self._discounts(batch),
+                cfg.double_q,
+            )
+        q_taken = self.q_network(batch.obs).gather(1, batch.actions.long().unsqueeze(1)).squeeze(1)
+        loss, info = q_learning_loss(q_taken, target, cfg.loss, batch.weights)
+        return loss, info["q_mean"], info["td_error"].abs()
+
+    def _distributional_loss(self, batch: TransitionBatch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(loss, mean Q, cross-entropy) for C51 atom distributions."""
+        cfg = self.config
+        support = self.support
+        assert support is not None
+        with torch.no_grad():
+            next_logits_target = self.target_network(batch.next_obs)
+            next_q = expected_q(
+                self.q_network(batch.next_obs) if cfg.double_q else next_logits_target, support
+            )
+            best = next_q.argmax(dim=1)
+            next_probs = next_logits_target[torch.arange(len(best)), best].softmax(dim=-1)
+            discounts = self._discounts(batch) * (1.0 - batch.terminated)
+            target_probs = project_distribution(next_probs, batch.rewards, discounts, support)
+        logits = self.q_network(batch.obs)
+        logits_taken = logits[torch.arange(len(best)), batch.actions.long()]
+        loss, info = categorical_loss(logits_taken, target_probs, batch.weights)
+        q_mean = expected_q(logits_taken.detach(), support).mean()
+        return loss, q_mean, info["cross_entropy"]
 
     def state_dict(self) -> dict[str, Any]:
-        return {
+        state = {
             "q_network": self.q_network.state_dict(),
             "target_network": self.target_network.state_dict(),
             "optimizer": self.optimizer.state_dict(),
@@ -190,8 +327,14 @@ class DQN(Agent):
             "last_update_step": self.last_update_step,
             "last_target_step": self.last_target_step,
             "epsilon": self.epsilon,
+            "beta": self.beta,
             "replay": self.buffer.state_dict(),
         }
+        if self.n_step is not None:
+            state["n_step"] = self.n_step.state_dict()
+        if self.noise_generator is not None:
+            state["noise_generator"] = self.noise_generator.get_state()
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         try:
@@ -209,5 +352,10 @@ class DQN(Agent):
         self.last_update_step = int(state.get("last_update_step", 0))
         self.last_target_step = int(state.get("last_target_step", 0))
         self.epsilon = float(state.get("epsilon", self.config.exploration_final_eps))
+        self.beta = float(state.get("beta", self.config.priority_beta_start))
         if "replay" in state:
             self.buffer.load_state_dict(state["replay"])
+        if self.n_step is not None and "n_step" in state:
+            self.n_step.load_state_dict(state["n_step"])
+        if self.noise_generator is not None and "noise_generator" in state:
+            self.noise_generator.set_state(state["noise_generator"])

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from rlkit.config.schema import AgentConfig, NetworkConfig
 
 
 class DQNConfig(AgentConfig):
-    """Deep Q-learning with a replay buffer, a target network and Double-DQN targets."""
+    """Deep Q-learning with a replay buffer, a target network and Double-DQN targets.
+
+    The Rainbow components (Hessel et al., 2018) are switches, all off by default: dueling heads, n-step
+    returns, prioritized replay, distributional (C51) values and noisy nets; turning all on gives Rainbow.
+    """
 
     name: str = Field("dqn", description="agent name")
     network: NetworkConfig = Field(
@@ -33,3 +37,38 @@ class DQNConfig(AgentConfig):
     )
     exploration_initial_eps: float = Field(1.0, ge=0, le=1, description="epsilon at the start")
     exploration_final_eps: float = Field(0.05, ge=0, le=1, description="epsilon after the decay")
+    dueling: bool = Field(False, description="dueling head: Q = V + A - mean(A)")
+    n_step: int = Field(
+        1, ge=1, description="rewards summed per transition (n-step returns; cut at episode ends)"
+    )
+    prioritized_replay: bool = Field(
+        False, description="sample transitions in proportion to |TD error|^alpha"
+    )
+    priority_alpha: float = Field(
+        0.6, ge=0, description="prioritized replay: priority exponent alpha (0: uniform)"
+    )
+    priority_beta_start: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="prioritized replay: importance-weight exponent beta, annealed linearly to 1",
+    )
+    priority_eps: float = Field(
+        1e-6, gt=0, description="prioritized replay: added to |TD error| in priorities"
+    )
+    distributional: bool = Field(False, description="C51: learn a categorical return distribution per action")
+    num_atoms: int = Field(51, ge=2, description="distributional: atoms of the return support")
+    v_min: float = Field(-10.0, description="distributional: lowest return on the support")
+    v_max: float = Field(10.0, description="distributional: highest return on the support")
+    noisy_nets: bool = Field(
+        False, description="noisy output layers explore instead of epsilon-greedy (epsilon is then 0)"
+    )
+    noisy_sigma0: float = Field(
+        0.5, gt=0, description="noisy nets: initial noise scale sigma0 (sigma = sigma0/sqrt(inputs))"
+    )
+
+    @model_validator(mode="after")
+    def _support_is_an_interval(self) -> DQNConfig:
+        if self.distributional and not self.v_min < self.v_max:
+            raise ValueError(f"v_min ({self.v_min}) must be below v_max ({self.v_max})")
+        return self

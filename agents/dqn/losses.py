@@ -11,7 +11,7 @@ def td_target(
     next_q_online: torch.Tensor,
     next_q_target: torch.Tensor,
     terminated: torch.Tensor,
-    gamma: float,
+    gamma: float | torch.Tensor,
     double_q: bool = True,
 ) -> torch.Tensor:
     """The bootstrapped target ``r + γ (1 - terminal) Q_target(s', a*)``.
@@ -25,7 +25,7 @@ def td_target(
         next_q_online: (B, A) online-network Q-values at s' (unused unless ``double_q``).
         next_q_target: (B, A) target-network Q-values at s'.
         terminated: (B,) 1 where s' is terminal.
-        gamma: Discount factor (γ^n for n-step transitions).
+        gamma: Discount factor, or (B,) per-transition ``γ^k`` for n-step transitions summing ``k`` rewards.
         double_q: Use the Double-DQN action selection.
     """
     if double_q:
@@ -37,14 +37,28 @@ def td_target(
 
 
 def q_learning_loss(
-    q_taken: torch.Tensor, target: torch.Tensor, loss: str = "huber"
+    q_taken: torch.Tensor, target: torch.Tensor, loss: str = "huber", weights: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """Huber (smooth L1, δ = 1) or squared TD error between ``Q(s, a)`` and a fixed target."""
+    """Huber (smooth L1, δ = 1) or squared TD error between ``Q(s, a)`` and a fixed target.
+
+    Args:
+        q_taken: (B,) ``Q(s, a)`` of the actions taken.
+        target: (B,) targets (not differentiated).
+        loss: ``huber`` or ``mse``.
+        weights: (B,) importance-sampling weights of prioritized replay (None: a plain mean).
+
+    Returns:
+        ``(loss, info)``; ``info`` holds ``q_mean`` and the (B,) ``td_error`` ``target - q_taken``.
+    """
     target = target.detach()
     if loss == "huber":
-        value = F.smooth_l1_loss(q_taken, target)
+        function = F.smooth_l1_loss
     elif loss == "mse":
-        value = F.mse_loss(q_taken, target)
+        function = F.mse_loss
     else:
         raise ValueError(f"unknown loss '{loss}' (valid: huber, mse)")
-    return value, {"q_mean": q_taken.detach().mean()}
+    if weights is None:
+        value = function(q_taken, target)
+    else:
+        value = (weights * function(q_taken, target, reduction="none")).mean()
+    return value, {"q_mean": q_taken.detach().mean(), "td_error": (target - q_taken).detach()}

@@ -11,10 +11,11 @@ from rlkit.nn.activations import ActivationName, activation_gain, make_activatio
 from rlkit.nn.cnn import ImpalaCNN, NatureCNN
 from rlkit.nn.distributions import Categorical, DiagGaussian
 from rlkit.nn.encoders import DictEncoder, DiscreteEncoder, Encoder, FlatEncoder, ImageEncoder, build_encoder
-from rlkit.nn.heads import CategoricalHead, GaussianHead, QHead, ValueHead
+from rlkit.nn.heads import CategoricalHead, DuelingQHead, GaussianHead, QHead, ValueHead
 from rlkit.nn.init import orthogonal_init, recurrent_init
 from rlkit.nn.memory import RecurrentCore, RecurrentState
 from rlkit.nn.mlp import MLP
+from rlkit.nn.noisy_linear import NoisyLinear, reset_noise
 
 __all__ = [
     "MLP",
@@ -24,12 +25,14 @@ __all__ = [
     "DiagGaussian",
     "DictEncoder",
     "DiscreteEncoder",
+    "DuelingQHead",
     "Encoder",
     "FlatEncoder",
     "GaussianHead",
     "ImageEncoder",
     "ImpalaCNN",
     "NatureCNN",
+    "NoisyLinear",
     "QHead",
     "RecurrentCore",
     "RecurrentState",
@@ -39,4 +42,5 @@ __all__ = [
     "make_activation",
     "orthogonal_init",
     "recurrent_init",
+    "reset_noise",
 ]

@@ -1,4 +1,5 @@
-"""Output heads that turn encoder features into action distributions, Q-values or state values.
+"""Output heads that turn encoder features into action distributions, Q-values (plain, dueling or
+distributional) or state values.
 
 Initial gains follow common on-policy practice: policy outputs start tiny (gain 0.01) so the initial
 policy is near uniform / near zero-mean, and value-like outputs use gain 1.0.
@@ -11,6 +12,7 @@ from torch import nn
 
 from rlkit.nn.distributions import Categorical, DiagGaussian
 from rlkit.nn.init import orthogonal_init
+from rlkit.nn.noisy_linear import NoisyLinear
 
 POLICY_OUTPUT_GAIN = 0.01
 VALUE_OUTPUT_GAIN = 1.0
@@ -122,29 +124,89 @@ class GaussianHead(nn.Module):
         return DiagGaussian(mean, log_std.clamp(low, high), self.squash)
 
 
+def _q_output_layer(input_dim: int, output_dim: int, noisy_sigma0: float | None) -> nn.Module:
+    """A value-like output layer: orthogonal Linear (gain 1), or NoisyLinear when ``noisy_sigma0`` is set."""
+    if noisy_sigma0 is None:
+        return orthogonal_init(nn.Linear(input_dim, output_dim), gain=VALUE_OUTPUT_GAIN)
+    return NoisyLinear(input_dim, output_dim, noisy_sigma0)
+
+
 class QHead(nn.Module):
-    """Linear layer producing one Q-value per discrete action.
+    """Linear layer producing one Q-value per discrete action, or one logit per (action, atom).
+
+    With ``num_atoms > 1`` the head is distributional (C51): the output is ``(..., num_actions, num_atoms)``
+    logits of a categorical distribution over returns for each action.
 
     Attributes:
-        linear: ``input_dim -> num_actions``, orthogonal init with gain 1.0 and zero bias.
+        linear: ``input_dim -> num_actions * num_atoms``; an orthogonal Linear (gain 1.0, zero bias), or a
+            :class:`~rlkit.nn.noisy_linear.NoisyLinear` when ``noisy_sigma0`` is set.
         num_actions: Number of discrete actions.
+        num_atoms: Atoms per action (1: plain Q-values).
     """
 
-    def __init__(self, input_dim: int, num_actions: int) -> None:
+    def __init__(
+        self, input_dim: int, num_actions: int, num_atoms: int = 1, noisy_sigma0: float | None = None
+    ) -> None:
         """Build the head.
 
         Args:
             input_dim: Size of the input features.
             num_actions: Number of discrete actions.
+            num_atoms: Atoms of a distributional head (1: one Q-value per action).
+            noisy_sigma0: Use a NoisyLinear output layer with this ``σ₀`` (None: a plain Linear).
         """
         super().__init__()
-        _check_positive("QHead", input_dim=input_dim, num_actions=num_actions)
-        self.linear = orthogonal_init(nn.Linear(input_dim, num_actions), gain=VALUE_OUTPUT_GAIN)
+        _check_positive("QHead", input_dim=input_dim, num_actions=num_actions, num_atoms=num_atoms)
+        self.linear = _q_output_layer(input_dim, num_actions * num_atoms, noisy_sigma0)
         self.num_actions = num_actions
+        self.num_atoms = num_atoms
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        """Map ``(..., input_dim)`` features to Q-values ``(..., num_actions)``."""
-        return self.linear(features)
+        """Map ``(..., input_dim)`` features to Q-values ``(..., num_actions)`` (or atom logits
+        ``(..., num_actions, num_atoms)``)."""
+        out = self.linear(features)
+        return out if self.num_atoms == 1 else out.unflatten(-1, (self.num_actions, self.num_atoms))
+
+
+class DuelingQHead(nn.Module):
+    """Dueling Q head (Wang et al., 2016): ``Q(s, a) = V(s) + A(s, a) - mean_a' A(s, a')``.
+
+    Separate value and advantage output layers share the encoder's features; subtracting the mean advantage
+    makes the split identifiable. With ``num_atoms > 1`` the combination is applied per atom to logits, as
+    in Rainbow.
+
+    Attributes:
+        value: ``input_dim -> num_atoms``.
+        advantage: ``input_dim -> num_actions * num_atoms``.
+        num_actions: Number of discrete actions.
+        num_atoms: Atoms per action (1: plain Q-values).
+    """
+
+    def __init__(
+        self, input_dim: int, num_actions: int, num_atoms: int = 1, noisy_sigma0: float | None = None
+    ) -> None:
+        """Build the head.
+
+        Args:
+            input_dim: Size of the input features.
+            num_actions: Number of discrete actions.
+            num_atoms: Atoms of a distributional head (1: one Q-value per action).
+            noisy_sigma0: Use NoisyLinear output layers with this ``σ₀`` (None: plain Linear layers).
+        """
+        super().__init__()
+        _check_positive("DuelingQHead", input_dim=input_dim, num_actions=num_actions, num_atoms=num_atoms)
+        self.value = _q_output_layer(input_dim, num_atoms, noisy_sigma0)
+        self.advantage = _q_output_layer(input_dim, num_actions * num_atoms, noisy_sigma0)
+        self.num_actions = num_actions
+        self.num_atoms = num_atoms
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """Map ``(..., input_dim)`` features to Q-values ``(..., num_actions)`` (or atom logits
+        ``(..., num_actions, num_atoms)``)."""
+        value = self.value(features).unsqueeze(-2)  # (..., 1, atoms)
+        advantage = self.advantage(features).unflatten(-1, (self.num_actions, self.num_atoms))
+        q = value + advantage - advantage.mean(dim=-2, keepdim=True)
+        return q.squeeze(-1) if self.num_atoms == 1 else q
 
 
 class ValueHead(nn.Module):

@@ -18,6 +18,12 @@ class TransitionBatch:
     rewards: torch.Tensor
     next_obs: torch.Tensor
     terminated: torch.Tensor
+    #: (B,) env steps the reward sums (n-step returns; 1 for one-step transitions): bootstrap with γ^steps.
+    steps: torch.Tensor
+    #: (B,) importance-sampling weights (prioritized replay only).
+    weights: torch.Tensor | None = None
+    #: (B,) buffer slots sampled, to update their priorities (prioritized replay only).
+    indices: np.ndarray | None = None
 
 
 class ReplayBuffer:
@@ -53,6 +59,7 @@ class ReplayBuffer:
         self.actions = np.zeros((capacity, *action_shape), dtype=action_dtype)
         self.rewards = np.zeros(capacity, dtype=np.float32)
         self.terminated = np.zeros(capacity, dtype=np.float32)
+        self.steps = np.ones(capacity, dtype=np.float32)
         self.position = 0
         self.size = 0
         self.rng = np.random.default_rng(seed)
@@ -67,8 +74,12 @@ class ReplayBuffer:
         rewards: np.ndarray,
         next_obs: np.ndarray,
         terminated: np.ndarray,
-    ) -> None:
-        """Add a batch of transitions (first dimension: envs)."""
+        steps: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Add a batch of transitions (first dimension: envs) and return the slots they went to.
+
+        ``steps`` gives each transition's number of summed rewards (n-step returns); None means 1.
+        """
         count = len(rewards)
         index = (self.position + np.arange(count)) % self.capacity
         self.obs[index] = obs
@@ -76,12 +87,17 @@ class ReplayBuffer:
         self.rewards[index] = rewards
         self.next_obs[index] = next_obs
         self.terminated[index] = terminated
+        self.steps[index] = 1.0 if steps is None else steps
         self.position = int((self.position + count) % self.capacity)
         self.size = min(self.size + count, self.capacity)
+        return index
 
     def sample(self, batch_size: int) -> TransitionBatch:
         """A uniformly sampled batch (with replacement) as tensors on the device."""
-        index = self.rng.integers(0, self.size, size=batch_size)
+        return self.gather(self.rng.integers(0, self.size, size=batch_size))
+
+    def gather(self, index: np.ndarray) -> TransitionBatch:
+        """The transitions in slots ``index`` as tensors on the device."""
 
         def tensor(array: np.ndarray, dtype: torch.dtype | None = None) -> torch.Tensor:
             return torch.as_tensor(array[index], device=self.device, dtype=dtype)
@@ -92,6 +108,7 @@ class ReplayBuffer:
             rewards=tensor(self.rewards),
             next_obs=tensor(self.next_obs, torch.float32),
             terminated=tensor(self.terminated),
+            steps=tensor(self.steps),
         )
 
     def state_dict(self) -> dict[str, Any]:
@@ -102,6 +119,7 @@ class ReplayBuffer:
             "actions": torch.from_numpy(self.actions[: self.size].copy()),
             "rewards": torch.from_numpy(self.rewards[: self.size].copy()),
             "terminated": torch.from_numpy(self.terminated[: self.size].copy()),
+            "steps": torch.from_numpy(self.steps[: self.size].copy()),
             "position": self.position,
             "size": self.size,
             "rng": self.rng.bit_generator.state,
@@ -112,6 +130,7 @@ class ReplayBuffer:
         size = int(state["size"])
         for name in ("obs", "next_obs", "actions", "rewards", "terminated"):
             getattr(self, name)[:size] = state[name].numpy()
+        self.steps[:size] = state["steps"].numpy() if "steps" in state else 1.0  # older checkpoints: 1-step
         self.size = size
         self.position = int(state["position"])
         self.rng.bit_generator.state = state["rng"]

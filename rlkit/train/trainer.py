@@ -112,6 +112,7 @@ class Trainer:
         first_seed = cfg.train.seed + state["resets"] * 7919 * num_envs
         self._follow_curriculum(state["env_steps"] / total)
         obs, _ = self.env.reset(seed=[first_seed + i for i in range(num_envs)])
+        self.agent.envs_reset()
 
         def due(interval: int) -> int:
             return (state["env_steps"] // interval + 1) * interval

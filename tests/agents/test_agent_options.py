@@ -66,6 +66,7 @@ QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "eval
                 "agent.gradient_steps=2",
             ],
         ),
+        ("cartpole-rainbow", ["agent.learning_starts=100", "agent.double_q=false", "agent.loss=mse"]),
     ],
 )
 def test_options_train_and_round_trip_through_a_checkpoint(
@@ -95,7 +96,7 @@ def test_polyak_target_update_moves_a_fraction_tau() -> None:
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-@pytest.mark.parametrize("preset", ["cartpole-ppo", "cartpole-dqn"])
+@pytest.mark.parametrize("preset", ["cartpole-ppo", "cartpole-dqn", "cartpole-rainbow"])
 def test_training_on_cuda(preset: str, tmp_path: Path) -> None:
     config, _ = load_config(
         preset,

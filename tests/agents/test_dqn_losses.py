@@ -35,3 +35,17 @@ def test_linear_epsilon() -> None:
     assert linear_epsilon(0.0, 1.0, 0.05, 0.1) == 1.0
     assert linear_epsilon(0.05, 1.0, 0.05, 0.1) == pytest.approx(0.525)
     assert linear_epsilon(0.5, 1.0, 0.05, 0.1) == 0.05
+
+
+def test_td_target_takes_per_transition_discounts_for_n_step() -> None:
+    # γ^k per transition: 0.5² for a 2-step transition, 0.5 for a 1-step one.
+    discounts = torch.tensor([0.25, 0.5])
+    target = td_target(REWARDS, NEXT_Q_ONLINE, NEXT_Q_TARGET, torch.zeros(2), discounts, double_q=True)
+    assert target.tolist() == pytest.approx([1.0 + 0.25 * 4.0, 0.0 + 0.5 * 5.0])
+
+
+def test_weighted_loss_scales_each_transition_and_reports_td_errors() -> None:
+    q = torch.tensor([0.0, 0.0])
+    loss, info = q_learning_loss(q, torch.tensor([0.5, 3.0]), "mse", weights=torch.tensor([1.0, 0.5]))
+    assert loss.item() == pytest.approx((0.25 + 0.5 * 9.0) / 2)
+    assert info["td_error"].tolist() == pytest.approx([0.5, 3.0])

@@ -95,3 +95,27 @@ def test_value_head_shape_and_init(assert_orthogonal) -> None:
 def test_non_positive_sizes_raise_value_error(make_head) -> None:
     with pytest.raises(ValueError, match="must be positive"):
         make_head()
+
+
+def test_dueling_q_head_is_value_plus_centred_advantage() -> None:
+    from rlkit.nn import DuelingQHead
+
+    head = DuelingQHead(4, 3)
+    features = torch.randn(5, 4)
+    value = head.value(features)  # (5, 1)
+    advantage = head.advantage(features)
+    torch.testing.assert_close(head(features), value + advantage - advantage.mean(dim=1, keepdim=True))
+    # The advantages are centred, so the mean Q-value over actions is the state value.
+    torch.testing.assert_close(head(features).mean(dim=1), value.squeeze(1))
+
+
+def test_distributional_q_heads_output_atom_logits_per_action() -> None:
+    from rlkit.nn import DuelingQHead, NoisyLinear, QHead
+
+    features = torch.randn(2, 4)
+    assert QHead(4, 3, num_atoms=7)(features).shape == (2, 3, 7)
+    dueling = DuelingQHead(4, 3, num_atoms=7, noisy_sigma0=0.5)
+    assert isinstance(dueling.advantage, NoisyLinear)
+    logits = dueling(features)
+    assert logits.shape == (2, 3, 7)
+    torch.testing.assert_close(logits.mean(dim=1), dueling.value(features))  # per atom
