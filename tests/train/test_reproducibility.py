@@ -19,6 +19,14 @@ RUNS = {
         "agent.gradient_steps=10",
         "log.interval=250",
     ],
+    # The whole sim2real stack: randomized physics, pushes, actuator and sensor models, latency, curriculum.
+    "walker-ppo-sim2real": [
+        "train.total_steps=4096",
+        "agent.n_steps=128",
+        "log.interval=1024",
+        "env.randomization.curriculum={start: 0.5, end: 1.0, end_fraction: 0.5}",
+        "env.randomization.pushes.interval=[5, 20]",
+    ],
 }
 
 
