@@ -1,12 +1,16 @@
 """Learning algorithms, registered by name for ``agent.name`` (``module:Class`` works for user agents)."""
 
+from agents.a2c import A2C
 from agents.base import Agent, StepResult
 from agents.dqn import DQN
 from agents.ppo import PPO
+from agents.reinforce import Reinforce
 from rlkit.registry import Registry
 
 AGENTS: Registry[type[Agent]] = Registry("agent")
 AGENTS.register("ppo", PPO, PPO.description)
 AGENTS.register("dqn", DQN, DQN.description)
+AGENTS.register("a2c", A2C, A2C.description)
+AGENTS.register("reinforce", Reinforce, Reinforce.description)
 
 __all__ = ["AGENTS", "Agent", "StepResult"]

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from agents import AGENTS
 from agents.dqn import DQNConfig
 from agents.ppo import PPOConfig
 from rlkit.config.loading import apply_overrides, config_from_dict, dump_yaml, load_config, preset_names
@@ -16,7 +17,7 @@ def test_every_preset_loads_and_validates() -> None:
     for name in preset_names():
         config, run_name = load_config(name)
         assert run_name == name
-        assert config.agent.name in ("ppo", "dqn")
+        assert config.agent.name in AGENTS
 
 
 def test_agent_section_is_validated_by_the_selected_agent() -> None:
@@ -56,7 +57,7 @@ def test_overrides_are_parsed_by_field_type() -> None:
         ("rollout.backend=threads", "config key 'rollout.backend'"),
         ("bogus.key=1", "config key 'bogus' is unknown (valid keys: env, agent, rollout, train, eval, log)"),
         ("train.device=tpu", "config key 'train.device': value error, must be auto, cpu, cuda or cuda:N"),
-        ("agent.name=sac", "unknown agent 'sac' (known: dqn, ppo; or give 'module:Class')"),
+        ("agent.name=sac", "unknown agent 'sac' (known: a2c, dqn, ppo, reinforce; or give 'module:Class')"),
         ("train.seed", "override 'train.seed' must look like section.key=value"),
     ],
 )

@@ -1,0 +1,182 @@
+"""What the on-policy actor-critic agents share: acting, rollout collection, bootstrapping and checkpoints.
+
+An :class:`OnPolicyAgent` samples actions from an :class:`ActorCritic`, stores ``n_steps`` vector steps in a
+:class:`RolloutBuffer` (with the value of the true final observation wherever an episode was truncated) and
+is due for an update once the buffer is full. Subclasses (PPO, A2C, REINFORCE) implement :meth:`update`
+from the stored rollout and :meth:`next_values`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from agents.actor_critic import (
+    ActionMapper,
+    ActorCritic,
+    check_policy_gradient_spaces,
+    flatten_privileged,
+    is_privileged_space,
+)
+from agents.base import Agent, StepResult
+from agents.on_policy_config import OnPolicyConfig
+from rlkit.errors import RlkitError
+from rlkit.optim import build_lr_schedule, build_optimizer
+from rlkit.rollout.normalization import ReturnNormalizer
+from rlkit.rollout.rollout_buffer import RolloutBuffer
+
+
+class OnPolicyAgent(Agent):
+    """Collects rollouts with the current stochastic policy; the update is the subclass's algorithm."""
+
+    config: OnPolicyConfig
+
+    def __init__(
+        self,
+        config: OnPolicyConfig,
+        observation_space: gym.Space,
+        action_space: gym.Space,
+        num_envs: int,
+        total_steps: int,
+        device: torch.device,
+        seed: int,
+    ) -> None:
+        super().__init__(config, observation_space, action_space, num_envs, total_steps, device, seed)
+        self.policy = ActorCritic(
+            observation_space,
+            action_space,
+            config.network,
+            normalize_observations=config.normalize_observations,
+            clip_observations=config.clip_observations,
+            log_std_init=config.log_std_init,
+            state_dependent_std=config.state_dependent_std,
+            squash_actions=config.squash_actions,
+        ).to(device)
+        self.parameters = list(self.policy.parameters())
+        self.optimizer = build_optimizer(self.parameters, config)
+        # only PPO's config has target_kl; the others get build_lr_schedule's error for adaptive_kl
+        self.lr_schedule = build_lr_schedule(config, target_kl=getattr(config, "target_kl", None))
+        self.to_env_action = ActionMapper(action_space, config.squash_actions)
+        discrete = isinstance(action_space, gym.spaces.Discrete)
+        self.buffer = RolloutBuffer(
+            config.n_steps,
+            num_envs,
+            self.policy.observation_shape,
+            () if discrete else action_space.shape,
+            torch.long if discrete else torch.float32,
+            device,
+        )
+        self.return_normalizer = (
+            ReturnNormalizer(num_envs, config.gamma) if config.normalize_returns else None
+        )
+        self.generator = torch.Generator(device=device)
+        self.generator.manual_seed(seed)
+        self._pending: tuple[torch.Tensor, ...] | None = None
+        self._last_next_obs: np.ndarray | None = None
+        self.updates = 0
+
+    @classmethod
+    def check_spaces(cls, observation_space: gym.Space, action_space: gym.Space) -> None:
+        name = cls.config_class.model_fields["name"].default
+        check_policy_gradient_spaces(name, action_space)
+        if isinstance(observation_space, gym.spaces.Dict) and not is_privileged_space(observation_space):
+            raise RlkitError(
+                f"agent '{name}' reads Box observations or Dict{{policy, privileged}}; "
+                f"the env's is {observation_space}"
+            )
+
+    def _obs_tensor(self, obs: np.ndarray | dict[str, np.ndarray]) -> torch.Tensor:
+        return torch.as_tensor(flatten_privileged(obs), dtype=torch.float32, device=self.device)
+
+    @torch.no_grad()
+    def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
+        dist = self.policy.distribution(self.policy.normalize(self._obs_tensor(obs)))
+        return self.to_env_action(dist.mode() if deterministic else dist.sample(self.generator))
+
+    @torch.no_grad()
+    def explore(self, obs: np.ndarray, env_steps: int) -> np.ndarray:
+        raw = self._obs_tensor(obs)
+        if self.policy.obs_normalizer is not None:
+            self.policy.obs_normalizer.stats.update(raw)
+        obs_t = self.policy.normalize(raw)
+        dist, values = self.policy(obs_t)
+        actions = dist.sample(self.generator)
+        self._pending = (obs_t, actions, dist.log_prob(actions), values)
+        return self.to_env_action(actions)
+
+    @torch.no_grad()
+    def record(self, step: StepResult) -> None:
+        if self._pending is None:
+            raise RuntimeError("record() called without a preceding explore()")
+        obs_t, actions, log_probs, values = self._pending
+        self._pending = None
+        rewards = torch.as_tensor(step.rewards, dtype=torch.float32, device=self.device)
+        terminated = torch.as_tensor(step.terminated, device=self.device)
+        dones = torch.as_tensor(step.terminated | step.truncated, device=self.device)
+        if self.return_normalizer is not None:
+            rewards = self.return_normalizer(rewards.cpu(), dones.cpu()).to(self.device)
+        truncation_values = torch.zeros_like(values)
+        truncated = step.truncated & ~step.terminated
+        if truncated.any():
+            index = np.flatnonzero(truncated)
+            final_obs = self.policy.normalize(self._obs_tensor(step.next_obs)[index])
+            truncation_values[torch.as_tensor(index, device=self.device)] = self.policy.value(final_obs)
+        self.buffer.add(obs_t, actions, log_probs, values, rewards, terminated, dones, truncation_values)
+        self._last_next_obs = step.next_obs  # only the rollout's last one is needed, to bootstrap it
+
+    def update_due(self, env_steps: int) -> bool:
+        return self.buffer.full
+
+    @torch.no_grad()
+    def next_values(self) -> torch.Tensor:
+        """(T, N) V(s_{t+1}) of the full rollout: the value of the observation after its last step, and of
+        the true final observation where an episode was truncated (ignored where it terminated)."""
+        last_values = self.policy.value(self.policy.normalize(self._obs_tensor(self._last_next_obs)))
+        return self.buffer.next_values(last_values)
+
+    def flat_rollout(self, *per_step: torch.Tensor) -> list[torch.Tensor]:
+        """The stored observations and actions, then each (T, N, ...) tensor given, as (T * N, ...)."""
+        buffer = self.buffer
+        size = buffer.n_steps * buffer.num_envs
+        tensors = (buffer.obs, buffer.actions, *per_step)
+        return [tensor.reshape(size, *tensor.shape[2:]) for tensor in tensors]
+
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[str, Any] = {
+            "policy": self.policy.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "generator": self.generator.get_state(),
+            "updates": self.updates,
+        }
+        if self.return_normalizer is not None:
+            state["return_normalizer"] = self.return_normalizer.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        try:
+            self.policy.load_state_dict(state["policy"])
+        except (RuntimeError, KeyError) as exc:
+            raise RlkitError(
+                f"checkpoint does not match this {type(self).__name__} network: {str(exc).splitlines()[0]}"
+            ) from None
+        if "optimizer" in state:
+            self.optimizer.load_state_dict(state["optimizer"])
+        if "generator" in state:
+            self.generator.set_state(state["generator"])
+        self.updates = int(state.get("updates", 0))
+        if self.return_normalizer is not None and "return_normalizer" in state:
+            self.return_normalizer.load_state_dict(state["return_normalizer"])
+
+    def std_metric(self) -> dict[str, float]:
+        """``policy/std`` for a state-independent Gaussian std (a state-dependent one has no single value)."""
+        log_std = getattr(self.policy.policy_head, "log_std", None)
+        return {} if log_std is None else {"policy/std": float(log_std.detach().exp().mean())}
+
+
+def explained_variance(predicted: torch.Tensor, target: torch.Tensor) -> float:
+    """1 - Var(target - predicted) / Var(target): 1 is a perfect value function, ≤ 0 no better than a mean."""
+    variance = target.var()
+    return float("nan") if variance == 0 else float(1.0 - (target - predicted).var() / variance)
