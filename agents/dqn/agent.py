@@ -72,7 +72,7 @@ class DQN(Agent):
     """
 
     config_class = DQNConfig
-    description = "Deep Q-Network with Double-DQN targets (discrete actions)"
+    description = "DQN; options: double, dueling, n-step, prioritized, C51, noisy nets (discrete actions)"
     config: DQNConfig
 
     def __init__(
