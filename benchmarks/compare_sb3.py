@@ -3,9 +3,10 @@
 Usage:
     python benchmarks/compare_sb3.py --algo ppo --steps 100000 --seeds 3
     python benchmarks/compare_sb3.py --algo dqn --steps 50000 --seeds 3
+    python benchmarks/compare_sb3.py --algo a2c --steps 100000 --seeds 3
 
-Both libraries train with rl-zoo3's tuned CartPole hyperparameters (rlkit's ``cartpole-ppo`` and
-``cartpole-dqn`` presets; the SB3 side below spells out the same values) for exactly ``--steps`` env
+Both libraries train with rl-zoo3's tuned CartPole hyperparameters (rlkit's ``cartpole-ppo``,
+``cartpole-dqn`` and ``cartpole-a2c`` presets; the SB3 side below spells out the same values) for exactly ``--steps`` env
 steps (rlkit's early stop is turned off), then evaluate the deterministic policy for 10 episodes. Speed
 is counted as whole-process wall time, start-up included: each run is a fresh ``python`` process, timed
 from outside, as a user would run it. rlkit runs through its CLI with its defaults (progress bar off,
@@ -39,7 +40,7 @@ SB3_PROGRAM = textwrap.dedent(
     if threads > 0:
         torch.set_num_threads(threads)
     import gymnasium as gym
-    from stable_baselines3 import DQN, PPO
+    from stable_baselines3 import A2C, DQN, PPO
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.evaluation import evaluate_policy
 
@@ -50,6 +51,9 @@ SB3_PROGRAM = textwrap.dedent(
         env = make_vec_env("CartPole-v1", n_envs=8, seed=seed)
         model = PPO("MlpPolicy", env, n_steps=32, batch_size=256, gae_lambda=0.8, gamma=0.98, n_epochs=20,
                     ent_coef=0.0, learning_rate=linear(1e-3), clip_range=linear(0.2), seed=seed, device="cpu")
+    elif algo == "a2c":
+        env = make_vec_env("CartPole-v1", n_envs=8, seed=seed)
+        model = A2C("MlpPolicy", env, ent_coef=0.0, seed=seed, device="cpu")
     else:
         env = make_vec_env("CartPole-v1", n_envs=1, seed=seed)
         model = DQN("MlpPolicy", env, learning_rate=2.3e-3, batch_size=64, buffer_size=100000,
@@ -114,7 +118,7 @@ def describe(runs: list[dict], steps: int) -> tuple[float, str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--algo", choices=("ppo", "dqn"), default="ppo")
+    parser.add_argument("--algo", choices=("ppo", "dqn", "a2c"), default="ppo")
     parser.add_argument("--steps", type=int, default=100_000)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--sb3-threads", type=int, default=0, help="SB3's torch threads (0: default)")
