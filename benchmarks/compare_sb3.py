@@ -6,13 +6,13 @@ Usage:
     python benchmarks/compare_sb3.py --algo a2c --steps 100000 --seeds 3
 
 Both libraries train with rl-zoo3's tuned CartPole hyperparameters (rlkit's ``cartpole-ppo``,
-``cartpole-dqn`` and ``cartpole-a2c`` presets; the SB3 side below spells out the same values) for exactly ``--steps`` env
-steps (rlkit's early stop is turned off), then evaluate the deterministic policy for 10 episodes. Speed
-is counted as whole-process wall time, start-up included: each run is a fresh ``python`` process, timed
-from outside, as a user would run it. rlkit runs through its CLI with its defaults (progress bar off,
-TensorBoard and metrics.csv on). SB3 runs with torch's default thread count unless ``--sb3-threads`` is
-given. SB3's DQN has no Double-DQN targets, so rlkit's DQN runs with ``agent.double_q=false`` here to do
-the same work.
+``cartpole-dqn`` and ``cartpole-a2c`` presets; the SB3 side below spells out the same values) for
+exactly ``--steps`` env steps (rlkit's early stop is turned off), then evaluate the deterministic policy
+for 10 episodes. Speed is counted as whole-process wall time, start-up included: each run is a fresh
+``python`` process, timed from outside, as a user would run it. rlkit runs through its CLI with its
+defaults (progress bar off, TensorBoard and metrics.csv on). SB3 runs with torch's default thread count
+unless ``--sb3-threads`` is given. SB3's DQN has no Double-DQN targets, so rlkit's DQN runs with
+``agent.double_q=false`` here to do the same work.
 
 The table is printed and written to ``benchmarks/results/compare_sb3_<algo>.md``.
 """
