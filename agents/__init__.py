@@ -5,6 +5,7 @@ from agents.base import Agent, StepResult
 from agents.dqn import DQN
 from agents.ppo import PPO
 from agents.reinforce import Reinforce
+from agents.sac import SAC
 from rlkit.registry import Registry
 
 AGENTS: Registry[type[Agent]] = Registry("agent")
@@ -12,5 +13,6 @@ AGENTS.register("ppo", PPO, PPO.description)
 AGENTS.register("dqn", DQN, DQN.description)
 AGENTS.register("a2c", A2C, A2C.description)
 AGENTS.register("reinforce", Reinforce, Reinforce.description)
+AGENTS.register("sac", SAC, SAC.description)
 
 __all__ = ["AGENTS", "Agent", "StepResult"]
