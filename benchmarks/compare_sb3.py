@@ -1,12 +1,14 @@
-"""rlkit vs Stable-Baselines3 on CartPole-v1: env-steps/s and final returns, same hyperparameters, one run.
+"""rlkit vs Stable-Baselines3: env-steps/s and final returns, same hyperparameters, same env, one run.
 
 Usage:
     python benchmarks/compare_sb3.py --algo ppo --steps 100000 --seeds 3
     python benchmarks/compare_sb3.py --algo dqn --steps 50000 --seeds 3
     python benchmarks/compare_sb3.py --algo a2c --steps 100000 --seeds 3
+    python benchmarks/compare_sb3.py --algo sac --steps 6000 --seeds 2       (on Pendulum-v1)
 
 Both libraries train with rl-zoo3's tuned CartPole hyperparameters (rlkit's ``cartpole-ppo``,
-``cartpole-dqn`` and ``cartpole-a2c`` presets; the SB3 side below spells out the same values) for
+``cartpole-dqn`` and ``cartpole-a2c`` presets; SAC runs ``pendulum-sac`` on Pendulum-v1 with rl-zoo3-like
+settings; the SB3 side below spells out the same values) for
 exactly ``--steps`` env steps (rlkit's early stop is turned off), then evaluate the deterministic policy
 for 10 episodes. Speed is counted as whole-process wall time, start-up included: each run is a fresh
 ``python`` process, timed from outside, as a user would run it. rlkit runs through its CLI with its
@@ -40,7 +42,7 @@ SB3_PROGRAM = textwrap.dedent(
     if threads > 0:
         torch.set_num_threads(threads)
     import gymnasium as gym
-    from stable_baselines3 import A2C, DQN, PPO
+    from stable_baselines3 import A2C, DQN, PPO, SAC
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.evaluation import evaluate_policy
 
@@ -54,6 +56,11 @@ SB3_PROGRAM = textwrap.dedent(
     elif algo == "a2c":
         env = make_vec_env("CartPole-v1", n_envs=8, seed=seed)
         model = A2C("MlpPolicy", env, ent_coef=0.0, seed=seed, device="cpu")
+    elif algo == "sac":
+        env = make_vec_env("Pendulum-v1", n_envs=1, seed=seed)
+        model = SAC("MlpPolicy", env, learning_rate=1e-3, buffer_size=200000, learning_starts=1000,
+                    batch_size=256, tau=0.005, gamma=0.99, train_freq=1, gradient_steps=1,
+                    policy_kwargs=dict(net_arch=[256, 256]), seed=seed, device="cpu")
     else:
         env = make_vec_env("CartPole-v1", n_envs=1, seed=seed)
         model = DQN("MlpPolicy", env, learning_rate=2.3e-3, batch_size=64, buffer_size=100000,
@@ -61,12 +68,16 @@ SB3_PROGRAM = textwrap.dedent(
                     gradient_steps=128, exploration_fraction=0.16, exploration_final_eps=0.04,
                     policy_kwargs=dict(net_arch=[256, 256]), seed=seed, device="cpu")
     model.learn(steps)
-    eval_env = gym.make("CartPole-v1")
+    eval_env = gym.make("Pendulum-v1" if algo == "sac" else "CartPole-v1")
     eval_env.reset(seed=seed + 1_000_000)
     mean, std = evaluate_policy(model, eval_env, n_eval_episodes=10, deterministic=True)
     print(json.dumps({"mean_return": float(mean), "std_return": float(std)}))
     """
 )
+
+
+PRESETS = {"ppo": "cartpole-ppo", "dqn": "cartpole-dqn", "a2c": "cartpole-a2c", "sac": "pendulum-sac"}
+ENVS = {"ppo": "CartPole-v1", "dqn": "CartPole-v1", "a2c": "CartPole-v1", "sac": "Pendulum-v1"}
 
 
 def timed(command: list[str]) -> tuple[float, str]:
@@ -85,7 +96,7 @@ def run_rlkit(algo: str, steps: int, seed: int, root: Path) -> dict:
             "-m",
             "rlkit",
             "train",
-            f"cartpole-{algo}",
+            PRESETS[algo],
             f"train.total_steps={steps}",
             f"train.seed={seed}",
             "train.target_return=null",
@@ -118,7 +129,7 @@ def describe(runs: list[dict], steps: int) -> tuple[float, str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--algo", choices=("ppo", "dqn", "a2c"), default="ppo")
+    parser.add_argument("--algo", choices=sorted(PRESETS), default="ppo")
     parser.add_argument("--steps", type=int, default=100_000)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--sb3-threads", type=int, default=0, help="SB3's torch threads (0: default)")
@@ -136,7 +147,7 @@ def main() -> None:
     if args.sb3_threads:
         command += f" --sb3-threads {args.sb3_threads}"
     lines = [
-        f"# rlkit vs Stable-Baselines3: {args.algo.upper()} on CartPole-v1, {args.steps:,} env steps",
+        f"# rlkit vs Stable-Baselines3: {args.algo.upper()} on {ENVS[args.algo]}, {args.steps:,} env steps",
         "",
         f"command: `{command}`  ",
         f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
