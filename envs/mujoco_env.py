@@ -61,25 +61,35 @@ def parse_task(task: TaskConfig | Mapping[str, Any] | None, where: str = "env.ta
 class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
     """A MuJoCo model as a Gymnasium env, with a task of reward and termination terms.
 
+    A task class sets :attr:`MODEL` and :attr:`TASK`, so it needs no constructor of its own.
+
     Args:
-        model: Path of an MJCF file, or the XML itself.
-        task: What the env observes, rewards and terminates on (a :class:`TaskConfig` or its mapping).
+        model: Path of an MJCF file, or the XML itself (default: the class's :attr:`MODEL`).
+        task: What the env observes, rewards and terminates on, a :class:`TaskConfig` or its mapping
+            (default: the class's :attr:`TASK`, else a task with no reward).
         render_mode: ``"rgb_array"`` or None.
         width: Width of rendered frames in pixels.
         height: Height of rendered frames in pixels.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 50}
+    MODEL: ClassVar[str | Path | None] = None
+    """The model of a task class: an MJCF path or the XML itself."""
+    TASK: ClassVar[TaskConfig | Mapping[str, Any] | None] = None
+    """The task of a task class; ``env.task`` in the config replaces it."""
 
     def __init__(
         self,
-        model: str | Path,
+        model: str | Path | None = None,
         task: TaskConfig | Mapping[str, Any] | None = None,
         render_mode: str | None = None,
         width: int = 480,
         height: int = 480,
     ) -> None:
-        self.task = parse_task(task)
+        model = model if model is not None else self.MODEL
+        if model is None:
+            raise RlkitError(f"{type(self).__name__} needs a model: an MJCF file path or XML string")
+        self.task = parse_task(task if task is not None else self.TASK)
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise RlkitError(f"render_mode '{render_mode}' is not supported (valid: rgb_array or None)")
         self.model = load_model(model)

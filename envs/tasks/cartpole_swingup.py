@@ -11,8 +11,6 @@ import numpy as np
 from envs.mujoco_env import MujocoEnv
 from rlkit.config.sim2real import TaskConfig
 
-MODEL = resources.files("envs.tasks") / "assets" / "cartpole_swingup.xml"
-
 
 class CartPoleSwingup(MujocoEnv):
     """A cart on a rail (one force actuator) and a free pole that starts hanging down.
@@ -23,6 +21,9 @@ class CartPoleSwingup(MujocoEnv):
     ``upright · centred · small_control · small_velocity``.
     """
 
+    MODEL = str(resources.files("envs.tasks") / "assets" / "cartpole_swingup.xml")
+    TASK = TaskConfig(frame_skip=1, camera="side", init_noise=0.01)
+
     def __init__(
         self,
         task: TaskConfig | Mapping[str, Any] | None = None,
@@ -30,8 +31,7 @@ class CartPoleSwingup(MujocoEnv):
         width: int = 480,
         height: int = 480,
     ) -> None:
-        task = task if task is not None else TaskConfig(frame_skip=1, camera="side", init_noise=0.01)
-        super().__init__(str(MODEL), task=task, render_mode=render_mode, width=width, height=height)
+        super().__init__(task=task, render_mode=render_mode, width=width, height=height)
         self._slider = self.model.joint("slider").qposadr[0]
         self._hinge = self.model.joint("hinge").qposadr[0]
         self._hinge_velocity = self.model.joint("hinge").dofadr[0]

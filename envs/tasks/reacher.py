@@ -11,8 +11,6 @@ import numpy as np
 from envs.mujoco_env import MujocoEnv
 from rlkit.config.sim2real import TaskConfig
 
-MODEL = resources.files("envs.tasks") / "assets" / "reacher.xml"
-
 REACHER_TASK = TaskConfig.model_validate(
     {
         "frame_skip": 2,
@@ -38,6 +36,9 @@ class Reacher(MujocoEnv):
             reaches 0.21 m.
     """
 
+    MODEL = str(resources.files("envs.tasks") / "assets" / "reacher.xml")
+    TASK = REACHER_TASK
+
     def __init__(
         self,
         task: TaskConfig | Mapping[str, Any] | None = None,
@@ -46,13 +47,7 @@ class Reacher(MujocoEnv):
         height: int = 480,
         target_radius: tuple[float, float] = (0.05, 0.2),
     ) -> None:
-        super().__init__(
-            str(MODEL),
-            task=task if task is not None else REACHER_TASK,
-            render_mode=render_mode,
-            width=width,
-            height=height,
-        )
+        super().__init__(task=task, render_mode=render_mode, width=width, height=height)
         self.target_radius = target_radius
         self._target = self.model.body("target").mocapid[0]
 

@@ -5,14 +5,10 @@ The task is declared entirely with the task-term library, the same way a user de
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from importlib import resources
-from typing import Any
 
 from envs.mujoco_env import MujocoEnv
 from rlkit.config.sim2real import TaskConfig
-
-MODEL = resources.files("envs.tasks") / "assets" / "walker.xml"
 
 WALKER_TASK = TaskConfig.model_validate(
     {
@@ -43,17 +39,5 @@ class Walker(MujocoEnv):
     when the torso drops below 0.8 m or tilts more than 1 rad.
     """
 
-    def __init__(
-        self,
-        task: TaskConfig | Mapping[str, Any] | None = None,
-        render_mode: str | None = None,
-        width: int = 480,
-        height: int = 480,
-    ) -> None:
-        super().__init__(
-            str(MODEL),
-            task=task if task is not None else WALKER_TASK,
-            render_mode=render_mode,
-            width=width,
-            height=height,
-        )
+    MODEL = str(resources.files("envs.tasks") / "assets" / "walker.xml")
+    TASK = WALKER_TASK

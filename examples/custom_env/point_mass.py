@@ -14,6 +14,7 @@ import gymnasium as gym
 import numpy as np
 
 from envs import MujocoEnv
+from rlkit.config.sim2real import TaskConfig
 
 XML = """
 <mujoco model="point_mass">
@@ -52,6 +53,9 @@ class PointMass(MujocoEnv):
         goal_range: The goal is placed uniformly in the square ±goal_range (metres).
     """
 
+    MODEL = XML
+    TASK = TaskConfig(frame_skip=2, camera="top", init_noise=0.05)
+
     def __init__(
         self,
         task: Mapping[str, Any] | None = None,
@@ -60,8 +64,7 @@ class PointMass(MujocoEnv):
         height: int = 480,
         goal_range: float = 0.25,
     ) -> None:
-        task = task if task is not None else {"frame_skip": 2, "camera": "top", "init_noise": 0.05}
-        super().__init__(XML, task=task, render_mode=render_mode, width=width, height=height)
+        super().__init__(task=task, render_mode=render_mode, width=width, height=height)
         self.goal_range = goal_range
         self._goal = self.model.body("goal").mocapid[0]
         self._point, self._goal_site = self.model.site("point").id, self.model.site("goal").id

@@ -189,3 +189,15 @@ def test_renders_rgb_frames_from_the_named_camera() -> None:
     assert frame.shape == (48, 64, 3) and frame.dtype == np.uint8
     assert frame.std() > 0
     env.close()
+
+
+def test_a_task_class_declares_its_model_and_task() -> None:
+    class Slider(MujocoEnv):
+        MODEL = XML
+        TASK = {"init_noise": 0.0, "frame_skip": 3}
+
+    env = Slider()
+    assert env.frame_skip == 3 and env.observation_names[0] == "box_x"
+    assert Slider(task={"frame_skip": 2}).frame_skip == 2  # env.task replaces the class's task
+    with pytest.raises(RlkitError, match="MujocoEnv needs a model"):
+        MujocoEnv()
