@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from envs.mujoco_env import MujocoEnv
+from rlkit.config.sim2real import TaskConfig
 from rlkit.errors import RlkitError
 
 # A box on a frictionless x slider with a motor, a free-standing pole on a hinge, sites and sensors.
@@ -194,7 +195,7 @@ def test_renders_rgb_frames_from_the_named_camera() -> None:
 def test_a_task_class_declares_its_model_and_task() -> None:
     class Slider(MujocoEnv):
         MODEL = XML
-        TASK = {"init_noise": 0.0, "frame_skip": 3}
+        TASK = TaskConfig(init_noise=0.0, frame_skip=3)
 
     env = Slider()
     assert env.frame_skip == 3 and env.observation_names[0] == "box_x"
