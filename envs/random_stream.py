@@ -52,6 +52,12 @@ class RandomStream:
         self._blocks.append(block)
         return block
 
+    def normal_rows(self, std: np.ndarray) -> RowBlock:
+        """One row of ``N(0, std)`` draws per step, as ``std × N(0, 1)``: the very numbers
+        ``normal(0, std)`` gives. ``std`` (one per column) is fixed when the block is made."""
+        width = len(std)
+        return self.rows(lambda generator, rows: generator.standard_normal((rows, width)) * std)
+
 
 class RowBlock:
     """Draws ``rows`` steps at once from a stream and hands them out one row per :meth:`next` call.

@@ -18,9 +18,6 @@ class ActionNoise(ActuatorWrapper, gym.utils.RecordConstructorArgs):
 
     Raises:
         ValueError: ``std_fraction`` is negative or not finite, or the action space is unsuitable.
-
-    The noise's scale is read when a block of steps' noise is drawn (see
-    :class:`~envs.random_stream.RowBlock`): set ``std_fraction`` at construction.
     """
 
     def __init__(self, env: gym.Env, std_fraction: float, stream: str = "ActionNoise") -> None:
@@ -30,11 +27,7 @@ class ActionNoise(ActuatorWrapper, gym.utils.RecordConstructorArgs):
             raise ValueError(f"std_fraction must be a finite number >= 0, got {std_fraction}")
         self.std_fraction = float(std_fraction)
         self.std = self.std_fraction * (self.high - self.low) / 2.0
-        # N(0, std) drawn ahead for many steps: std × N(0, 1), the very numbers ``normal(0, std)`` gives.
-        dims = len(self.std)
-        self._noise = self._stream.rows(
-            lambda generator, rows: generator.standard_normal((rows, dims)) * self.std
-        )
+        self._noise = self._stream.normal_rows(self.std)
 
     def _applied(self, action: np.ndarray) -> np.ndarray:
         action += self._noise.next()

@@ -24,9 +24,6 @@ class ObservationDrift(ChannelWrapper, gym.utils.RecordConstructorArgs):
 
     Raises:
         ValueError: ``std`` is negative or has the wrong shape, or ``channels`` is invalid.
-
-    ``std`` is read when a block of steps' increments is drawn (see :class:`~envs.random_stream.RowBlock`):
-    set it at construction.
     """
 
     def __init__(
@@ -41,15 +38,10 @@ class ObservationDrift(ChannelWrapper, gym.utils.RecordConstructorArgs):
         self.std = per_channel(std, len(self.channels), "std", minimum=0.0)
         self.drift = np.zeros(len(self.channels))
         """The current drift of each selected channel; a new array at every reset, updated in place."""
-        # The increments drawn ahead for many steps: std × N(0, 1), the very numbers ``normal(0, std)`` gives.
-        count = len(self.channels)
-        self._increments = self._stream.rows(
-            lambda generator, rows: generator.standard_normal((rows, count)) * self.std
-        )
+        self._increments = self._stream.normal_rows(self.std)
 
     def _first_reading(self, values: np.ndarray) -> np.ndarray:
-        self.drift = np.zeros(len(self.channels))
-        values += self.drift
+        self.drift = np.zeros(len(self.channels))  # the reset observation carries no drift
         return values
 
     def _reading(self, values: np.ndarray) -> np.ndarray:

@@ -24,9 +24,6 @@ class ObservationNoise(ChannelWrapper, gym.utils.RecordConstructorArgs):
 
     Raises:
         ValueError: ``std`` is negative or has the wrong shape, or ``channels`` is invalid.
-
-    ``std`` is read when a block of steps' noise is drawn (see :class:`~envs.random_stream.RowBlock`):
-    set it at construction.
     """
 
     def __init__(
@@ -39,11 +36,7 @@ class ObservationNoise(ChannelWrapper, gym.utils.RecordConstructorArgs):
         gym.utils.RecordConstructorArgs.__init__(self, std=std, channels=channels, stream=stream)
         ChannelWrapper.__init__(self, env, channels, stream)
         self.std = per_channel(std, len(self.channels), "std", minimum=0.0)
-        # N(0, std) drawn ahead for many steps: std × N(0, 1), the very numbers ``normal(0, std)`` gives.
-        count = len(self.channels)
-        self._noise = self._stream.rows(
-            lambda generator, rows: generator.standard_normal((rows, count)) * self.std
-        )
+        self._noise = self._stream.normal_rows(self.std)
 
     def _reading(self, values: np.ndarray) -> np.ndarray:
         values += self._noise.next()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -81,17 +82,8 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         index = np.minimum(self.tree.find(np.minimum(prefix, np.nextafter(total, 0.0))), self.size - 1)
         weights = (self.size * self.probabilities(index)) ** -beta
         weights /= weights.max()
-        batch = self.gather(index)
-        return TransitionBatch(
-            obs=batch.obs,
-            actions=batch.actions,
-            rewards=batch.rewards,
-            next_obs=batch.next_obs,
-            terminated=batch.terminated,
-            steps=batch.steps,
-            weights=torch.as_tensor(weights, dtype=torch.float32, device=self.device),
-            indices=index,
-        )
+        weights_t = torch.as_tensor(weights, dtype=torch.float32, device=self.device)
+        return dataclasses.replace(self.gather(index), weights=weights_t, indices=index)
 
     def update_priorities(self, index: np.ndarray, errors: np.ndarray) -> None:
         """Set the priorities of slots ``index`` from their new errors: ``p = |error| + ε``."""
