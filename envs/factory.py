@@ -105,8 +105,9 @@ def make_task_env(config: EnvConfig, render_mode: str | None = None, check: bool
             f"unknown environment 'env.id={config.id}' ({exc}); 'rlkit list' shows the known ids"
         ) from None
     except TypeError as exc:
-        given = sorted(kwargs) if config.task is None else [*sorted(config.kwargs), "task"]
-        raise RlkitError(f"environment '{config.id}' rejected its arguments {given}: {exc}") from None
+        raise RlkitError(
+            f"environment '{config.id}' rejected its arguments {sorted(kwargs)}: {exc}"
+        ) from None
     return env
 
 

@@ -30,7 +30,9 @@ class EnvConfig(StrictModel):
         default_factory=dict, description="keyword arguments for the env constructor"
     )
     max_episode_steps: int | None = Field(
-        None, ge=1, description="truncate episodes after this many steps (None: the env's own limit)"
+        None,
+        ge=1,
+        description="truncate episodes after this many steps (None: the env's own, 1000 for an XML)",
     )
     task: TaskConfig | None = Field(
         None, description="for env.id: robot.xml, what it observes, its reward terms and termination"

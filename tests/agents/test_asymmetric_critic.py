@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from agents.actor_critic import ActorCritic, flatten_privileged
-from agents.ppo import PPOConfig
 from rlkit.config.loading import load_config
 from rlkit.config.schema import NetworkConfig
 from rlkit.errors import RlkitError
@@ -66,4 +65,3 @@ def test_ppo_rejects_other_dict_observations() -> None:
     other = gym.spaces.Dict({"camera": gym.spaces.Box(0, 1, (3,)), "joints": gym.spaces.Box(0, 1, (3,))})
     with pytest.raises(RlkitError, match=r"Dict\{policy, privileged\}"):
         PPO.check_spaces(other, ACTIONS)
-    assert PPOConfig().name == "ppo"
