@@ -7,7 +7,7 @@ fails at load with a line listing the names the model has, not in the middle of 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import mujoco
@@ -17,7 +17,6 @@ from rlkit.config.sim2real import (
     ActionRateCostTerm,
     AliveBonusTerm,
     BodyHeightTerm,
-    BodyHeightTermination,
     BodyTiltTermination,
     ControlCostTerm,
     ForwardVelocityTerm,
@@ -66,6 +65,45 @@ def resolve_id(model: mujoco.MjModel, kind: mujoco.mjtObj, name: str, where: str
     return int(index)
 
 
+TermValue = Callable[["MujocoEnv", np.ndarray], float]
+"""A compiled reward term: its value (before the weight) for the step just taken and its action."""
+
+
+def _reward_term(model: mujoco.MjModel, term: RewardTerm, at: str) -> TermValue:
+    """Compile one declared term into a function, its names resolved now (an error names ``at``)."""
+
+    def body(name: str, key: str = "body") -> int:
+        return resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, name, f"{at}.{key}")
+
+    def site(name: str, key: str) -> int:
+        return resolve_id(model, mujoco.mjtObj.mjOBJ_SITE, name, f"{at}.{key}")
+
+    if isinstance(term, ForwardVelocityTerm):
+        index, axis = body(term.body), _AXES[term.axis]
+        return lambda env, action: float(env.body_velocity(index)[axis])
+    if isinstance(term, BodyHeightTerm):
+        index = body(term.body)
+        return lambda env, action: float(env.data.xpos[index, 2])
+    if isinstance(term, UprightTerm):
+        index = body(term.body)
+        return lambda env, action: float(env.data.xmat[index, 8])  # z component of the body's z axis
+    if isinstance(term, SiteDistanceTerm):
+        a, b = site(term.site_a, "site_a"), site(term.site_b, "site_b")
+        return lambda env, action: -float(np.linalg.norm(env.data.site_xpos[a] - env.data.site_xpos[b]))
+    if isinstance(term, ControlCostTerm):
+        return lambda env, action: -float(np.dot(action, action))
+    if isinstance(term, ActionRateCostTerm):
+
+        def action_rate_cost(env: MujocoEnv, action: np.ndarray) -> float:
+            change = action - env.previous_action
+            return -float(np.dot(change, change))
+
+        return action_rate_cost
+    if isinstance(term, AliveBonusTerm):
+        return lambda env, action: 1.0
+    raise AssertionError(f"unhandled reward term {term.term}")
+
+
 class RewardFunction:
     """The weighted sum of reward terms, with each weighted term reported for logging.
 
@@ -76,54 +114,17 @@ class RewardFunction:
     """
 
     def __init__(self, model: mujoco.MjModel, terms: Sequence[RewardTerm], where: str = "env.task.reward"):
-        self.terms = list(terms)
-        self.labels: list[str] = []
-        self._ids: list[tuple[int, ...]] = []
-        for i, term in enumerate(self.terms):
-            at = f"{where}[{i}]"
-            body = mujoco.mjtObj.mjOBJ_BODY
-            if isinstance(term, ForwardVelocityTerm | BodyHeightTerm | UprightTerm):
-                ids: tuple[int, ...] = (resolve_id(model, body, term.body, f"{at}.body"),)
-            elif isinstance(term, SiteDistanceTerm):
-                site = mujoco.mjtObj.mjOBJ_SITE
-                ids = (
-                    resolve_id(model, site, term.site_a, f"{at}.site_a"),
-                    resolve_id(model, site, term.site_b, f"{at}.site_b"),
-                )
-            else:
-                ids = ()
-            self._ids.append(ids)
-            self.labels.append(term.term if term.term not in self.labels else f"{term.term}_{i}")
+        self._terms: list[tuple[str, float, TermValue]] = []
+        labels: set[str] = set()
+        for i, term in enumerate(terms):
+            label = term.term if term.term not in labels else f"{term.term}_{i}"
+            labels.add(label)
+            self._terms.append((label, term.weight, _reward_term(model, term, f"{where}[{i}]")))
 
     def __call__(self, env: MujocoEnv, action: np.ndarray) -> tuple[float, dict[str, float]]:
         """The reward of the step just taken, and each weighted term."""
-        values = {}
-        total = 0.0
-        for label, term, ids in zip(self.labels, self.terms, self._ids, strict=True):
-            value = term.weight * _reward_value(env, term, ids, action)
-            values[label] = value
-            total += value
-        return total, values
-
-
-def _reward_value(env: MujocoEnv, term: RewardTerm, ids: tuple[int, ...], action: np.ndarray) -> float:
-    data = env.data
-    if isinstance(term, ForwardVelocityTerm):
-        return float(env.body_velocity(ids[0])[_AXES[term.axis]])
-    if isinstance(term, BodyHeightTerm):
-        return float(data.xpos[ids[0], 2])
-    if isinstance(term, UprightTerm):
-        return float(data.xmat[ids[0], 8])  # z component of the body's z axis
-    if isinstance(term, SiteDistanceTerm):
-        return -float(np.linalg.norm(data.site_xpos[ids[0]] - data.site_xpos[ids[1]]))
-    if isinstance(term, ControlCostTerm):
-        return -float(np.dot(action, action))
-    if isinstance(term, ActionRateCostTerm):
-        change = action - env.previous_action
-        return -float(np.dot(change, change))
-    if isinstance(term, AliveBonusTerm):
-        return 1.0
-    raise AssertionError(f"unhandled reward term {term.term}")
+        values = {label: weight * value(env, action) for label, weight, value in self._terms}
+        return sum(values.values()), values
 
 
 class TerminationCondition:
@@ -132,21 +133,24 @@ class TerminationCondition:
     def __init__(
         self, model: mujoco.MjModel, terms: Sequence[TerminationTerm], where: str = "env.task.termination"
     ):
-        self.terms = list(terms)
-        self._bodies = [
-            resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{where}[{i}].body")
-            for i, term in enumerate(self.terms)
+        # (body, tilt?, min, max) per condition: the height or the tilt of a body, and its allowed range.
+        self._conditions = [
+            (
+                resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{where}[{i}].body"),
+                isinstance(term, BodyTiltTermination),
+                -np.inf if term.min is None else term.min,
+                np.inf if term.max is None else term.max,
+            )
+            for i, term in enumerate(terms)
         ]
 
     def __call__(self, env: MujocoEnv) -> bool:
         """Whether the episode has ended in the current state."""
-        for term, body in zip(self.terms, self._bodies, strict=True):
-            if isinstance(term, BodyHeightTermination):
-                value = float(env.data.xpos[body, 2])
-            elif isinstance(term, BodyTiltTermination):
+        for body, tilt, low, high in self._conditions:
+            if tilt:
                 value = float(np.arccos(np.clip(env.data.xmat[body, 8], -1.0, 1.0)))
             else:
-                raise AssertionError(f"unhandled termination term {term.term}")
-            if (term.min is not None and value < term.min) or (term.max is not None and value > term.max):
+                value = float(env.data.xpos[body, 2])
+            if not low <= value <= high:
                 return True
         return False
