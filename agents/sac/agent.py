@@ -329,26 +329,20 @@ class SAC(Agent):
         try:
             self.actor.load_state_dict(state["actor"])
             self.critic.load_state_dict(state["critic"])
-            self.critic_target.load_state_dict(state.get("critic_target", state["critic"]))
-        except (RuntimeError, KeyError) as exc:
+            self.critic_target.load_state_dict(state["critic_target"])
+            self.actor_optimizer.load_state_dict(state["actor_optimizer"])
+            self.critic_optimizer.load_state_dict(state["critic_optimizer"])
+            if self.ent_optimizer is not None:
+                self.ent_optimizer.load_state_dict(state["ent_optimizer"])
+            with torch.no_grad():
+                self.log_alpha.copy_(state["log_alpha"])
+        except (RuntimeError, KeyError, ValueError) as exc:
             raise RlkitError(
                 f"checkpoint does not match this SAC network: {str(exc).splitlines()[0]}"
             ) from None
-        if "actor_optimizer" in state:
-            self.actor_optimizer.load_state_dict(state["actor_optimizer"])
-        if "critic_optimizer" in state:
-            self.critic_optimizer.load_state_dict(state["critic_optimizer"])
-        if "log_alpha" in state and self.auto_entropy:
-            with torch.no_grad():
-                self.log_alpha.copy_(state["log_alpha"])
-        if self.ent_optimizer is not None and "ent_optimizer" in state:
-            self.ent_optimizer.load_state_dict(state["ent_optimizer"])
-        if "generator" in state:
-            self.generator.set_state(state["generator"])
-        if "rng" in state:
-            self.rng.bit_generator.state = state["rng"]
-        self.env_steps = int(state.get("env_steps", 0))
-        self.last_update_step = int(state.get("last_update_step", 0))
-        self.gradient_steps_done = int(state.get("gradient_steps_done", 0))
-        if "replay" in state:
-            self.buffer.load_state_dict(state["replay"])
+        self.generator.set_state(state["generator"])
+        self.rng.bit_generator.state = state["rng"]
+        self.env_steps = int(state["env_steps"])
+        self.last_update_step = int(state["last_update_step"])
+        self.gradient_steps_done = int(state["gradient_steps_done"])
+        self.buffer.load_state_dict(state["replay"])
