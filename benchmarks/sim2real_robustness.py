@@ -17,12 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rlkit.config.loading import config_from_dict
 from rlkit.config.schema import EnvConfig
+from rlkit.evaluate.checkpoint_eval import restore_agent
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.rollout.vector_env import make_vector_env
-from rlkit.train.build import build_agent, configure_torch
-from rlkit.train.checkpoint import load_checkpoint, resolve_checkpoint
 
 
 def perturbed(env_id: str, mass: float, friction: float, latency: int) -> EnvConfig:
@@ -55,16 +53,8 @@ def main() -> None:
     rows = []
     env_id = None
     for target in args.runs:
-        path = resolve_checkpoint(target)
-        payload = load_checkpoint(path)
-        config = config_from_dict(payload["config"])
-        config.train.device = "cpu"
-        env_id = config.env.id
-        device = configure_torch(config)
-        probe = make_vector_env(config.env, 1)
-        agent = build_agent(config, probe.single_observation_space, probe.single_action_space, device)
-        probe.close()
-        agent.load_state_dict(payload["agent"])
+        restored = restore_agent(target)
+        agent, env_id = restored.agent, restored.config.env.id
 
         def policy(obs: np.ndarray, agent=agent) -> np.ndarray:
             return agent.act(obs, deterministic=True)

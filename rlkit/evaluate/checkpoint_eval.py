@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rlkit.config.loading import apply_overrides, config_from_dict
+from rlkit.config.schema import RunConfig
 from rlkit.errors import ConfigError
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy, write_eval_json
 from rlkit.evaluate.video import record_video
 from rlkit.rollout.vector_env import make_vector_env
 from rlkit.train.build import build_agent, configure_torch
 from rlkit.train.checkpoint import load_checkpoint, resolve_checkpoint
+
+if TYPE_CHECKING:
+    from agents.base import Agent
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,35 @@ def run_dir_of(checkpoint: Path) -> Path:
 
 
 EVAL_OVERRIDE_SECTIONS = ("env", "eval")
+
+
+@dataclass(frozen=True)
+class RestoredAgent:
+    """An agent rebuilt from a checkpoint alone, with the config it was rebuilt from."""
+
+    checkpoint: Path
+    payload: dict[str, Any]
+    config: RunConfig
+    agent: Agent
+
+
+def restore_agent(target: str | Path, overrides: Sequence[str] = ()) -> RestoredAgent:
+    """Rebuild the agent in a checkpoint (or a run directory's latest) on CPU unless the run named a device.
+
+    Args:
+        target: A run directory or a checkpoint file.
+        overrides: Dotted overrides applied to the checkpoint's config before the agent is built.
+    """
+    path = resolve_checkpoint(target)
+    payload = load_checkpoint(path)
+    config = config_from_dict(apply_overrides(payload["config"], overrides))
+    config.train.device = "cpu" if config.train.device == "auto" else config.train.device
+    device = configure_torch(config)
+    probe = make_vector_env(config.env, 1)
+    agent = build_agent(config, probe.single_observation_space, probe.single_action_space, device)
+    probe.close()
+    agent.load_state_dict(payload["agent"])
+    return RestoredAgent(path, payload, config, agent)
 
 
 def evaluate_checkpoint(
@@ -55,15 +88,8 @@ def evaluate_checkpoint(
     for override in overrides:
         if override.split(".", 1)[0] not in EVAL_OVERRIDE_SECTIONS:
             raise ConfigError(f"override '{override}': rlkit eval takes env.* and eval.* overrides only")
-    path = resolve_checkpoint(target)
-    payload = load_checkpoint(path)
-    config = config_from_dict(apply_overrides(payload["config"], overrides))
-    config.train.device = "cpu" if config.train.device == "auto" else config.train.device
-    device = configure_torch(config)
-    probe = make_vector_env(config.env, 1)
-    agent = build_agent(config, probe.single_observation_space, probe.single_action_space, device)
-    probe.close()
-    agent.load_state_dict(payload["agent"])
+    restored = restore_agent(target, overrides)
+    path, payload, config, agent = restored.checkpoint, restored.payload, restored.config, restored.agent
     episodes = episodes or config.eval.episodes
     seed = config.train.seed + EVAL_SEED_OFFSET if seed is None else seed
 
