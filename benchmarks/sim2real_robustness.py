@@ -66,7 +66,7 @@ def main() -> None:
         ).summary()
         rows.append((str(target), nominal["mean_return"], shifted["mean_return"], shifted["std_return"]))
 
-    probe = make_vector_env(EnvConfig(id=env_id), 16)
+    probe = make_vector_env(EnvConfig(id=env_id), min(args.episodes, 16))  # evaluate_policy's wave size
     space = probe.action_space
     probe.close()
 
