@@ -14,6 +14,8 @@ import cv2
 import imageio.v2 as imageio
 import numpy as np
 
+from rlkit.train.checkpoint import publish
+
 __all__ = ["VideoWriter", "annotate_frame"]
 
 # libx264 with yuv420p subsamples chroma 2x2, so both dimensions must be even.
@@ -174,7 +176,7 @@ class VideoWriter:
             raise ValueError(f"no frames were appended; {self.path} was not written")
         try:
             self._writer.close()
-            os.replace(self._tmp_path, self.path)
+            publish(self._tmp_path, self.path)
         except BaseException:
             self._discard_tmp()
             raise

@@ -21,6 +21,22 @@ VERSION = 1
 LATEST = "latest"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Permissions of a file created normally here (0o666 less the umask): mkstemp's temp files are 0o600.
+FILE_MODE = 0o666 & ~_umask()
+
+
+def publish(tmp: str | Path, path: Path) -> None:
+    """Give a finished temp file the permissions of a normally created file and rename it to ``path``."""
+    os.chmod(tmp, FILE_MODE)
+    os.replace(tmp, path)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temp file in the same directory and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -30,7 +46,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -49,7 +65,7 @@ def save_checkpoint(directory: Path, name: str, payload: dict[str, Any]) -> Path
     os.close(fd)
     try:
         torch.save({"format": FORMAT, "version": VERSION, **payload}, tmp)
-        os.replace(tmp, path)
+        publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

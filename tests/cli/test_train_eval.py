@@ -152,3 +152,17 @@ def test_dqn_trains_and_evaluates(tmp_path: Path, capsys: pytest.CaptureFixture[
     status, out, err = run_cli(["eval", str(tmp_path / "dqn" / "checkpoints" / "final.pt")], capsys)
     assert status == 0, err
     assert "eval over 2 episodes" in out
+
+
+def test_run_files_get_normal_permissions_not_the_temp_files_0600(tmp_path: Path) -> None:
+    import numpy as np
+
+    from rlkit.train.checkpoint import FILE_MODE, atomic_write_text, save_checkpoint
+    from vision import VideoWriter
+
+    atomic_write_text(tmp_path / "eval.json", "{}")
+    save_checkpoint(tmp_path / "checkpoints", "final.pt", {"agent": {}})
+    with VideoWriter(tmp_path / "final.mp4", fps=10) as writer:
+        writer.append(np.zeros((16, 16, 3), dtype=np.uint8))
+    for path in (tmp_path / "eval.json", tmp_path / "checkpoints" / "final.pt", tmp_path / "final.mp4"):
+        assert path.stat().st_mode & 0o777 == FILE_MODE
