@@ -1,7 +1,7 @@
 """Learning algorithms, registered by name for ``agent.name`` (``module:Class`` works for user agents)."""
 
 from agents.a2c import A2C
-from agents.base import Agent, StepResult
+from agents.base import Agent, Policy, StepResult
 from agents.dqn import DQN
 from agents.ppo import PPO
 from agents.reinforce import Reinforce
@@ -15,4 +15,4 @@ AGENTS.register("a2c", A2C, A2C.description)
 AGENTS.register("reinforce", Reinforce, Reinforce.description)
 AGENTS.register("sac", SAC, SAC.description)
 
-__all__ = ["AGENTS", "Agent", "StepResult"]
+__all__ = ["AGENTS", "Agent", "Policy", "StepResult"]

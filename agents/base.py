@@ -9,9 +9,13 @@ agent through four calls per vector step::
     if agent.update_due(env_steps):
         metrics = agent.update(progress)             # -> dict of floats for logging
 
-``act`` is the policy alone (evaluation, videos, export). ``state_dict`` holds everything needed to resume:
-networks, optimizer, normalization statistics, schedules and random streams, as tensors and plain Python
-values only, so checkpoints load with ``torch.load(weights_only=True)``.
+``make_policy()`` gives the policy alone (evaluation, videos, export): a callable
+``(obs, episode_starts) -> actions`` that carries a recurrent agent's memory from step to step and wipes it
+where an episode starts. ``act`` is its stateless form for feed-forward agents.
+
+``state_dict`` holds everything needed to resume: networks, optimizer, normalization statistics,
+schedules and random streams, as tensors and plain Python values only, so checkpoints load with
+``torch.load(weights_only=True)``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np
 import torch
 
 from rlkit.config.schema import AgentConfig
+from rlkit.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,21 @@ class Agent(ABC):
 
     @abstractmethod
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
-        """Actions for a batch of observations, from the policy alone (no exploration state changes)."""
+        """Actions for a batch of observations, from the policy alone (no exploration state changes).
+
+        Recurrent agents act here from an empty memory; evaluate them through :meth:`make_policy`.
+        """
+
+    def make_policy(self, deterministic: bool = True) -> Policy:
+        """A fresh policy for evaluation, videos and export, with its own memory (recurrent agents).
+
+        Feed-forward agents need no memory: the default is :meth:`act` with the starts ignored.
+        """
+
+        def feed_forward(obs: np.ndarray, episode_starts: np.ndarray) -> np.ndarray:
+            return self.act(obs, deterministic)
+
+        return feed_forward
 
     @abstractmethod
     def explore(self, obs: np.ndarray, env_steps: int) -> np.ndarray:

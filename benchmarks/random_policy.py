@@ -30,7 +30,7 @@ def main() -> None:
         probe.close()
         space.seed(0)
 
-        def random_actions(obs: np.ndarray, space=space) -> np.ndarray:
+        def random_actions(obs: np.ndarray, episode_starts: np.ndarray, space=space) -> np.ndarray:
             return space.sample()
 
         summary = evaluate_policy(random_actions, config, args.episodes, EVAL_SEED_OFFSET).summary()

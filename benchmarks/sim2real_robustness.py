@@ -56,13 +56,13 @@ def main() -> None:
         restored = restore_agent(target)
         agent, env_id = restored.agent, restored.config.env.id
 
-        def policy(obs: np.ndarray, agent=agent) -> np.ndarray:
-            return agent.act(obs, deterministic=True)
-
         seed = EVAL_SEED_OFFSET
-        nominal = evaluate_policy(policy, EnvConfig(id=env_id), args.episodes, seed).summary()
+        nominal = evaluate_policy(agent.make_policy(), EnvConfig(id=env_id), args.episodes, seed).summary()
         shifted = evaluate_policy(
-            policy, perturbed(env_id, args.mass, args.friction, args.latency), args.episodes, seed
+            agent.make_policy(),
+            perturbed(env_id, args.mass, args.friction, args.latency),
+            args.episodes,
+            seed,
         ).summary()
         rows.append((str(target), nominal["mean_return"], shifted["mean_return"], shifted["std_return"]))
 
@@ -70,7 +70,7 @@ def main() -> None:
     space = probe.action_space
     probe.close()
 
-    def random_policy(obs: np.ndarray) -> np.ndarray:
+    def random_policy(obs: np.ndarray, episode_starts: np.ndarray) -> np.ndarray:
         return space.sample()
 
     random_nominal = evaluate_policy(random_policy, EnvConfig(id=env_id), args.episodes, EVAL_SEED_OFFSET)

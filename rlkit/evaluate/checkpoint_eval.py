@@ -93,9 +93,7 @@ def evaluate_checkpoint(
     episodes = episodes or config.eval.episodes
     seed = config.train.seed + EVAL_SEED_OFFSET if seed is None else seed
 
-    def policy(obs):
-        return agent.act(obs, deterministic=config.eval.deterministic)
-
+    policy = agent.make_policy(deterministic=config.eval.deterministic)
     summary: dict[str, Any] = {
         **evaluate_policy(policy, config.env, episodes, seed).summary(),
         "env_steps": int(payload.get("env_steps", 0)),

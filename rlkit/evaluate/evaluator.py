@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,10 +10,9 @@ from typing import Any
 import numpy as np
 
 from rlkit.config.schema import EnvConfig
+from rlkit.policy import Policy
 from rlkit.rollout.vector_env import make_vector_env
 from rlkit.train.checkpoint import atomic_write_text
-
-Policy = Callable[[np.ndarray], np.ndarray]
 
 #: Offset between training env seeds and evaluation env seeds, so evaluation episodes are unseen ones.
 EVAL_SEED_OFFSET = 1_000_000
@@ -46,7 +44,8 @@ def evaluate_policy(
     """Run ``episodes`` whole episodes, episode ``j`` on an env reset with seed ``seed + j``.
 
     Episodes run in waves of up to ``max_parallel`` envs with one batched policy call per step; each env
-    contributes exactly its first episode of the wave, so short episodes are not over-represented.
+    contributes exactly its first episode of the wave, so short episodes are not over-represented. The
+    policy is told where episodes start, so a recurrent one begins each episode with an empty memory.
     """
     parallel = min(episodes, max_parallel)
     env = make_vector_env(env_config, parallel)
@@ -59,11 +58,13 @@ def evaluate_policy(
             lengths = np.zeros(parallel, dtype=np.int64)
             running = np.zeros(parallel, dtype=bool)
             running[:count] = True
+            starts = np.ones(parallel, dtype=bool)
             while running.any():
-                obs, rewards, terminated, truncated, _ = env.step(policy(obs))
+                obs, rewards, terminated, truncated, _ = env.step(policy(obs, starts))
                 returns += rewards * running
                 lengths += running
-                running &= ~(terminated | truncated)
+                starts = terminated | truncated  # the vector env reset these: their next obs starts one
+                running &= ~starts
             result.returns.extend(returns[:count].tolist())
             result.lengths.extend(lengths[:count].tolist())
     finally:

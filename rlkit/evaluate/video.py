@@ -8,7 +8,8 @@ import numpy as np
 
 from rlkit.config.schema import EnvConfig
 from rlkit.errors import RlkitError
-from rlkit.evaluate.evaluator import EvaluationResult, Policy
+from rlkit.evaluate.evaluator import EvaluationResult
+from rlkit.policy import Policy
 
 
 def record_video(
@@ -49,7 +50,7 @@ def record_video(
                         if isinstance(obs, dict)
                         else obs[None]
                     )
-                    action = policy(batch)[0]
+                    action = policy(batch, np.array([length == 0]))[0]
                     obs, reward, terminated, truncated, _ = env.step(action)
                     total += float(reward)
                     length += 1

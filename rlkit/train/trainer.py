@@ -89,7 +89,7 @@ class Trainer:
         """The deterministic policy's returns over ``eval.episodes`` unseen episodes."""
         cfg = self.config
         result = evaluate_policy(
-            lambda obs: self.agent.act(obs, deterministic=cfg.eval.deterministic),
+            self.agent.make_policy(deterministic=cfg.eval.deterministic),
             cfg.env,
             cfg.eval.episodes,
             seed=cfg.train.seed + EVAL_SEED_OFFSET,
