@@ -10,7 +10,8 @@ evaluation builds the same stack from the same config:
 2. physics randomization (resampled at reset from nominal values) and random pushes;
 3. actuator models, in the order the action meets them: noise → latency → rate limit → saturation →
    repeat (so the outermost of these wrappers is the noise the policy's action enters first);
-4. sensor models, per channel group, in the order a reading meets them: sample-and-hold → bias → drift →
+4. the observed channels (``env.sensors.observed``: the others are left out), then sensor models, per
+   channel group, in the order a reading meets them: sample-and-hold → bias → drift →
    noise → quantization → clipping → dropout;
 5. observation latency (the whole observation is delayed);
 6. the privileged observation (a Dict ``{policy, privileged}``), after the sensor models so they never
@@ -37,6 +38,7 @@ from envs.sensors import (
     ObservationDropout,
     ObservationNoise,
     ObservationQuantization,
+    ObservedChannels,
     SampleAndHold,
     channel_names,
     select_channels,
@@ -138,6 +140,11 @@ def _add_actuator_models(env: gym.Env, config: ActuatorModelConfig) -> gym.Env:
 
 
 def _add_sensor_models(env: gym.Env, config: SensorsConfig) -> gym.Env:
+    if config.observed is not None:
+        try:
+            env = ObservedChannels(env, select_channels(channel_names(env), config.observed))
+        except RlkitError as exc:
+            raise RlkitError(f"env.sensors.observed: {exc}") from None
     if config.models:
         names = channel_names(env)
     for i, model in enumerate(config.models):

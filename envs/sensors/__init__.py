@@ -1,6 +1,8 @@
 """Sensor models: small wrappers, one per effect, on chosen channels of a flat observation.
 
-Compose them innermost first in this order (the order of :class:`rlkit.config.sim2real.SensorModelConfig`):
+:class:`ObservedChannels` first keeps only the channels the robot has sensors for (a partially observable
+task). Compose the effects innermost first in this order (that of
+:class:`rlkit.config.sim2real.SensorModelConfig`):
 :class:`SampleAndHold`, :class:`ObservationBias`, :class:`ObservationDrift`, :class:`ObservationNoise`,
 :class:`ObservationQuantization`, :class:`ObservationClip`, :class:`ObservationDropout`; then
 :class:`ObservationDelay` outside every sensor model. Channels are chosen with :func:`channel_names` and
@@ -17,6 +19,7 @@ from envs.sensors.drift import ObservationDrift
 from envs.sensors.dropout import ObservationDropout
 from envs.sensors.latency import ObservationDelay
 from envs.sensors.noise import ObservationNoise
+from envs.sensors.observed import ObservedChannels
 from envs.sensors.quantization import ObservationQuantization
 from envs.sensors.sample_and_hold import SampleAndHold
 
@@ -29,6 +32,7 @@ __all__ = [
     "ObservationDropout",
     "ObservationNoise",
     "ObservationQuantization",
+    "ObservedChannels",
     "SampleAndHold",
     "channel_names",
     "select_channels",

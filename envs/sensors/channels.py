@@ -31,7 +31,8 @@ def channel_names(env: gym.Env) -> list[str]:
         env: An env, possibly wrapped, with a 1-D ``Box`` observation space.
 
     Returns:
-        ``env.unwrapped.observation_names`` where the env declares them, else ``["obs[0]", "obs[1]", ...]``.
+        The outermost ``observation_names`` declared by the env or a wrapper, else
+        ``["obs[0]", "obs[1]", ...]``.
 
     Raises:
         RlkitError: The observation space is not a 1-D ``Box``, or the declared names do not match it.
@@ -40,7 +41,10 @@ def channel_names(env: gym.Env) -> list[str]:
     if not (isinstance(space, Box) and len(space.shape) == 1):
         raise RlkitError(f"observation channels need a 1-D Box observation space, this env has {space}")
     count = space.shape[0]
-    names = getattr(env.unwrapped, "observation_names", None)
+    try:  # the outermost declaration: a wrapper that keeps some channels renames them
+        names = env.get_wrapper_attr("observation_names")
+    except AttributeError:
+        names = None
     if names is None:
         return [f"obs[{i}]" for i in range(count)]
     names = list(names)

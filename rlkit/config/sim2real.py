@@ -305,7 +305,12 @@ class ActuatorModelConfig(StrictModel):
 
 
 class SensorsConfig(StrictModel):
-    """Sensor models per channel group, and the observation latency."""
+    """Which channels are observed, sensor models per channel group, and the observation latency."""
 
+    observed: str | list[str | int] | None = Field(
+        None,
+        description="observe only these channels, a regex or names/indices (None: all); "
+        "leave velocities out for a partially observable task",
+    )
     models: list[SensorModelConfig] = Field([], description="sensor models, each for a group of channels")
     latency: LatencyConfig | None = Field(None, description="observation delay in control steps")

@@ -367,3 +367,23 @@ def test_negative_channel_indices_count_from_the_end_and_order_follows_per_chann
     )
     np.testing.assert_array_equal(observations[:, 5], 0.0)  # channel -1 is channel 5, clipped to [0, 0]
     np.testing.assert_array_equal(observations[:, 0], CLEAN[:3, 0])
+
+
+def test_observed_channels_leave_the_others_out_and_rename_for_later_models() -> None:
+    from envs import make_env
+    from rlkit.config.schema import EnvConfig
+
+    config = EnvConfig(
+        id="CartPole-v1",
+        sensors={"observed": [0, 2], "models": [{"channels": ["obs[2]"], "noise_std": 0.5}]},
+    )
+    env, full = make_env(config), gym.make("CartPole-v1")
+    obs, _ = env.reset(seed=3)
+    true_obs, _ = full.reset(seed=3)
+    assert env.observation_space.shape == (2,)
+    assert env.get_wrapper_attr("observation_names") == ["obs[0]", "obs[2]"]
+    assert obs[0] == true_obs[0]  # cart position: observed, no sensor model
+    assert obs[1] != true_obs[2]  # pole angle: observed through a noisy sensor
+    assert abs(obs[1] - true_obs[2]) < 3.0
+    with pytest.raises(RlkitError, match=r"env.sensors.observed: .*out of range"):
+        make_env(EnvConfig(id="CartPole-v1", sensors={"observed": [4]}))
