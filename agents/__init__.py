@@ -4,12 +4,14 @@ from agents.a2c import A2C
 from agents.base import Agent, Policy, StepResult
 from agents.dqn import DQN
 from agents.ppo import PPO
+from agents.recurrent_ppo import RecurrentPPO
 from agents.reinforce import Reinforce
 from agents.sac import SAC
 from rlkit.registry import Registry
 
 AGENTS: Registry[type[Agent]] = Registry("agent")
 AGENTS.register("ppo", PPO, PPO.description)
+AGENTS.register("recurrent_ppo", RecurrentPPO, RecurrentPPO.description)
 AGENTS.register("dqn", DQN, DQN.description)
 AGENTS.register("a2c", A2C, A2C.description)
 AGENTS.register("reinforce", Reinforce, Reinforce.description)

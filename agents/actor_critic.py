@@ -106,7 +106,7 @@ class ActorCritic(nn.Module):
 
         self.actor_encoder = encoder(actor_space)
         self.critic_encoder = self.actor_encoder if network.shared_encoder else encoder(observation_space)
-        features = self.actor_encoder.output_dim
+        features, critic_features = self.head_inputs()
         self.discrete = isinstance(action_space, gym.spaces.Discrete)
         if self.discrete:
             self.policy_head: nn.Module = CategoricalHead(features, int(action_space.n))
@@ -118,7 +118,12 @@ class ActorCritic(nn.Module):
                 log_std_init=log_std_init,
                 squash=squash_actions,
             )
-        self.value_head = ValueHead(self.critic_encoder.output_dim)
+        self.value_head = ValueHead(critic_features)
+
+    def head_inputs(self) -> tuple[int, int]:
+        """Feature sizes the policy and value heads read: the encoders' outputs (a recurrent subclass puts
+        its memory cores in between)."""
+        return self.actor_encoder.output_dim, self.critic_encoder.output_dim
 
     def normalize(self, obs: torch.Tensor) -> torch.Tensor:
         """Observations as the networks see them."""

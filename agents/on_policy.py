@@ -45,16 +45,7 @@ class OnPolicyAgent(Agent):
         seed: int,
     ) -> None:
         super().__init__(config, observation_space, action_space, num_envs, total_steps, device, seed)
-        self.policy = ActorCritic(
-            observation_space,
-            action_space,
-            config.network,
-            normalize_observations=config.normalize_observations,
-            clip_observations=config.clip_observations,
-            log_std_init=config.log_std_init,
-            state_dependent_std=config.state_dependent_std,
-            squash_actions=config.squash_actions,
-        ).to(device)
+        self.policy = self.build_policy(observation_space, action_space).to(device)
         self.parameters = list(self.policy.parameters())
         self.optimizer = build_optimizer(self.parameters, config)
         # only PPO's config has target_kl; the others get build_lr_schedule's error for adaptive_kl
@@ -77,6 +68,20 @@ class OnPolicyAgent(Agent):
         self._pending: tuple[torch.Tensor, ...] | None = None
         self._last_next_obs: np.ndarray | None = None
         self.updates = 0
+
+    def build_policy(self, observation_space: gym.Space, action_space: gym.Space) -> ActorCritic:
+        """The actor-critic network, from the config."""
+        config = self.config
+        return ActorCritic(
+            observation_space,
+            action_space,
+            config.network,
+            normalize_observations=config.normalize_observations,
+            clip_observations=config.clip_observations,
+            log_std_init=config.log_std_init,
+            state_dependent_std=config.state_dependent_std,
+            squash_actions=config.squash_actions,
+        )
 
     @classmethod
     def check_spaces(cls, observation_space: gym.Space, action_space: gym.Space) -> None:
@@ -121,9 +126,9 @@ class OnPolicyAgent(Agent):
         truncation_values = torch.zeros_like(values)
         truncated = step.truncated & ~step.terminated
         if truncated.any():
-            index = np.flatnonzero(truncated)
+            index = torch.as_tensor(np.flatnonzero(truncated), device=self.device)
             final_obs = self.policy.normalize(self._obs_tensor(step.next_obs)[index])
-            truncation_values[torch.as_tensor(index, device=self.device)] = self.policy.value(final_obs)
+            truncation_values[index] = self.bootstrap_values(final_obs, index)
         self.buffer.add(obs_t, actions, log_probs, values, rewards, terminated, dones, truncation_values)
         self._last_next_obs = step.next_obs  # only the rollout's last one is needed, to bootstrap it
 
@@ -134,8 +139,13 @@ class OnPolicyAgent(Agent):
     def next_values(self) -> torch.Tensor:
         """(T, N) V(s_{t+1}) of the full rollout: the value of the observation after its last step, and of
         the true final observation where an episode was truncated (ignored where it terminated)."""
-        last_values = self.policy.value(self.policy.normalize(self._obs_tensor(self._last_next_obs)))
+        last_values = self.bootstrap_values(self.policy.normalize(self._obs_tensor(self._last_next_obs)))
         return self.buffer.next_values(last_values)
+
+    def bootstrap_values(self, next_obs: torch.Tensor, envs: torch.Tensor | None = None) -> torch.Tensor:
+        """V of normalized observations that follow the last step acted on, in the envs ``envs`` (None:
+        all): a recurrent critic reads them with each env's memory."""
+        return self.policy.value(next_obs)
 
     def flat_rollout(self, *per_step: torch.Tensor) -> list[torch.Tensor]:
         """The stored observations and actions, then each (T, N, ...) tensor given, as (T * N, ...)."""

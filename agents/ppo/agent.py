@@ -7,10 +7,13 @@ clipped surrogate, the value loss and the entropy bonus.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
 from typing import Any
 
 import torch
 
+from agents.actor_critic import ActionDistribution
 from agents.on_policy import OnPolicyAgent, explained_variance
 from agents.ppo.config import PPOConfig
 from agents.ppo.losses import clipped_surrogate_loss, normalize_advantages, value_loss
@@ -27,6 +30,26 @@ METRIC_NAMES = (
     "policy/clip_fraction",
     "optim/grad_norm",
 )
+
+
+@dataclass(frozen=True)
+class PPOBatch:
+    """Samples for PPO's loss. Every field is ``(B, ...)``, except that a recurrent policy's ``obs`` are
+    ``(L, S, ...)`` sequences (``B = L * S``, time-major) that ``memory`` says how to start."""
+
+    obs: torch.Tensor
+    actions: torch.Tensor
+    old_log_probs: torch.Tensor
+    old_values: torch.Tensor
+    advantages: torch.Tensor
+    returns: torch.Tensor
+    #: Recurrent policies: whatever their ``evaluate_batch`` needs to replay the sequences.
+    memory: Any = None
+
+    def select(self, index: torch.Tensor) -> PPOBatch:
+        """The samples at ``index`` (feed-forward batches)."""
+        tensors = (getattr(self, field.name) for field in fields(self) if field.name != "memory")
+        return PPOBatch(*(tensor[index] for tensor in tensors))
 
 
 class PPO(OnPolicyAgent):
@@ -54,21 +77,16 @@ class PPO(OnPolicyAgent):
                 cfg.gamma,
                 cfg.gae_lambda,
             )
-        size = buffer.n_steps * buffer.num_envs
-        obs, actions, old_log_probs, old_values, advantages, returns = self.flat_rollout(
-            buffer.log_probs, buffer.values, advantages, returns
-        )
+        samples = self.training_samples(advantages, returns)
 
         if not isinstance(self.lr_schedule, AdaptiveKLSchedule):
             set_learning_rate(self.optimizer, self.lr_schedule(progress))
         clip_range = self._clip_range(progress)
-        whole = [obs, actions, old_log_probs, old_values, advantages, returns]
         totals = torch.zeros(len(METRIC_NAMES), device=self.device)
         steps = 0
         kl_stop = False
         for _ in range(cfg.n_epochs):
-            for index in minibatch_indices(size, cfg.batch_size, self.generator, self.device):
-                batch = whole if index is None else [tensor[index] for tensor in whole]
+            for batch in self.minibatches(samples):
                 batch_metrics = self._gradient_step(batch, clip_range)
                 totals += batch_metrics  # summed on the device: no host sync until the update ends
                 steps += 1
@@ -84,21 +102,39 @@ class PPO(OnPolicyAgent):
             del metrics["optim/grad_norm"]
         metrics["optim/lr"] = float(self.optimizer.param_groups[0]["lr"])
         metrics["policy/clip_range"] = clip_range
-        metrics["value/explained_variance"] = explained_variance(old_values, returns)
+        metrics["value/explained_variance"] = explained_variance(buffer.values, returns)
         metrics.update(self.std_metric())
         return metrics
 
-    def _gradient_step(self, batch: list[torch.Tensor], clip_range: float) -> torch.Tensor:
+    def training_samples(self, advantages: torch.Tensor, returns: torch.Tensor) -> PPOBatch:
+        """The whole rollout as independent samples, ``(T * N, ...)``."""
+        buffer = self.buffer
+        obs, actions, old_log_probs, old_values, advantages, returns = self.flat_rollout(
+            buffer.log_probs, buffer.values, advantages, returns
+        )
+        return PPOBatch(obs, actions, old_log_probs, old_values, advantages, returns)
+
+    def minibatches(self, samples: PPOBatch) -> Iterator[PPOBatch]:
+        """One epoch of shuffled minibatches of ``batch_size`` samples."""
+        size = samples.actions.shape[0]
+        for index in minibatch_indices(size, self.config.batch_size, self.generator, self.device):
+            yield samples if index is None else samples.select(index)
+
+    def evaluate_batch(self, batch: PPOBatch) -> tuple[ActionDistribution, torch.Tensor]:
+        """π and V at the batch's samples, in the order of its actions."""
+        return self.policy(batch.obs)
+
+    def _gradient_step(self, batch: PPOBatch, clip_range: float) -> torch.Tensor:
         """One minibatch step of the PPO loss; returns the values of :data:`METRIC_NAMES` as one tensor."""
         cfg = self.config
-        obs, actions, old_log_probs, old_values, advantages, returns = batch
-        dist, values = self.policy(obs)
+        dist, values = self.evaluate_batch(batch)
+        advantages = batch.advantages
         if cfg.normalize_advantage:
             advantages = normalize_advantages(advantages)
         policy_loss, info = clipped_surrogate_loss(
-            dist.log_prob(actions), old_log_probs, advantages, clip_range
+            dist.log_prob(batch.actions), batch.old_log_probs, advantages, clip_range
         )
-        critic_loss = value_loss(values, old_values, returns, cfg.clip_range_vf)
+        critic_loss = value_loss(values, batch.old_values, batch.returns, cfg.clip_range_vf)
         entropy = dist.entropy().mean()
         loss = policy_loss + cfg.vf_coef * critic_loss - cfg.ent_coef * entropy
         self.optimizer.zero_grad(set_to_none=True)

@@ -68,6 +68,14 @@ class NetworkConfig(StrictModel):
         return widths
 
 
+class MemoryConfig(StrictModel):
+    """The recurrent memory core between a recurrent agent's encoder and its heads."""
+
+    cell: Literal["lstm", "gru"] = Field("lstm", description="recurrent cell: lstm or gru")
+    hidden_size: int = Field(64, ge=1, description="size of the recurrent state")
+    num_layers: int = Field(1, ge=1, description="stacked recurrent layers")
+
+
 LRScheduleName = Literal["constant", "linear", "cosine", "step", "adaptive_kl"]
 OptimizerName = Literal["adam", "adamw", "sgd", "rmsprop"]
 

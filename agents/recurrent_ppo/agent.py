@@ -1,0 +1,203 @@
+"""PPO with memory: an LSTM core in actor and critic, trained by backpropagation through time over sequences.
+
+Acting carries each env's memory from step to step and wipes it where an episode starts. The rollout of
+``n_steps`` per env is cut into sequences of ``sequence_length`` steps; each sequence starts from the memory
+the agent had when it acted there (stored, detached: truncated backpropagation through time) and may cross
+episode boundaries, where the cores wipe the memory exactly as they did while acting, so an update replays
+the same computation. Minibatches are whole sequences, shuffled; no step is padded or dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from agents.actor_critic import ActionDistribution, ActionMapper
+from agents.base import StepResult
+from agents.ppo.agent import PPO, PPOBatch
+from agents.recurrent_actor_critic import ActorCriticState, RecurrentActorCritic
+from agents.recurrent_ppo.config import RecurrentPPOConfig
+from rlkit.nn import RecurrentState
+from rlkit.policy import Policy
+
+
+class RecurrentPPO(PPO):
+    """Recurrent PPO (LSTM or GRU memory, separate cores for actor and critic)."""
+
+    config_class = RecurrentPPOConfig
+    description = "PPO with an LSTM memory for partially observable tasks (discrete and continuous actions)"
+    config: RecurrentPPOConfig
+    policy: RecurrentActorCritic
+
+    def __init__(
+        self,
+        config: RecurrentPPOConfig,
+        observation_space: gym.Space,
+        action_space: gym.Space,
+        num_envs: int,
+        total_steps: int,
+        device: torch.device,
+        seed: int,
+    ) -> None:
+        super().__init__(config, observation_space, action_space, num_envs, total_steps, device, seed)
+        sequences = config.n_steps // config.sequence_length
+        # The memory each sequence starts from, (sequences, layers, num_envs, hidden) per state tensor.
+        self.sequence_states = tuple(
+            torch.zeros((sequences, *tensor.shape), device=device)
+            for part in self.policy.initial_state(num_envs)
+            for tensor in part
+        )
+        self.episode_starts = torch.zeros((config.n_steps, num_envs), dtype=torch.bool, device=device)
+        self._memory: ActorCriticState = self.policy.initial_state(num_envs)
+        self._starts = torch.ones(num_envs, dtype=torch.bool, device=device)
+
+    def build_policy(self, observation_space: gym.Space, action_space: gym.Space) -> RecurrentActorCritic:
+        config = self.config
+        return RecurrentActorCritic(
+            observation_space,
+            action_space,
+            config.network,
+            config.memory,
+            normalize_observations=config.normalize_observations,
+            clip_observations=config.clip_observations,
+            log_std_init=config.log_std_init,
+            state_dependent_std=config.state_dependent_std,
+            squash_actions=config.squash_actions,
+        )
+
+    def envs_reset(self) -> None:
+        self._starts.fill_(True)
+
+    @torch.no_grad()
+    def explore(self, obs: np.ndarray, env_steps: int) -> np.ndarray:
+        raw = self._obs_tensor(obs)
+        if self.policy.obs_normalizer is not None:
+            self.policy.obs_normalizer.stats.update(raw)
+        obs_t = self.policy.normalize(raw)
+        t = self.buffer.step
+        if t % self.config.sequence_length == 0:
+            flat_memory = [tensor for part in self._memory for tensor in part]
+            for stored, tensor in zip(self.sequence_states, flat_memory, strict=True):
+                stored[t // self.config.sequence_length] = tensor
+        self.episode_starts[t] = self._starts
+        dist, values, self._memory = self.policy.forward_sequence(
+            obs_t.unsqueeze(0), self._memory, self._starts.unsqueeze(0)
+        )
+        actions = dist.sample(self.generator)
+        self._pending = (obs_t, actions, dist.log_prob(actions), values)
+        return self.to_env_action(actions)
+
+    def record(self, step: StepResult) -> None:
+        super().record(step)
+        self._starts = torch.as_tensor(step.terminated | step.truncated, device=self.device)
+
+    @torch.no_grad()
+    def bootstrap_values(self, next_obs: torch.Tensor, envs: torch.Tensor | None = None) -> torch.Tensor:
+        critic_memory = self._memory[1]
+        if envs is not None:
+            critic_memory = tuple(tensor[:, envs] for tensor in critic_memory)
+        return self.policy.value_sequence(next_obs.unsqueeze(0), critic_memory, None)[0]
+
+    def training_samples(self, advantages: torch.Tensor, returns: torch.Tensor) -> PPOBatch:
+        """The rollout as ``(L, S, ...)`` sequences, sequence ``c * N + n`` being steps
+        ``[c L, (c + 1) L)`` of env ``n``, with the memory each started from."""
+        buffer = self.buffer
+        length = self.config.sequence_length
+        chunks = buffer.n_steps // length
+
+        def sequences(tensor: torch.Tensor) -> torch.Tensor:  # (T, N, ...) -> (L, C * N, ...)
+            rest = tensor.shape[2:]
+            return (
+                tensor.reshape(chunks, length, buffer.num_envs, *rest)
+                .transpose(0, 1)
+                .reshape(length, chunks * buffer.num_envs, *rest)
+            )
+
+        # (C, layers, N, H) -> (layers, C * N, H), in the same sequence order
+        states = [
+            state.transpose(0, 1).reshape(state.shape[1], -1, state.shape[-1])
+            for state in self.sequence_states
+        ]
+        return PPOBatch(
+            sequences(buffer.obs),
+            sequences(buffer.actions),
+            sequences(buffer.log_probs),
+            sequences(buffer.values),
+            sequences(advantages),
+            sequences(returns),
+            memory=(sequences(self.episode_starts), states),
+        )
+
+    def minibatches(self, samples: PPOBatch) -> Iterator[PPOBatch]:
+        """One epoch of shuffled minibatches of whole sequences, per-step fields flattened time-major."""
+        starts, states = samples.memory
+        count = samples.obs.shape[1]
+        per_batch = max(1, self.config.batch_size // self.config.sequence_length)
+        order = torch.randperm(count, generator=self.generator, device=self.generator.device).to(self.device)
+        for begin in range(0, count, per_batch):
+            index = order[begin : begin + per_batch]
+            yield PPOBatch(
+                samples.obs[:, index],
+                *(
+                    tensor[:, index].reshape(-1, *tensor.shape[2:])
+                    for tensor in (
+                        samples.actions,
+                        samples.old_log_probs,
+                        samples.old_values,
+                        samples.advantages,
+                        samples.returns,
+                    )
+                ),
+                memory=(starts[:, index], [state[:, index] for state in states]),
+            )
+
+    def evaluate_batch(self, batch: PPOBatch) -> tuple[ActionDistribution, torch.Tensor]:
+        starts, states = batch.memory
+        dist, values, _ = self.policy.forward_sequence(batch.obs, self._unflatten(states), starts)
+        return dist, values
+
+    def _unflatten(self, states: list[torch.Tensor]) -> ActorCriticState:
+        """``[actor tensors..., critic tensors...]`` back into the actor's and the critic's state."""
+        half = len(states) // 2
+        return tuple(states[:half]), tuple(states[half:])
+
+    def make_policy(self, deterministic: bool = True) -> Policy:
+        return RecurrentPolicy(
+            self.policy, self._obs_tensor, self.to_env_action, deterministic, self.generator
+        )
+
+
+class RecurrentPolicy:
+    """The actor of a :class:`RecurrentActorCritic` with its own memory, for evaluation and videos.
+
+    The memory is sized by the first batch of observations; ``episode_starts`` wipes it per env.
+    """
+
+    def __init__(
+        self,
+        network: RecurrentActorCritic,
+        to_tensor: Callable[[np.ndarray], torch.Tensor],
+        to_env_action: ActionMapper,
+        deterministic: bool,
+        generator: torch.Generator,
+    ) -> None:
+        self.network = network
+        self.to_tensor = to_tensor
+        self.to_env_action = to_env_action
+        self.deterministic = deterministic
+        self.generator = generator
+        self.memory: RecurrentState | None = None
+
+    @torch.no_grad()
+    def __call__(self, obs: np.ndarray, episode_starts: np.ndarray) -> np.ndarray:
+        obs_t = self.network.normalize(self.to_tensor(obs))
+        if self.memory is None or self.memory[0].shape[1] != obs_t.shape[0]:
+            self.memory = self.network.actor_core.initial_state(obs_t.shape[0], obs_t.device)
+        starts = torch.as_tensor(np.asarray(episode_starts, dtype=bool), device=obs_t.device)
+        dist, self.memory = self.network.distribution_sequence(
+            obs_t.unsqueeze(0), self.memory, starts.unsqueeze(0)
+        )
+        return self.to_env_action(dist.mode() if self.deterministic else dist.sample(self.generator))
