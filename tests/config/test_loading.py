@@ -58,8 +58,8 @@ def test_overrides_are_parsed_by_field_type() -> None:
         ("bogus.key=1", "config key 'bogus' is unknown (valid keys: env, agent, rollout, train, eval, log)"),
         ("train.device=tpu", "config key 'train.device': value error, must be auto, cpu, cuda or cuda:N"),
         (
-            "agent.name=td3",
-            "unknown agent 'td3' (known: a2c, dqn, ppo, reinforce, sac; or give 'module:Class')",
+            "agent.name=ddpg",
+            f"unknown agent 'ddpg' (known: {', '.join(sorted(AGENTS))}; or give 'module:Class')",
         ),
         ("train.seed", "override 'train.seed' must look like section.key=value"),
     ],
