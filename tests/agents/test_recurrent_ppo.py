@@ -12,7 +12,6 @@ from agents.recurrent_ppo import RecurrentPPO, RecurrentPPOConfig
 from rlkit.config.loading import load_config
 from rlkit.errors import ConfigError
 from rlkit.train.trainer import Trainer
-from tests.agents.memory_env import CueRecall
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "train.target_return=null"]
 
@@ -91,6 +90,7 @@ def test_an_episode_start_inside_a_sequence_cuts_memory_and_gradient() -> None:
     with torch.no_grad():
         dist2, values2, _ = agent.policy.forward_sequence(changed, agent._unflatten(states), starts)
         torch.testing.assert_close(values2[2:], values[2:].detach())
+        torch.testing.assert_close(dist2.log_probs[2:], dist.log_probs[2:].detach())
         assert not torch.allclose(values2[:2], values[:2].detach())
 
 
@@ -144,3 +144,25 @@ def test_recurrent_ppo_remembers_the_cue_and_feed_forward_ppo_cannot(tmp_path) -
     ppo_overrides = [o for o in CUE_RECALL if "sequence_length" not in o] + ["agent.name=ppo"]
     feed_forward = train(tmp_path / "feed_forward", "cartpole-ppo", ppo_overrides)
     assert feed_forward["mean_return"] < 0.75
+
+
+def test_the_recurrent_actor_never_reads_the_privileged_observation() -> None:
+    from agents.recurrent_actor_critic import RecurrentActorCritic
+    from rlkit.config.schema import MemoryConfig, NetworkConfig
+
+    space = gym.spaces.Dict(
+        {
+            "policy": gym.spaces.Box(-np.inf, np.inf, (3,), np.float32),
+            "privileged": gym.spaces.Box(-np.inf, np.inf, (2,), np.float32),
+        }
+    )
+    torch.manual_seed(0)
+    model = RecurrentActorCritic(space, gym.spaces.Discrete(2), NetworkConfig(), MemoryConfig(hidden_size=8))
+    obs = torch.randn(5, 2, 5)
+    shifted = obs.clone()
+    shifted[..., 3:] += 3.0  # only the privileged columns change
+    starts = torch.zeros(5, 2, dtype=torch.bool)
+    dist, values, _ = model.forward_sequence(obs, model.initial_state(2), starts)
+    dist2, values2, _ = model.forward_sequence(shifted, model.initial_state(2), starts)
+    torch.testing.assert_close(dist.log_probs, dist2.log_probs)
+    assert not torch.allclose(values, values2)
