@@ -1,8 +1,9 @@
-"""Vision utilities: video writing and frame annotation.
+"""Vision utilities: video writing, frame annotation and frame stacking.
 
 Kept import-light: nothing here pulls in mujoco or torch.
 """
 
+from vision.frame_stack import FrameStack
 from vision.video import VideoWriter, annotate_frame
 
-__all__ = ["VideoWriter", "annotate_frame"]
+__all__ = ["FrameStack", "VideoWriter", "annotate_frame"]

@@ -16,8 +16,11 @@ from agents.dqn.distributional import categorical_loss, categorical_support, exp
 from agents.dqn.losses import q_learning_loss, td_target
 from rlkit.errors import RlkitError
 from rlkit.nn import DuelingQHead, QHead, build_encoder, reset_noise
+from rlkit.nn.encoders import image_layout
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
+from rlkit.rollout.frame_replay_buffer import FrameReplayBuffer
 from rlkit.rollout.n_step import NStepAccumulator
+from rlkit.rollout.prioritized_frame_replay_buffer import PrioritizedFrameReplayBuffer
 from rlkit.rollout.prioritized_replay_buffer import PrioritizedReplayBuffer
 from rlkit.rollout.replay_buffer import ReplayBuffer, TransitionBatch
 
@@ -53,6 +56,21 @@ class QNetwork(nn.Module):
         return self.head(self.encoder(obs))
 
 
+def replay_frames(observation_space: gym.Space, frame_replay: str | bool) -> int | None:
+    """Frames per observation for a frame-sharing replay buffer, or None for the plain buffer.
+
+    Every channel plane of a channel-first image is a frame: a stack of ``k`` frames of ``C`` channels
+    shares its planes with the neighbouring stacks whatever ``k`` is, so the space need not say it.
+    """
+    space = observation_space
+    image = isinstance(space, gym.spaces.Box) and space.dtype == np.uint8 and len(space.shape) in (2, 3)
+    if frame_replay is False or (frame_replay == "auto" and not image):
+        return None
+    if not image:
+        raise RlkitError(f"agent.frame_replay=true needs uint8 image observations; the env's are {space}")
+    return space.shape[0] if image_layout(space.shape) == "chw" else 1
+
+
 def linear_epsilon(progress: float, initial: float, final: float, fraction: float) -> float:
     """Epsilon decaying linearly from ``initial`` to ``final`` over the first ``fraction`` of training."""
     if fraction <= 0 or progress >= fraction:
@@ -68,7 +86,8 @@ class DQN(Agent):
     resampled too; epsilon-greedy is off (epsilon 0) because the noise explores (actions are uniform only
     during the ``learning_starts`` warm-up), and the deterministic policy of :meth:`act` uses the noise-free
     mean weights. With ``n_step > 1`` transitions enter the replay
-    buffer once their n rewards (or their episode's end) are known.
+    buffer once their n rewards (or their episode's end) are known. ``uint8`` image observations (frame
+    stacks) go into a :class:`FrameReplayBuffer`, which stores each frame once (``frame_replay``).
     """
 
     config_class = DQNConfig
@@ -103,11 +122,20 @@ class DQN(Agent):
             device,
             seed,
         )
-        self.buffer = (
-            PrioritizedReplayBuffer(*buffer_args, alpha=config.priority_alpha, eps=config.priority_eps)
-            if config.prioritized_replay
-            else ReplayBuffer(*buffer_args)
-        )
+        frames = replay_frames(observation_space, config.frame_replay)
+        priority_args = {"alpha": config.priority_alpha, "eps": config.priority_eps}
+        if frames is None:
+            self.buffer: ReplayBuffer = (
+                PrioritizedReplayBuffer(*buffer_args, **priority_args)
+                if config.prioritized_replay
+                else ReplayBuffer(*buffer_args)
+            )
+        else:
+            self.buffer = (
+                PrioritizedFrameReplayBuffer(*buffer_args, frames_per_obs=frames, **priority_args)
+                if config.prioritized_replay
+                else FrameReplayBuffer(*buffer_args, frames_per_obs=frames)
+            )
         self.n_step = (
             NStepAccumulator(
                 num_envs,

@@ -56,6 +56,10 @@ class DQNConfig(AgentConfig):
     priority_eps: float = Field(
         1e-6, gt=0, description="prioritized replay: added to |TD error| in priorities"
     )
+    frame_replay: Literal["auto", True, False] = Field(
+        "auto",
+        description="replay stores each image frame once, not per stack and next_obs (auto: uint8 images)",
+    )
     distributional: bool = Field(False, description="C51: learn a categorical return distribution per action")
     num_atoms: int = Field(51, ge=2, description="distributional: atoms of the return support")
     v_min: float = Field(-10.0, description="distributional: lowest return on the support")

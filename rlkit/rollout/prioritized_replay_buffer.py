@@ -32,6 +32,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         seed: Seeds sampling.
         alpha: ``α``, how strongly priorities skew sampling (0: uniform).
         eps: ``ε`` added to every ``|δ|`` so no transition becomes unsampleable.
+        **kwargs: Passed on to the next buffer class in the MRO (a subclass mixing in another storage).
     """
 
     def __init__(
@@ -45,8 +46,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         seed: int,
         alpha: float = 0.6,
         eps: float = 1e-6,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(capacity, obs_shape, obs_dtype, action_shape, action_dtype, device, seed)
+        super().__init__(capacity, obs_shape, obs_dtype, action_shape, action_dtype, device, seed, **kwargs)
         if alpha < 0 or eps <= 0:
             raise ValueError(f"PrioritizedReplayBuffer needs alpha >= 0 and eps > 0, got {alpha} and {eps}")
         self.alpha = alpha
