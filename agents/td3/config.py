@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from rlkit.config.schema import AgentConfig, NetworkConfig
+from agents.off_policy_config import OffPolicyConfig
+from rlkit.config.schema import NetworkConfig
 
 
-class TD3Config(AgentConfig):
+class TD3Config(OffPolicyConfig):
     """TD3: twin Q critics with a clipped double-Q target, target policy smoothing, delayed actor updates.
 
     ``network`` shapes the actor's MLP and each critic's MLP over ``[encoded observation, action]``. Noise
@@ -16,22 +17,15 @@ class TD3Config(AgentConfig):
     """
 
     name: str = Field("td3", description="agent name")
+    # Stable-Baselines3's TD3 defaults where they differ from the off-policy family's (SAC's).
     network: NetworkConfig = Field(
         default_factory=lambda: NetworkConfig(hidden_sizes=[400, 300], activation="relu"),
         description="actor and critic shape (each critic: an MLP over [observation, action])",
     )
     lr: float = Field(1e-3, gt=0, description="learning rate of the actor and the critics")
-    max_grad_norm: float | None = Field(None, gt=0, description="clip the global gradient norm (None: off)")
-    buffer_size: int = Field(1_000_000, ge=1, description="transitions kept in the replay buffer")
-    learning_starts: int = Field(
-        100, ge=0, description="env steps of uniform random actions collected before the first update"
-    )
-    batch_size: int = Field(256, ge=1, description="transitions per gradient step")
-    gamma: float = Field(0.99, ge=0, le=1, description="discount factor")
     tau: float = Field(
         0.005, gt=0, le=1, description="Polyak factor of the target actor and critics (1: hard copy)"
     )
-    train_freq: int = Field(1, ge=1, description="env steps (summed over envs) per gradient_steps updates")
     gradient_steps: int = Field(
         1, ge=1, description="critic gradient steps per train_freq env steps (the update-to-data ratio)"
     )

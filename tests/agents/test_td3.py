@@ -3,40 +3,27 @@ a toy task, checkpoints, privileged observations and the action spaces it accept
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import gymnasium as gym
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from agents import StepResult
-from agents.td3 import TD3, TD3Config
-from agents.td3.agent import polyak_update
+from agents.q_critics import polyak_update
+from agents.td3 import TD3
 from agents.td3.losses import clipped_double_q_target, deterministic_actor_loss, smoothed_target_actions
-from rlkit.config.loading import load_config
-from rlkit.errors import RlkitError
-from rlkit.train.trainer import Trainer
+from tests.agents.off_policy_helpers import (
+    check_actor_ignores_privileged_columns,
+    check_checkpoint_round_trip,
+    check_rejects_discrete_and_unbounded_action_spaces,
+    check_uniform_warm_up_and_update_to_data_ratio,
+    make_agent,
+    train_on_toy,
+)
 
-QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "train.target_return=null"]
-TOY = [
-    "env.id=tests.agents.toy_envs:TargetReaching",
-    "agent.learning_starts=200",
-    "agent.batch_size=64",
-    "agent.network.hidden_sizes=[64, 64]",
-    "train.torch_threads=1",
-    "eval.episodes=64",
-]
-CPU = torch.device("cpu")
-BOX = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
-ACTIONS = gym.spaces.Box(-2.0, 2.0, (2,), np.float32)
-
-
-def make_agent(observation_space: gym.Space = BOX, num_envs: int = 1, seed: int = 0, **fields) -> TD3:
-    config = TD3Config(network={"hidden_sizes": [16, 16], "activation": "relu"}, **fields)
-    return TD3(config, observation_space, ACTIONS, num_envs, 10_000, CPU, seed)
+THREADS = "train.torch_threads=1"
 
 
 def fill(agent: TD3, transitions: int) -> None:
@@ -77,7 +64,7 @@ def test_smoothing_noise_is_clipped_and_the_smoothed_action_kept_in_bounds() -> 
 
 
 def test_agent_smooths_target_actions_within_the_noise_clip() -> None:
-    agent = make_agent(target_policy_noise=100.0, target_noise_clip=0.3)
+    agent = make_agent(TD3, target_policy_noise=100.0, target_noise_clip=0.3)
     with torch.no_grad():  # target actions near the bounds and in the middle
         agent.actor_target.output.bias.copy_(torch.tensor([2.0, 0.0]))
     next_obs = torch.zeros(2000, 3)
@@ -114,18 +101,18 @@ def test_polyak_update_moves_the_target_a_fraction_tau_towards_the_source() -> N
 
 
 def test_actor_and_targets_move_only_every_policy_delay_critic_steps() -> None:
-    agent = make_agent(learning_starts=0, batch_size=8, policy_delay=3, tau=0.1)
+    agent = make_agent(TD3, learning_starts=0, batch_size=8, policy_delay=3, tau=0.1)
     fill(agent, 16)
     for step in range(1, 7):
         actor, critic = snapshot(agent.actor), snapshot(agent.critic)
         actor_target, critic_target = snapshot(agent.actor_target), snapshot(agent.critic_target)
-        critic_metrics, actor_metrics = agent._gradient_step()
-        assert not unchanged(agent.critic, critic) and "loss/critic" in critic_metrics
+        metrics = agent._gradient_step()
+        assert not unchanged(agent.critic, critic) and "loss/critic" in metrics
         delayed = step % 3 == 0
         assert unchanged(agent.actor, actor) is not delayed
         assert unchanged(agent.actor_target, actor_target) is not delayed
         assert unchanged(agent.critic_target, critic_target) is not delayed
-        assert bool(actor_metrics) is delayed
+        assert ("loss/actor" in metrics) is delayed
         if delayed:  # the targets average towards the networks just updated
             for new_target, old_target, online in zip(
                 agent.actor_target.parameters(), actor_target, agent.actor.parameters(), strict=True
@@ -135,7 +122,7 @@ def test_actor_and_targets_move_only_every_policy_delay_critic_steps() -> None:
 
 
 def test_update_repeats_the_latest_actor_metrics_between_actor_steps() -> None:
-    agent = make_agent(learning_starts=16, batch_size=8, policy_delay=2)
+    agent = make_agent(TD3, learning_starts=16, batch_size=8, policy_delay=2)
     fill(agent, 16)
     first = agent.update(0.1)  # critic step 1 of 2: no actor step yet
     assert "loss/actor" not in first and "loss/critic" in first
@@ -148,7 +135,7 @@ def test_update_repeats_the_latest_actor_metrics_between_actor_steps() -> None:
 
 
 def test_exploration_noise_is_scaled_to_the_action_range() -> None:
-    agent = make_agent(learning_starts=0, exploration_noise=0.1)
+    agent = make_agent(TD3, learning_starts=0, exploration_noise=0.1)
     with torch.no_grad():
         agent.actor.output.weight.zero_()
         agent.actor.output.bias.zero_()  # μ(s) = 0: the middle of [-2, 2]
@@ -161,49 +148,19 @@ def test_exploration_noise_is_scaled_to_the_action_range() -> None:
 
 
 def test_td3_learns_to_reach_targets(tmp_path: Path) -> None:
-    config, _ = load_config("pendulum-td3", [*QUIET, *TOY, "train.total_steps=1500"])
-    trainer = Trainer(config, tmp_path)
-    trainer.run()
+    trainer = train_on_toy("pendulum-td3", tmp_path, THREADS, "train.total_steps=1500")
     # A uniformly random policy scores about -10/3; reaching the target exactly scores 0.
     assert trainer.evaluate()["mean_return"] > -0.05
 
 
-def rebuild(agent: TD3) -> TD3:
-    """A new agent from a checkpoint of ``agent`` loaded as rlkit loads checkpoints (no pickle)."""
-    buffer = io.BytesIO()
-    torch.save(agent.state_dict(), buffer)
-    buffer.seek(0)
-    state = torch.load(buffer, weights_only=True)
-    clone = TD3(
-        agent.config,
-        agent.observation_space,
-        agent.action_space,
-        agent.num_envs,
-        agent.total_steps,
-        agent.device,
-        seed=12345,  # every random stream must come from the checkpoint, not the seed
-    )
-    clone.load_state_dict(state)
-    return clone
-
-
 def test_checkpoint_round_trip_gives_identical_actions_and_updates(tmp_path: Path) -> None:
-    config, _ = load_config(
-        "pendulum-td3", [*QUIET, *TOY, "train.total_steps=400", "agent.learning_starts=100"]
+    trainer = train_on_toy(
+        "pendulum-td3", tmp_path, THREADS, "train.total_steps=400", "agent.learning_starts=100"
     )
-    trainer = Trainer(config, tmp_path)
-    trainer.run()
     agent = trainer.agent
     assert agent.gradient_steps_done == 301
-    clone = rebuild(agent)
-    obs = np.random.default_rng(0).uniform(-1, 1, (8, 2)).astype(np.float32)
-    np.testing.assert_array_equal(clone.act(obs), agent.act(obs))
-    np.testing.assert_array_equal(clone.explore(obs[:1], 400), agent.explore(obs[:1], 400))
-    for model in (agent, clone):
-        model.record(StepResult(np.ones(1), np.ones(1, bool), np.zeros(1, bool), obs[:1]))
-    first, second = agent.update(0.5), clone.update(0.5)  # step 302: an actor step
-    assert first == second
-    assert {"loss/critic", "loss/actor", "value/q_mean", "value/q_pi"} <= set(first)
+    clone, obs, metrics = check_checkpoint_round_trip(agent)  # step 302: an actor step
+    assert {"loss/critic", "loss/actor", "value/q_mean", "value/q_pi"} <= set(metrics)
     for model in (agent, clone):
         model.explore(obs[:1], 401)
         model.record(StepResult(np.ones(1), np.ones(1, bool), np.zeros(1, bool), obs[:1]))
@@ -214,54 +171,12 @@ def test_checkpoint_round_trip_gives_identical_actions_and_updates(tmp_path: Pat
 
 
 def test_uniform_warm_up_is_rescaled_to_the_bounds_and_updates_keep_the_update_to_data_ratio() -> None:
-    agent = make_agent(num_envs=4, learning_starts=8, batch_size=4, gradient_steps=2)
-    obs = np.zeros((4, 3), dtype=np.float32)
-    done_after = []
-    for step in range(0, 12, 4):  # as the trainer drives it: explore, record, update when due
-        actions = agent.explore(obs, step)
-        agent.record(StepResult(np.zeros(4), np.zeros(4, bool), np.zeros(4, bool), obs))
-        if agent.update_due(step + 4):
-            agent.update(0.5)
-        done_after.append(agent.gradient_steps_done)
-    # warm-up actions fill [-2, 2]; the buffer keeps them in the actor's [-1, 1]
-    assert np.abs(agent.buffer.actions[:8]).max() <= 1.0 and np.abs(agent.buffer.actions[:8]).max() > 0.5
-    np.testing.assert_allclose(agent.buffer.actions[8:12] * 2.0, actions, atol=1e-6)
-    # the first update comes at learning_starts (one train_freq period: 2 steps); then 4 env steps of
-    # 4 envs give 4 periods of train_freq 1, 2 critic steps each
-    assert done_after == [0, 2, 10]
-    assert not agent.update_due(12)
-
-
-PRIVILEGED = gym.spaces.Dict(
-    {
-        "policy": gym.spaces.Box(-np.inf, np.inf, (3,), np.float64),
-        "privileged": gym.spaces.Box(-np.inf, np.inf, (2,), np.float32),
-    }
-)
+    check_uniform_warm_up_and_update_to_data_ratio(TD3, atol=1e-6)
 
 
 def test_actor_ignores_privileged_columns_and_critics_read_them() -> None:
-    torch.manual_seed(0)
-    agent = make_agent(PRIVILEGED, learning_starts=0, policy_delay=1)
-    obs = {"policy": np.array([[0.1, -0.2, 0.3]]), "privileged": np.array([[1.0, 2.0]], np.float32)}
-    shifted = {"policy": obs["policy"], "privileged": np.array([[-5.0, 7.0]], np.float32)}
-    np.testing.assert_array_equal(agent.act(obs), agent.act(shifted))
-    flat, flat_shifted = agent._obs_tensor(obs), agent._obs_tensor(shifted)
-    assert flat.shape == (1, 5) and agent.actor.actor_dim == 3
-    action = torch.zeros(1, 2)
-    assert not torch.allclose(agent.critic.q1(flat, action), agent.critic.q1(flat_shifted, action))
-    agent.explore(obs, 0)
-    agent.record(StepResult(np.ones(1), np.zeros(1, bool), np.ones(1, bool), shifted))
-    np.testing.assert_allclose(agent.buffer.obs[0], [0.1, -0.2, 0.3, 1.0, 2.0], rtol=1e-6)
-    np.testing.assert_allclose(agent.buffer.next_obs[0], [0.1, -0.2, 0.3, -5.0, 7.0], rtol=1e-6)
-    metrics = agent.update(0.0)  # an actor step too (policy_delay 1): still blind to the privileged values
-    assert np.isfinite(metrics["loss/critic"]) and np.isfinite(metrics["loss/actor"])
-    np.testing.assert_array_equal(agent.act(obs), agent.act(shifted))
+    check_actor_ignores_privileged_columns(TD3, policy_delay=1)
 
 
 def test_discrete_and_unbounded_action_spaces_are_rejected() -> None:
-    config = TD3Config()
-    with pytest.raises(RlkitError, match=r"agent 'td3' needs a continuous Box action space.*use dqn or ppo"):
-        TD3(config, BOX, gym.spaces.Discrete(3), 1, 100, CPU, 0)
-    with pytest.raises(RlkitError, match="finite action bounds"):
-        TD3(config, BOX, gym.spaces.Box(-np.inf, np.inf, (2,), np.float32), 1, 100, CPU, 0)
+    check_rejects_discrete_and_unbounded_action_spaces(TD3, "td3")
