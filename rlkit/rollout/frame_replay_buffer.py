@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from rlkit.errors import RlkitError
 from rlkit.rollout.replay_buffer import ReplayBuffer, TransitionBatch
 
 #: Pool frames per transition by default: one new frame per env step, plus room for the frames that
@@ -277,12 +278,21 @@ class FrameReplayBuffer(ReplayBuffer):
             "index_ids": array(ids),
             "position": self.position,
             "size": self.size,
+            "capacity": self.capacity,
             "live": self.live,
             "rng": self.rng.bit_generator.state,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
+        """Restore what :meth:`state_dict` returned, into a buffer of the same capacity."""
+        saved_capacity = int(state.get("capacity", self.capacity))
+        if saved_capacity != self.capacity:
+            # Frames are shared between transitions: re-laying them out is not worth its complexity.
+            raise RlkitError(
+                f"the checkpoint's frame replay holds up to {saved_capacity} transitions, this run's "
+                f"{self.capacity} (the smaller of agent.buffer_size and train.total_steps); "
+                f"resume with agent.buffer_size={saved_capacity}"
+            )
         size = int(state["size"])
         used = len(state["frames"])
         if used > self.frame_capacity or size > self.capacity:

@@ -100,5 +100,13 @@ class PrioritizedReplayBuffer(ReplayBuffer):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
         super().load_state_dict(state)
-        self.tree.load_state_dict(state["tree"])
+        order = self.kept_order(state)
+        saved = SumTree.from_state_dict(state["tree"])
+        if order is None and saved.nodes.shape == self.tree.nodes.shape:
+            self.tree = saved  # slot for slot, sums included: bit-exact sampling after a resume
+            self.tree.capacity = self.capacity
+        else:  # another capacity: the kept transitions' priorities, in their new slots
+            slots = np.arange(self.size) if order is None else order
+            self.tree = SumTree(self.capacity)
+            self.tree.update(np.arange(len(slots)), saved[slots])
         self.max_priority = float(state["max_priority"])

@@ -122,15 +122,37 @@ class ReplayBuffer:
             "steps": torch.from_numpy(self.steps[: self.size].copy()),
             "position": self.position,
             "size": self.size,
+            "capacity": self.capacity,
             "rng": self.rng.bit_generator.state,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
-        size = int(state["size"])
-        for name in ("obs", "next_obs", "actions", "rewards", "terminated"):
-            getattr(self, name)[:size] = state[name].numpy()
-        self.steps[:size] = state["steps"].numpy() if "steps" in state else 1.0  # older checkpoints: 1-step
+        """Restore what :meth:`state_dict` returned, also from a buffer of another capacity.
+
+        A run resumed with another ``train.total_steps`` can size its buffer differently: the transitions
+        are then laid out oldest first and the newest ones that fit are kept.
+        """
+        order = self.kept_order(state)
+        size = int(state["size"]) if order is None else len(order)
+        for name in ("obs", "next_obs", "actions", "rewards", "terminated", "steps"):
+            if name not in state:  # older checkpoints hold 1-step transitions only
+                getattr(self, name)[:size] = 1.0
+                continue
+            values = state[name].numpy()
+            getattr(self, name)[:size] = values if order is None else values[order]
         self.size = size
-        self.position = int(state["position"])
+        self.position = int(state["position"]) if order is None else size % self.capacity
         self.rng.bit_generator.state = state["rng"]
+
+    def kept_order(self, state: dict[str, Any]) -> np.ndarray | None:
+        """``None`` when a saved state fits this buffer slot for slot; else the saved slots to keep, oldest
+        first (the saved ring starts at its write position once it has wrapped)."""
+        size, position = int(state["size"]), int(state["position"])
+        # Checkpoints before the capacity was saved: the same, unless more transitions were stored.
+        saved_capacity = int(state.get("capacity", max(self.capacity, size)))
+        if saved_capacity == self.capacity:
+            return None
+        order = np.arange(size)
+        if size == saved_capacity:  # full: the oldest transition sits at the write position
+            order = np.roll(order, -position)
+        return order[-self.capacity :]

@@ -75,6 +75,13 @@ class SumTree:
         """The whole node array as a tensor (sums included, so a restored tree is bit-identical)."""
         return {"nodes": torch.from_numpy(self.nodes.copy())}
 
+    @classmethod
+    def from_state_dict(cls, state: dict[str, Any]) -> SumTree:
+        """A tree restored from :meth:`state_dict`, whatever its size (its capacity is its leaf count)."""
+        tree = cls(len(state["nodes"]) // 2)
+        tree.load_state_dict(state)
+        return tree
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
         nodes = state["nodes"].numpy()

@@ -166,3 +166,18 @@ def test_run_files_get_normal_permissions_not_the_temp_files_0600(tmp_path: Path
         writer.append(np.zeros((16, 16, 3), dtype=np.uint8))
     for path in (tmp_path / "eval.json", tmp_path / "checkpoints" / "final.pt", tmp_path / "final.mp4"):
         assert path.stat().st_mode & 0o777 == FILE_MODE
+
+
+def test_a_replay_agent_resumes_with_a_longer_budget(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The replay buffer is sized by the budget, so the resumed run's buffer is larger than the saved one.
+    run_dir = str(tmp_path / "r")
+    quick = ["agent.learning_starts=200", "eval.interval=0", "eval.episodes=1", "log.progress=false"]
+    status, _, err = run_cli(
+        ["train", "cartpole-rainbow", "train.total_steps=400", *quick, "--run-dir", run_dir], capsys
+    )
+    assert status == 0, err
+    status, out, err = run_cli(["train", "--resume", run_dir, "train.total_steps=800"], capsys)
+    assert status == 0, err
+    assert "resuming" in out and json.loads((tmp_path / "r" / "eval.json").read_text())["env_steps"] == 800

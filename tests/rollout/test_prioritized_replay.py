@@ -72,3 +72,29 @@ def test_state_dict_round_trip_samples_identically() -> None:
     assert a.indices.tolist() == b.indices.tolist()
     assert torch.equal(a.weights, b.weights)
     assert clone.max_priority == buffer.max_priority
+
+
+@pytest.mark.parametrize("new_capacity", [4, 6, 16])
+def test_a_resume_into_another_capacity_keeps_the_newest_transitions_with_their_priorities(
+    new_capacity: int,
+) -> None:
+    old = PrioritizedReplayBuffer(6, (1,), np.float32, (), np.int64, torch.device("cpu"), 0, alpha=1.0)
+    for value in range(9):  # 9 transitions into 6 slots: 3..8 are kept, oldest (3) at the write position
+        obs = np.array([[value]], np.float32)
+        old.add(obs, np.array([value]), np.zeros(1), np.zeros((1, 1)), np.zeros(1))
+        old.update_priorities(np.array([(old.position - 1) % 6]), np.array([float(value + 1)]))
+    state = old.state_dict()
+    new = PrioritizedReplayBuffer(
+        new_capacity, (1,), np.float32, (), np.int64, torch.device("cpu"), 0, alpha=1.0
+    )
+    new.load_state_dict(state)
+    kept = list(range(9))[-min(6, new_capacity) :]
+    if new_capacity == 6:  # the same capacity: slot for slot, as saved
+        assert new.position == old.position
+        np.testing.assert_array_equal(new.obs[: new.size], old.obs)
+        np.testing.assert_array_equal(new.tree.nodes, old.tree.nodes)
+        return
+    assert new.size == len(kept) and new.position == len(kept) % new_capacity
+    assert new.obs[: new.size, 0].tolist() == kept
+    np.testing.assert_allclose(new.tree[np.arange(new.size)], [float(v + 1) + 1e-6 for v in kept])
+    assert new.tree.total == pytest.approx(sum(v + 1 + 1e-6 for v in kept))
