@@ -118,11 +118,14 @@ class OnPolicyAgent(Agent):
             raise RuntimeError("record() called without a preceding explore()")
         obs_t, actions, log_probs, values = self._pending
         self._pending = None
-        rewards = torch.as_tensor(step.rewards, dtype=torch.float32, device=self.device)
-        terminated = torch.as_tensor(step.terminated, device=self.device)
-        dones = torch.as_tensor(step.terminated | step.truncated, device=self.device)
+        # Rewards are scaled on the host, where they arrive: no device round trip in the per-step path.
+        rewards = torch.as_tensor(step.rewards, dtype=torch.float32)
+        host_dones = torch.as_tensor(step.terminated | step.truncated)
         if self.return_normalizer is not None:
-            rewards = self.return_normalizer(rewards.cpu(), dones.cpu()).to(self.device)
+            rewards = self.return_normalizer(rewards, host_dones)
+        rewards = rewards.to(self.device)
+        terminated = torch.as_tensor(step.terminated, device=self.device)
+        dones = host_dones.to(self.device)
         truncation_values = torch.zeros_like(values)
         truncated = step.truncated & ~step.terminated
         if truncated.any():
