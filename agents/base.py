@@ -138,3 +138,14 @@ class Agent(ABC):
     @abstractmethod
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
+
+
+def load_generator_state(generator: torch.Generator, state: torch.Tensor) -> None:
+    """Restore a torch generator's saved state, when it was saved on the same kind of device.
+
+    CPU and CUDA generators keep different states that cannot be converted: a checkpoint trained on a GPU
+    and evaluated or resumed on a CPU keeps the generator as the agent seeded it (sampling stays seeded;
+    only the bit-exact continuation of the GPU run is lost, which a change of device breaks anyway).
+    """
+    if state.numel() == generator.get_state().numel():
+        generator.set_state(state)

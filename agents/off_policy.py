@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from agents.actor_critic import ActionMapper, flatten_privileged, is_privileged_space
-from agents.base import Agent, StepResult
+from agents.base import Agent, StepResult, load_generator_state
 from agents.off_policy_config import OffPolicyConfig
 from agents.q_critics import TwinQCritic
 from rlkit.errors import RlkitError
@@ -234,7 +234,7 @@ class OffPolicyActorCritic(Agent):
             raise RlkitError(
                 f"checkpoint does not match this {type(self).__name__} network: {str(exc).splitlines()[0]}"
             ) from None
-        self.generator.set_state(state["generator"])
+        load_generator_state(self.generator, state["generator"])
         self.rng.bit_generator.state = state["rng"]
         self.env_steps = int(state["env_steps"])
         self.last_update_step = int(state["last_update_step"])

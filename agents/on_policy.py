@@ -21,7 +21,7 @@ from agents.actor_critic import (
     flatten_privileged,
     is_privileged_space,
 )
-from agents.base import Agent, StepResult
+from agents.base import Agent, StepResult, load_generator_state
 from agents.on_policy_config import OnPolicyConfig
 from rlkit.errors import RlkitError
 from rlkit.optim import build_lr_schedule, build_optimizer
@@ -178,7 +178,7 @@ class OnPolicyAgent(Agent):
         if "optimizer" in state:
             self.optimizer.load_state_dict(state["optimizer"])
         if "generator" in state:
-            self.generator.set_state(state["generator"])
+            load_generator_state(self.generator, state["generator"])
         self.updates = int(state.get("updates", 0))
         if self.return_normalizer is not None and "return_normalizer" in state:
             self.return_normalizer.load_state_dict(state["return_normalizer"])

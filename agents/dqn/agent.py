@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.base import Agent, StepResult
+from agents.base import Agent, StepResult, load_generator_state
 from agents.dqn.config import DQNConfig
 from agents.dqn.distributional import categorical_loss, categorical_support, expected_q, project_distribution
 from agents.dqn.losses import q_learning_loss, td_target
@@ -386,4 +386,4 @@ class DQN(Agent):
         if self.n_step is not None and "n_step" in state:
             self.n_step.load_state_dict(state["n_step"])
         if self.noise_generator is not None and "noise_generator" in state:
-            self.noise_generator.set_state(state["noise_generator"])
+            load_generator_state(self.noise_generator, state["noise_generator"])

@@ -95,19 +95,41 @@ def test_polyak_target_update_moves_a_fraction_tau() -> None:
         torch.testing.assert_close(target, before + 0.25)  # θ' ← θ' + τ(θ − θ'), with θ − θ' = 1
 
 
+CUDA_PRESETS = {
+    "cartpole-ppo": ["agent.n_steps=32"],
+    "cartpole-a2c": [],
+    "cartpole-reinforce": ["agent.n_steps=64"],
+    "cartpole-recurrent-ppo": [],
+    "cartpole-dqn": ["agent.learning_starts=200"],
+    "cartpole-rainbow": ["agent.learning_starts=200"],
+    "cartpole-r2d2": ["agent.learning_starts=200"],
+    "pendulum-sac": ["agent.learning_starts=200"],
+    "pendulum-td3": ["agent.learning_starts=200"],
+}
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-@pytest.mark.parametrize("preset", ["cartpole-ppo", "cartpole-dqn", "cartpole-rainbow"])
-def test_training_on_cuda(preset: str, tmp_path: Path) -> None:
-    config, _ = load_config(
-        preset,
-        [
-            *QUIET,
-            "train.total_steps=1500",
-            "train.device=cuda",
-            "agent.learning_starts=200" if "dqn" in preset else "agent.n_steps=32",
-        ],
-    )
+@pytest.mark.parametrize("preset", sorted(CUDA_PRESETS))
+def test_training_on_cuda_then_evaluating_on_cpu(preset: str, tmp_path: Path) -> None:
+    from rlkit.evaluate.checkpoint_eval import evaluate_checkpoint
+
+    overrides = [*QUIET, "train.total_steps=1500", "train.device=cuda", *CUDA_PRESETS[preset]]
+    config, _ = load_config(preset, overrides)
     trainer = Trainer(config, tmp_path)
     trainer.run()
-    assert next(iter(trainer.agent.state_dict().values())) is not None
     assert trainer.device.type == "cuda"
+    # rlkit eval rebuilds the agent on the CPU from the checkpoint alone.
+    result = evaluate_checkpoint(tmp_path, episodes=2, overrides=[])
+    assert np.isfinite(result.summary["mean_return"])
+
+
+def test_a_generator_state_from_another_device_keeps_the_seeded_generator() -> None:
+    from agents.ppo import PPO, PPOConfig
+
+    space = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
+    agent = PPO(PPOConfig(n_steps=8), space, gym.spaces.Discrete(2), 1, 100, torch.device("cpu"), 0)
+    state = agent.state_dict()
+    seeded = agent.generator.get_state()
+    state["generator"] = torch.zeros(16, dtype=torch.uint8)  # the size of a CUDA generator's state
+    agent.load_state_dict(state)
+    assert torch.equal(agent.generator.get_state(), seeded)
