@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, SerializeAsAny, field_validator
+from pydantic import Field, SerializeAsAny, field_validator, model_validator
 
 from rlkit.config.base import StrictModel
 from rlkit.config.sim2real import (
@@ -109,9 +109,28 @@ class RolloutConfig(StrictModel):
     """How experience is collected."""
 
     num_envs: int = Field(8, ge=1, description="environments stepped in parallel")
-    backend: Literal["sync"] = Field(
-        "sync", description="vector env backend: sync (all envs in this process)"
+    backend: Literal["sync", "subprocess", "ray"] = Field(
+        "sync",
+        description="where envs step: sync (in this process), subprocess (worker processes, shared "
+        "memory) or ray (Ray actors, on this machine or a cluster)",
     )
+    num_workers: int | None = Field(
+        None,
+        ge=1,
+        description="subprocess/ray: worker processes or actors, each stepping num_envs / num_workers envs "
+        "(None: one per CPU core, at most num_envs)",
+    )
+    ray_address: str | None = Field(
+        None, description="ray: the cluster to join, e.g. 'auto' or 'ray://head:10001' (None: a local Ray)"
+    )
+
+    @model_validator(mode="after")
+    def _workers_split_envs(self) -> RolloutConfig:
+        if self.num_workers is not None and self.num_envs % self.num_workers:
+            raise ValueError(
+                f"num_envs ({self.num_envs}) must be a multiple of num_workers ({self.num_workers})"
+            )
+        return self
 
 
 class TrainConfig(StrictModel):

@@ -12,26 +12,48 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode
 
-from rlkit.config.schema import EnvConfig
+from rlkit.config.schema import EnvConfig, RolloutConfig
 
 
 def make_vector_env(
-    env_config: EnvConfig, num_envs: int, backend: str = "sync", render_mode: str | None = None
+    env_config: EnvConfig,
+    num_envs: int,
+    rollout: RolloutConfig | None = None,
+    render_mode: str | None = None,
 ) -> gym.vector.VectorEnv:
-    """Build ``num_envs`` copies of the env described by ``env_config``.
+    """Build ``num_envs`` copies of the env described by ``env_config`` on the rollout backend.
 
-    The first env is built eagerly so that a bad env id fails here with a clear message. Seeding happens at
-    ``reset(seed=...)``: env ``i`` gets ``seed + i``.
+    The first env is built eagerly, in this process, so that a bad env id fails here with a clear message.
+    Seeding happens at ``reset(seed=...)``: env ``i`` gets ``seed + i`` on every backend, so a backend
+    changes where envs step, never what they compute.
+
+    Args:
+        env_config: The ``env`` section.
+        num_envs: Envs stepped in parallel.
+        rollout: The ``rollout`` section (None: ``sync``).
+        render_mode: Passed to every env.
     """
     from envs import make_env  # the run wiring imports envs; rlkit's core does not at import time
 
+    backend = "sync" if rollout is None else rollout.backend
     first = make_env(env_config, render_mode=render_mode)
-    makers = [lambda: first] + [lambda: make_env(env_config, render_mode=render_mode, check=False)] * (
-        num_envs - 1
-    )
-    if backend != "sync":
-        raise ValueError(f"unknown rollout backend '{backend}' (valid: sync)")
-    env = gym.vector.SyncVectorEnv(makers, autoreset_mode=AutoresetMode.SAME_STEP)
+    if backend == "subprocess":
+        from rlkit.rollout.subprocess_vector_env import SubprocessVectorEnv
+
+        first.close()
+        env: gym.vector.VectorEnv = SubprocessVectorEnv(env_config, num_envs, rollout, render_mode)
+    elif backend == "ray":
+        from rlkit.rollout.ray_vector_env import RayVectorEnv
+
+        first.close()
+        env = RayVectorEnv(env_config, num_envs, rollout, render_mode)
+    elif backend == "sync":
+        makers = [lambda: first] + [lambda: make_env(env_config, render_mode=render_mode, check=False)] * (
+            num_envs - 1
+        )
+        env = gym.vector.SyncVectorEnv(makers, autoreset_mode=AutoresetMode.SAME_STEP)
+    else:
+        raise ValueError(f"unknown rollout backend '{backend}' (valid: sync, subprocess, ray)")
     if env.metadata.get("autoreset_mode") != AutoresetMode.SAME_STEP:
         raise RuntimeError("rlkit rollouts need a vector env in SAME_STEP autoreset mode")
     return env

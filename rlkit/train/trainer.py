@@ -48,7 +48,7 @@ class Trainer:
         self.config = config
         self.run_dir = run_dir
         self.device = configure_torch(config)
-        self.env = make_vector_env(config.env, config.rollout.num_envs, config.rollout.backend)
+        self.env = make_vector_env(config.env, config.rollout.num_envs, config.rollout)
         self.agent = build_agent(
             config, self.env.single_observation_space, self.env.single_action_space, self.device
         )
@@ -59,6 +59,7 @@ class Trainer:
             "recent_returns": [],
             "recent_lengths": [],
             "resets": 0,
+            "worker_restarts": 0,
         }
         if resume is not None:
             self.agent.load_state_dict(resume["agent"])
@@ -107,6 +108,7 @@ class Trainer:
         recent_lengths: deque[int] = deque(state["recent_lengths"], maxlen=cfg.log.episode_window)
         episode_returns = np.zeros(num_envs)
         episode_lengths = np.zeros(num_envs, dtype=np.int64)
+        restarts_before = state["worker_restarts"]  # env workers replaced in earlier sessions of this run
         log = MetricsLog(self.run_dir, tensorboard=cfg.log.tensorboard)
         # A resumed run starts fresh episodes from seeds no earlier reset used.
         first_seed = cfg.train.seed + state["resets"] * 7919 * num_envs
@@ -139,10 +141,14 @@ class Trainer:
                     episode_returns += rewards
                     episode_lengths += 1
                     if dones.any():
-                        for index in np.flatnonzero(dones):
+                        counted = dones
+                        if "_worker_restarted" in infos:  # cut short by a crashed env worker: no real episode
+                            counted = dones & ~infos["_worker_restarted"]
+                            state["worker_restarts"] = restarts_before + self.env.worker_restarts
+                        for index in np.flatnonzero(counted):
                             recent_returns.append(float(episode_returns[index]))
                             recent_lengths.append(int(episode_lengths[index]))
-                        state["episodes"] += int(dones.sum())
+                        state["episodes"] += int(counted.sum())
                         episode_returns[dones] = 0.0
                         episode_lengths[dones] = 0
                     steps = state["env_steps"]
@@ -172,6 +178,8 @@ class Trainer:
                             recent_returns,
                             recent_lengths,
                         )
+                        if hasattr(self.env, "worker_restarts"):  # backends with worker processes
+                            row["rollout/worker_restarts"] = state["worker_restarts"]
                         log.write({**row, **latest_metrics, **eval_row})
                         last_row_time, last_row_steps = now, steps
                     if steps >= next_checkpoint:
