@@ -33,12 +33,10 @@ from gymnasium.vector.utils import batch_space
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.errors import RlkitError
 from rlkit.rollout.ray_worker import RolloutWorker
+from rlkit.rollout.vector_env import RESTART_SEED_OFFSET
 
 logger = logging.getLogger(__name__)
 
-#: A replacement worker's envs are seeded ``seed + RESTART_SEED_OFFSET * restarts``: far from the seeds of
-#: the other envs (``seed + index``), of resumed runs and of evaluation (``seed + 1_000_000``).
-RESTART_SEED_OFFSET = 10_000_000
 
 #: How many replacements in a row may fail before the loss is an error rather than bad luck.
 _MAX_REPLACEMENT_ATTEMPTS = 3

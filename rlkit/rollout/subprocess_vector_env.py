@@ -48,12 +48,10 @@ from rlkit.rollout.subprocess_worker import (
     observation_leaves,
     run_worker,
 )
+from rlkit.rollout.vector_env import RESTART_SEED_OFFSET
 
 logger = logging.getLogger(__name__)
 
-#: A replacement worker resets env ``i`` with ``seed_i + RESTART_SEED_OFFSET × (restarts of its worker)``:
-#: fresh episodes, still a deterministic function of the run's seed.
-RESTART_SEED_OFFSET = 10_000_000
 
 #: Seconds a closing worker gets to close its envs before it is killed.
 _CLOSE_TIMEOUT = 5.0

@@ -14,6 +14,11 @@ from gymnasium.vector import AutoresetMode
 
 from rlkit.config.schema import EnvConfig, RolloutConfig
 
+#: A process backend's replacement worker resets env ``i`` with ``seed_i + RESTART_SEED_OFFSET × (restarts of
+#: its worker)``: fresh episodes, still a function of the run's seed, far from the seeds of the other envs
+#: (``seed + index``), of resumed runs and of evaluation (``seed + 1_000_000``).
+RESTART_SEED_OFFSET = 10_000_000
+
 
 def make_vector_env(
     env_config: EnvConfig,
