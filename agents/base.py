@@ -9,6 +9,12 @@ agent through four calls per vector step::
     if agent.update_due(env_steps):
         metrics = agent.update(progress)             # -> dict of floats for logging
 
+With ``rollout.backend: ray`` (``rollout.inference: worker``) each rollout worker steps its envs with a copy
+of the agent (:meth:`explore` and :meth:`record` on its own envs, :meth:`discard_experience` after each
+fragment), weights synchronized from the learner. The learner then replays every step through its own agent
+with the worker's choice, ``explore(obs, env_steps, actions=worker_actions)`` (the ``explored_actions()`` of
+the copy), so its memory, statistics and storage evolve exactly as if it had sampled those actions itself.
+
 ``make_policy()`` gives the policy alone (evaluation, videos, export): a callable
 ``(obs, episode_starts) -> actions`` that carries a recurrent agent's memory from step to step and wipes it
 where an episode starts. ``act`` is its stateless form for feed-forward agents.
@@ -67,6 +73,9 @@ class Agent(ABC):
     config_class: ClassVar[type[AgentConfig]]
     #: One line for ``rlkit list``.
     description: ClassVar[str]
+    #: Whether rollout workers may act with copies of this agent (it implements ``explore(..., actions=)``,
+    #: :meth:`explored_actions` and, if it stores rollouts, :meth:`discard_experience`).
+    remote_acting: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -110,17 +119,56 @@ class Agent(ABC):
         return feed_forward
 
     @abstractmethod
-    def explore(self, obs: np.ndarray, env_steps: int) -> np.ndarray:
-        """Actions for training; remembers what :meth:`record` will need about this step."""
+    def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
+        """Actions for training; remembers what :meth:`record` will need about this step.
+
+        Args:
+            obs: (num_envs, ...) observations.
+            env_steps: Env steps done so far (exploration schedules follow it).
+            actions: Actions already chosen for ``obs`` by a rollout worker's copy of this agent (its
+                :meth:`explored_actions`): take them instead of choosing, and update everything else
+                (memory, statistics, what :meth:`record` stores) as usual.
+        """
+
+    def explored_actions(self) -> np.ndarray:
+        """The actions the last :meth:`explore` chose, in the form ``explore(..., actions=)`` takes (the
+        policy's own actions, before they are mapped onto the env's action space)."""
+        raise NotImplementedError(f"{type(self).__name__} does not support acting on rollout workers")
+
+    def discard_experience(self) -> None:  # noqa: B027  (replay agents keep a bounded ring: nothing to do)
+        """Drop stored experience without learning from it: an acting copy on a rollout worker calls this
+        after each fragment, so that a full rollout buffer never blocks its next one."""
+
+    def acting_state(self) -> dict[str, dict[str, torch.Tensor]]:
+        """The weights a rollout worker's copy acts with, on the CPU: by default the state of every network
+        the agent holds (its ``nn.Module`` attributes, normalization statistics included)."""
+        return {
+            name: {key: tensor.detach().cpu() for key, tensor in module.state_dict().items()}
+            for name, module in vars(self).items()
+            if isinstance(module, torch.nn.Module)
+        }
+
+    def load_acting_state(self, state: dict[str, dict[str, torch.Tensor]]) -> None:
+        """Take the learner's :meth:`acting_state` (on a rollout worker's copy)."""
+        for name, module_state in state.items():
+            getattr(self, name).load_state_dict(module_state)
+
+    @property
+    def rollout_length(self) -> int | None:
+        """Vector steps per update for agents that learn from whole rollouts of the current policy
+        (on-policy); None for agents that learn from a replay of past experience."""
+        return None
 
     @abstractmethod
     def record(self, step: StepResult) -> None:
         """Store the outcome of the actions the last :meth:`explore` returned."""
 
-    def envs_reset(self) -> None:  # noqa: B027  (most agents keep no per-episode state across calls)
-        """The loop reset every env (start of a run, also after a resume): episodes in flight are over.
+    def envs_reset(self, envs: np.ndarray | None = None) -> None:  # noqa: B027  (most keep no such state)
+        """The loop reset the envs ``envs`` (a bool mask; None: every env), at the start of a run, after a
+        resume, or when a lost rollout worker was replaced: their episodes in flight are over, cut off
+        after the last step recorded.
 
-        Agents that hold partial episodes (n-step windows) close or drop them here.
+        Agents that hold partial episodes (n-step windows, memory) close or drop them here.
         """
 
     @abstractmethod

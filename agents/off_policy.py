@@ -129,15 +129,24 @@ class OffPolicyActorCritic(Agent):
         actions = self._deterministic_actions(obs_t) if deterministic else self._explore_actions(obs_t)
         return self.to_env_action(actions)
 
+    remote_acting = True
+
     @torch.no_grad()
-    def explore(self, obs: np.ndarray, env_steps: int) -> np.ndarray:
+    def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
         flat = flatten_privileged(obs)
-        if env_steps < self.config.learning_starts:
+        if actions is not None:  # chosen by a rollout worker's copy
+            actions = np.asarray(actions, dtype=np.float32)
+        elif env_steps < self.config.learning_starts:
             actions = self.rng.uniform(-1.0, 1.0, (len(flat), self.action_dim)).astype(np.float32)
         else:
             actions = self._explore_actions(self._obs_tensor(flat)).cpu().numpy()
         self._pending = (flat, actions)
         return self.to_env_action(torch.from_numpy(actions))
+
+    def explored_actions(self) -> np.ndarray:
+        if self._pending is None:
+            raise RuntimeError("explored_actions() called without a preceding explore()")
+        return self._pending[1]
 
     def record(self, step: StepResult) -> None:
         if self._pending is None:

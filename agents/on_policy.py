@@ -101,16 +101,44 @@ class OnPolicyAgent(Agent):
         dist = self.policy.distribution(self.policy.normalize(self._obs_tensor(obs)))
         return self.to_env_action(dist.mode() if deterministic else dist.sample(self.generator))
 
+    remote_acting = True
+
+    @property
+    def rollout_length(self) -> int:
+        return self.config.n_steps
+
     @torch.no_grad()
-    def explore(self, obs: np.ndarray, env_steps: int) -> np.ndarray:
+    def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
         raw = self._obs_tensor(obs)
         if self.policy.obs_normalizer is not None:
             self.policy.obs_normalizer.stats.update(raw)
         obs_t = self.policy.normalize(raw)
         dist, values = self.policy(obs_t)
-        actions = dist.sample(self.generator)
-        self._pending = (obs_t, actions, dist.log_prob(actions), values)
-        return self.to_env_action(actions)
+        chosen = self.sample_or_take(dist, actions)
+        self._pending = (obs_t, chosen, dist.log_prob(chosen), values)
+        return self.to_env_action(chosen)
+
+    def sample_or_take(self, dist: Any, actions: np.ndarray | None) -> torch.Tensor:
+        """A sample of ``dist``, or the ``actions`` a rollout worker's copy sampled, on this device."""
+        if actions is None:
+            return dist.sample(self.generator)
+        return torch.as_tensor(actions, dtype=self.buffer.actions.dtype, device=self.device)
+
+    def explored_actions(self) -> np.ndarray:
+        if self._pending is None:
+            raise RuntimeError("explored_actions() called without a preceding explore()")
+        return self._pending[1].cpu().numpy()
+
+    def discard_experience(self) -> None:
+        self.buffer.reset()
+
+    def envs_reset(self, envs: np.ndarray | None = None) -> None:
+        """The return normalizer's running returns of those envs restart. The rollout needs nothing: envs
+        are reset between rollouts (a rollout worker's fragment is a whole rollout), and the last one was
+        bootstrapped from its last observation."""
+        if self.return_normalizer is not None:
+            mask = slice(None) if envs is None else torch.as_tensor(envs)
+            self.return_normalizer.returns[mask] = 0.0
 
     @torch.no_grad()
     def record(self, step: StepResult) -> None:

@@ -9,7 +9,8 @@ presets; for HalfCheetah with 8 envs of 64 steps so that every backend has envs 
 number of env steps, and reports env steps per second of training: rlkit's training-loop wall time (what
 ``rlkit train`` prints; env construction and the final evaluation excluded) and the time of SB3's
 ``model.learn`` (the same span). Each run is a fresh process. rlkit: ``sync``, ``subprocess`` and ``ray``
-backends with ``--workers`` workers; SB3: ``DummyVecEnv`` and ``SubprocVecEnv``. The table is printed and
+backends with ``--workers`` workers, Ray with the policy on the workers (``ray:worker``, the default for
+Ray) or in the learner (``ray:learner``); SB3: ``DummyVecEnv`` and ``SubprocVecEnv``. The table is printed and
 written to ``benchmarks/results/throughput.md``.
 """
 
@@ -41,6 +42,18 @@ SETUPS = {
         "overrides": ["rollout.num_envs=8", "agent.n_steps=64", "agent.normalize_returns=false"],
         "steps": 30_000,
     },
+    # A costly env, where stepping dominates: 10x the physics substeps per step (frame_skip 50, not 5).
+    "halfcheetah-heavy": {
+        "env_id": "HalfCheetah-v5 (frame_skip 50)",
+        "preset": "halfcheetah-ppo",
+        "overrides": [
+            "rollout.num_envs=8",
+            "agent.n_steps=64",
+            "agent.normalize_returns=false",
+            "env.kwargs.frame_skip=50",
+        ],
+        "steps": 10_000,
+    },
 }
 
 SB3_PROGRAM = textwrap.dedent(
@@ -61,8 +74,9 @@ SB3_PROGRAM = textwrap.dedent(
         model = PPO("MlpPolicy", env, n_steps=32, batch_size=256, gae_lambda=0.8, gamma=0.98, n_epochs=20,
                     ent_coef=0.0, learning_rate=linear(1e-3), clip_range=linear(0.2), seed=0, device="cpu")
     else:
-        env = VecNormalize(make_vec_env("HalfCheetah-v5", n_envs=8, seed=0, vec_env_cls=vec_cls),
-                           norm_obs=True, norm_reward=False)
+        kwargs = {"frame_skip": 50} if setup == "halfcheetah-heavy" else {}
+        env = VecNormalize(make_vec_env("HalfCheetah-v5", n_envs=8, seed=0, vec_env_cls=vec_cls,
+                                        env_kwargs=kwargs), norm_obs=True, norm_reward=False)
         model = PPO("MlpPolicy", env, n_steps=64, batch_size=64, gamma=0.98, learning_rate=2.0633e-5,
                     ent_coef=0.000401762, clip_range=0.1, n_epochs=20, gae_lambda=0.92, max_grad_norm=0.8,
                     vf_coef=0.58096, policy_kwargs=dict(log_std_init=-2, ortho_init=False,
@@ -80,9 +94,11 @@ TRAINED = re.compile(r"trained ([\d,]+) steps in ([\d.]+) s")
 
 
 def run_rlkit(setup: str, backend: str, workers: int, steps: int, root: Path) -> float:
-    """Env steps per second of one rlkit training run."""
+    """Env steps per second of one rlkit training run; ``backend`` is ``sync``, ``subprocess``, or
+    ``ray:worker`` / ``ray:learner`` (where the policy acts)."""
     config = SETUPS[setup]
-    run_dir = root / f"{setup}-{backend}"
+    backend, _, inference = backend.partition(":")
+    run_dir = root / f"{setup}-{backend}-{inference}"
     command = [
         sys.executable,
         "-m",
@@ -101,6 +117,8 @@ def run_rlkit(setup: str, backend: str, workers: int, steps: int, root: Path) ->
     ]
     if backend != "sync":
         command.append(f"rollout.num_workers={workers}")
+    if inference:
+        command.append(f"rollout.inference={inference}")
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     match = TRAINED.search(out)
     if match is None:
@@ -122,7 +140,7 @@ def run_sb3(setup: str, vec: str, steps: int, threads: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", nargs="+", choices=sorted(SETUPS), default=sorted(SETUPS))
-    parser.add_argument("--backends", nargs="+", default=["sync", "subprocess", "ray"])
+    parser.add_argument("--backends", nargs="+", default=["sync", "subprocess", "ray:worker", "ray:learner"])
     parser.add_argument("--workers", type=int, default=2, help="subprocess/ray workers")
     parser.add_argument("--repeats", type=int, default=2, help="runs per cell (the table shows the mean)")
     parser.add_argument("--sb3-threads", type=int, default=0, help="SB3's torch threads (0: torch's default)")

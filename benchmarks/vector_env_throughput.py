@@ -27,18 +27,25 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ENV_IDS = {"cartpole": "CartPole-v1", "halfcheetah": "HalfCheetah-v5"}
+#: name -> (Gymnasium id, keyword arguments). ``halfcheetah-heavy`` runs 10× the physics substeps per step
+#: (``frame_skip`` 50 instead of 5): a stand-in for a costly env, where stepping dominates.
+ENVS: dict[str, tuple[str, dict]] = {
+    "cartpole": ("CartPole-v1", {}),
+    "halfcheetah": ("HalfCheetah-v5", {}),
+    "halfcheetah-heavy": ("HalfCheetah-v5", {"frame_skip": 50}),
+}
 
 
-def build(backend: str, env_id: str, num_envs: int):
-    """``num_envs`` copies of ``env_id`` on ``backend``: ``sync``, ``subprocess-W`` (W workers), ``async``."""
+def build(backend: str, name: str, num_envs: int):
+    """``num_envs`` copies of env ``name`` on ``backend``: ``sync``, ``subprocess-W`` (W workers), ``async``."""
     import gymnasium as gym
 
     from envs import make_env
     from rlkit.config.schema import EnvConfig, RolloutConfig
     from rlkit.rollout.vector_env import make_vector_env
 
-    config = EnvConfig(id=env_id)
+    env_id, kwargs = ENVS[name]
+    config = EnvConfig(id=env_id, kwargs=kwargs)
     if backend == "sync":
         return make_vector_env(config, num_envs)
     if backend.startswith("subprocess-"):
@@ -53,9 +60,9 @@ def build(backend: str, env_id: str, num_envs: int):
     raise ValueError(f"unknown backend {backend}")
 
 
-def throughput(backend: str, env_id: str, num_envs: int, seconds: float) -> float:
+def throughput(backend: str, name: str, num_envs: int, seconds: float) -> float:
     """Env steps per second (summed over envs) over about ``seconds`` of stepping."""
-    env = build(backend, env_id, num_envs)
+    env = build(backend, name, num_envs)
     try:
         env.action_space.seed(0)
         actions = [env.action_space.sample() for _ in range(64)]  # drawn up front: only stepping is timed
@@ -116,7 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--envs", nargs="+", default=list(ENV_IDS), choices=list(ENV_IDS))
+    parser.add_argument("--envs", nargs="+", default=list(ENVS), choices=list(ENVS))
     parser.add_argument("--num-envs", nargs="+", type=int, default=[2, 4, 8, 16])
     parser.add_argument("--workers", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--seconds", type=float, default=1.5, help="stepping time per measurement")
@@ -127,7 +134,7 @@ def main() -> None:
         print("\n".join(startup("CartPole-v1")))
         return
     backends = ["sync", *(f"subprocess-{w}" for w in args.workers), "async"]
-    header = ["env", "num_envs", *backends, "subprocess best / async"]
+    header = ["env", "num_envs", *backends, "subprocess best / sync", "subprocess best / async"]
     lines = [
         f"Env steps per second, random actions, no learning ({platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}). subprocess-W: W worker processes; "
@@ -139,10 +146,11 @@ def main() -> None:
     print("\n".join(lines), flush=True)
     for name in args.envs:
         for num_envs in args.num_envs:
-            rates = {b: throughput(b, ENV_IDS[name], num_envs, args.seconds) for b in backends}
+            rates = {b: throughput(b, name, num_envs, args.seconds) for b in backends}
             best = max(v for b, v in rates.items() if b.startswith("subprocess"))
-            cells = [ENV_IDS[name], str(num_envs), *(f"{rates[b]:,.0f}" for b in backends)]
-            line = "| " + " | ".join([*cells, f"{best / rates['async']:.2f}×"]) + " |"
+            cells = [name, str(num_envs), *(f"{rates[b]:,.0f}" for b in backends)]
+            ratios = [f"{best / rates['sync']:.2f}×", f"{best / rates['async']:.2f}×"]
+            line = "| " + " | ".join([*cells, *ratios]) + " |"
             lines.append(line)
             print(line, flush=True)
     RESULTS.mkdir(exist_ok=True)

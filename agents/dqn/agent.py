@@ -203,7 +203,12 @@ class DQN(Agent):
             actions[explore] = self.rng.integers(0, self.num_actions, size=int(explore.sum()))
         return actions
 
-    def explore(self, obs: np.ndarray, env_steps: int) -> np.ndarray:
+    remote_acting = True
+
+    def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
+        if actions is not None:  # chosen by a rollout worker's copy: nothing to compute here
+            self._pending = (obs, np.asarray(actions, dtype=np.int64))
+            return self._pending[1]
         cfg = self.config
         if cfg.noisy_nets:
             if env_steps < cfg.learning_starts:
@@ -249,10 +254,15 @@ class DQN(Agent):
             t = transitions
             self.buffer.add(t.obs, t.actions, t.returns, t.next_obs, t.terminated, t.steps)
 
-    def envs_reset(self) -> None:
-        """Close pending n-step windows as truncated: their episodes will not continue."""
+    def explored_actions(self) -> np.ndarray:
+        if self._pending is None:
+            raise RuntimeError("explored_actions() called without a preceding explore()")
+        return self._pending[1]
+
+    def envs_reset(self, envs: np.ndarray | None = None) -> None:
+        """Close those envs' pending n-step windows as truncated: their episodes will not continue."""
         if self.n_step is not None:
-            self._store(self.n_step.flush())
+            self._store(self.n_step.flush(envs))
 
     @torch.no_grad()
     def _update_target(self) -> None:

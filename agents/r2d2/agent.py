@@ -131,7 +131,9 @@ class R2D2(Agent):
     def make_policy(self, deterministic: bool = True) -> Policy:
         return R2D2Policy(self, deterministic)
 
-    def explore(self, obs: np.ndarray, env_steps: int) -> np.ndarray:
+    remote_acting = True
+
+    def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
         cfg = self.config
         self.epsilon = linear_epsilon(
             env_steps / self.total_steps,
@@ -142,7 +144,10 @@ class R2D2(Agent):
         # The network runs even while every action is random: the memory must follow the episode, and the
         # replay stores it.
         q, memory = self._step(obs, self._memory, self._starts)
-        actions = self._epsilon_greedy(q, self.epsilon, self.rng)
+        if actions is None:
+            actions = self._epsilon_greedy(q, self.epsilon, self.rng)
+        else:  # chosen by a rollout worker's copy
+            actions = np.asarray(actions, dtype=np.int64)
         self._pending = (obs, actions, self._memory, memory)
         self._memory = memory
         return actions
@@ -168,10 +173,15 @@ class R2D2(Agent):
             self.last_target_step = self.env_steps
             self._update_target()
 
-    def envs_reset(self) -> None:
-        """Close the in-flight sequences (their episodes will not continue); every env starts an episode."""
-        self.buffer.flush()
-        self._starts[:] = True
+    def explored_actions(self) -> np.ndarray:
+        if self._pending is None:
+            raise RuntimeError("explored_actions() called without a preceding explore()")
+        return self._pending[1]
+
+    def envs_reset(self, envs: np.ndarray | None = None) -> None:
+        """Close those envs' in-flight sequences (their episodes will not continue): they start episodes."""
+        self.buffer.flush(envs)
+        self._starts[slice(None) if envs is None else envs] = True
 
     @torch.no_grad()
     def _update_target(self) -> None:

@@ -68,11 +68,12 @@ class RecurrentPPO(PPO):
             squash_actions=config.squash_actions,
         )
 
-    def envs_reset(self) -> None:
-        self._starts.fill_(True)
+    def envs_reset(self, envs: np.ndarray | None = None) -> None:
+        super().envs_reset(envs)
+        self._starts[slice(None) if envs is None else torch.as_tensor(envs, device=self.device)] = True
 
     @torch.no_grad()
-    def explore(self, obs: np.ndarray, env_steps: int) -> np.ndarray:
+    def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
         raw = self._obs_tensor(obs)
         if self.policy.obs_normalizer is not None:
             self.policy.obs_normalizer.stats.update(raw)
@@ -86,9 +87,9 @@ class RecurrentPPO(PPO):
         dist, values, self._memory = self.policy.forward_sequence(
             obs_t.unsqueeze(0), self._memory, self._starts.unsqueeze(0)
         )
-        actions = dist.sample(self.generator)
-        self._pending = (obs_t, actions, dist.log_prob(actions), values)
-        return self.to_env_action(actions)
+        chosen = self.sample_or_take(dist, actions)
+        self._pending = (obs_t, chosen, dist.log_prob(chosen), values)
+        return self.to_env_action(chosen)
 
     def record(self, step: StepResult) -> None:
         super().record(step)

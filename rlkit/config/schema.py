@@ -123,6 +123,19 @@ class RolloutConfig(StrictModel):
     ray_address: str | None = Field(
         None, description="ray: the cluster to join, e.g. 'auto' or 'ray://head:10001' (None: a local Ray)"
     )
+    inference: Literal["auto", "learner", "worker"] = Field(
+        "auto",
+        description="ray: who runs the policy while collecting. worker: each actor acts with a CPU copy "
+        "of the agent and sends whole fragments (on-policy agents sync weights every rollout; off-policy "
+        "agents stream fragments while the learner updates); learner: one batched forward pass per step "
+        "in the learner (a big network on a GPU). auto: worker for ray when the agent supports it",
+    )
+    fragment_steps: int = Field(
+        64,
+        ge=1,
+        description="ray with worker inference, off-policy agents: vector steps per fragment a worker "
+        "sends (on-policy agents send one rollout, n_steps)",
+    )
 
     @model_validator(mode="after")
     def _workers_split_envs(self) -> RolloutConfig:
@@ -130,6 +143,8 @@ class RolloutConfig(StrictModel):
             raise ValueError(
                 f"num_envs ({self.num_envs}) must be a multiple of num_workers ({self.num_workers})"
             )
+        if self.inference == "worker" and self.backend != "ray":
+            raise ValueError(f"inference 'worker' needs backend 'ray' (backend is '{self.backend}')")
         return self
 
 

@@ -119,10 +119,11 @@ class NStepAccumulator:
             parts.append(self._drain(int(env), np.asarray(next_obs)[env], bool(terminated[env])))
         return self._concatenate(parts)
 
-    def flush(self) -> NStepTransitions:
-        """Close every pending window as truncated, bootstrapping from each env's latest next observation
-        (for when the envs are reset without their episodes having ended)."""
-        parts = [self._drain(int(env), self.last_next_obs[env], False) for env in np.flatnonzero(self.length)]
+    def flush(self, envs: np.ndarray | None = None) -> NStepTransitions:
+        """Close the pending windows of ``envs`` (a bool mask; None: every env) as truncated, bootstrapping
+        from each env's latest next observation (for when envs are reset without their episodes ending)."""
+        pending = self.length > 0 if envs is None else (self.length > 0) & envs
+        parts = [self._drain(int(env), self.last_next_obs[env], False) for env in np.flatnonzero(pending)]
         return self._concatenate(parts)
 
     def _drain(self, env: int, final_obs: np.ndarray, terminated: bool) -> NStepTransitions:

@@ -30,9 +30,10 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector.utils import batch_space
 
-from rlkit.config.schema import EnvConfig, RolloutConfig
+from rlkit.config.schema import EnvConfig, RolloutConfig, RunConfig
 from rlkit.errors import RlkitError
-from rlkit.rollout.ray_worker import RolloutWorker
+from rlkit.rollout.batches import concatenate, map_batches, take
+from rlkit.rollout.ray_worker import Fragment, RolloutWorker
 from rlkit.rollout.vector_env import RESTART_SEED_OFFSET
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 #: How many replacements in a row may fail before the loss is an error rather than bad luck.
 _MAX_REPLACEMENT_ATTEMPTS = 3
+
+#: Worker ``w``'s acting copy of the agent is seeded ``train.seed + ACTING_SEED_STRIDE * (w + 1)``.
+ACTING_SEED_STRIDE = 7_919
 
 #: Seconds to wait for a TCP connection to ``rollout.ray_address`` before calling it unreachable.
 _CONNECT_TIMEOUT_S = 5.0
@@ -98,6 +102,9 @@ class RayVectorEnv(gym.vector.VectorEnv):
         # The latest set_* call and set_attr of each name, replayed on a replacement so that state the
         # learner pushed into the envs (the curriculum's randomization scale) survives it.
         self._replay: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self._agent_config: RunConfig | None = None  # the run whose agent the workers act with
+        self._request: tuple[Any, int, int] | None = None  # the fragments asked for: (state, steps, length)
+        self._fragment_refs: dict[int, Any] = {}
 
         description = ray.get(self._workers[0].describe.remote())
         self.single_observation_space = description["observation_space"]
@@ -149,7 +156,7 @@ class RayVectorEnv(gym.vector.VectorEnv):
                 self._pending.pop(index, None)  # a full reset starts new episodes anyway
             results[index] = result
             self._last_obs[index] = result[0]
-        observations = _concatenate([self._last_obs[index] for index in range(self.num_workers)])
+        observations = concatenate([self._last_obs[index] for index in range(self.num_workers)])
         infos: dict[str, Any] = {}
         for index, (_, part) in sorted(results.items()):
             self._merge_infos(infos, part, self._rows(index).start)
@@ -158,7 +165,7 @@ class RayVectorEnv(gym.vector.VectorEnv):
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step every env, with ``SAME_STEP`` autoreset; one remote call per worker."""
         refs = {
-            index: self._workers[index].step.remote(_take_rows(actions, self._rows(index)))
+            index: self._workers[index].step.remote(take(actions, self._rows(index)))
             for index in range(self.num_workers)
             if index not in self._pending
         }
@@ -188,18 +195,72 @@ class RayVectorEnv(gym.vector.VectorEnv):
         for index in sorted(self._pending):
             last = self._last_obs[index]
             for row, env_index in enumerate(range(*self._rows(index).indices(self.num_envs))):
-                final = {"final_obs": _take_row(last, row), "final_info": {}, "worker_restarted": True}
+                final = {
+                    "final_obs": map_batches(np.array, take(last, row)),
+                    "final_info": {},
+                    "worker_restarted": True,
+                }
                 infos = self._add_info(infos, final, env_index)
         self._pending.clear()
         for index, part in enumerate(parts):
             self._last_obs[index] = part[0]
         return (
-            _concatenate([part[0] for part in parts]),
+            concatenate([part[0] for part in parts]),
             np.concatenate([part[1] for part in parts]),
             np.concatenate([part[2] for part in parts]),
             np.concatenate([part[3] for part in parts]),
             infos,
         )
+
+    # -----------------------------------------------------------------------------------------------------
+    # Acting on the workers (rollout.inference: worker)
+    # -----------------------------------------------------------------------------------------------------
+
+    def attach_agent(self, config: RunConfig) -> None:
+        """Give every worker a CPU copy of ``config``'s agent to act with (and every replacement too);
+        worker ``w``'s copy draws from seed ``train.seed + ACTING_SEED_STRIDE * (w + 1)``."""
+        import ray
+
+        self._agent_config = config
+        ray.get([self._attach(index, worker) for index, worker in enumerate(self._workers)])
+
+    def _attach(self, index: int, worker: Any) -> Any:
+        assert self._agent_config is not None
+        seed = self._agent_config.train.seed + ACTING_SEED_STRIDE * (index + 1)
+        return worker.attach_agent.remote(
+            self._agent_config, seed + RESTART_SEED_OFFSET * self.restarts[index]
+        )
+
+    def request_fragments(self, acting_state: dict[str, Any], env_steps: int, steps: int) -> None:
+        """Ask every worker for its next ``steps`` vector steps, acted with the learner's ``acting_state``,
+        starting at the learner's ``env_steps``, without waiting: the workers collect while the learner
+        goes on."""
+        import ray
+
+        state = ray.put(acting_state)  # one copy in the object store, shared by every worker
+        self._request = (state, env_steps, steps)
+        self._fragment_refs = {
+            index: worker.collect.remote(state, env_steps, self.num_envs, steps)
+            for index, worker in enumerate(self._workers)
+        }
+
+    def fragments(self) -> tuple[Fragment, np.ndarray]:
+        """Wait for the requested fragments: every env's steps, joined in env order, and the mask of envs
+        whose worker was lost and replaced meanwhile (their fragment is the replacement's, from episodes
+        it started afresh; the lost worker's steps never reached the learner)."""
+        if self._request is None:
+            raise RuntimeError("fragments() called without request_fragments()")
+        results = self._gather(self._fragment_refs)
+        restarted = np.zeros(self.num_envs, dtype=bool)
+        for index, result in results.items():
+            if isinstance(result, _Lost):
+                self._replace(index, result.reason)
+                self._pending.pop(index, None)  # the replacement keeps its reset observations itself
+                state, env_steps, steps = self._request
+                results[index] = self._retry(index, "collect", state, env_steps, self.num_envs, steps)
+                restarted[self._rows(index)] = True
+        self._request, self._fragment_refs = None, {}
+        return Fragment.join([results[index] for index in range(self.num_workers)]), restarted
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
         """``name(*args, **kwargs)`` on every env (or the value of attribute ``name``), in env order."""
@@ -335,6 +396,8 @@ class RayVectorEnv(gym.vector.VectorEnv):
             offset = RESTART_SEED_OFFSET * self.restarts[index]
             seeds = [None if seed is None else seed + offset for seed in self._seeds[rows]]
             try:
+                if self._agent_config is not None:
+                    ray.get(self._attach(index, worker))
                 for (kind, name), arguments in self._replay.items():
                     if kind == "call":
                         ray.get(worker.call.remote(name, *arguments))
@@ -442,31 +505,3 @@ def _worker_lost_errors() -> tuple[type[BaseException], ...]:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
-
-
-def _concatenate(parts: list[Any]) -> Any:
-    """Stack the workers' batches (arrays, or dicts and tuples of them) into one batch, in worker order."""
-    first = parts[0]
-    if isinstance(first, dict):
-        return {key: _concatenate([part[key] for part in parts]) for key in first}
-    if isinstance(first, tuple):
-        return tuple(_concatenate([part[i] for part in parts]) for i in range(len(first)))
-    return np.concatenate(parts)
-
-
-def _take_rows(batch: Any, rows: slice) -> Any:
-    """Rows ``rows`` of a batch (an array, or a dict or tuple of them)."""
-    if isinstance(batch, dict):
-        return {key: _take_rows(value, rows) for key, value in batch.items()}
-    if isinstance(batch, tuple):
-        return tuple(_take_rows(value, rows) for value in batch)
-    return np.asarray(batch)[rows]
-
-
-def _take_row(batch: Any, row: int) -> Any:
-    """One env's entry of a batch, as that env returned it (arrays copied out of the batch)."""
-    if isinstance(batch, dict):
-        return {key: _take_row(value, row) for key, value in batch.items()}
-    if isinstance(batch, tuple):
-        return tuple(_take_row(value, row) for value in batch)
-    return np.array(batch[row])

@@ -1,5 +1,9 @@
 """The Ray actor behind the ``ray`` rollout backend: a slice of the envs, stepped in one worker process.
 
+The worker either steps its envs with the actions the learner sends (``rollout.inference: learner``, one
+call per step) or acts itself with a CPU copy of the agent (``worker``): :meth:`RolloutWorker.collect` takes
+the learner's weights and returns a whole :class:`Fragment` of steps in one call.
+
 :class:`RolloutWorker` is a plain class; :class:`~rlkit.rollout.ray_vector_env.RayVectorEnv` turns it into
 an actor with ``ray.remote``. Ray pickles it by reference, so every node of a cluster needs rlkit (and the
 env's package) importable in the same Python environment as the learner.
@@ -7,13 +11,80 @@ env's package) importable in the same Python environment as the learner.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode
 
-from rlkit.config.schema import EnvConfig
+from rlkit.config.schema import EnvConfig, RunConfig
+from rlkit.rollout.batches import Batch, concatenate, stack, take
+from rlkit.rollout.vector_env import final_observations
+
+#: Replay capacity of a worker's acting copy of a replay agent: it never learns, only acts and records.
+ACTING_COPY_BUFFER_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """``T`` consecutive steps of a worker's ``E`` envs, acted by its copy of the agent.
+
+    Attributes:
+        obs: (T + 1, E, ...) the observation before each step, then the one after the last step.
+        actions: (T, E, ...) the copy's :meth:`~agents.base.Agent.explored_actions`.
+        rewards: (T, E) rewards.
+        terminated: (T, E) bool.
+        truncated: (T, E) bool.
+        final_steps: (K,) the step of each episode that ended in the fragment,
+        final_envs: (K,) and its env,
+        final_obs: (K, ...) and its last observation (``obs[t + 1]`` holds the next episode's first).
+    """
+
+    obs: Batch
+    actions: np.ndarray
+    rewards: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+    final_steps: np.ndarray
+    final_envs: np.ndarray
+    final_obs: Batch | None
+
+    def next_obs(self, step: int) -> Batch:
+        """(E, ...) the observation after ``step``, with the final observation of an episode it ended."""
+        next_obs = take(self.obs, step + 1)
+        ended = np.flatnonzero(self.final_steps == step)
+        if len(ended) == 0:
+            return next_obs
+        return _replace_rows(next_obs, self.final_envs[ended], take(self.final_obs, ended))
+
+    @classmethod
+    def join(cls, fragments: list[Fragment]) -> Fragment:
+        """The workers' fragments of the same steps as one, their envs side by side in worker order."""
+        offsets = np.cumsum([0] + [len(fragment.rewards[0]) for fragment in fragments[:-1]])
+        finals = [fragment.final_obs for fragment in fragments if fragment.final_obs is not None]
+        return cls(
+            obs=concatenate([fragment.obs for fragment in fragments], axis=1),
+            actions=np.concatenate([fragment.actions for fragment in fragments], axis=1),
+            rewards=np.concatenate([fragment.rewards for fragment in fragments], axis=1),
+            terminated=np.concatenate([fragment.terminated for fragment in fragments], axis=1),
+            truncated=np.concatenate([fragment.truncated for fragment in fragments], axis=1),
+            final_steps=np.concatenate([fragment.final_steps for fragment in fragments]),
+            final_envs=np.concatenate(
+                [fragment.final_envs + offset for fragment, offset in zip(fragments, offsets, strict=True)]
+            ),
+            final_obs=concatenate(finals) if finals else None,
+        )
+
+
+def _replace_rows(batch: Batch, rows: np.ndarray, values: Batch) -> Batch:
+    if isinstance(batch, dict):
+        return {key: _replace_rows(batch[key], rows, values[key]) for key in batch}
+    if isinstance(batch, tuple):
+        return tuple(_replace_rows(part, rows, value) for part, value in zip(batch, values, strict=True))
+    batch = batch.copy()
+    batch[rows] = values
+    return batch
 
 
 class RolloutWorker:
@@ -34,6 +105,8 @@ class RolloutWorker:
         # The learner already built (and checked) one env; the checker's wrapper would only cost time here.
         makers = [lambda: make_env(env_config, render_mode=render_mode, check=False)] * num_envs
         self.env = gym.vector.SyncVectorEnv(makers, autoreset_mode=AutoresetMode.SAME_STEP)
+        self.obs: Batch | None = None  # the latest observations, where collect() goes on from
+        self.agent: Any = None  # the acting copy, once attach_agent() built it
 
     def describe(self) -> dict[str, Any]:
         """What the learner needs to present the same vector env: spaces, metadata, render mode, spec."""
@@ -53,11 +126,83 @@ class RolloutWorker:
 
     def reset(self, seeds: list[int | None], options: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
         """Reset every env (or those in ``options["reset_mask"]``), env ``i`` with ``seeds[i]``."""
-        return self.env.reset(seed=seeds, options=options)
+        self.obs, infos = self.env.reset(seed=seeds, options=options)
+        if self.agent is not None:
+            self.agent.envs_reset(None if options is None else options.get("reset_mask"))
+        return self.obs, infos
 
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """One step of every env, with ``SAME_STEP`` autoreset."""
-        return self.env.step(actions)
+        result = self.env.step(actions)
+        self.obs = result[0]
+        return result
+
+    def attach_agent(self, config: RunConfig, seed: int) -> None:
+        """Build the copy of the agent this worker acts with: ``config``'s agent, on the CPU, for this
+        worker's envs, its random streams seeded from ``seed``, with a small replay it never learns from."""
+        import torch
+
+        from rlkit.train.build import build_agent
+
+        torch.set_num_threads(1)  # one core per worker: the policy is small next to the envs it steps
+        agent_config = config.agent
+        if "buffer_size" in type(agent_config).model_fields:
+            agent_config = agent_config.model_copy(update={"buffer_size": ACTING_COPY_BUFFER_SIZE})
+        copy = config.model_copy(
+            update={
+                "agent": agent_config,
+                "rollout": config.rollout.model_copy(update={"num_envs": self.env.num_envs}),
+                "train": config.train.model_copy(update={"seed": seed, "device": "cpu"}),
+            }
+        )
+        self.agent = build_agent(
+            copy, self.env.single_observation_space, self.env.single_action_space, torch.device("cpu")
+        )
+        self.agent.envs_reset()
+
+    def collect(self, acting_state: dict[str, Any], env_steps: int, stride: int, steps: int) -> Fragment:
+        """Act ``steps`` vector steps with the agent copy, from the latest observations.
+
+        Args:
+            acting_state: The learner's :meth:`~agents.base.Agent.acting_state` to act with.
+            env_steps: The learner's env-step count at the fragment's first step (exploration schedules).
+            stride: Env steps per vector step summed over every worker (the learner's ``num_envs``).
+            steps: Vector steps to collect.
+        """
+        from agents import StepResult
+
+        agent = self.agent
+        agent.load_acting_state(acting_state)
+        observations, actions, rewards, terminated, truncated = [self.obs], [], [], [], []
+        final_steps: list[int] = []
+        final_envs: list[int] = []
+        finals: list[Batch] = []
+        for t in range(steps):
+            env_actions = agent.explore(self.obs, env_steps + t * stride)
+            actions.append(agent.explored_actions())
+            self.obs, reward, term, trunc, infos = self.env.step(env_actions)
+            dones = term | trunc
+            next_obs = final_observations(self.obs, infos, dones)
+            agent.record(StepResult(reward, term, trunc, next_obs))
+            for env in np.flatnonzero(dones):
+                final_steps.append(t)
+                final_envs.append(int(env))
+                finals.append(take(next_obs, env))
+            observations.append(self.obs)
+            rewards.append(reward)
+            terminated.append(term)
+            truncated.append(trunc)
+        agent.discard_experience()
+        return Fragment(
+            obs=stack(observations),
+            actions=np.stack(actions),
+            rewards=np.stack(rewards),
+            terminated=np.stack(terminated),
+            truncated=np.stack(truncated),
+            final_steps=np.asarray(final_steps, dtype=np.int64),
+            final_envs=np.asarray(final_envs, dtype=np.int64),
+            final_obs=stack(finals) if finals else None,
+        )
 
     def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
         """``name(*args, **kwargs)`` on every env (or the attribute ``name``), one result per env."""

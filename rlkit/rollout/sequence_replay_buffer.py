@@ -195,13 +195,14 @@ class SequenceReplayBuffer:
         for array, value in zip(self.last_next_states, next_states_np, strict=True):
             array[:] = value
 
-    def flush(self) -> None:
-        """Close every env's in-flight sequence: the streams are cut here (the loop reset the envs).
+    def flush(self, envs: np.ndarray | None = None) -> None:
+        """Close the in-flight sequences of ``envs`` (a bool mask; None: every env): their streams are cut
+        here (the loop reset those envs).
 
         An episode still running gets its latest ``next_obs`` as final observation (bootstrapped as at a
         time limit); the rest of the sequence is padding. The next step starts new sequences and episodes.
         """
-        for env in range(self.num_envs):
+        for env in range(self.num_envs) if envs is None else np.flatnonzero(envs):
             filled = self.filled[env]
             if filled > 0 and not self.building.ends[env, filled - 1]:
                 # The episode is cut off here: its last step ends it, bootstrapping from the final obs.
@@ -211,7 +212,7 @@ class SequenceReplayBuffer:
                 self._store(env, int(self.filled[env]))
             self.filled[env] = 0
             self.carried[env] = 0
-        self.next_starts[:] = True
+            self.next_starts[env] = True
 
     def _push(
         self,

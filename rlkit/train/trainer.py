@@ -14,9 +14,10 @@ import torch
 from rlkit.config.loading import config_to_dict
 from rlkit.config.schema import RunConfig
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
-from rlkit.rollout.vector_env import final_observations, make_vector_env
+from rlkit.rollout.vector_env import make_vector_env
 from rlkit.train.build import build_agent, configure_torch
 from rlkit.train.checkpoint import prune_checkpoints, save_checkpoint
+from rlkit.train.collectors import make_collector
 from rlkit.train.metrics_log import MetricsLog
 from rlkit.train.progress import TrainingProgress
 
@@ -52,6 +53,7 @@ class Trainer:
         self.agent = build_agent(
             config, self.env.single_observation_space, self.env.single_action_space, self.device
         )
+        self.collector = make_collector(self.env, self.agent, config)
         self.state: dict[str, Any] = {
             "env_steps": 0,
             "episodes": 0,
@@ -99,8 +101,6 @@ class Trainer:
 
     def run(self) -> TrainingOutcome:
         """Train until ``train.total_steps`` env steps, the target return, or Ctrl-C."""
-        from agents import StepResult  # the loop drives agents; rlkit's core does not import them eagerly
-
         cfg = self.config
         total, num_envs = cfg.train.total_steps, cfg.rollout.num_envs
         state = self.state
@@ -113,8 +113,7 @@ class Trainer:
         # A resumed run starts fresh episodes from seeds no earlier reset used.
         first_seed = cfg.train.seed + state["resets"] * 7919 * num_envs
         self._follow_curriculum(state["env_steps"] / total)
-        obs, _ = self.env.reset(seed=[first_seed + i for i in range(num_envs)])
-        self.agent.envs_reset()
+        self.collector.reset([first_seed + i for i in range(num_envs)])
 
         def due(interval: int) -> int:
             return (state["env_steps"] // interval + 1) * interval
@@ -130,21 +129,19 @@ class Trainer:
         try:
             with progress:
                 while state["env_steps"] < total:
-                    actions = self.agent.explore(obs, state["env_steps"])
-                    next_obs, rewards, terminated, truncated, infos = self.env.step(actions)
-                    dones = terminated | truncated
-                    self.agent.record(
-                        StepResult(rewards, terminated, truncated, final_observations(next_obs, infos, dones))
-                    )
-                    obs = next_obs
+                    step = self.collector.step(state["env_steps"])
                     state["env_steps"] += num_envs
-                    episode_returns += rewards
+                    if step.restarted is not None:  # their episodes were lost with a rollout worker
+                        episode_returns[step.restarted] = 0.0
+                        episode_lengths[step.restarted] = 0
+                    episode_returns += step.rewards
                     episode_lengths += 1
+                    dones = step.terminated | step.truncated
+                    if step.cut is not None or step.restarted is not None:
+                        state["worker_restarts"] = restarts_before + self.env.worker_restarts
                     if dones.any():
-                        counted = dones
-                        if "_worker_restarted" in infos:  # cut short by a crashed env worker: no real episode
-                            counted = dones & ~infos["_worker_restarted"]
-                            state["worker_restarts"] = restarts_before + self.env.worker_restarts
+                        # an episode cut short by a lost env worker is no real episode
+                        counted = dones if step.cut is None else dones & ~step.cut
                         for index in np.flatnonzero(counted):
                             recent_returns.append(float(episode_returns[index]))
                             recent_lengths.append(int(episode_lengths[index]))

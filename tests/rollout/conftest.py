@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 
@@ -11,3 +13,14 @@ def pytest_configure(config: pytest.Config) -> None:
         "ray_cluster: starts a two-node local Ray cluster (about 20 s); runs by default, "
         "leave it out with -m 'not slow and not ray_cluster'",
     )
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray instance with two CPUs, for the module."""
+    ray = pytest.importorskip("ray")
+    if ray.is_initialized():  # another module's cluster would take the driver's connection
+        ray.shutdown()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    yield
+    ray.shutdown()

@@ -51,12 +51,21 @@ def train(run_dir: Path, overrides: list[str], during_run=None) -> tuple[Trainer
     return trainer, rows, trainer.evaluate()
 
 
-def test_training_on_two_nodes_matches_sync(cluster, tmp_path) -> None:
+def on_cluster(cluster: Cluster, inference: str) -> list[str]:
+    return [
+        "rollout.backend=ray",
+        "rollout.num_workers=2",
+        f"rollout.ray_address={cluster.address}",
+        f"rollout.inference={inference}",
+    ]
+
+
+def test_learner_inference_on_two_nodes_matches_sync_bit_for_bit(cluster, tmp_path) -> None:
     _, sync_rows, sync_eval = train(tmp_path / "sync", [])
     nodes = []
     trainer, rows, evaluation = train(
         tmp_path / "ray",
-        ["rollout.backend=ray", "rollout.num_workers=2", f"rollout.ray_address={cluster.address}"],
+        on_cluster(cluster, "learner"),
         during_run=lambda trainer: nodes.extend(trainer.env.worker_nodes()),
     )
     assert isinstance(trainer.env, RayVectorEnv)
@@ -67,32 +76,42 @@ def test_training_on_two_nodes_matches_sync(cluster, tmp_path) -> None:
     assert rows == sync_rows and evaluation == sync_eval
 
 
-def test_training_survives_a_lost_node(cluster, tmp_path) -> None:
+def test_worker_inference_on_two_nodes_reaches_the_return_of_sync(cluster, tmp_path) -> None:
+    # Workers sample actions from their own random streams: not the sync run's numbers, the same learning.
+    budget = ["train.total_steps=30000", "eval.episodes=10"]
+    _, sync_rows, sync_eval = train(tmp_path / "sync", budget)
+    trainer, rows, evaluation = train(tmp_path / "ray", [*budget, *on_cluster(cluster, "worker")])
+    assert type(trainer.collector).__name__ == "WorkerActing"
+    assert rows[-1]["env_steps"] == sync_rows[-1]["env_steps"] == "30000"
+    assert sync_eval["mean_return"] >= 400 and evaluation["mean_return"] >= 400
+
+
+@pytest.mark.parametrize("inference", ["learner", "worker"])
+def test_training_survives_a_lost_node(cluster, tmp_path, inference) -> None:
     # A node of its own, so that the module's cluster keeps two nodes for any test that runs later.
     extra = cluster.add_node(num_cpus=1, include_dashboard=False)
     cluster.wait_for_nodes()
     lost: list[str] = []
 
     def lose_a_node_mid_run(trainer: Trainer) -> None:
-        env, step = trainer.env, trainer.env.step
+        env = trainer.env
+        # Learner inference calls step every step; worker inference asks for a fragment every 32 steps.
+        name, when = ("step", 100) if inference == "learner" else ("request_fragments", 3)
+        method = getattr(env, name)
         calls = 0
 
-        def step_and_lose(actions):
+        def call_and_lose(*args):
             nonlocal calls
             calls += 1
-            if calls == 100:  # take down a node that runs a worker (never the head: it holds the cluster)
+            if calls == when:  # take down a node that runs a worker (never the head: it holds the cluster)
                 nodes = {node.node_id: node for node in [*cluster.worker_nodes, extra]}
                 lost.append(next(node for node in env.worker_nodes() if node in nodes))
                 cluster.remove_node(nodes[lost[0]])
-            return step(actions)
+            return method(*args)
 
-        env.step = step_and_lose
+        setattr(env, name, call_and_lose)
 
-    trainer, rows, _ = train(
-        tmp_path,
-        ["rollout.backend=ray", "rollout.num_workers=2", f"rollout.ray_address={cluster.address}"],
-        during_run=lose_a_node_mid_run,
-    )
+    trainer, rows, _ = train(tmp_path, on_cluster(cluster, inference), during_run=lose_a_node_mid_run)
     assert trainer.state["env_steps"] == 2048 and rows[-1]["env_steps"] == "2048"
     assert trainer.env.worker_restarts == 1 and rows[-1]["rollout/worker_restarts"] == "1"
     assert lost and lost[0] not in {node["NodeID"] for node in ray.nodes() if node["Alive"]}

@@ -47,13 +47,6 @@ def test_ray_errors_are_one_line(monkeypatch) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
-    yield
-    ray.shutdown()
-
-
 def assert_same(a: Any, b: Any, where: str = "") -> None:
     """Equal to the bit: arrays (also of objects), dicts and tuples of them, with the same dtypes."""
     if isinstance(a, dict):
