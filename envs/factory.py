@@ -13,10 +13,14 @@ evaluation builds the same stack from the same config:
 4. the observed channels (``env.sensors.observed``: the others are left out), then sensor models, per
    channel group, in the order a reading meets them: sample-and-hold → bias → drift →
    noise → quantization → clipping → dropout;
-5. observation latency (the whole observation is delayed);
-6. the privileged observation (a Dict ``{policy, privileged}``), after the sensor models so they never
+5. pixels (``env.pixels``): rendered cameras become the observation (or its ``pixels`` key, next to the
+   sensor-modelled ``state``), seen through the camera model (``env.camera``), then stacked over the last
+   ``env.frame_stack`` frames; visual randomization (``env.visual_randomization``) changes the model's
+   lights, colours, textures and cameras at reset, next to the physics randomization of step 2;
+6. observation latency (the whole observation is delayed);
+7. the privileged observation (a Dict ``{policy, privileged}``), after the sensor models so they never
    touch the privileged values;
-7. action discretization (``env.discrete_actions``), outermost, so its levels span the actuators' range.
+8. action discretization (``env.discrete_actions``), outermost, so its levels span the actuators' range.
 """
 
 from __future__ import annotations
@@ -47,6 +51,10 @@ from rlkit.config.schema import EnvConfig
 from rlkit.config.sim2real import ActuatorModelConfig, SensorsConfig
 from rlkit.errors import RlkitError
 from rlkit.registry import import_attr
+from vision.camera import CameraObservation
+from vision.frame_stack import FrameStack
+from vision.pixels import PixelObservation
+from vision.visual_randomization import VisualRandomization
 
 
 def make_env(config: EnvConfig, render_mode: str | None = None, check: bool = True) -> gym.Env:
@@ -73,8 +81,13 @@ def make_env(config: EnvConfig, render_mode: str | None = None, check: bool = Tr
     env = physics or env
     if randomization.pushes is not None:
         env = RandomPushes(env, randomization.pushes)
+    if config.visual_randomization is not None:
+        env = VisualRandomization(env, config.visual_randomization)
     env = _add_actuator_models(env, config.actuators)
     env = _add_sensor_models(env, config.sensors)
+    env = _add_pixels(env, config)
+    if config.sensors.latency is not None and config.sensors.latency.max > 0:
+        env = ObservationDelay(env, config.sensors.latency.min, config.sensors.latency.max)
     if physics is not None and randomization.privileged_observation:
         env = PrivilegedObservation(env, physics)
     if config.discrete_actions is not None:
@@ -177,8 +190,23 @@ def _add_sensor_models(env: gym.Env, config: SensorsConfig) -> gym.Env:
                 channels=channels,
                 stream=f"ObservationDropout{stream}",
             )
-    if config.latency is not None and config.latency.max > 0:
-        env = ObservationDelay(env, config.latency.min, config.latency.max)
+    return env
+
+
+def _add_pixels(env: gym.Env, config: EnvConfig) -> gym.Env:
+    """Rendered cameras, the camera model and frame stacking, as ``env.pixels``, ``env.camera`` and
+    ``env.frame_stack`` ask."""
+    if config.pixels is None:
+        if config.camera is not None or config.frame_stack > 1:
+            key = "env.camera" if config.camera is not None else "env.frame_stack"
+            raise RlkitError(f"{key} needs pixel observations: set env.pixels (e.g. env.pixels={{}})")
+        return env
+    env = PixelObservation(env, config.pixels)
+    key = "pixels" if config.pixels.mode == "pixels_state" else None
+    if config.camera is not None:
+        env = CameraObservation(env, config.camera, key)
+    if config.frame_stack > 1:
+        env = FrameStack(env, config.frame_stack, key)
     return env
 
 

@@ -11,10 +11,11 @@ numbers themselves.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 
 import numpy as np
+
+from vision.random_streams import seeded_generator
 
 Draw = Callable[[np.random.Generator, int], np.ndarray]
 """Fills a block: ``draw(generator, rows)`` returns an array whose ``rows`` rows are one step's draws each."""
@@ -32,7 +33,6 @@ class RandomStream:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._key = zlib.crc32(name.encode())
         self.generator = np.random.default_rng()
         self._blocks: list[RowBlock] = []
 
@@ -42,7 +42,7 @@ class RandomStream:
         Re-seeding discards the rows its blocks drew ahead, so that the next row comes from the new seed.
         """
         if seed is not None:
-            self.generator = np.random.default_rng([int(seed), self._key])
+            self.generator = seeded_generator(seed, self.name)
             for block in self._blocks:
                 block.discard()
 

@@ -37,6 +37,7 @@ class FrameStack(gym.ObservationWrapper):
     Args:
         env: The env to wrap.
         num_frames: Frames per observation (``k``).
+        key: For a Dict observation, the key of the image to stack (the other keys pass unchanged).
 
     Attributes:
         num_frames: ``k``.
@@ -44,9 +45,14 @@ class FrameStack(gym.ObservationWrapper):
             concatenated along the first axis (what a frame-sharing replay buffer splits them by).
     """
 
-    def __init__(self, env: gym.Env, num_frames: int) -> None:
+    def __init__(self, env: gym.Env, num_frames: int, key: str | None = None) -> None:
         super().__init__(env)
+        self.key = key
         space = env.observation_space
+        if key is not None:
+            if not isinstance(space, gym.spaces.Dict) or key not in space.spaces:
+                raise ValueError(f"FrameStack: the observation has no key '{key}' to stack ({space})")
+            space = space[key]
         if not isinstance(space, gym.spaces.Box) or space.dtype != np.uint8:
             raise ValueError(f"FrameStack needs a uint8 image Box observation space, got {space}")
         if num_frames < 1:
@@ -55,11 +61,16 @@ class FrameStack(gym.ObservationWrapper):
         self.num_frames = num_frames
         self.frame_shape: tuple[int, int, int] = self._to_chw(np.zeros(space.shape, np.uint8)).shape
         channels = self.frame_shape[0]
-        self.observation_space = gym.spaces.Box(
+        stacked_space = gym.spaces.Box(
             low=np.tile(self._to_chw(np.broadcast_to(space.low, space.shape)), (num_frames, 1, 1)),
             high=np.tile(self._to_chw(np.broadcast_to(space.high, space.shape)), (num_frames, 1, 1)),
             dtype=np.uint8,
         )
+        self._stack_shape = stacked_space.shape
+        if key is None:
+            self.observation_space = stacked_space
+        else:
+            self.observation_space = gym.spaces.Dict({**env.observation_space.spaces, key: stacked_space})
         self._ring = np.zeros((num_frames, *self.frame_shape), dtype=np.uint8)
         # Ring slot of the oldest frame; the newest is the slot before it.
         self._oldest = 0
@@ -75,19 +86,27 @@ class FrameStack(gym.ObservationWrapper):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict]:
         """Reset ``env`` and fill every slot of the stack with its first frame."""
-        frame, info = self.env.reset(seed=seed, options=options)
-        self._ring[:] = self._to_chw(np.asarray(frame))
+        observation, info = self.env.reset(seed=seed, options=options)
+        self._ring[:] = self._to_chw(np.asarray(self._frame(observation)))
         self._oldest = 0
-        return self._stacked(), info
+        return self._with_stack(observation), info
 
-    def observation(self, observation: np.ndarray) -> np.ndarray:
+    def observation(self, observation: Any) -> Any:
         """Push the newest frame (overwriting the oldest) and return the stack."""
-        self._ring[self._oldest] = self._to_chw(np.asarray(observation))
+        self._ring[self._oldest] = self._to_chw(np.asarray(self._frame(observation)))
         self._oldest = (self._oldest + 1) % self.num_frames
-        return self._stacked()
+        return self._with_stack(observation)
+
+    def _frame(self, observation: Any) -> np.ndarray:
+        return observation if self.key is None else observation[self.key]
+
+    def _with_stack(self, observation: Any) -> Any:
+        if self.key is None:
+            return self._stacked()
+        return {**observation, self.key: self._stacked()}
 
     def _stacked(self) -> np.ndarray:
-        stacked = np.empty(self.observation_space.shape, dtype=np.uint8)
+        stacked = np.empty(self._stack_shape, dtype=np.uint8)
         # Two slice copies put the ring in time order: slots [oldest, k) then [0, oldest).
         split = (self.num_frames - self._oldest) * self._channels
         stacked[:split] = self._ring[self._oldest :].reshape(-1, *self.frame_shape[1:])

@@ -15,6 +15,7 @@ from envs.random_stream import RandomStream
 from envs.randomization.sampling import draw_samples, identity_sample, scale_toward_identity
 from rlkit.config.sim2real import ParameterRandomization
 from rlkit.errors import RlkitError
+from vision.mujoco_handles import mujoco_model_and_data
 
 # Lower bounds that keep a sampled model simulable; a value is clamped up to them, never rejected.
 _MIN_MASS = 1e-6
@@ -44,22 +45,6 @@ _FIELDS = {
 }
 # Gravity and the timestep enter no constant that mj_setConst derives.
 _NO_DERIVED_CONSTANTS = {"gravity", "timestep"}
-
-
-def mujoco_model_and_data(env: gym.Env, wrapper: str) -> tuple[mujoco.MjModel, mujoco.MjData]:
-    """The ``model`` and ``data`` of a MuJoCo env.
-
-    Raises:
-        RlkitError: ``env.unwrapped`` has no ``mujoco.MjModel`` ``model`` and ``mujoco.MjData`` ``data``.
-    """
-    base = env.unwrapped
-    model, data = getattr(base, "model", None), getattr(base, "data", None)
-    if not isinstance(model, mujoco.MjModel) or not isinstance(data, mujoco.MjData):
-        raise RlkitError(
-            f"{wrapper} needs a MuJoCo env (env.unwrapped with .model and .data), "
-            f"but got {type(base).__name__}"
-        )
-    return model, data
 
 
 def entity_names(model: mujoco.MjModel, kind: mujoco.mjtObj, count: int, prefix: str) -> list[str]:

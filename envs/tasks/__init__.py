@@ -6,6 +6,7 @@ import gymnasium as gym
 
 TASKS = {
     "rlkit/CartPoleSwingup-v0": ("envs.tasks.cartpole_swingup:CartPoleSwingup", 1000),
+    "rlkit/CartPoleBalance-v0": ("envs.tasks.cartpole_swingup:CartPoleBalance", 500),
     "rlkit/Reacher-v0": ("envs.tasks.reacher:Reacher", 100),
     "rlkit/Walker-v0": ("envs.tasks.walker:Walker", 1000),
 }

@@ -13,12 +13,14 @@ from typing import Any, Literal
 from pydantic import Field, SerializeAsAny, field_validator, model_validator
 
 from rlkit.config.base import StrictModel
+from rlkit.config.camera import CameraModelConfig
 from rlkit.config.sim2real import (
     ActuatorModelConfig,
     RandomizationConfig,
     SensorsConfig,
     TaskConfig,
 )
+from rlkit.config.vision import PixelsConfig, VisualRandomizationConfig
 from rlkit.nn.activations import ActivationName
 
 
@@ -46,6 +48,18 @@ class EnvConfig(StrictModel):
     sensors: SensorsConfig = Field(default_factory=SensorsConfig, description="sensor models and latency")
     discrete_actions: int | None = Field(
         None, ge=2, description="discretize a Box action space into this many levels per dimension (for DQN)"
+    )
+    pixels: PixelsConfig | None = Field(
+        None, description="observe rendered MuJoCo cameras, alone or with the state (None: the state)"
+    )
+    camera: CameraModelConfig | None = Field(
+        None, description="camera model applied to the pixels: noise, blur, exposure, colour, JPEG, shifts"
+    )
+    visual_randomization: VisualRandomizationConfig | None = Field(
+        None, description="per-episode lights, colours, textures and camera pose (None: off)"
+    )
+    frame_stack: int = Field(
+        1, ge=1, description="observe the last k frames of the pixels, stacked along channels (1: off)"
     )
 
 

@@ -1,16 +1,26 @@
 """The ``ray`` rollout backend: envs stepped by Ray actors, on this machine or across a cluster.
 
-The learner keeps the policy: each step sends every actor its slice of the batched actions in one remote call
-(all issued before any is awaited) and gets numpy arrays back. Each actor
-(:class:`~rlkit.rollout.ray_worker.RolloutWorker`) steps a ``SyncVectorEnv`` in ``SAME_STEP`` autoreset mode,
-so the batch is bit-identical to the ``sync`` backend's for the same seeds.
+Each actor (:class:`~rlkit.rollout.ray_worker.RolloutWorker`) steps a ``SyncVectorEnv`` in ``SAME_STEP``
+autoreset mode. Two ways to drive them:
+
+* **The policy in the learner** (``rollout.inference: learner``): every step sends each actor its slice of
+  the batched actions, in one remote call per actor (all issued before any is awaited), and gets numpy
+  arrays back. The batch is bit-identical to the ``sync`` backend's for the same seeds. Each step costs a
+  Ray round trip (about 1 ms), so this suits costly envs and big networks on a GPU.
+* **The policy on the workers** (``worker``): :meth:`RayVectorEnv.attach_agent` gives every actor a CPU copy
+  of the agent; :meth:`RayVectorEnv.request_fragments` sends the learner's weights once (through the object
+  store) and every actor acts a whole fragment of steps on its own; :meth:`RayVectorEnv.fragments` waits
+  for them. :mod:`rlkit.train.collectors` drives this.
 
 A worker that dies (its process killed, its node lost) is replaced by a new actor, scheduled anywhere in the
 cluster. Its envs restart from fresh deterministic seeds (their last seeds plus
-``RESTART_SEED_OFFSET`` times the worker's restart count), and the step that noticed the loss reports, for
-those envs only, a truncated episode: the new episode's first observation, reward 0, ``truncated`` True,
-``info["final_obs"]`` the last observation those envs delivered, and the mask ``info["worker_restarted"]``
-(with ``info["_worker_restarted"]``) so that statistics can leave the cut episodes out.
+``RESTART_SEED_OFFSET`` times the worker's restart count). With the policy in the learner, the step that
+noticed the loss reports, for those envs only, a truncated episode: the new episode's first observation,
+reward 0, ``truncated`` True, ``info["final_obs"]`` the last observation those envs delivered, and the mask
+``info["worker_restarted"]`` (with ``info["_worker_restarted"]``) so that statistics can leave the cut
+episodes out. With the policy on the workers, the lost fragment is collected again by the replacement, from
+its new episodes, and :meth:`RayVectorEnv.fragments` names the envs that restarted: no step reaches the
+learner twice, and none is missing from a fragment.
 
 Ray is started (a local instance) or joined (``rollout.ray_address``) on first use, unless this process has
 already initialized it, and left running until the process exits (Ray shuts it down at exit): later vector
@@ -50,7 +60,8 @@ _CONNECT_TIMEOUT_S = 5.0
 
 
 class RayVectorEnv(gym.vector.VectorEnv):
-    """``num_envs`` envs stepped by ``rollout.num_workers`` Ray actors, with the ``sync`` backend's semantics.
+    """``num_envs`` envs stepped by ``rollout.num_workers`` Ray actors, with the ``sync`` backend's semantics
+    (and, once :meth:`attach_agent` was called, acting on their own in fragments).
 
     Args:
         env_config: The ``env`` section; every actor builds its envs from it with :func:`envs.make_env`.

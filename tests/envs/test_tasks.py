@@ -33,6 +33,7 @@ from rlkit.errors import RlkitError
 
 PUSHED_BODY = {
     "rlkit/CartPoleSwingup-v0": "cart",
+    "rlkit/CartPoleBalance-v0": "cart",
     "rlkit/Reacher-v0": "forearm",
     "rlkit/Walker-v0": "torso",
     "HalfCheetah-v5": "torso",
@@ -90,7 +91,12 @@ def full_stack(env_id: str) -> EnvConfig:
 
 
 def test_every_shipped_task_is_registered_under_rlkit_ids() -> None:
-    assert set(TASKS) == {"rlkit/CartPoleSwingup-v0", "rlkit/Reacher-v0", "rlkit/Walker-v0"}
+    assert set(TASKS) == {
+        "rlkit/CartPoleSwingup-v0",
+        "rlkit/CartPoleBalance-v0",
+        "rlkit/Reacher-v0",
+        "rlkit/Walker-v0",
+    }
     for env_id in TASKS:
         assert env_id in gym.registry
 

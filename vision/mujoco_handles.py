@@ -1,0 +1,28 @@
+"""Reaching the MuJoCo model and data behind a (wrapped) Gymnasium env.
+
+Shared by the wrappers that read or change the model: physics and visual randomization, pushes, pixels.
+It lives in ``vision`` because ``envs`` may import ``vision`` but not the other way round.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import mujoco
+
+from rlkit.errors import RlkitError
+
+
+def mujoco_model_and_data(env: gym.Env, wrapper: str) -> tuple[mujoco.MjModel, mujoco.MjData]:
+    """The ``model`` and ``data`` of a MuJoCo env, for the wrapper named ``wrapper``.
+
+    Raises:
+        RlkitError: ``env.unwrapped`` has no ``mujoco.MjModel`` ``model`` and ``mujoco.MjData`` ``data``.
+    """
+    base = env.unwrapped
+    model, data = getattr(base, "model", None), getattr(base, "data", None)
+    if not isinstance(model, mujoco.MjModel) or not isinstance(data, mujoco.MjData):
+        raise RlkitError(
+            f"{wrapper} needs a MuJoCo env (env.unwrapped with .model and .data), "
+            f"but got {type(base).__name__}"
+        )
+    return model, data
