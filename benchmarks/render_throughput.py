@@ -1,8 +1,10 @@
-"""Frames per second of step + render through PixelObservation, and what visual randomization costs.
+"""Frames per second of step + render through PixelObservation, and what visual randomization and the
+camera model cost.
 
 For HalfCheetah-v5 and one rlkit task, at 84×84 and 480×480: shadows and reflections off (the default) and
-on, and with every visual randomization group on (lights, colours, textures, cameras), whose reset cost is
-timed too. Each configuration steps with random actions for ``--seconds``; the bytes that one step
+on, with every visual randomization group on (lights, colours, textures, cameras), whose reset cost is
+timed too, and with the full camera model (every transform but resize and grayscale) on the pixels. Each
+configuration steps with random actions for ``--seconds``; the bytes that one step
 allocates at its peak (tracemalloc) are measured at 84×84 with the preallocated render buffers.
 
     python benchmarks/render_throughput.py               # about a minute on a 2-core CPU renderer
@@ -29,7 +31,9 @@ import mujoco
 import numpy as np
 
 import envs  # noqa: F401  (registers the rlkit/ ids)
+from rlkit.config.camera import CameraModelConfig
 from rlkit.config.vision import PixelsConfig, VisualRandomizationConfig
+from vision.camera import CameraObservation
 from vision.pixels import PixelObservation
 from vision.visual_randomization import VisualRandomization
 
@@ -48,12 +52,29 @@ RANDOMIZATION = VisualRandomizationConfig.model_validate(
 )
 
 
-def build(env_id: str, size: int, shadows: bool, randomize: bool) -> gym.Env:
+#: Every effect of the camera model that keeps the image's size and colours (not resize, not grayscale).
+FULL_CAMERA = CameraModelConfig.model_validate(
+    {
+        "color_jitter": {},
+        "defocus_blur": {},
+        "motion_blur": {},
+        "vignette": {},
+        "noise": {"photons_per_unit": [20, 50]},
+        "white_balance": {},
+        "exposure": {},
+        "jpeg": {},
+        "random_shift": {},
+    }
+)
+
+
+def build(env_id: str, size: int, shadows: bool, randomize: bool, camera: bool = False) -> gym.Env:
     env = gym.make(env_id)
     if randomize:
         env = VisualRandomization(env, RANDOMIZATION)
     config = PixelsConfig(width=size, height=size, shadows=shadows, reflections=shadows)
-    return PixelObservation(env, config)
+    env = PixelObservation(env, config)
+    return CameraObservation(env, FULL_CAMERA) if camera else env
 
 
 def frames_per_second(env: gym.Env, seconds: float) -> float:
@@ -112,18 +133,30 @@ def main() -> None:
     args = parser.parse_args()
 
     rows: list[dict[str, Any]] = []
+    kept: list[str] = []  # the camera model's share of the raw rate, per env and size
     for env_id in ENVS:
         for size in SIZES:
-            for shadows, randomize in ((False, False), (True, False), (False, True)):
-                env = build(env_id, size, shadows, randomize)
+            raw = 0.0
+            for shadows, randomize, camera in (
+                (False, False, False),
+                (True, False, False),
+                (False, True, False),
+                (False, False, True),
+            ):
+                env = build(env_id, size, shadows, randomize, camera)
                 fps = frames_per_second(env, args.seconds)
                 reset = reset_milliseconds(env, 20 if size == 84 else 5)
+                if not (shadows or randomize or camera):
+                    raw = fps
+                if camera:
+                    kept.append(f"{env_id} {size}×{size}: {fps / raw:.0%}")
                 rows.append(
                     {
                         "env": env_id,
                         "size": f"{size}×{size}",
                         "shadows/reflections": "on" if shadows else "off",
                         "visual randomization": "on" if randomize else "off",
+                        "camera model": "full" if camera else "off",
                         "frames/s": f"{fps:.0f}",
                         "reset (ms)": f"{reset:.1f}",
                     }
@@ -160,6 +193,8 @@ def main() -> None:
             "including the visual randomization (textures regenerated and re-uploaded) when on.",
             "",
             *table,
+            "",
+            "Rate kept with the full camera model, against the same env without it: " + ", ".join(kept) + ".",
             "",
             allocation,
             "",

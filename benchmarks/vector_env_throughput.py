@@ -27,25 +27,32 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-#: name -> (Gymnasium id, keyword arguments). ``halfcheetah-heavy`` runs 10× the physics substeps per step
-#: (``frame_skip`` 50 instead of 5): a stand-in for a costly env, where stepping dominates.
-ENVS: dict[str, tuple[str, dict]] = {
-    "cartpole": ("CartPole-v1", {}),
-    "halfcheetah": ("HalfCheetah-v5", {}),
-    "halfcheetah-heavy": ("HalfCheetah-v5", {"frame_skip": 50}),
+
+#: name -> the ``env`` section. ``halfcheetah-heavy`` runs 10× the physics substeps per step (``frame_skip``
+#: 50 instead of 5) and ``halfcheetah-pixels`` renders an 84×84 camera through a camera model: costly envs,
+#: where stepping dominates.
+ENVS: dict[str, dict] = {
+    "cartpole": {"id": "CartPole-v1"},
+    "halfcheetah": {"id": "HalfCheetah-v5"},
+    "halfcheetah-heavy": {"id": "HalfCheetah-v5", "kwargs": {"frame_skip": 50}},
+    "halfcheetah-pixels": {
+        "id": "HalfCheetah-v5",
+        "pixels": {},
+        "camera": {"noise": {}, "exposure": {}, "white_balance": {}, "jpeg": {}, "random_shift": {}},
+    },
 }
 
 
 def build(backend: str, name: str, num_envs: int):
-    """``num_envs`` copies of env ``name`` on ``backend``: ``sync``, ``subprocess-W`` (W workers), ``async``."""
+    """``num_envs`` copies of env ``name`` on ``backend``: ``sync``, ``subprocess-W`` (W workers) or
+    ``async``."""
     import gymnasium as gym
 
     from envs import make_env
     from rlkit.config.schema import EnvConfig, RolloutConfig
     from rlkit.rollout.vector_env import make_vector_env
 
-    env_id, kwargs = ENVS[name]
-    config = EnvConfig(id=env_id, kwargs=kwargs)
+    config = EnvConfig.model_validate(ENVS[name])
     if backend == "sync":
         return make_vector_env(config, num_envs)
     if backend.startswith("subprocess-"):

@@ -66,7 +66,7 @@ class CartPoleBalance(CartPoleSwingup):
 
     The swing-up's cart, pole, sensors, camera and reward; the pole starts within ±0.05 rad (and the state
     within ±0.05) of upright, and the episode terminates when the pole leans more than
-    :attr:`FALL_ANGLE` or the cart leaves the side camera's view (:attr:`CART_LIMIT`). A good policy
+    :attr:`FALL_ANGLE` or the cart leaves the close camera's view (:attr:`CART_LIMIT`). A good policy
     collects close to 1 per step; one that lets the pole fall ends within a few dozen steps.
     """
 
@@ -74,8 +74,8 @@ class CartPoleBalance(CartPoleSwingup):
 
     #: Lean from upright (radians) at which the pole has fallen.
     FALL_ANGLE = 0.4
-    #: Distance of the cart from the centre (metres) beyond which it leaves the side camera's view.
-    CART_LIMIT = 1.8
+    #: Distance of the cart from the centre (metres) beyond which it leaves the close camera's view.
+    CART_LIMIT = 1.4
 
     def reset_state(self) -> None:
         """The pole upright, with the task's initial-state noise."""

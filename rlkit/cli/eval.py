@@ -1,4 +1,5 @@
-"""``rlkit eval RUN_DIR_OR_CHECKPOINT [KEY=VALUE ...] [--episodes N] [--seed S] [--video] [--output F]``."""
+"""``rlkit eval RUN_DIR_OR_CHECKPOINT [KEY=VALUE ...] [--episodes N] [--seed S] [--video [--agent-view]]
+[--output F]``."""
 
 from __future__ import annotations
 
@@ -49,6 +50,11 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--video", action="store_true", help="also write an MP4 of rendered episodes to videos/"
     )
+    parser.add_argument(
+        "--agent-view",
+        action="store_true",
+        help="with --video, for a pixel policy: what it saw (after the camera model) beside the render",
+    )
     parser.add_argument("--output", type=Path, help="where to write the summary (default: RUN_DIR/eval.json)")
     parser.set_defaults(run=run)
 
@@ -56,6 +62,8 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from rlkit.evaluate.checkpoint_eval import evaluate_checkpoint
 
+    if args.agent_view and not args.video:
+        raise RlkitError("--agent-view shows the agent's view in the video: add --video")
     if not args.target.exists():
         raise RlkitError(f"'{args.target}' does not exist (give a run directory or a checkpoint file)")
     result = evaluate_checkpoint(
@@ -65,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         video=args.video,
         overrides=args.overrides,
         output=args.output,
+        agent_view=args.agent_view,
     )
     s = result.summary
     print(f"{s['checkpoint']} ({s['env_steps']:,} training steps)")

@@ -73,6 +73,7 @@ def evaluate_checkpoint(
     video: bool = False,
     overrides: Sequence[str] = (),
     output: Path | None = None,
+    agent_view: bool = False,
 ) -> CheckpointEvaluation:
     """Evaluate the policy in a checkpoint (or a run directory's latest) and write ``eval.json``.
 
@@ -84,6 +85,7 @@ def evaluate_checkpoint(
         overrides: ``env.*`` and ``eval.*`` overrides of the training config, e.g. heavier bodies or
             added latency to measure how robust the policy is.
         output: Where to write the summary (default: ``eval.json`` in the run directory).
+        agent_view: In the video, show beside the render what a pixel policy saw.
     """
     for override in overrides:
         if override.split(".", 1)[0] not in EVAL_OVERRIDE_SECTIONS:
@@ -107,7 +109,13 @@ def evaluate_checkpoint(
     if video:
         video_path = run_dir / "videos" / f"{path.stem}.mp4"
         recorded = record_video(
-            policy, config.env, config.eval.video_episodes, seed, video_path, config.eval.video_fps
+            policy,
+            config.env,
+            config.eval.video_episodes,
+            seed,
+            video_path,
+            config.eval.video_fps,
+            agent_view=agent_view,
         )
         summary["video"] = str(video_path)
         summary["video_returns"] = recorded.returns
