@@ -58,7 +58,7 @@ def test_visual_randomization_changes_what_the_agent_sees_per_episode() -> None:
 
 @pytest.mark.parametrize("section", [{"camera": {"noise": {}}}, {"frame_stack": 4}])
 def test_image_layers_without_pixels_say_what_to_set(section) -> None:
-    with pytest.raises(RlkitError, match="needs pixel observations: set env.pixels"):
+    with pytest.raises(RlkitError, match=r"needs pixel observations: set env\.pixels"):
         build(**section)
 
 
