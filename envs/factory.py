@@ -18,8 +18,9 @@ evaluation builds the same stack from the same config:
    ``env.frame_stack`` frames; visual randomization (``env.visual_randomization``) changes the model's
    lights, colours, textures and cameras at reset, next to the physics randomization of step 2;
 6. observation latency (the whole observation is delayed);
-7. the privileged observation (a Dict ``{policy, privileged}``), after the sensor models so they never
-   touch the privileged values;
+7. the privileged observation (a Dict ``{policy, privileged}``, or the values appended to the
+   observation with ``observe_parameters``), after the sensor models so they never touch the privileged
+   values;
 8. action discretization (``env.discrete_actions``), outermost, so its levels span the actuators' range.
 """
 
@@ -47,6 +48,7 @@ from envs.sensors import (
     channel_names,
     select_channels,
 )
+from envs.teacher_view import TeacherView
 from rlkit.config.schema import EnvConfig
 from rlkit.config.sim2real import ActuatorModelConfig, SensorsConfig
 from rlkit.errors import RlkitError
@@ -57,7 +59,9 @@ from vision.pixels import PixelObservation
 from vision.visual_randomization import VisualRandomization
 
 
-def make_env(config: EnvConfig, render_mode: str | None = None, check: bool = True) -> gym.Env:
+def make_env(
+    config: EnvConfig, render_mode: str | None = None, check: bool = True, teacher_view: bool = False
+) -> gym.Env:
     """Build one environment from ``config``: the task env and its sim2real layers.
 
     Args:
@@ -66,6 +70,8 @@ def make_env(config: EnvConfig, render_mode: str | None = None, check: bool = Tr
         check: Wrap in Gymnasium's passive env checker, which warns once about an env that breaks the API.
             A vector env checks its first copy only: the others are the same class, and the checker's
             wrapper layer costs time on every step.
+        teacher_view: Report what a privileged teacher observes (the state before the sensor models and the
+            sampled physics) in ``info``; see :class:`envs.teacher_view.TeacherView`.
 
     Raises:
         RlkitError: The id is unknown, the env rejects its keyword arguments, or a sim2real layer does not
@@ -73,9 +79,13 @@ def make_env(config: EnvConfig, render_mode: str | None = None, check: bool = Tr
     """
     env = make_task_env(config, render_mode, check)
     randomization = config.randomization
-    if randomization.privileged_observation and not randomization.parameters:
+    for key in ("privileged_observation", "observe_parameters"):
+        if getattr(randomization, key) and not randomization.parameters:
+            raise RlkitError(f"env.randomization.{key} needs env.randomization.parameters to observe")
+    if randomization.privileged_observation and randomization.observe_parameters:
         raise RlkitError(
-            "env.randomization.privileged_observation needs env.randomization.parameters to observe"
+            "env.randomization: choose privileged_observation (the critic sees the physics) or "
+            "observe_parameters (the whole agent does), not both"
         )
     physics = PhysicsRandomization(env, randomization.parameters) if randomization.parameters else None
     env = physics or env
@@ -84,12 +94,14 @@ def make_env(config: EnvConfig, render_mode: str | None = None, check: bool = Tr
     if config.visual_randomization is not None:
         env = VisualRandomization(env, config.visual_randomization)
     env = _add_actuator_models(env, config.actuators)
+    if teacher_view:
+        env = TeacherView(env, physics)
     env = _add_sensor_models(env, config.sensors)
     env = _add_pixels(env, config)
     if config.sensors.latency is not None and config.sensors.latency.max > 0:
         env = ObservationDelay(env, config.sensors.latency.min, config.sensors.latency.max)
-    if physics is not None and randomization.privileged_observation:
-        env = PrivilegedObservation(env, physics)
+    if physics is not None and (randomization.privileged_observation or randomization.observe_parameters):
+        env = PrivilegedObservation(env, physics, append=randomization.observe_parameters)
     if config.discrete_actions is not None:
         env = DiscreteActions(env, config.discrete_actions)
     return env

@@ -27,6 +27,7 @@ class OneLineParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every verb's subparser."""
     from rlkit import __version__
+    from rlkit.cli import distill as distill_verb
     from rlkit.cli import eval as eval_verb
     from rlkit.cli import list as list_verb
     from rlkit.cli import train as train_verb
@@ -34,9 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="rlkit", description="Reinforcement learning and sim2real on MuJoCo.")
     parser.add_argument("--version", action="version", version=f"rlkit {__version__}")
     verbs = parser.add_subparsers(
-        dest="verb", required=True, metavar="{train,eval,list}", parser_class=OneLineParser
+        dest="verb", required=True, metavar="{train,eval,distill,list}", parser_class=OneLineParser
     )
-    for verb in (train_verb, eval_verb, list_verb):
+    for verb in (train_verb, eval_verb, distill_verb, list_verb):
         verb.add_parser(verbs)
     return parser
 

@@ -208,6 +208,24 @@ class LogConfig(StrictModel):
     episode_window: int = Field(20, ge=1, description="recent episodes averaged for the reported return")
 
 
+class DistillConfig(StrictModel):
+    """``rlkit distill``: DAgger from a privileged teacher into a student that sees only its sensors."""
+
+    iterations: int = Field(10, ge=1, description="DAgger iterations: collect, label, aggregate, fit")
+    steps_per_iteration: int = Field(
+        4096, ge=1, description="env steps collected per iteration (summed over envs)"
+    )
+    beta_start: float = Field(
+        1.0, ge=0, le=1, description="chance that the teacher, not the student, acts in the first iteration"
+    )
+    beta_decay: float = Field(0.5, ge=0, le=1, description="the chance is multiplied by this per iteration")
+    epochs: int = Field(4, ge=1, description="passes over the aggregated dataset per iteration")
+    batch_size: int = Field(256, ge=1, description="samples per gradient step")
+    dataset_size: int = Field(
+        200_000, ge=1, description="labelled samples kept (the oldest are dropped beyond this)"
+    )
+
+
 class RunConfig(StrictModel):
     """A whole run: what to train, on what, for how long, and how to record it."""
 
@@ -217,3 +235,6 @@ class RunConfig(StrictModel):
     train: TrainConfig = Field(default_factory=TrainConfig, description="training loop")
     eval: EvalConfig = Field(default_factory=EvalConfig, description="evaluation")
     log: LogConfig = Field(default_factory=LogConfig, description="logging")
+    distill: DistillConfig = Field(
+        default_factory=DistillConfig, description="rlkit distill: teacher-student DAgger"
+    )

@@ -237,6 +237,11 @@ class RandomizationConfig(StrictModel):
         False,
         description="observe a Dict {policy, privileged}: the sampled values as a critic-only observation",
     )
+    observe_parameters: bool = Field(
+        False,
+        description="append the sampled values to the observation itself: a privileged teacher whose actor "
+        "sees the physics (for rlkit distill)",
+    )
     curriculum: CurriculumConfig | None = Field(
         None, description="widen the ranges with training progress (None: full ranges from the start)"
     )

@@ -1,0 +1,251 @@
+"""DAgger from a privileged teacher into a student that sees only the simulated sensors (or pixels).
+
+The standard sim2real recipe for legged robots: train a teacher with what only a simulator knows (the true,
+noise-free state and the sampled physics), then distil it into a student that observes what the robot
+will: noisy, delayed sensors or a camera. Behaviour cloning alone fails because the student, once it errs,
+visits states the teacher never did; DAgger (Ross et al., 2011) fixes that by letting the student act and
+asking the teacher what it should have done:
+
+1. collect ``distill.steps_per_iteration`` env steps in the student's env, acting with the teacher with
+   probability ``beta`` (``beta_start × beta_decay^iteration``) per env and step, else with the student;
+2. label every visited step with the teacher's action, computed from the teacher's own view of the same
+   step (:class:`envs.teacher_view.TeacherView`: the state before the sensor models, and the physics);
+3. add the labelled steps to the dataset, and fit the student's actor to it for ``distill.epochs``
+   (cross-entropy for discrete actions, squared error of the deterministic action for continuous ones);
+4. evaluate the student alone in its env, log a row, write a checkpoint.
+
+The student is a normal rlkit run: ``rlkit eval``, ``--video`` and export work on its directory.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: N812  (the conventional alias)
+
+from rlkit.config.loading import config_to_dict
+from rlkit.config.schema import RunConfig
+from rlkit.distill.dataset import LabelledDataset
+from rlkit.errors import RlkitError
+from rlkit.evaluate.checkpoint_eval import restore_agent
+from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
+from rlkit.optim import clip_gradients
+from rlkit.train.build import build_agent, configure_torch
+from rlkit.train.checkpoint import prune_checkpoints, save_checkpoint
+from rlkit.train.metrics_log import MetricsLog
+
+#: Squashed policies are fitted to labels pulled this far inside (-1, 1), where atanh is finite.
+_SQUASH_MARGIN = 1e-4
+
+
+@dataclass(frozen=True)
+class DistillOutcome:
+    """How a distillation ended."""
+
+    env_steps: int
+    checkpoint: Path
+    wall_time: float
+    teacher_return: float
+    student_return: float
+
+
+class Distiller:
+    """Owns the teacher, the student, the student's env stack and the run directory.
+
+    Construction builds everything that can fail on bad input before the run directory is touched.
+
+    Args:
+        teacher: The teacher's run directory or checkpoint.
+        config: The student's run config (its ``env`` is what the student observes; ``distill`` the recipe).
+        run_dir: The student's run directory.
+
+    Raises:
+        RlkitError: The student's agent is not a feed-forward actor-critic, or the teacher's observations or
+            actions cannot be matched to the student's env.
+    """
+
+    def __init__(self, teacher: str | Path, config: RunConfig, run_dir: Path) -> None:
+        from agents.actor_critic import ActorCritic
+        from agents.recurrent_actor_critic import RecurrentActorCritic
+        from envs import make_env
+
+        restored = restore_agent(teacher)
+        self.teacher_config = restored.config
+        self.teacher_policy = restored.agent.make_policy(deterministic=True)
+        self.config = config
+        self.run_dir = run_dir
+        self.device = configure_torch(config)
+        if self.teacher_config.env.id != config.env.id:
+            raise RlkitError(
+                f"the teacher was trained on '{self.teacher_config.env.id}' and the student is configured "
+                f"for '{config.env.id}': distillation needs the same env.id"
+            )
+        num_envs = config.rollout.num_envs
+        makers = [partial(make_env, config.env, check=i == 0, teacher_view=True) for i in range(num_envs)]
+        self.env = gym.vector.SyncVectorEnv(makers, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+        self.agent = build_agent(
+            config, self.env.single_observation_space, self.env.single_action_space, self.device
+        )
+        policy = getattr(self.agent, "policy", None)
+        if not isinstance(policy, ActorCritic) or isinstance(policy, RecurrentActorCritic):
+            raise RlkitError(
+                f"rlkit distill trains feed-forward actor-critic students (ppo, a2c, reinforce); "
+                f"agent.name is '{config.agent.name}'"
+            )
+        self.policy = policy
+        teacher_env = make_env(self.teacher_config.env, check=False)
+        self.teacher_space = teacher_env.observation_space
+        teacher_actions = teacher_env.action_space
+        teacher_env.close()
+        if teacher_actions != self.env.single_action_space:
+            raise RlkitError(
+                f"the teacher acts in {teacher_actions} and the student's env in "
+                f"{self.env.single_action_space}: they must be the same"
+            )
+        self.discrete = isinstance(self.env.single_action_space, gym.spaces.Discrete)
+        self.squash = getattr(self.agent.config, "squash_actions", False)
+        self.dataset = LabelledDataset(config.distill.dataset_size)
+        self.rng = np.random.default_rng(config.train.seed)
+
+    # ------------------------------------------------------------------------------------------- views
+
+    def teacher_observation(self, infos: dict[str, Any]) -> Any:
+        """The teacher's observations of the current step, assembled from the student's env ``infos``."""
+        state = np.asarray(infos["teacher_state"], dtype=np.float32)
+        parameters = infos.get("teacher_parameters")
+        space = self.teacher_space
+        if isinstance(space, gym.spaces.Dict) and set(space.spaces) == {"policy", "privileged"}:
+            if parameters is None:
+                raise RlkitError(
+                    "the teacher observes the sampled physics: the student's env must randomize it"
+                )
+            return {"policy": state, "privileged": np.asarray(parameters, dtype=np.float32)}
+        width = int(np.prod(space.shape)) if isinstance(space, gym.spaces.Box) else -1
+        if width == state.shape[1]:
+            return state
+        if parameters is not None and width == state.shape[1] + np.asarray(parameters).shape[1]:
+            return np.concatenate([state, np.asarray(parameters, dtype=np.float32)], axis=1)
+        raise RlkitError(
+            f"the teacher observes {space}, but the student's env offers a state of {state.shape[1]} values"
+            + ("" if parameters is None else f" and {np.asarray(parameters).shape[1]} physics parameters")
+            + ": teacher and student must share env.id, env.task and env.randomization.parameters"
+        )
+
+    def _labels(self, teacher_actions: np.ndarray) -> np.ndarray:
+        """The teacher's env actions as the student's policy outputs them."""
+        if self.discrete or not self.squash:
+            return teacher_actions
+        space = self.env.single_action_space
+        unit = 2.0 * (teacher_actions - space.low) / (space.high - space.low) - 1.0
+        return np.clip(unit, -1.0 + _SQUASH_MARGIN, 1.0 - _SQUASH_MARGIN).astype(np.float32)
+
+    def _obs_tensor(self, obs: Any) -> torch.Tensor:
+        from agents.actor_critic import flatten_privileged
+
+        return torch.as_tensor(flatten_privileged(obs), dtype=torch.float32, device=self.device)
+
+    # ---------------------------------------------------------------------------------------- the loop
+
+    def run(self) -> DistillOutcome:
+        """Run every DAgger iteration, then write the final checkpoint."""
+        cfg, distill = self.config, self.config.distill
+        num_envs = cfg.rollout.num_envs
+        start = time.perf_counter()
+        teacher_return = evaluate_policy(
+            self.teacher_policy, self.teacher_config.env, cfg.eval.episodes, cfg.train.seed + EVAL_SEED_OFFSET
+        ).summary()["mean_return"]
+        log = MetricsLog(self.run_dir, tensorboard=cfg.log.tensorboard)
+        obs, infos = self.env.reset(seed=[cfg.train.seed + i for i in range(num_envs)])
+        starts = np.ones(num_envs, dtype=bool)
+        steps, student_return, checkpoint = 0, float("nan"), self.run_dir
+        try:
+            for iteration in range(distill.iterations):
+                beta = distill.beta_start * distill.beta_decay**iteration
+                for _ in range(max(1, distill.steps_per_iteration // num_envs)):
+                    teacher_actions = self.teacher_policy(self.teacher_observation(infos), starts)
+                    raw = self._obs_tensor(obs)
+                    if self.policy.obs_normalizer is not None:
+                        self.policy.obs_normalizer.stats.update(raw)
+                    self.dataset.add(obs, self._labels(teacher_actions))
+                    teacher_acts = self.rng.random(num_envs) < beta
+                    if teacher_acts.all():
+                        actions = teacher_actions
+                    else:
+                        student_actions = self.agent.act(obs, deterministic=True)
+                        mask = teacher_acts.reshape(-1, *([1] * (student_actions.ndim - 1)))
+                        actions = np.where(mask, teacher_actions, student_actions)
+                    obs, _, terminated, truncated, infos = self.env.step(actions)
+                    starts = terminated | truncated
+                    steps += num_envs
+                loss = self._fit()
+                student_return = evaluate_policy(
+                    self.agent.make_policy(deterministic=True),
+                    cfg.env,
+                    cfg.eval.episodes,
+                    cfg.train.seed + EVAL_SEED_OFFSET,
+                ).summary()["mean_return"]
+                log.write(
+                    {
+                        "env_steps": steps,
+                        "wall_time": round(time.perf_counter() - start, 3),
+                        "distill/iteration": iteration + 1,
+                        "distill/beta": beta,
+                        "distill/dataset": self.dataset.size,
+                        "distill/loss": loss,
+                        "teacher/return_mean": teacher_return,
+                        "eval/return_mean": student_return,
+                    }
+                )
+                checkpoint = self.save(steps, "final.pt" if iteration + 1 == distill.iterations else None)
+        finally:
+            log.close()
+            self.env.close()
+        return DistillOutcome(steps, checkpoint, time.perf_counter() - start, teacher_return, student_return)
+
+    def _fit(self) -> float:
+        """``distill.epochs`` passes over the dataset; the mean loss of the last pass."""
+        distill = self.config.distill
+        optimizer = self.agent.optimizer
+        max_grad_norm = self.agent.config.max_grad_norm
+        parameters = list(self.policy.parameters())
+        losses: list[torch.Tensor] = []
+        for _ in range(distill.epochs):
+            losses.clear()
+            for obs, labels in self.dataset.minibatches(distill.batch_size, self.rng):
+                dist = self.policy.distribution(self.policy.normalize(self._obs_tensor(obs)))
+                if self.discrete:
+                    targets = torch.as_tensor(labels, dtype=torch.long, device=self.device)
+                    loss = -dist.log_prob(targets).mean()
+                else:
+                    targets = torch.as_tensor(labels, dtype=torch.float32, device=self.device)
+                    loss = F.mse_loss(dist.mode(), targets)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                clip_gradients(parameters, max_grad_norm)
+                optimizer.step()
+                losses.append(loss.detach())
+        return float(torch.stack(losses).mean())
+
+    def save(self, steps: int, name: str | None = None) -> Path:
+        """A checkpoint that ``rlkit eval`` reads like a trained run's (``step_<N>.pt`` by default)."""
+        directory = self.run_dir / "checkpoints"
+        path = save_checkpoint(
+            directory,
+            name or f"step_{steps}.pt",
+            {
+                "config": config_to_dict(self.config),
+                "agent": self.agent.state_dict(),
+                "trainer": {"env_steps": steps},
+                "env_steps": steps,
+                "torch_rng": torch.get_rng_state(),
+            },
+        )
+        prune_checkpoints(directory, self.config.train.keep_checkpoints)
+        return path
