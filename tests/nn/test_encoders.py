@@ -80,10 +80,14 @@ def test_image_box_gives_cnn(cnn: str, cnn_type: type[nn.Module], default_dim: i
     assert encoder(_uint8_images(2, 4, 64, 64)).shape == (2, default_dim)
 
 
-def test_image_encoder_scales_uint8() -> None:
+def test_image_encoder_sees_pixels_in_0_1_whatever_their_dtype() -> None:
+    # Agents turn observations into float tensors: the pixels are still 0-255 and must be scaled once.
     encoder = build_encoder(_image_space(3, 40, 40))
     images = _uint8_images(2, 3, 40, 40)
-    assert torch.equal(encoder(images), encoder(images.float() / 255.0))
+    torch.testing.assert_close(encoder(images), encoder(images.float()))
+    features = encoder.cnn(images.float() / 255.0)  # what the CNN itself takes as already scaled
+    torch.testing.assert_close(encoder(images.float()), features)
+    assert not torch.allclose(encoder(images.float()), encoder.cnn(images.float()))
 
 
 def test_channel_last_images_are_permuted_to_channel_first() -> None:
