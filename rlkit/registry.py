@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 from rlkit.errors import RlkitError
@@ -37,6 +37,7 @@ class Registry(Generic[T]):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._entries: dict[str, tuple[T, str]] = {}
+        self._namespaces: dict[str, tuple[Callable[[str], T], str]] = {}
 
     def register(self, name: str, entry: T, description: str) -> T:
         """Add ``entry`` under ``name``; a name can be registered once."""
@@ -45,10 +46,20 @@ class Registry(Generic[T]):
         self._entries[name] = (entry, description)
         return entry
 
+    def register_namespace(self, prefix: str, resolve: Callable[[str], T], description: str) -> None:
+        """Resolve every ``prefix:<Name>`` through ``resolve(Name)`` (listed once, as ``prefix:<Name>``);
+        ``resolve`` raises :class:`RlkitError` for a name it does not know."""
+        if prefix in self._namespaces:
+            raise ValueError(f"{self.kind} namespace '{prefix}' is already registered")
+        self._namespaces[prefix] = (resolve, description)
+
     def get(self, name: str) -> T:
         """Return the entry for ``name``, importing ``module:Attr`` names; a miss lists the known names."""
         if name in self._entries:
             return self._entries[name][0]
+        prefix, _, rest = name.partition(":")
+        if rest and prefix in self._namespaces:
+            return self._namespaces[prefix][0](rest)
         if ":" in name:
             return import_attr(name, self.kind)  # type: ignore[return-value]
         known = ", ".join(sorted(self._entries)) or "none"
@@ -62,4 +73,6 @@ class Registry(Generic[T]):
 
     def describe(self) -> list[tuple[str, str]]:
         """``(name, description)`` pairs, sorted by name."""
-        return [(name, self._entries[name][1]) for name in self]
+        rows = [(name, self._entries[name][1]) for name in self]
+        rows += [(f"{prefix}:<Name>", entry[1]) for prefix, entry in sorted(self._namespaces.items())]
+        return rows
