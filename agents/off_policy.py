@@ -39,6 +39,7 @@ class OffPolicyActorCritic(Agent):
     checkpoint, so a resumed run continues bit-exactly.
     """
 
+    remote_acting = True
     config: OffPolicyConfig
 
     def __init__(
@@ -128,8 +129,6 @@ class OffPolicyActorCritic(Agent):
         obs_t = self._obs_tensor(obs)
         actions = self._deterministic_actions(obs_t) if deterministic else self._explore_actions(obs_t)
         return self.to_env_action(actions)
-
-    remote_acting = True
 
     @torch.no_grad()
     def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:

@@ -32,6 +32,7 @@ from rlkit.rollout.rollout_buffer import RolloutBuffer
 class OnPolicyAgent(Agent):
     """Collects rollouts with the current stochastic policy; the update is the subclass's algorithm."""
 
+    remote_acting = True
     config: OnPolicyConfig
 
     def __init__(
@@ -100,8 +101,6 @@ class OnPolicyAgent(Agent):
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
         dist = self.policy.distribution(self.policy.normalize(self._obs_tensor(obs)))
         return self.to_env_action(dist.mode() if deterministic else dist.sample(self.generator))
-
-    remote_acting = True
 
     @property
     def rollout_length(self) -> int:

@@ -92,6 +92,7 @@ class DQN(Agent):
 
     config_class = DQNConfig
     description = "DQN; options: double, dueling, n-step, prioritized, C51, noisy nets (discrete actions)"
+    remote_acting = True
     config: DQNConfig
 
     def __init__(
@@ -202,8 +203,6 @@ class DQN(Agent):
             explore = self.rng.random(len(actions)) < self.epsilon
             actions[explore] = self.rng.integers(0, self.num_actions, size=int(explore.sum()))
         return actions
-
-    remote_acting = True
 
     def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
         if actions is not None:  # chosen by a rollout worker's copy: nothing to compute here

@@ -45,6 +45,7 @@ class R2D2(Agent):
 
     config_class = R2D2Config
     description = "R2D2: LSTM DQN on replayed sequences with burn-in, n-step, prioritized (discrete actions)"
+    remote_acting = True
     config: R2D2Config
 
     def __init__(
@@ -130,8 +131,6 @@ class R2D2(Agent):
 
     def make_policy(self, deterministic: bool = True) -> Policy:
         return R2D2Policy(self, deterministic)
-
-    remote_acting = True
 
     def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
         cfg = self.config
