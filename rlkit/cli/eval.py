@@ -1,11 +1,12 @@
 """``rlkit eval RUN_DIR_OR_CHECKPOINT [KEY=VALUE ...] [--episodes N] [--seed S] [--video [--agent-view]]
-[--output F]``."""
+[--output F]``, and ``rlkit eval RUN [RUN ...] [env.KEY=VALUE ...] --sweep SWEEP [--output DIR]``."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from rlkit.config.sweep import BUILTIN_SWEEPS, PERTURBATIONS
 from rlkit.errors import RlkitError
 
 
@@ -37,7 +38,11 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         help="evaluate a trained policy (optionally with a video)",
         description="Evaluate the policy in a checkpoint (or a run directory's latest) and write eval.json.",
     )
-    parser.add_argument("target", type=Path, help="run directory or checkpoint file")
+    parser.add_argument(
+        "target",
+        type=Path,
+        help="run directory or checkpoint file (with --sweep: several, before any option)",
+    )
     parser.add_argument(
         "overrides",
         nargs="*",
@@ -55,13 +60,31 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         action="store_true",
         help="with --video, for a pixel policy: what it saw (after the camera model) beside the render",
     )
-    parser.add_argument("--output", type=Path, help="where to write the summary (default: RUN_DIR/eval.json)")
+    parser.add_argument(
+        "--sweep",
+        metavar="SWEEP",
+        help="evaluate on a grid of fixed perturbations: a sweep YAML file or a built-in ("
+        + ", ".join(f"{name}: {text}" for name, (text, _) in BUILTIN_SWEEPS.items())
+        + "); writes sweep.json, sweep.md, sweep.png. Perturbations: "
+        + "; ".join(f"{name} (nominal {nominal:g})" for name, (_, nominal) in PERTURBATIONS.items()),
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="where to write the summary (default: RUN_DIR/eval.json); with --sweep, the output directory "
+        "(default: RUN/sweeps/NAME/ for one run, ./sweeps/NAME/ for several)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from rlkit.evaluate.checkpoint_eval import evaluate_checkpoint
 
+    if args.sweep is not None:
+        return run_sweep(args)
+    extra = [item for item in args.overrides if "=" not in item]
+    if extra:
+        raise RlkitError(f"'{extra[0]}' is not KEY=VALUE: several runs are compared with --sweep only")
     if args.agent_view and not args.video:
         raise RlkitError("--agent-view shows the agent's view in the video: add --video")
     if not args.target.exists():
@@ -84,4 +107,36 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {result.eval_path}")
     if result.video_path is not None:
         print(f"wrote {result.video_path}")
+    return 0
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    """``--sweep``: the extra positionals without ``=`` are more runs to compare side by side."""
+    from rlkit.evaluate.checkpoint_eval import run_dir_of
+    from rlkit.evaluate.sweep import load_sweep, write_sweep
+    from rlkit.evaluate.sweep import run_sweep as sweep_runs
+    from rlkit.evaluate.sweep_table import sweep_markdown
+
+    if args.video or args.agent_view:
+        raise RlkitError("--sweep writes tables and a figure, not videos: leave out --video and --agent-view")
+    targets = [args.target, *(Path(item) for item in args.overrides if "=" not in item)]
+    overrides = [item for item in args.overrides if "=" in item]
+    sweep = load_sweep(args.sweep)
+    if args.output is not None:
+        output = args.output
+    elif len(targets) == 1:
+        output = (run_dir_of(targets[0]) if targets[0].is_file() else targets[0]) / "sweeps" / str(sweep.name)
+    else:
+        output = Path("sweeps") / str(sweep.name)
+
+    def report(label: str, values: dict[str, float], cell: dict) -> None:
+        where = ", ".join(f"{name}={value:g}" for name, value in values.items())
+        print(f"{label} {where}: return {cell['mean_return']:.1f} ± {cell['std_return']:.1f}", flush=True)
+
+    result = sweep_runs(targets, sweep, args.episodes, args.seed, overrides, on_cell=report)
+    paths = write_sweep(result, output)
+    print()
+    print(sweep_markdown(result))
+    for path in paths:
+        print(f"wrote {path}")
     return 0

@@ -29,15 +29,20 @@ def build_parser() -> argparse.ArgumentParser:
     from rlkit import __version__
     from rlkit.cli import distill as distill_verb
     from rlkit.cli import eval as eval_verb
+    from rlkit.cli import export as export_verb
     from rlkit.cli import list as list_verb
+    from rlkit.cli import plot as plot_verb
     from rlkit.cli import train as train_verb
 
     parser = OneLineParser(prog="rlkit", description="Reinforcement learning and sim2real on MuJoCo.")
     parser.add_argument("--version", action="version", version=f"rlkit {__version__}")
     verbs = parser.add_subparsers(
-        dest="verb", required=True, metavar="{train,eval,distill,list}", parser_class=OneLineParser
+        dest="verb",
+        required=True,
+        metavar="{train,eval,export,plot,distill,list}",
+        parser_class=OneLineParser,
     )
-    for verb in (train_verb, eval_verb, distill_verb, list_verb):
+    for verb in (train_verb, eval_verb, export_verb, plot_verb, distill_verb, list_verb):
         verb.add_parser(verbs)
     return parser
 

@@ -1,0 +1,134 @@
+"""The world of one sweep cell: a run's env config, pinned to nominal, with fixed perturbations on top.
+
+Two baselines (``baseline`` in the sweep file):
+
+* ``nominal`` (the default): the run's training randomization is *replaced*, so that every run of a
+  side-by-side comparison is evaluated in the same world whatever it was trained on. Every physics
+  randomization entry is pinned at its nominal value (kept, so that a privileged observation keeps its
+  size), pushes are off, actuator noise and latency are off, sensor noise, bias, drift and dropout are off,
+  observation latency is off, visual randomization is off and the camera model's noise is off. What shapes
+  the observation or the action is kept: observed channels, quantization, clipping, sample-and-hold, rate
+  limits, saturation, action repeat, pixels, the rest of the camera model, frame stacking, discretization.
+* ``training``: the run's env config as trained, randomization included.
+
+Each perturbation then replaces the one layer it names (e.g. ``mass_scale`` replaces every ``body_mass``
+entry by one that scales every body by exactly ``v``), whatever the baseline.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+from rlkit.config.loading import validate_model
+from rlkit.config.schema import EnvConfig
+from rlkit.config.sweep import SweepAxis
+from rlkit.errors import RlkitError
+
+_PHYSICS = {
+    "mass_scale": ("body_mass", {}),
+    "friction_scale": ("geom_friction", {"friction": "all"}),
+    "actuator_gain": ("actuator_gain", {}),
+}
+
+
+def nominal_env_config(env: EnvConfig) -> EnvConfig:
+    """``env`` with every random sim2real effect pinned at its nominal value (see the module docstring)."""
+    raw = env.model_dump()
+    randomization = raw["randomization"]
+    randomization["parameters"] = [
+        {**entry, "distribution": "uniform", "low": _identity(entry), "high": _identity(entry)}
+        for entry in randomization["parameters"]
+    ]
+    randomization["pushes"] = None
+    randomization["curriculum"] = None
+    raw["actuators"].update(noise_std=0.0, latency=None)
+    for model in raw["sensors"]["models"]:
+        model.update(noise_std=0.0, bias_std=0.0, drift_std=0.0, dropout=0.0)
+    raw["sensors"]["latency"] = None
+    raw["visual_randomization"] = None
+    if raw["camera"] is not None:
+        raw["camera"]["noise"] = None
+    return validate_model(EnvConfig, raw, prefix="env")
+
+
+def perturbed_env_config(
+    env: EnvConfig, axes: Sequence[SweepAxis], values: Sequence[float], root_body: str | None = None
+) -> EnvConfig:
+    """``env`` (already at its baseline) with each axis' perturbation set to its value in ``values``.
+
+    Args:
+        env: The baseline env config.
+        axes: The sweep's axes.
+        values: One value per axis.
+        root_body: The body a ``push_force`` axis without ``body`` pushes.
+
+    Raises:
+        RlkitError: A pixel perturbation on a run without pixel observations.
+    """
+    raw = copy.deepcopy(env.model_dump())
+    for axis, value in zip(axes, values, strict=True):
+        _apply(raw, axis, float(value), root_body)
+    return validate_model(EnvConfig, raw, prefix="env")
+
+
+def _identity(entry: dict[str, Any]) -> float:
+    return 1.0 if entry["mode"] == "scale" else 0.0
+
+
+def _apply(raw: dict[str, Any], axis: SweepAxis, value: float, root_body: str | None) -> None:
+    kind = axis.perturbation
+    if axis.needs_pixels and raw["pixels"] is None:
+        raise RlkitError(
+            f"perturbation {kind} changes camera images, but the run observes no pixels (env.pixels)"
+        )
+    if kind in _PHYSICS:
+        parameter, extra = _PHYSICS[kind]
+        randomization = raw["randomization"]
+        kept = [e for e in randomization["parameters"] if e["parameter"] != parameter]
+        fixed = {"parameter": parameter, "names": ".*", "low": value, "high": value, "shared": True, **extra}
+        randomization["parameters"] = [*kept, fixed]
+    elif kind == "observation_noise":
+        models = [{**model, "noise_std": 0.0} for model in raw["sensors"]["models"]]
+        raw["sensors"]["models"] = [*models, {"channels": ".*", "noise_std": value}]
+    elif kind == "observation_latency":
+        raw["sensors"]["latency"] = {"min": int(value), "max": int(value)}
+    elif kind == "action_latency":
+        raw["actuators"]["latency"] = {"min": int(value), "max": int(value)}
+    elif kind == "push_force":
+        body = axis.body or root_body
+        if body is None:
+            raise RlkitError("perturbation push_force needs a body: add 'body: NAME' to its axis")
+        raw["randomization"]["pushes"] = {
+            "body": body,
+            "interval": list(axis.interval),
+            "duration": axis.duration,
+            "force": [value, value],
+        }
+    elif kind == "light_intensity":
+        visual = raw["visual_randomization"] or {}
+        lights = {"names": ".*", "headlight": True, "diffuse": [value, value], "ambient": [value, value]}
+        raw["visual_randomization"] = {**visual, "lights": lights, "scale": 1.0}
+    elif kind == "camera_noise":
+        camera = raw["camera"] or {}
+        noise = {"gaussian_std": [value, value], "per": "frame"} if value > 0 else None
+        raw["camera"] = {**camera, "noise": noise}
+    else:  # pragma: no cover - SweepAxis validates the name
+        raise RlkitError(f"unknown perturbation '{kind}'")
+
+
+def root_body(env: EnvConfig) -> str | None:
+    """The name of the model's first body after the world (a robot's root), or None for a non-MuJoCo env."""
+    import mujoco
+
+    from envs.factory import make_task_env
+
+    task = make_task_env(env, check=False)
+    try:
+        model = getattr(task.unwrapped, "model", None)
+        if not isinstance(model, mujoco.MjModel) or model.nbody < 2:
+            return None
+        return mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_BODY, 1) or None
+    finally:
+        task.close()
