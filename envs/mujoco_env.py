@@ -93,6 +93,12 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise RlkitError(f"render_mode '{render_mode}' is not supported (valid: rgb_array or None)")
         self.model = load_model(model)
+        if self.model.nu == 0:
+            source = "the XML string" if str(model).lstrip().startswith("<") else f"model '{model}'"
+            raise RlkitError(
+                f"{source} has no actuators: the policy acts through <actuator> elements "
+                "(add at least one, e.g. <motor joint=...>)"
+            )
         self.data = mujoco.MjData(self.model)
         self.frame_skip = self.task.frame_skip
         self.render_mode = render_mode

@@ -388,6 +388,27 @@ class PhysicsRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
             _APPLY[target.config.parameter](model, self._nominal, target, samples)
             self._samples[start : start + count] = samples
             start += count
+        self._apply_derived()
+
+    def after_state_restored(self) -> None:
+        """Put this episode's samples (restored by :mod:`rlkit.train.env_state`) back into the model, which
+        a checkpoint does not hold; the inner env's data is restored after this."""
+        for _, array, rows, nominal in self._restore:
+            if array is None:
+                self._model.opt.timestep = float(nominal[0])
+            else:
+                array[rows] = nominal
+        start = 0
+        for target in self._targets:
+            count = len(target.ids)
+            _APPLY[target.config.parameter](
+                self._model, self._nominal, target, self._samples[start : start + count]
+            )
+            start += count
+        self._apply_derived()
+
+    def _apply_derived(self) -> None:
+        model = self._model
         if self._set_const:
             # mj_setConst runs the model at qpos0 and so overwrites data: it must precede the inner reset.
             mujoco.mj_setConst(model, self._data)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,15 @@ def _umask() -> int:
 FILE_MODE = 0o666 & ~_umask()
 
 
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Report a failed write (a full disk, a read-only file system) as one line naming ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        raise RlkitError(f"cannot write '{path}': {exc.strerror or exc}") from None
+
+
 def publish(tmp: str | Path, path: Path) -> None:
     """Give a finished temp file the permissions of a normally created file and rename it to ``path``."""
     os.chmod(tmp, FILE_MODE)
@@ -39,17 +50,18 @@ def publish(tmp: str | Path, path: Path) -> None:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temp file in the same directory and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        publish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            publish(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -60,15 +72,20 @@ def atomic_write_text(path: Path, text: str) -> None:
 def save_checkpoint(directory: Path, name: str, payload: dict[str, Any]) -> Path:
     """Write ``payload`` as ``directory/name`` atomically and point ``directory/latest`` at it."""
     path = directory / name
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save({"format": FORMAT, "version": VERSION, **payload}, tmp)
-        publish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _writing(path):
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+        try:
+            # Through a Python file object, so that a full disk raises OSError (torch's own writer raises a
+            # RuntimeError that does not say why).
+            with os.fdopen(fd, "wb") as handle:
+                torch.save({"format": FORMAT, "version": VERSION, **payload}, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            publish(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     atomic_write_text(directory / LATEST, name + "\n")
     return path
 

@@ -37,6 +37,8 @@ class CollectedStep:
             they are left out of the episode statistics.
         restarted: (num_envs,) bool or None: envs whose worker was replaced before this step; their
             episodes in flight were lost with it, and this step is the first of a new episode.
+        observations: The observations this step delivered (arrays or dicts of arrays), for the loop's
+            check that an env's values are finite.
     """
 
     rewards: np.ndarray
@@ -44,6 +46,7 @@ class CollectedStep:
     truncated: np.ndarray
     cut: np.ndarray | None = None
     restarted: np.ndarray | None = None
+    observations: tuple[Any, ...] = ()
 
 
 class LearnerActing:
@@ -71,12 +74,12 @@ class LearnerActing:
         actions = self.agent.explore(self.obs, env_steps)
         next_obs, rewards, terminated, truncated, infos = self.env.step(actions)
         dones = terminated | truncated
-        self.agent.record(
-            StepResult(rewards, terminated, truncated, final_observations(next_obs, infos, dones))
-        )
+        real_next_obs = final_observations(next_obs, infos, dones)
+        self.agent.record(StepResult(rewards, terminated, truncated, real_next_obs))
         self.obs = next_obs
         cut = infos["_worker_restarted"] & dones if "_worker_restarted" in infos else None
-        return CollectedStep(rewards, terminated, truncated, cut=cut)
+        seen = (next_obs,) if real_next_obs is next_obs else (next_obs, real_next_obs)
+        return CollectedStep(rewards, terminated, truncated, cut=cut, observations=seen)
 
 
 class WorkerActing:
@@ -127,8 +130,29 @@ class WorkerActing:
         self._next_step += 1
         self.agent.explore(take(fragment.obs, t), env_steps, actions=fragment.actions[t])
         rewards, terminated, truncated = fragment.rewards[t], fragment.terminated[t], fragment.truncated[t]
-        self.agent.record(StepResult(rewards, terminated, truncated, fragment.next_obs(t)))
-        return CollectedStep(rewards, terminated, truncated, restarted=restarted)
+        next_obs = fragment.next_obs(t)
+        self.agent.record(StepResult(rewards, terminated, truncated, next_obs))
+        return CollectedStep(rewards, terminated, truncated, restarted=restarted, observations=(next_obs,))
+
+
+def first_non_finite(step: CollectedStep) -> tuple[str, int, float] | None:
+    """The first reward or observation of ``step`` that is NaN or infinite, as (what, env index, value).
+
+    Cheap enough for every step (a few microseconds for small observations): only floating-point arrays are
+    checked, each with one vectorized pass.
+    """
+    if not np.isfinite(step.rewards).all():
+        index = int(np.flatnonzero(~np.isfinite(step.rewards))[0])
+        return "reward", index, float(step.rewards[index])
+    for observations in step.observations:
+        parts = observations.values() if isinstance(observations, dict) else (observations,)
+        for part in parts:
+            part = np.asarray(part)
+            if part.dtype.kind == "f" and not np.isfinite(part).all():
+                bad = ~np.isfinite(part.reshape(len(part), -1))
+                index = int(np.flatnonzero(bad.any(axis=1))[0])
+                return "observation", index, float(part.reshape(len(part), -1)[index][bad[index]][0])
+    return None
 
 
 def make_collector(env: Any, agent: Any, config: RunConfig) -> LearnerActing | WorkerActing:

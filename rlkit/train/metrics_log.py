@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import os
 from pathlib import Path
 from typing import Any
 
+from rlkit.errors import RlkitError
 from rlkit.train.checkpoint import atomic_write_text
 
 #: Columns every row has, first, in this order; agent metrics follow in the order they first appear.
@@ -54,13 +57,25 @@ class MetricsLog:
             self.columns.extend(new)
             self._rewrite()
         else:
-            with self.path.open("a", newline="") as handle:
-                csv.DictWriter(handle, self.columns).writerow(row)
+            self._append(row)
         if self.writer is not None:
             step = int(row["env_steps"])
             for key, value in row.items():
                 if key != "env_steps" and isinstance(value, (int, float)):
                     self.writer.add_scalar(key, value, step)
+
+    def _append(self, row: dict[str, Any]) -> None:
+        """Append one row; a failed write (a full disk) leaves the file as it was, without half a row."""
+        buffer = io.StringIO()
+        csv.DictWriter(buffer, self.columns).writerow(row)
+        size = self.path.stat().st_size
+        try:
+            with self.path.open("a", newline="") as handle:
+                handle.write(buffer.getvalue())
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.truncate(self.path, size)
+            raise RlkitError(f"cannot write '{self.path}': {exc.strerror or exc}") from None
 
     def _rewrite(self) -> None:
         buffer = io.StringIO()

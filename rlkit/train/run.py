@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,26 +45,50 @@ def check_new_run_dir(run_dir: Path) -> None:
         )
 
 
-def create_run_dir(run_dir: Path) -> None:
-    """Create ``run_dir`` and check that it is writable."""
+def create_run_dir(run_dir: Path) -> Path | None:
+    """Create ``run_dir`` and check that it is writable.
+
+    Returns:
+        The outermost directory this created (None: ``run_dir`` existed), for :func:`start_run` to remove
+        if the run cannot start after all.
+    """
     check_new_run_dir(run_dir)
+    created = next((p for p in reversed([run_dir, *run_dir.parents]) if not p.exists()), None)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         probe = run_dir / ".write-test"
         probe.write_text("")
         probe.unlink()
     except OSError as exc:
+        _remove_created(created)
         raise RlkitError(f"cannot write the run directory '{run_dir}': {exc.strerror or exc}") from None
+    return created
+
+
+def _remove_created(created: Path | None) -> None:
+    if created is not None:
+        shutil.rmtree(created, ignore_errors=True)
 
 
 def start_run(source: str, overrides: Sequence[str], run_dir: Path | None) -> tuple[Trainer, Path]:
-    """Load the config, build env and agent (failing before anything is written), then create the run dir."""
+    """Load the config, build env and agent (failing before anything is written), then create the run dir.
+
+    A run that cannot start leaves no run directory behind (one that existed before is left as it was).
+    """
     config, name = load_config(source, overrides)
     run_dir = run_dir if run_dir is not None else default_run_dir(name)
     check_new_run_dir(run_dir)
     trainer = Trainer(config, run_dir)
-    create_run_dir(run_dir)
-    atomic_write_text(run_dir / "config.yaml", dump_yaml(config))
+    try:
+        created = create_run_dir(run_dir)
+        try:
+            atomic_write_text(run_dir / "config.yaml", dump_yaml(config))
+        except RlkitError:
+            _remove_created(created)
+            raise
+    except RlkitError:
+        trainer.env.close()
+        raise
     return trainer, run_dir
 
 
@@ -74,7 +99,11 @@ def resume_run(run_dir: Path, overrides: Sequence[str]) -> Trainer:
     payload = load_checkpoint(resolve_checkpoint(run_dir))
     config = config_from_dict(apply_overrides(payload["config"], overrides))
     trainer = Trainer(config, run_dir, resume=payload)
-    atomic_write_text(run_dir / "config.yaml", dump_yaml(config))
+    try:
+        atomic_write_text(run_dir / "config.yaml", dump_yaml(config))
+    except RlkitError:
+        trainer.env.close()
+        raise
     return trainer
 
 

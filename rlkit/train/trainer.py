@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -13,13 +14,52 @@ import torch
 
 from rlkit.config.loading import config_to_dict
 from rlkit.config.schema import RunConfig
+from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.rollout.vector_env import make_vector_env
 from rlkit.train.build import build_agent, configure_torch
-from rlkit.train.checkpoint import prune_checkpoints, save_checkpoint
-from rlkit.train.collectors import make_collector
+from rlkit.train.checkpoint import LATEST, prune_checkpoints, save_checkpoint
+from rlkit.train.collectors import LearnerActing, first_non_finite, make_collector
+from rlkit.train.env_state import capture_envs, decode, encode, restore_envs
 from rlkit.train.metrics_log import MetricsLog
 from rlkit.train.progress import TrainingProgress
+
+
+class DivergenceError(RlkitError):
+    """A loss or the agent's weights became NaN or infinite; the run stops and keeps its last good
+    checkpoint (``rlkit train`` exits with status 2, like other errors)."""
+
+
+def first_non_finite_tensor(state: Any, prefix: str = "") -> str | None:
+    """The key path of the first floating-point tensor in a nested state dict with a NaN or infinite value.
+
+    One host sync for the whole state (the per-tensor flags are stacked), so cheap at checkpoint time.
+    """
+    found: list[tuple[str, torch.Tensor]] = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, torch.Tensor):
+            if value.is_floating_point() and value.numel():
+                found.append((path, value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                walk(item, f"{path}[{i}]")
+
+    walk(state, prefix)
+    if not found:
+        return None
+    by_device: dict[torch.device, list[int]] = {}
+    for i, (_, tensor) in enumerate(found):
+        by_device.setdefault(tensor.device, []).append(i)
+    finite = torch.ones(len(found), dtype=torch.bool)
+    for indices in by_device.values():
+        finite[indices] = torch.stack([torch.isfinite(found[i][1]).all() for i in indices]).cpu()
+    if bool(finite.all()):
+        return None
+    return found[int((~finite).nonzero()[0])][0]
 
 
 @dataclass(frozen=True)
@@ -63,28 +103,54 @@ class Trainer:
             "resets": 0,
             "worker_restarts": 0,
         }
+        #: The envs' state to continue from (``--resume`` of a checkpoint that has it, same env config).
+        self._resume_envs: dict[str, Any] | None = None
         if resume is not None:
             self.agent.load_state_dict(resume["agent"])
             self.state.update(resume["trainer"])
-            self.state["resets"] += 1
             if "torch_rng" in resume:
                 torch.set_rng_state(resume["torch_rng"])
+            same_envs = (
+                resume["config"].get("env") == config_to_dict(config)["env"]
+                and resume["config"].get("rollout", {}).get("num_envs") == config.rollout.num_envs
+            )
+            if resume.get("envs") is not None and same_envs:
+                self._resume_envs = resume["envs"]
+            else:
+                self.state["resets"] += 1
 
     @property
     def checkpoint_dir(self) -> Path:
         return self.run_dir / "checkpoints"
 
-    def save(self, name: str) -> Path:
-        """Write a checkpoint with the config, the agent's full state and the loop's state."""
+    def save(self, name: str, envs: dict[str, Any] | None = None) -> Path:
+        """Write a checkpoint with the config, the agent's full state and the loop's state.
+
+        Args:
+            name: The checkpoint's file name.
+            envs: The envs' state (:meth:`_capture_envs`), for a resume that continues their episodes.
+
+        Raises:
+            DivergenceError: The agent's state holds NaN or infinite values; nothing is written, so the
+                checkpoints already there (and ``latest``) stay the last good ones.
+        """
+        agent_state = self.agent.state_dict()
+        bad = first_non_finite_tensor(agent_state)
+        if bad is not None:
+            raise DivergenceError(
+                f"training diverged at env step {self.state['env_steps']:,}: the agent's '{bad}' holds "
+                f"NaN or infinite values; {self._last_good()} (try a lower agent.lr or agent.max_grad_norm)"
+            )
         return save_checkpoint(
             self.checkpoint_dir,
             name,
             {
                 "config": config_to_dict(self.config),
-                "agent": self.agent.state_dict(),
+                "agent": agent_state,
                 "trainer": dict(self.state),
                 "env_steps": self.state["env_steps"],
                 "torch_rng": torch.get_rng_state(),
+                **({"envs": envs} if envs is not None else {}),
             },
         )
 
@@ -108,12 +174,22 @@ class Trainer:
         recent_lengths: deque[int] = deque(state["recent_lengths"], maxlen=cfg.log.episode_window)
         episode_returns = np.zeros(num_envs)
         episode_lengths = np.zeros(num_envs, dtype=np.int64)
+        self._episodes_in_flight = (episode_returns, episode_lengths)
         restarts_before = state["worker_restarts"]  # env workers replaced in earlier sessions of this run
         log = MetricsLog(self.run_dir, tensorboard=cfg.log.tensorboard)
-        # A resumed run starts fresh episodes from seeds no earlier reset used.
-        first_seed = cfg.train.seed + state["resets"] * 7919 * num_envs
         self._follow_curriculum(state["env_steps"] / total)
-        self.collector.reset([first_seed + i for i in range(num_envs)])
+        if self._resume_envs is not None and self._restore_envs(self._resume_envs):
+            episode_returns[:] = state["episode_returns"]
+            episode_lengths[:] = state["episode_lengths"]
+        else:
+            if self._resume_envs is not None:
+                state["resets"] += 1
+            # A resumed run without its envs' state starts fresh episodes from seeds no earlier reset used.
+            first_seed = cfg.train.seed + state["resets"] * 7919 * num_envs
+            self.collector.reset([first_seed + i for i in range(num_envs)])
+        self._resume_envs = None
+        final_envs = None
+        completed = False
 
         def due(interval: int) -> int:
             return (state["env_steps"] // interval + 1) * interval
@@ -131,6 +207,9 @@ class Trainer:
                 while state["env_steps"] < total:
                     step = self.collector.step(state["env_steps"])
                     state["env_steps"] += num_envs
+                    bad = first_non_finite(step)
+                    if bad is not None:
+                        raise self._non_finite_env(*bad)
                     if step.restarted is not None:  # their episodes were lost with a rollout worker
                         episode_returns[step.restarted] = 0.0
                         episode_lengths[step.restarted] = 0
@@ -151,6 +230,7 @@ class Trainer:
                     steps = state["env_steps"]
                     if self.agent.update_due(steps):
                         latest_metrics = self.agent.update(min(steps / total, 1.0))
+                        self._check_losses(latest_metrics, steps)
                         latest_metrics.update(self._follow_curriculum(steps / total))
                     progress.advance(steps, recent_returns)
 
@@ -182,20 +262,45 @@ class Trainer:
                     if steps >= next_checkpoint:
                         next_checkpoint = due(cfg.train.checkpoint_interval)
                         self._sync_state(start, recent_returns, recent_lengths)
-                        self.save(f"step_{steps}.pt")
+                        self.save(f"step_{steps}.pt", self._capture_envs())
                         prune_checkpoints(self.checkpoint_dir, cfg.train.keep_checkpoints)
                     if reached_target:
                         progress.note(f"target return {cfg.train.target_return} reached at {steps} steps")
                         break
+            completed = True
         except KeyboardInterrupt:
+            # envs may have been stopped mid-step: a resume starts fresh episodes
             interrupted = True
         finally:
             log.close()
+            if completed:
+                final_envs = self._capture_envs()
             self.env.close()
         self._sync_state(start, recent_returns, recent_lengths)
-        checkpoint = self.save("interrupted.pt" if interrupted else "final.pt")
+        checkpoint = self.save("interrupted.pt" if interrupted else "final.pt", final_envs)
         return TrainingOutcome(
             state["env_steps"], checkpoint, interrupted, reached_target, state["wall_time"]
+        )
+
+    def _last_good(self) -> str:
+        latest = self.checkpoint_dir / LATEST
+        if not latest.is_file():
+            return "no checkpoint was written before"
+        return f"the last good checkpoint is {self.checkpoint_dir / latest.read_text().strip()} (latest)"
+
+    def _check_losses(self, metrics: dict[str, Any], steps: int) -> None:
+        """Stop at the first update whose loss is NaN or infinite, before it is logged or checkpointed."""
+        for key, value in metrics.items():
+            if key.startswith("loss/") and not math.isfinite(value):
+                raise DivergenceError(
+                    f"training diverged at env step {steps:,}: {key} is {value}; stopped without saving, "
+                    f"{self._last_good()} (try a lower agent.lr or agent.max_grad_norm)"
+                )
+
+    def _non_finite_env(self, what: str, index: int, value: float) -> RlkitError:
+        return RlkitError(
+            f"env '{self.config.env.id}' returned a non-finite {what} ({value}) at env step "
+            f"{self.state['env_steps']:,} (env {index}); rewards and observations must be finite numbers"
         )
 
     def _follow_curriculum(self, progress: float) -> dict[str, float]:
@@ -212,6 +317,24 @@ class Trainer:
         self.state["wall_time"] = time.perf_counter() - start
         self.state["recent_returns"] = list(returns)
         self.state["recent_lengths"] = list(lengths)
+        self.state["episode_returns"] = self._episodes_in_flight[0].tolist()
+        self.state["episode_lengths"] = self._episodes_in_flight[1].tolist()
+
+    def _capture_envs(self) -> dict[str, Any] | None:
+        """The envs' state and the observations the agent acts on next, where the backend allows (``sync``
+        envs stepped by the learner's agent; see :mod:`rlkit.train.env_state`)."""
+        obs = getattr(self.collector, "obs", None)
+        envs = capture_envs(self.env) if isinstance(self.collector, LearnerActing) else None
+        if envs is None or obs is None:
+            return None
+        return {"envs": envs, "obs": encode(obs)}
+
+    def _restore_envs(self, saved: dict[str, Any]) -> bool:
+        """Continue the episodes a checkpoint's envs were in; False where the envs do not fit the state."""
+        if not isinstance(self.collector, LearnerActing) or not restore_envs(self.env, saved["envs"]):
+            return False
+        self.collector.obs = decode(saved["obs"])
+        return True
 
 
 def _episode_row(

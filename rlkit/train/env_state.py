@@ -1,0 +1,195 @@
+"""The state of a ``sync`` vector env's envs as checkpoint data, so that ``--resume`` goes on mid-episode.
+
+Envs cannot be checkpointed in general, and pickling them would put arbitrary code in a checkpoint (which
+rlkit loads with ``torch.load(weights_only=True)``). Instead :func:`capture_envs` walks each env's wrapper
+chain and records the attributes that hold its state as plain data: numbers, strings, NumPy arrays and
+scalars (as tensors), NumPy generators (their bit generator's state), MuJoCo ``MjData`` (its full physics
+state), and lists, tuples, deques, dicts and plain objects of those. Everything else (spaces, models,
+renderers, callables) is rebuilt from the config. :func:`restore_envs` writes the values back into freshly
+built envs of the same config, in place, so arrays that several wrappers share stay shared.
+
+What this cannot see it cannot restore: state kept outside the env's attributes (globals, a C library),
+or in an ``MjModel`` changed at reset (physics randomization). The trainer therefore restores env state
+only for envs that keep their state in attributes, and says which in its docs (README, ``--resume``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import gymnasium as gym
+import mujoco
+import numpy as np
+import torch
+
+#: Attribute walks go no deeper than this into plain objects (an env's helpers, a wrapper's stream).
+_MAX_DEPTH = 4
+#: Modules whose objects are configuration, rebuilt from the config, never state.
+_SKIP_MODULES = ("gymnasium.spaces", "gymnasium.envs.registration", "mujoco", "torch", "numpy")
+_SKIP = object()
+
+
+def capture_envs(vector_env: gym.vector.VectorEnv) -> list[dict[str, Any]] | None:
+    """Each env's state (its wrappers outermost first), or None for a backend whose envs live elsewhere."""
+    if not isinstance(vector_env, gym.vector.SyncVectorEnv):
+        return None
+    return [[_encode_attrs(layer, 0) for layer in _layers(env)] for env in vector_env.envs]
+
+
+def restore_envs(vector_env: gym.vector.VectorEnv, state: list[list[dict[str, Any]]]) -> bool:
+    """Write :func:`capture_envs`'s ``state`` into ``vector_env``'s envs; False (nothing written) when it
+    does not fit them (another backend, number of envs or wrapper chain)."""
+    if not isinstance(vector_env, gym.vector.SyncVectorEnv) or len(state) != len(vector_env.envs):
+        return False
+    chains = [_layers(env) for env in vector_env.envs]
+    if any(len(chain) != len(saved) for chain, saved in zip(chains, state, strict=True)):
+        return False
+    for chain, saved in zip(chains, state, strict=True):
+        for layer, attrs in zip(chain, saved, strict=True):  # outermost first: MjData is restored last
+            _restore_attrs(layer, attrs)
+            hook = getattr(layer, "after_state_restored", None)
+            if callable(hook) and "after_state_restored" in vars(type(layer)):
+                hook()  # state the layer keeps outside its attributes (a randomized MjModel)
+    return True
+
+
+def encode(value: Any) -> Any:
+    """``value`` (an observation batch: arrays, dicts of arrays) as checkpoint data; see :func:`decode`."""
+    encoded = _encode(value, 0)
+    if encoded is _SKIP:
+        raise TypeError(f"cannot store a {type(value).__name__} in a checkpoint")
+    return encoded
+
+
+def decode(value: Any) -> Any:
+    """The value :func:`encode` stored."""
+    return _decode(value, None)
+
+
+def _layers(env: gym.Env) -> list[gym.Env]:
+    layers = [env]
+    while isinstance(layers[-1], gym.Wrapper):
+        layers.append(layers[-1].env)
+    return layers
+
+
+def _encode_attrs(obj: Any, depth: int) -> dict[str, Any]:
+    attrs = {}
+    for key, value in vars(obj).items():
+        if isinstance(obj, gym.Wrapper) and key == "env":  # the next layer, walked on its own
+            continue
+        encoded = _encode(value, depth)
+        if encoded is not _SKIP:
+            attrs[key] = encoded
+    return attrs
+
+
+def _encode(value: Any, depth: int) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf" or value.dtype.byteorder == ">":
+            return _SKIP
+        try:
+            return {"__ndarray__": torch.from_numpy(value.copy())}
+        except TypeError:  # a dtype torch cannot hold
+            return _SKIP
+    if isinstance(value, np.generic):
+        return {"__npscalar__": value.dtype.str, "value": value.item()}
+    if isinstance(value, np.random.Generator):
+        return {"__generator__": value.bit_generator.state}
+    if isinstance(value, mujoco.MjData):
+        spec = mujoco.mjtState.mjSTATE_INTEGRATION
+        full = np.empty(mujoco.mj_stateSize(value.model, spec))
+        mujoco.mj_getState(value.model, value, full, spec)
+        return {"__mjdata__": torch.from_numpy(full)}
+    if isinstance(value, (list, tuple, deque)):
+        items = [_encode(item, depth) for item in value]
+        if any(item is _SKIP for item in items):
+            return _SKIP
+        if isinstance(value, deque):
+            return {"__sequence__": "deque", "items": items, "maxlen": value.maxlen}
+        return {"__sequence__": type(value).__name__, "items": items}
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            return _SKIP
+        items = {key: _encode(item, depth) for key, item in value.items()}
+        if any(item is _SKIP for item in items.values()):
+            return _SKIP
+        return {"__dict__": items}
+    module = type(value).__module__ or ""
+    if (
+        hasattr(value, "__dict__")
+        and depth < _MAX_DEPTH
+        and not isinstance(value, (gym.Env, type))
+        and not module.startswith(_SKIP_MODULES)
+        and not callable(value)
+    ):
+        return {"__object__": _encode_attrs(value, depth + 1)}
+    return _SKIP
+
+
+def _is_object(saved: Any) -> bool:
+    return isinstance(saved, dict) and "__object__" in saved
+
+
+def _restore_attrs(obj: Any, attrs: dict[str, Any]) -> None:
+    for key, saved in attrs.items():
+        current = getattr(obj, key, None)
+        value = _decode(saved, current)
+        if value is not current:
+            setattr(obj, key, value)
+
+
+def _decode(saved: Any, current: Any) -> Any:
+    """The value ``saved`` describes, written into ``current`` in place where it is an array, generator,
+    ``MjData`` or object of the same kind (so that aliases of it see the restored value)."""
+    if not isinstance(saved, dict):
+        return saved
+    if "__ndarray__" in saved:
+        array = saved["__ndarray__"].numpy()
+        if isinstance(current, np.ndarray) and current.shape == array.shape and current.dtype == array.dtype:
+            if current.flags.writeable:
+                current[...] = array
+                return current
+            if np.array_equal(current, array, equal_nan=array.dtype.kind == "f"):
+                return current  # a constant (read-only) array: nothing to restore
+        return array.copy()
+    if "__npscalar__" in saved:
+        return np.dtype(saved["__npscalar__"]).type(saved["value"])
+    if "__generator__" in saved:
+        state = saved["__generator__"]
+        generator = current
+        if not isinstance(generator, np.random.Generator):
+            generator = np.random.Generator(getattr(np.random, state["bit_generator"])())
+        generator.bit_generator.state = state
+        return generator
+    if "__mjdata__" in saved:
+        spec = mujoco.mjtState.mjSTATE_INTEGRATION
+        mujoco.mj_setState(current.model, current, saved["__mjdata__"].numpy(), spec)
+        mujoco.mj_forward(current.model, current)
+        return current
+    if "__sequence__" in saved:
+        old = list(current) if isinstance(current, (list, tuple, deque)) else []
+        # Items are rebuilt, except objects (restored in place: others may hold them): the items of a fresh
+        # env's sequence may be one array several times (a delay line filled at reset).
+        items = [
+            _decode(item, old[i] if i < len(old) and _is_object(item) else None)
+            for i, item in enumerate(saved["items"])
+        ]
+        kind = saved["__sequence__"]
+        if kind == "deque":
+            return deque(items, maxlen=saved.get("maxlen"))
+        return tuple(items) if kind == "tuple" else items
+    if "__dict__" in saved:
+        old = current if isinstance(current, dict) else {}
+        return {
+            key: _decode(item, old.get(key) if _is_object(item) else None)
+            for key, item in saved["__dict__"].items()
+        }
+    if "__object__" in saved:
+        if current is not None:
+            _restore_attrs(current, saved["__object__"])
+        return current
+    return saved
