@@ -141,7 +141,7 @@ def test_the_observation_follows_the_robot_and_is_a_fresh_array() -> None:
 
 
 def test_an_unknown_camera_names_itself_and_the_valid_ones() -> None:
-    with pytest.raises(RlkitError, match=r"camera 'nope' is not in the model \(valid: side, free"):
+    with pytest.raises(RlkitError, match=r"camera 'nope' is not in the model \(valid: side, close, free"):
         pixels(cameras=["nope"])
     with pytest.raises(RlkitError, match="camera id 5"):
         pixels(cameras=[5])
