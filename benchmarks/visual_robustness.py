@@ -8,6 +8,7 @@ condition and the share of its nominal return it keeps.
 
     rlkit train cartpole-balance-pixels-ppo train.target_return=null --run-dir runs/pixels
     rlkit train cartpole-balance-pixels-ppo-randomized train.target_return=null --run-dir runs/pixels-vr
+    rlkit train --resume runs/pixels-vr train.total_steps=200000    # randomized looks take longer to learn
     python benchmarks/visual_robustness.py runs/pixels runs/pixels-vr --episodes 20
 """
 
