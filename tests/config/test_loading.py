@@ -55,7 +55,10 @@ def test_overrides_are_parsed_by_field_type() -> None:
         ("train.total_steps=0", "config key 'train.total_steps': input should be greater than or equal to 1"),
         ("agent.network.activation=sigmoid", "config key 'agent.network.activation': input should be"),
         ("rollout.backend=threads", "config key 'rollout.backend'"),
-        ("bogus.key=1", "config key 'bogus' is unknown (valid keys: env, agent, rollout, train, eval, log, distill)"),
+        (
+            "bogus.key=1",
+            "config key 'bogus' is unknown (valid keys: env, agent, rollout, train, eval, log, distill)",
+        ),
         ("train.device=tpu", "config key 'train.device': value error, must be auto, cpu, cuda or cuda:N"),
         (
             "agent.name=ddpg",
