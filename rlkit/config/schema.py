@@ -171,6 +171,11 @@ class TrainConfig(StrictModel):
     torch_threads: int | None = Field(
         1, ge=1, description="CPU threads for torch (small networks run fastest on 1; None: torch's default)"
     )
+    compile: bool = Field(
+        False,
+        description="torch.compile the observation encoders (CNN, MLP): 2x faster CNN updates on a CPU after "
+        "about 15 s of compiling; little gain for small MLPs",
+    )
     target_return: float | None = Field(
         None, description="stop early once the periodic evaluation's mean return reaches this"
     )

@@ -42,7 +42,7 @@ def build_agent(
     from agents import AGENTS
 
     agent_class = AGENTS.get(config.agent.name)
-    return agent_class(
+    agent = agent_class(
         config.agent,
         observation_space,
         action_space,
@@ -51,3 +51,25 @@ def build_agent(
         device=device,
         seed=config.train.seed,
     )
+    if config.train.compile:
+        compile_encoders(agent)
+    return agent
+
+
+def compile_encoders(agent: object) -> int:
+    """``torch.compile`` every observation encoder of the agent's networks, in place (``Module.compile``
+    keeps parameter names, so checkpoints are unchanged). Returns how many were compiled.
+
+    The encoders hold nearly all of a network's arithmetic (a CNN's convolutions); the heads around them
+    build distributions, which are not worth compiling. Compilation happens at the first call of each
+    encoder, and again for each new batch shape (acting and updating batches differ).
+    """
+    from rlkit.nn.encoders import Encoder
+
+    def compile_in(module: torch.nn.Module) -> int:
+        if isinstance(module, Encoder):  # outermost encoders only: a Dict encoder takes its children along
+            module.compile()
+            return 1
+        return sum(compile_in(child) for child in module.children())
+
+    return sum(compile_in(module) for module in vars(agent).values() if isinstance(module, torch.nn.Module))
