@@ -18,6 +18,7 @@ from rlkit.config.schema import EnvConfig, RolloutConfig  # noqa: E402
 from rlkit.errors import RlkitError  # noqa: E402
 from rlkit.rollout.ray_vector_env import RESTART_SEED_OFFSET, RayVectorEnv, _default_num_workers  # noqa: E402
 from rlkit.rollout.vector_env import final_observations, make_vector_env  # noqa: E402
+from tests.rollout.ray_helpers import kill  # noqa: E402
 
 RAY = RolloutConfig(backend="ray", num_workers=2)
 # Short episodes, so that both terminations and truncations (and their final_obs) show up.
@@ -136,7 +137,7 @@ def test_lost_worker_is_replaced_and_reported(local_ray, caplog) -> None:
         last = env.step(actions)
         assert_same(last, reference.step(actions))
 
-    ray.kill(env.workers[1], no_restart=True)
+    kill(env.workers[1])
     actions = env.action_space.sample()
     with caplog.at_level(logging.WARNING, logger="rlkit.rollout.ray_vector_env"):
         obs, rewards, terminated, truncated, infos = env.step(actions)
@@ -174,7 +175,7 @@ def test_lost_worker_is_replaced_and_reported(local_ray, caplog) -> None:
         assert "worker_restarted" not in step[4]
 
     # A worker lost between steps (found by a call) is reported by the next step.
-    ray.kill(env.workers[0], no_restart=True)
+    kill(env.workers[0])
     assert len(env.call("spec")) == num_envs
     *_, truncated, infos = env.step(env.action_space.sample())
     assert infos["worker_restarted"].tolist() == [True, True, False, False]

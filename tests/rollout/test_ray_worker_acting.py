@@ -19,6 +19,7 @@ from rlkit.config.schema import EnvConfig, RolloutConfig, RunConfig  # noqa: E40
 from rlkit.rollout.ray_vector_env import RayVectorEnv  # noqa: E402
 from rlkit.rollout.ray_worker import Fragment  # noqa: E402
 from tests.envs.counter_env import SLOPES  # noqa: E402
+from tests.rollout.ray_helpers import kill  # noqa: E402
 
 NUM_ENVS, STEPS, EPISODE = 4, 6, 5
 RUN = RunConfig(
@@ -77,7 +78,7 @@ def test_a_lost_worker_is_replaced_and_its_envs_start_afresh(local_ray) -> None:
 
     def lose_worker_1(k: int) -> None:
         if k == 2:
-            ray.kill(env.workers[1], no_restart=True)
+            kill(env.workers[1])
 
     results = collect(env, 4, lose_worker_1)
     restarted = [mask.tolist() for _, mask in results]
