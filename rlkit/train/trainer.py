@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from envs.env_state import capture_envs, decode, encode, restore_envs
 from rlkit.config.loading import config_to_dict
 from rlkit.config.schema import RunConfig
 from rlkit.errors import RlkitError
@@ -20,7 +21,6 @@ from rlkit.rollout.vector_env import make_vector_env
 from rlkit.train.build import build_agent, configure_torch
 from rlkit.train.checkpoint import LATEST, prune_checkpoints, save_checkpoint
 from rlkit.train.collectors import LearnerActing, first_non_finite, make_collector
-from rlkit.train.env_state import capture_envs, decode, encode, restore_envs
 from rlkit.train.metrics_log import MetricsLog
 from rlkit.train.progress import TrainingProgress
 
