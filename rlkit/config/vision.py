@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from rlkit.config.base import StrictModel
+from rlkit.config.sim2real import CurriculumConfig
 
 # --------------------------------------------------------------------------------------------------------
 # Pixel observations
@@ -178,4 +179,9 @@ class VisualRandomizationConfig(StrictModel):
         le=1,
         description="pulls every sample toward nominal: 0 nominal, 1 the declared ranges "
         "(texture replacement chance × scale)",
+    )
+    curriculum: CurriculumConfig | None = Field(
+        None,
+        description="widen the looks with training progress: the scale becomes scale × the curriculum's "
+        "(None: the full scale from the start)",
     )

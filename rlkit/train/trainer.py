@@ -304,14 +304,19 @@ class Trainer:
         )
 
     def _follow_curriculum(self, progress: float) -> dict[str, float]:
-        """Set the randomization scale the curriculum gives at ``progress``; it applies from each env's
-        next reset. Returns the scale as a metric (nothing when there is no curriculum)."""
-        curriculum = self.config.env.randomization.curriculum
-        if curriculum is None or not self.config.env.randomization.parameters:
-            return {}
-        scale = curriculum.scale(progress)
-        self.env.call("set_randomization_scale", scale)
-        return {"randomization/scale": scale}
+        """Set the randomization scales the curricula give at ``progress`` (physics and visual, each its
+        own); they apply from each env's next reset. Returns the scales as metrics (none without one)."""
+        env = self.config.env
+        metrics: dict[str, float] = {}
+        physics = env.randomization
+        if physics.curriculum is not None and physics.parameters:
+            metrics["randomization/scale"] = physics.curriculum.scale(progress)
+            self.env.call("set_randomization_scale", metrics["randomization/scale"])
+        visual = env.visual_randomization
+        if visual is not None and visual.curriculum is not None:
+            metrics["visual_randomization/scale"] = visual.scale * visual.curriculum.scale(progress)
+            self.env.call("set_visual_randomization_scale", metrics["visual_randomization/scale"])
+        return metrics
 
     def _sync_state(self, start: float, returns: deque[float], lengths: deque[int]) -> None:
         self.state["wall_time"] = time.perf_counter() - start

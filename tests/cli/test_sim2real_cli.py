@@ -90,6 +90,34 @@ def test_curriculum_widens_randomization_with_progress(
     assert scales == sorted(scales)
 
 
+def test_visual_curriculum_widens_the_looks_on_its_own_schedule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "visual"
+    status, _, err = run_cli(
+        [
+            "train",
+            "cartpole-balance-teacher",
+            *TINY_PPO,
+            "train.total_steps=1024",
+            "rollout.num_envs=2",
+            "agent.batch_size=64",
+            "env.visual_randomization={lights: {diffuse: [0.5, 1.5]}, scale: 0.8, "
+            "curriculum: {start: 0.0, end: 1.0, end_fraction: 0.5}}",
+            "--run-dir",
+            str(run),
+        ],
+        capsys,
+    )
+    assert status == 0, err
+    with (run / "metrics.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    scales = [float(row["visual_randomization/scale"]) for row in rows if row["visual_randomization/scale"]]
+    assert scales[0] == pytest.approx(0.2) and scales[-1] == pytest.approx(0.8)  # 0.8 x (0.25 ... 1)
+    assert scales == sorted(scales)
+    assert "randomization/scale" not in rows[0]  # the physics has no curriculum of its own here
+
+
 def test_eval_with_env_overrides_measures_robustness(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -68,3 +68,20 @@ def _wrappers(env: gym.Env) -> list[gym.Env]:
         found.append(env)
         env = env.env
     return found
+
+
+def test_the_trainer_sets_the_visual_curriculum_scale_in_every_env(tmp_path) -> None:
+    from rlkit.config.loading import load_config
+    from rlkit.train.trainer import Trainer
+
+    config, _ = load_config(
+        "cartpole-balance-teacher",
+        [
+            "rollout.num_envs=2",
+            "env.visual_randomization={lights: {diffuse: [0.5, 1.5]}, curriculum: {start: 0.2, end: 1.0}}",
+        ],
+    )
+    trainer = Trainer(config, tmp_path / "run")
+    assert trainer._follow_curriculum(0.25)["visual_randomization/scale"] == pytest.approx(0.6)
+    assert trainer.env.get_attr("visual_randomization_scale") == (pytest.approx(0.6),) * 2
+    trainer.env.close()
