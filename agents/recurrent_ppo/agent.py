@@ -10,6 +10,7 @@ the same computation. Minibatches are whole sequences, shuffled; no step is padd
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -53,6 +54,22 @@ class RecurrentPPO(PPO):
         self.episode_starts = torch.zeros((config.n_steps, num_envs), dtype=torch.bool, device=device)
         self._memory: ActorCriticState = self.policy.initial_state(num_envs)
         self._starts = torch.ones(num_envs, dtype=torch.bool, device=device)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The on-policy state and the memory every env acts with, so a resumed run goes on mid-episode."""
+        state = super().state_dict()
+        state["memory"] = [list(part) for part in self._memory]
+        state["starts"] = self._starts.clone()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        memory = state.get("memory")
+        # Memory of another number of envs (a resume that changed rollout.num_envs) is not carried over:
+        # those runs start fresh episodes anyway.
+        if memory is not None and state["starts"].shape == self._starts.shape:
+            self._memory = tuple(tuple(tensor.to(self.device) for tensor in part) for part in memory)
+            self._starts = state["starts"].to(self.device)
 
     def build_policy(self, observation_space: gym.Space, action_space: gym.Space) -> RecurrentActorCritic:
         config = self.config

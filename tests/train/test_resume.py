@@ -53,6 +53,24 @@ RUNS = {
         "rollout.num_envs=4",
         "log.interval=256",
     ],
+    # memory carried across the checkpoint: the LSTM state and episode starts of every env
+    "cartpole-recurrent-ppo": [
+        "agent.lr_schedule=constant",
+        "agent.clip_range_schedule=constant",
+        "agent.n_steps=32",
+        "agent.sequence_length=16",
+        "agent.n_epochs=1",
+        "rollout.num_envs=4",
+        "log.interval=256",
+    ],
+    "cartpole-r2d2": [
+        "agent.learning_starts=300",
+        "agent.exploration_fraction=0",
+        "agent.buffer_size=200",
+        "agent.priority_beta_start=1.0",  # beta anneals to 1 over train.total_steps: keep it there
+        "agent.train_freq=16",
+        "log.interval=256",
+    ],
     "cartpole-dqn": [
         "agent.learning_starts=300",
         "agent.exploration_fraction=0",
