@@ -23,6 +23,7 @@ import numpy as np
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv
 
 from agents.base import StepResult
+from rlkit.errors import RlkitError
 
 
 class _StopLearningError(Exception):
@@ -94,6 +95,15 @@ class LoopBridge(VecEnv):
         kind, payload = self._to_loop.get()
         if kind == "error":
             self.finished = True
+            if isinstance(payload, AssertionError | ValueError | TypeError):
+                # SB3 checks many hyperparameters only once it trains (batch sizes, buffer shapes): the
+                # user's config, not a bug, so one line rather than a traceback from the learner thread
+                reason = (
+                    str(payload).strip().splitlines()[0] if str(payload).strip() else type(payload).__name__
+                )
+                raise RlkitError(
+                    f"stable-baselines3 stopped while training: {reason} (check agent.hyperparameters)"
+                ) from payload
             raise payload
         if kind == "finished":
             self.finished = True

@@ -160,6 +160,18 @@ def test_bad_agent_section_exits_2_with_one_line(
     assert not run_dir.exists()
 
 
+def test_a_value_sb3_rejects_only_while_training_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    overrides = ["agent.name=sb3:SAC", "agent.batch_size=-3", "agent.learning_starts=10", *QUIET]
+    run_dir = tmp_path / "run"
+    status, _, err = run_cli(
+        ["train", "pendulum-sac", *overrides, "train.total_steps=400", "--run-dir", str(run_dir)], capsys
+    )
+    assert status == 2 and len(err.strip().splitlines()) == 1
+    assert "stable-baselines3 stopped while training" in err and "agent.hyperparameters" in err
+
+
 def test_finished_episodes_reach_sb3_with_their_final_observation() -> None:
     """SAME_STEP autoreset: SB3 gets the next episode's first observation as ``obs`` and the finished one's
     last as ``terminal_observation``; a time limit (not a terminal state) is marked for bootstrapping."""
