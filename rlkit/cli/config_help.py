@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
@@ -19,6 +19,14 @@ def _default(field: Any) -> str:
     return "required"
 
 
+def _optional_section(annotation: Any) -> type[BaseModel] | None:
+    """``Section`` for a ``Section | None`` field (a section that is off until set), else None."""
+    members = [member for member in get_args(annotation) if member is not type(None)]
+    if len(members) == 1 and isinstance(members[0], type) and issubclass(members[0], BaseModel):
+        return members[0]
+    return None
+
+
 def _lines(model: type[BaseModel], prefix: str, skip: tuple[type[BaseModel], ...] = ()) -> list[str]:
     lines = []
     for name, field in model.model_fields.items():
@@ -28,6 +36,9 @@ def _lines(model: type[BaseModel], prefix: str, skip: tuple[type[BaseModel], ...
                 lines.extend(_lines(annotation, f"{prefix}{name}."))
             continue
         lines.append(f"  {prefix}{name} = {_default(field)}  {field.description or ''}")
+        section = _optional_section(annotation)
+        if section is not None:  # its keys too, so that users see what they can set once it is on
+            lines.extend(_lines(section, f"{prefix}{name}."))
     return lines
 
 
