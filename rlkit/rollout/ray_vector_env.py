@@ -44,7 +44,7 @@ from rlkit.config.schema import EnvConfig, RolloutConfig, RunConfig
 from rlkit.errors import RlkitError
 from rlkit.rollout.batches import concatenate, map_batches, take
 from rlkit.rollout.ray_worker import Fragment, RolloutWorker
-from rlkit.rollout.vector_env import RESTART_SEED_OFFSET
+from rlkit.rollout.vector_env import RESTART_SEED_OFFSET, per_env_seeds
 
 logger = logging.getLogger(__name__)
 
@@ -135,14 +135,7 @@ class RayVectorEnv(gym.vector.VectorEnv):
     ) -> tuple[Any, dict[str, Any]]:
         """Reset every env (or those in ``options["reset_mask"]``); env ``i`` gets ``seed[i]``
         (an int ``seed``: ``seed + i``; None: unseeded), as on the ``sync`` backend."""
-        if seed is None:
-            seeds: list[int | None] = [None] * self.num_envs
-        elif isinstance(seed, int):
-            seeds = [seed + index for index in range(self.num_envs)]
-        else:
-            seeds = list(seed)
-        if len(seeds) != self.num_envs:
-            raise ValueError(f"reset got {len(seeds)} seeds for {self.num_envs} envs")
+        seeds = per_env_seeds(seed, self.num_envs)
         options = dict(options) if options is not None else None
         mask = None if options is None else options.pop("reset_mask", None)
         if mask is None:

@@ -48,7 +48,7 @@ from rlkit.rollout.subprocess_worker import (
     observation_leaves,
     run_worker,
 )
-from rlkit.rollout.vector_env import RESTART_SEED_OFFSET
+from rlkit.rollout.vector_env import RESTART_SEED_OFFSET, per_env_seeds
 
 logger = logging.getLogger(__name__)
 
@@ -247,17 +247,7 @@ class SubprocessVectorEnv(VectorEnv):
         Raises:
             RlkitError: An env raised while resetting, or a worker died.
         """
-        if seed is None:
-            seeds: list[int | None] = [None] * self.num_envs
-        elif isinstance(seed, int):
-            seeds = [seed + index for index in range(self.num_envs)]
-        else:
-            seeds = list(seed)
-        if len(seeds) != self.num_envs:
-            raise ValueError(
-                f"If seeds are passed as a list the length must match num_envs={self.num_envs} but got "
-                f"length={len(seeds)}."
-            )
+        seeds = per_env_seeds(seed, self.num_envs)
         if options is not None and "reset_mask" in options:
             raise NotImplementedError("the subprocess rollout backend resets every env (no reset_mask)")
         slot = 1 - self._slot

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 
@@ -48,20 +48,26 @@ def publish(tmp: str | Path, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temp file in the same directory and a rename."""
+def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Create ``path`` with ``write(handle)`` through a temp file in the same directory, flushed to disk,
+    then renamed over ``path``: readers see the old file or the whole new one, never half of it."""
     with _writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                write(handle)
                 handle.flush()
                 os.fsync(handle.fileno())
             publish(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (:func:`atomic_write`)."""
+    atomic_write(path, lambda handle: handle.write(data))
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -72,20 +78,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 def save_checkpoint(directory: Path, name: str, payload: dict[str, Any]) -> Path:
     """Write ``payload`` as ``directory/name`` atomically and point ``directory/latest`` at it."""
     path = directory / name
-    with _writing(path):
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-        try:
-            # Through a Python file object, so that a full disk raises OSError (torch's own writer raises a
-            # RuntimeError that does not say why).
-            with os.fdopen(fd, "wb") as handle:
-                torch.save({"format": FORMAT, "version": VERSION, **payload}, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            publish(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    # Through a Python file object, so that a full disk raises OSError (torch's own writer raises a
+    # RuntimeError that does not say why).
+    atomic_write(path, lambda handle: torch.save({"format": FORMAT, "version": VERSION, **payload}, handle))
     atomic_write_text(directory / LATEST, name + "\n")
     return path
 
