@@ -18,7 +18,7 @@ from rlkit.config.schema import EnvConfig, RolloutConfig  # noqa: E402
 from rlkit.errors import RlkitError  # noqa: E402
 from rlkit.rollout.ray_vector_env import RESTART_SEED_OFFSET, RayVectorEnv, _default_num_workers  # noqa: E402
 from rlkit.rollout.vector_env import final_observations, make_vector_env  # noqa: E402
-from tests.rollout.ray_helpers import kill  # noqa: E402
+from tests.rollout.helpers import assert_same, kill  # noqa: E402
 
 RAY = RolloutConfig(backend="ray", num_workers=2)
 # Short episodes, so that both terminations and truncations (and their final_obs) show up.
@@ -46,27 +46,6 @@ def test_ray_errors_are_one_line(monkeypatch) -> None:
     assert str(caught.value) == (
         "cannot connect to rollout.ray_address 'auto': Could not find any running Ray instance."
     )
-
-
-def assert_same(a: Any, b: Any, where: str = "") -> None:
-    """Equal to the bit: arrays (also of objects), dicts and tuples of them, with the same dtypes."""
-    if isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), where
-        for key in a:
-            assert_same(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, tuple | list):
-        assert type(a) is type(b) and len(a) == len(b), where
-        for index, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_same(x, y, f"{where}[{index}]")
-    elif isinstance(a, np.ndarray) and a.dtype == object:
-        assert isinstance(b, np.ndarray) and b.dtype == object and a.shape == b.shape, where
-        for index, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_same(x, y, f"{where}[{index}]")
-    elif isinstance(a, np.ndarray):
-        assert isinstance(b, np.ndarray) and a.dtype == b.dtype, f"{where}: {a.dtype} vs {b}"
-        assert np.array_equal(a, b), f"{where}: {a} vs {b}"
-    else:
-        assert a == b, f"{where}: {a} vs {b}"
 
 
 def run_both(env_config: EnvConfig, num_envs: int, steps: int, seed: int = 3) -> tuple[list, list]:

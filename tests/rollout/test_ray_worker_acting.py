@@ -19,7 +19,7 @@ from rlkit.config.schema import EnvConfig, RolloutConfig, RunConfig  # noqa: E40
 from rlkit.rollout.ray_vector_env import RayVectorEnv  # noqa: E402
 from rlkit.rollout.ray_worker import Fragment  # noqa: E402
 from tests.envs.counter_env import SLOPES  # noqa: E402
-from tests.rollout.ray_helpers import kill  # noqa: E402
+from tests.rollout.helpers import kill  # noqa: E402
 
 NUM_ENVS, STEPS, EPISODE = 4, 6, 5
 RUN = RunConfig(

@@ -20,6 +20,7 @@ from rlkit.errors import RlkitError
 from rlkit.rollout.subprocess_vector_env import RESTART_SEED_OFFSET, SubprocessVectorEnv
 from rlkit.rollout.vector_env import make_vector_env
 from rlkit.train.trainer import Trainer
+from tests.rollout.helpers import assert_same
 
 TWO_WORKERS = RolloutConfig(num_envs=4, backend="subprocess", num_workers=2)
 # Short episodes, so that both terminations and truncations (and their final_obs) show up.
@@ -80,27 +81,6 @@ class ImageEnv(gym.Env):
 def env_id(env_class: type) -> str:
     # This module, by the name it was imported under: the workers import it the same way.
     return f"{__name__}:{env_class.__name__}"
-
-
-def assert_same(a: Any, b: Any, where: str = "") -> None:
-    """Equal to the bit, with the same dtypes: arrays (also of objects), dicts, tuples, scalars."""
-    if isinstance(a, dict):
-        assert isinstance(b, dict) and list(a) == list(b), f"{where}: {list(a)} != {list(b)}"
-        for key in a:
-            assert_same(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, tuple | list):
-        assert type(a) is type(b) and len(a) == len(b), where
-        for index, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_same(x, y, f"{where}[{index}]")
-    elif isinstance(a, np.ndarray) and a.dtype == object:
-        assert isinstance(b, np.ndarray) and b.dtype == object and a.shape == b.shape, where
-        for index, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_same(x, y, f"{where}[{index}]")
-    elif isinstance(a, np.ndarray | np.generic):
-        assert np.asarray(a).dtype == np.asarray(b).dtype, f"{where}: {np.asarray(a).dtype} != {b}"
-        assert np.array_equal(a, b), f"{where}: {a} != {b}"
-    else:
-        assert type(a) is type(b) and a == b, f"{where}: {a!r} != {b!r}"
 
 
 def run_both(config: EnvConfig, steps: int, actions: Any, num_envs: int = 4, workers: int = 2) -> int:
