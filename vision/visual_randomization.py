@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import mujoco
@@ -18,6 +17,7 @@ from rlkit.config.vision import (
     VisualRandomizationConfig,
 )
 from rlkit.errors import RlkitError
+from vision.episode_randomization import EpisodeRandomization
 from vision.mujoco_handles import mujoco_model_and_data
 from vision.random_streams import GroupStreams
 from vision.randomization.texture_patterns import PATTERNS, resized, texture_slots, write_rgb
@@ -148,7 +148,7 @@ class _Selection:
     names: list[str]
 
 
-class VisualRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
+class VisualRandomization(EpisodeRandomization, gym.utils.RecordConstructorArgs):
     """Resample the look of a MuJoCo model at every reset, each value from its nominal one.
 
     Groups (each off unless configured, see :class:`~rlkit.config.vision.VisualRandomizationConfig`):
@@ -200,6 +200,8 @@ class VisualRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
             available names), a regex is invalid, or ``swap`` is asked of a model with one texture.
     """
 
+    info_key = "visual_randomization"
+
     def __init__(
         self,
         env: gym.Env,
@@ -237,8 +239,7 @@ class VisualRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
             self._camera_frames = _body_frames_at_qpos0(model, model.cam_bodyid[self._cameras.ids])
         self._nominal_headlight = {term: getattr(model.vis.headlight, term).copy() for term in _LIGHT_TERMS}
 
-        self._samples = self._identity_samples()
-        self._info = dict(zip(self.sampled_names, self._samples.tolist(), strict=True))
+        self._record(self._identity_samples())
         self._changed_textures: set[int] = set()  # textures whose tex_data is not nominal now
 
     # ------------------------------------------------------------------------------------ resolving
@@ -328,29 +329,10 @@ class VisualRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
         Raises:
             RlkitError: ``scale`` is outside [0, 1].
         """
-        if not 0.0 <= scale <= 1.0:
-            raise RlkitError(f"visual randomization scale must be in [0, 1], got {scale}")
-        self._scale = float(scale)
+        self._set_scale(scale)
 
-    def sampled_vector(self) -> np.ndarray:
-        """The current episode's samples as float32, in the order of :attr:`sampled_names`."""
-        return self._samples.astype(np.float32)
-
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[Any, dict[str, Any]]:
-        """Resample the look from nominal, then reset the inner env with it."""
+    def _reseed(self, seed: int | None) -> None:
         self._streams.reseed(seed)
-        self._randomize()
-        observation, info = self.env.reset(seed=seed, options=options)
-        info["visual_randomization"] = self._info.copy()
-        return observation, info
-
-    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
-        """Step the inner env; ``info["visual_randomization"]`` holds the episode's samples."""
-        observation, reward, terminated, truncated, info = self.env.step(action)
-        info["visual_randomization"] = self._info.copy()
-        return observation, reward, terminated, truncated, info
 
     def close(self) -> None:
         """Put the nominal look back (the model may outlive this wrapper), then close the env."""
@@ -390,8 +372,7 @@ class VisualRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
             samples.append(self._randomize_textures(config.textures, self._textures))
         if self._cameras is not None and config.cameras is not None:
             samples.append(self._randomize_cameras(config.cameras, self._cameras))
-        self._samples = np.concatenate(samples) if samples else np.zeros(0)
-        self._info = dict(zip(self.sampled_names, self._samples.tolist(), strict=True))
+        self._record(np.concatenate(samples) if samples else np.zeros(0))
 
     def _randomize_lights(self, config: LightRandomization, lights: _Selection) -> np.ndarray:
         model, nominal, scale = self._model, self._nominal, self._scale

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import mujoco
@@ -15,6 +14,7 @@ from envs.random_stream import RandomStream
 from envs.randomization.sampling import draw_samples, identity_sample, scale_toward_identity
 from rlkit.config.sim2real import ParameterRandomization
 from rlkit.errors import RlkitError
+from vision.episode_randomization import EpisodeRandomization
 from vision.mujoco_handles import mujoco_model_and_data
 
 # Lower bounds that keep a sampled model simulable; a value is clamped up to them, never rejected.
@@ -257,7 +257,7 @@ _APPLY: dict[str, Callable[[mujoco.MjModel, Nominal, _Target, np.ndarray], None]
 }
 
 
-class PhysicsRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
+class PhysicsRandomization(EpisodeRandomization, gym.utils.RecordConstructorArgs):
     """Resample MuJoCo model parameters at every reset, each from its nominal value.
 
     At construction each entry's ``names`` regex (full match) selects bodies (``body_mass``; the world body is
@@ -297,6 +297,8 @@ class PhysicsRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
             available names), or two entries randomize the same element's parameter.
     """
 
+    info_key = "randomization"
+
     def __init__(
         self,
         env: gym.Env,
@@ -327,10 +329,11 @@ class PhysicsRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self._scale = 1.0
         self.sampled_names: list[str] = [key for target in self._targets for key in target.keys]
         """Names of the sampled values, in the order of :meth:`sampled_vector` (``body_mass/torso``)."""
-        self._samples = np.concatenate(
-            [np.full(len(t.ids), identity_sample(t.config.mode)) for t in self._targets] or [np.zeros(0)]
+        self._record(
+            np.concatenate(
+                [np.full(len(t.ids), identity_sample(t.config.mode)) for t in self._targets] or [np.zeros(0)]
+            )
         )
-        self._info = dict(zip(self.sampled_names, self._samples.tolist(), strict=True))
 
     @property
     def randomization_scale(self) -> float:
@@ -346,31 +349,10 @@ class PhysicsRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
         Raises:
             RlkitError: ``scale`` is outside [0, 1].
         """
-        if not 0.0 <= scale <= 1.0:
-            raise RlkitError(f"randomization scale must be in [0, 1], got {scale}")
-        self._scale = float(scale)
+        self._set_scale(scale)
 
-    def sampled_vector(self) -> np.ndarray:
-        """The current episode's samples as float32, in the order of :attr:`sampled_names`."""
-        return self._samples.astype(np.float32)
-
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[Any, dict[str, Any]]:
-        """Resample the model from nominal, then reset the inner env on it."""
+    def _reseed(self, seed: int | None) -> None:
         self._stream.reseed(seed)
-        self._randomize()
-        observation, info = self.env.reset(seed=seed, options=options)
-        info["randomization"] = self._info.copy()
-        return observation, info
-
-    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
-        """Step the inner env; ``info["randomization"]`` holds the episode's samples."""
-        observation, reward, terminated, truncated, info = self.env.step(action)
-        # A new dict every call (Gymnasium's rule: a caller may keep and change an info); a shallow copy of
-        # the dict built at reset is enough, its values are floats.
-        info["randomization"] = self._info.copy()
-        return observation, reward, terminated, truncated, info
 
     def _randomize(self) -> None:
         model = self._model
@@ -412,4 +394,4 @@ class PhysicsRandomization(gym.Wrapper, gym.utils.RecordConstructorArgs):
         if self._set_const:
             # mj_setConst runs the model at qpos0 and so overwrites data: it must precede the inner reset.
             mujoco.mj_setConst(model, self._data)
-        self._info = dict(zip(self.sampled_names, self._samples.tolist(), strict=True))
+        self._record(self._samples)
