@@ -76,6 +76,8 @@ class Agent(ABC):
     #: Whether rollout workers may act with copies of this agent (it implements ``explore(..., actions=)``,
     #: :meth:`explored_actions` and, if it stores rollouts, :meth:`discard_experience`).
     remote_acting: ClassVar[bool] = False
+    #: The networks (attribute names) an acting copy needs: the learner sends only these to workers.
+    acting_modules: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -132,20 +134,26 @@ class Agent(ABC):
 
     def explored_actions(self) -> np.ndarray:
         """The actions the last :meth:`explore` chose, in the form ``explore(..., actions=)`` takes (the
-        policy's own actions, before they are mapped onto the env's action space)."""
-        raise NotImplementedError(f"{type(self).__name__} does not support acting on rollout workers")
+        policy's own actions, before they are mapped onto the env's action space): the second item of what
+        :meth:`explore` left for :meth:`record` (``_pending``), as agents that act remotely keep it."""
+        pending = getattr(self, "_pending", None)
+        if not self.remote_acting:
+            raise NotImplementedError(f"{type(self).__name__} does not support acting on rollout workers")
+        if pending is None:
+            raise RuntimeError("explored_actions() called without a preceding explore()")
+        actions = pending[1]
+        return actions.cpu().numpy() if isinstance(actions, torch.Tensor) else actions
 
     def discard_experience(self) -> None:  # noqa: B027  (replay agents keep a bounded ring: nothing to do)
         """Drop stored experience without learning from it: an acting copy on a rollout worker calls this
         after each fragment, so that a full rollout buffer never blocks its next one."""
 
     def acting_state(self) -> dict[str, dict[str, torch.Tensor]]:
-        """The weights a rollout worker's copy acts with, on the CPU: by default the state of every network
-        the agent holds (its ``nn.Module`` attributes, normalization statistics included)."""
+        """The weights a rollout worker's copy acts with, on the CPU: the state of the networks named in
+        :attr:`acting_modules` (normalization statistics included)."""
         return {
-            name: {key: tensor.detach().cpu() for key, tensor in module.state_dict().items()}
-            for name, module in vars(self).items()
-            if isinstance(module, torch.nn.Module)
+            name: {key: tensor.detach().cpu() for key, tensor in getattr(self, name).state_dict().items()}
+            for name in self.acting_modules
         }
 
     def load_acting_state(self, state: dict[str, dict[str, torch.Tensor]]) -> None:

@@ -40,6 +40,7 @@ class OffPolicyActorCritic(Agent):
     """
 
     remote_acting = True
+    acting_modules = ("actor",)
     config: OffPolicyConfig
 
     def __init__(
@@ -141,11 +142,6 @@ class OffPolicyActorCritic(Agent):
             actions = self._explore_actions(self._obs_tensor(flat)).cpu().numpy()
         self._pending = (flat, actions)
         return self.to_env_action(torch.from_numpy(actions))
-
-    def explored_actions(self) -> np.ndarray:
-        if self._pending is None:
-            raise RuntimeError("explored_actions() called without a preceding explore()")
-        return self._pending[1]
 
     def record(self, step: StepResult) -> None:
         if self._pending is None:

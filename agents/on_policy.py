@@ -33,6 +33,7 @@ class OnPolicyAgent(Agent):
     """Collects rollouts with the current stochastic policy; the update is the subclass's algorithm."""
 
     remote_acting = True
+    acting_modules = ("policy",)
     config: OnPolicyConfig
 
     def __init__(
@@ -122,11 +123,6 @@ class OnPolicyAgent(Agent):
         if actions is None:
             return dist.sample(self.generator)
         return torch.as_tensor(actions, dtype=self.buffer.actions.dtype, device=self.device)
-
-    def explored_actions(self) -> np.ndarray:
-        if self._pending is None:
-            raise RuntimeError("explored_actions() called without a preceding explore()")
-        return self._pending[1].cpu().numpy()
 
     def discard_experience(self) -> None:
         self.buffer.reset()

@@ -93,6 +93,7 @@ class DQN(Agent):
     config_class = DQNConfig
     description = "DQN; options: double, dueling, n-step, prioritized, C51, noisy nets (discrete actions)"
     remote_acting = True
+    acting_modules = ("q_network",)
     config: DQNConfig
 
     def __init__(
@@ -252,11 +253,6 @@ class DQN(Agent):
         if len(transitions):
             t = transitions
             self.buffer.add(t.obs, t.actions, t.returns, t.next_obs, t.terminated, t.steps)
-
-    def explored_actions(self) -> np.ndarray:
-        if self._pending is None:
-            raise RuntimeError("explored_actions() called without a preceding explore()")
-        return self._pending[1]
 
     def envs_reset(self, envs: np.ndarray | None = None) -> None:
         """Close those envs' pending n-step windows as truncated: their episodes will not continue."""

@@ -46,6 +46,7 @@ class R2D2(Agent):
     config_class = R2D2Config
     description = "R2D2: LSTM DQN on replayed sequences with burn-in, n-step, prioritized (discrete actions)"
     remote_acting = True
+    acting_modules = ("q_network",)
     config: R2D2Config
 
     def __init__(
@@ -171,11 +172,6 @@ class R2D2(Agent):
         if self.env_steps - self.last_target_step >= self.config.target_update_interval:
             self.last_target_step = self.env_steps
             self._update_target()
-
-    def explored_actions(self) -> np.ndarray:
-        if self._pending is None:
-            raise RuntimeError("explored_actions() called without a preceding explore()")
-        return self._pending[1]
 
     def envs_reset(self, envs: np.ndarray | None = None) -> None:
         """Close those envs' in-flight sequences (their episodes will not continue): they start episodes."""

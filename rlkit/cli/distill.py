@@ -29,11 +29,10 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rlkit.config.loading import dump_yaml, load_config
+    from rlkit.config.loading import load_config
     from rlkit.distill import Distiller
     from rlkit.evaluate.evaluator import write_eval_json
-    from rlkit.train.checkpoint import atomic_write_text
-    from rlkit.train.run import check_new_run_dir, create_run_dir, default_run_dir
+    from rlkit.train.run import check_new_run_dir, default_run_dir, open_run_dir
 
     if not args.teacher.exists():
         raise RlkitError(f"teacher '{args.teacher}' does not exist (give a run directory or a checkpoint)")
@@ -41,8 +40,7 @@ def run(args: argparse.Namespace) -> int:
     run_dir = args.run_dir if args.run_dir is not None else default_run_dir(f"{name}-distilled")
     check_new_run_dir(run_dir)
     distiller = Distiller(args.teacher, config, run_dir)
-    create_run_dir(run_dir)
-    atomic_write_text(run_dir / "config.yaml", dump_yaml(config))
+    open_run_dir(run_dir, config, distiller.env.close)
     print(
         f"run {run_dir}: distilling {args.teacher} into {config.agent.name} on {config.env.id}, "
         f"{config.distill.iterations} iterations of {config.distill.steps_per_iteration:,} steps"

@@ -146,11 +146,6 @@ class Distiller:
         unit = 2.0 * (teacher_actions - space.low) / (space.high - space.low) - 1.0
         return np.clip(unit, -1.0 + _SQUASH_MARGIN, 1.0 - _SQUASH_MARGIN).astype(np.float32)
 
-    def _obs_tensor(self, obs: Any) -> torch.Tensor:
-        from agents.actor_critic import flatten_privileged
-
-        return torch.as_tensor(flatten_privileged(obs), dtype=torch.float32, device=self.device)
-
     # ---------------------------------------------------------------------------------------- the loop
 
     def run(self) -> DistillOutcome:
@@ -170,9 +165,8 @@ class Distiller:
                 beta = distill.beta_start * distill.beta_decay**iteration
                 for _ in range(max(1, distill.steps_per_iteration // num_envs)):
                     teacher_actions = self.teacher_policy(self.teacher_observation(infos), starts)
-                    raw = self._obs_tensor(obs)
                     if self.policy.obs_normalizer is not None:
-                        self.policy.obs_normalizer.stats.update(raw)
+                        self.policy.obs_normalizer.stats.update(self.agent._obs_tensor(obs))
                     self.dataset.add(obs, self._labels(teacher_actions))
                     teacher_acts = self.rng.random(num_envs) < beta
                     if teacher_acts.all():
@@ -219,7 +213,7 @@ class Distiller:
         for _ in range(distill.epochs):
             losses.clear()
             for obs, labels in self.dataset.minibatches(distill.batch_size, self.rng):
-                dist = self.policy.distribution(self.policy.normalize(self._obs_tensor(obs)))
+                dist = self.policy.distribution(self.policy.normalize(self.agent._obs_tensor(obs)))
                 if self.discrete:
                     targets = torch.as_tensor(labels, dtype=torch.long, device=self.device)
                     loss = -dist.log_prob(targets).mean()

@@ -1,8 +1,8 @@
 """Convolutional image encoders: the Nature-DQN CNN and the IMPALA residual CNN.
 
-Both take image batches in channel-first layout ``(..., C, H, W)``. ``uint8`` pixels are converted to
-the network's float dtype and divided by 255 inside the module, so replay buffers and rollouts can keep
-images as compact ``uint8``; float input is assumed to be already scaled and is used as is.
+Both take image batches in channel-first layout ``(..., C, H, W)`` of pixel values in [0, 255], ``uint8``
+(so replay buffers and rollouts can keep images compact) or float, converted to the network's float dtype
+and divided by 255 inside the module.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ def _check_image_shape(observation_shape: Sequence[int], owner: str) -> tuple[in
 
 
 def _images_to_float(images: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """Scale uint8 pixels to [0, 1] in ``dtype``; leave other dtypes untouched."""
+    """Pixel values in [0, 255] (``uint8`` or float) as [0, 1] in ``dtype``."""
     if images.dtype == torch.uint8:
         # The conversion already made a new tensor, so dividing it in place costs no extra allocation.
         return images.to(dtype).div_(255.0)
-    return images
+    return images.to(dtype) / 255.0  # out of place: .to may return the caller's own tensor
 
 
 def _flat_size(conv: nn.Module, observation_shape: tuple[int, int, int]) -> int:
@@ -54,8 +54,8 @@ class _ImageEncoder(nn.Module):
         """Encode images.
 
         Args:
-            images: Channel-first images of shape ``(..., C, H, W)``, ``uint8`` (scaled by 1/255 here) or
-                float (used as is). Any number of leading dims, including none, is accepted.
+            images: Channel-first images of shape ``(..., C, H, W)``, pixel values in [0, 255] as ``uint8``
+                or float (scaled by 1/255 here). Any number of leading dims, including none, is accepted.
 
         Returns:
             Features of shape ``(..., output_dim)``.

@@ -119,9 +119,8 @@ class FlatEncoder(Encoder):
 class ImageEncoder(Encoder):
     """Applies a CNN to image observations after bringing them into channel-first layout.
 
-    It is built for ``uint8`` image spaces, so its inputs are pixel values in [0, 255], whatever tensor dtype
-    they arrive in: ``uint8`` (scaled by 1/255 inside the CNN) or float (agents and replay buffers that turn
-    observations into float tensors), scaled by 1/255 here. Either way the CNN sees [0, 1].
+    It is built for ``uint8`` image spaces, so its inputs are pixel values in [0, 255], ``uint8`` or float
+    (agents and replay buffers turn observations into float tensors); the CNN scales them to [0, 1].
 
     Attributes:
         observation_shape: Shape of one observation as the space gives it.
@@ -162,8 +161,6 @@ class ImageEncoder(Encoder):
 
     def forward(self, observation: torch.Tensor) -> torch.Tensor:
         """Encode ``(..., *observation_shape)`` images into ``(..., output_dim)`` features."""
-        if observation.dtype != torch.uint8:
-            observation = observation * (1.0 / 255.0)
         if self.layout == "hwc":
             observation = observation.movedim(-1, -3)
         elif self.layout == "hw":

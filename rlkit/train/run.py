@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,13 @@ def start_run(source: str, overrides: Sequence[str], run_dir: Path | None) -> tu
     run_dir = run_dir if run_dir is not None else default_run_dir(name)
     check_new_run_dir(run_dir)
     trainer = Trainer(config, run_dir)
+    open_run_dir(run_dir, config, trainer.env.close)
+    return trainer, run_dir
+
+
+def open_run_dir(run_dir: Path, config: RunConfig, on_failure: Callable[[], None]) -> None:
+    """Create ``run_dir`` and write its ``config.yaml``; on failure remove what was created, call
+    ``on_failure`` (close what was built for the run) and raise."""
     try:
         created = create_run_dir(run_dir)
         try:
@@ -87,9 +94,8 @@ def start_run(source: str, overrides: Sequence[str], run_dir: Path | None) -> tu
             _remove_created(created)
             raise
     except RlkitError:
-        trainer.env.close()
+        on_failure()
         raise
-    return trainer, run_dir
 
 
 def resume_run(run_dir: Path, overrides: Sequence[str]) -> Trainer:

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from envs.env_state import capture_envs, decode, encode, restore_envs
 from rlkit.config.loading import config_to_dict
 from rlkit.config.schema import RunConfig
 from rlkit.errors import RlkitError
@@ -327,7 +326,9 @@ class Trainer:
 
     def _capture_envs(self) -> dict[str, Any] | None:
         """The envs' state and the observations the agent acts on next, where the backend allows (``sync``
-        envs stepped by the learner's agent; see :mod:`rlkit.train.env_state`)."""
+        envs stepped by the learner's agent; see :mod:`envs.env_state`)."""
+        from envs.env_state import capture_envs, encode  # the loop drives envs; rlkit's core imports lazily
+
         obs = getattr(self.collector, "obs", None)
         envs = capture_envs(self.env) if isinstance(self.collector, LearnerActing) else None
         if envs is None or obs is None:
@@ -336,6 +337,8 @@ class Trainer:
 
     def _restore_envs(self, saved: dict[str, Any]) -> bool:
         """Continue the episodes a checkpoint's envs were in; False where the envs do not fit the state."""
+        from envs.env_state import decode, restore_envs
+
         if not isinstance(self.collector, LearnerActing) or not restore_envs(self.env, saved["envs"]):
             return False
         self.collector.obs = decode(saved["obs"])

@@ -103,10 +103,10 @@ def test_without_the_copys_actions_the_learner_stores_its_own(case) -> None:
     assert not np.array_equal(copy.explore(obs, 0), learner.explore(obs, 0))
 
 
-def test_acting_state_is_every_network_on_the_cpu_and_loads_into_a_copy() -> None:
+def test_acting_state_is_the_acting_network_on_the_cpu_and_loads_into_a_copy() -> None:
     learner = build("dqn", {}, DISCRETE, seed=0)
     state = learner.acting_state()
-    assert set(state) == {"q_network", "target_network"}
+    assert set(state) == {"q_network"}  # what acting needs: not the target network
     copy = build("dqn", {}, DISCRETE, seed=5)
     copy.load_acting_state(state)
     obs = np.random.default_rng(1).uniform(-1.0, 1.0, (16, 4)).astype(np.float32)

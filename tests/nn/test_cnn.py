@@ -53,13 +53,15 @@ def test_rejects_non_image_shapes(cnn_type: type[nn.Module]) -> None:
 
 
 @pytest.mark.parametrize("make_cnn", [lambda: NatureCNN((3, 40, 48)), lambda: ImpalaCNN((3, 12, 10))])
-def test_uint8_input_is_scaled_by_1_over_255(make_cnn) -> None:
+def test_pixels_are_scaled_by_1_over_255_once_whatever_their_dtype(make_cnn) -> None:
     cnn = make_cnn()
     images = _random_uint8_images(3, *cnn.observation_shape)
     from_uint8 = cnn(images)
-    assert torch.equal(from_uint8, cnn(images.float() / 255.0))
-    # Float input is used as is, not divided again.
-    assert not torch.allclose(from_uint8, cnn(images.float()))
+    as_float = images.float()
+    torch.testing.assert_close(from_uint8, cnn(as_float))
+    assert torch.equal(as_float, images.float())  # the caller's float tensor is left as it was
+    # what the convolutions see is [0, 1]: feeding [0, 1] values again scales them a second time
+    assert not torch.allclose(from_uint8, cnn(images.float() / 255.0))
 
 
 @pytest.mark.parametrize("make_cnn", [lambda: NatureCNN((2, 36, 40)), lambda: ImpalaCNN((2, 9, 9))])
@@ -125,4 +127,4 @@ def test_double_precision_module_scales_uint8_in_its_dtype() -> None:
     images = _random_uint8_images(2, 1, 4, 4)
     out = cnn(images)
     assert out.dtype == torch.float64
-    assert torch.equal(out, cnn(images.double() / 255.0))
+    assert torch.equal(out, cnn(images.double()))  # both scaled by 1/255 in float64
