@@ -48,7 +48,7 @@ class PixelsConfig(StrictModel):
         description="'uint8': one more channel per camera, geom id + 1 (0: no geom); "
         "'int32': a Dict key 'segmentation' (cameras, H, W), geom id (-1: no geom)",
     )
-    shadows: bool = Field(False, description="render shadows (6-8x slower on a CPU OpenGL renderer)")
+    shadows: bool = Field(False, description="render shadows (9-11x slower at 84x84 on CPU OpenGL)")
     reflections: bool = Field(False, description="render reflections (also costly on a CPU renderer)")
 
     @field_validator("cameras")

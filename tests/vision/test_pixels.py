@@ -148,7 +148,7 @@ def test_an_unknown_camera_names_itself_and_the_valid_ones() -> None:
 
 
 def test_default_camera_shows_the_robot() -> None:
-    assert pixels().camera_names == ["side"]  # the task's render camera
+    assert pixels(cameras=[]).camera_names == ["side"]  # the task's render camera
     assert pixels("HalfCheetah-v5").camera_names == ["track"]  # Gymnasium's robot-following camera
     assert pixels("Reacher-v5").camera_names == ["free"]  # no camera in the model
 
