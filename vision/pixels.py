@@ -124,7 +124,8 @@ class PixelObservation(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
     :meth:`close`. Shadows and reflections are off unless configured: on a CPU OpenGL renderer (Mesa) they
     cost 9-11x the frame time at 84x84 (4-5x at 480x480). Each render writes into preallocated arrays; the
     only per-step allocation of this wrapper is the returned observation, which is a fresh array so that
-    callers may keep it (a replay buffer, a vector env's final observation). Depth and segmentation take one more render pass each.
+    callers may keep it (a replay buffer, a vector env's final observation). Depth and segmentation take one
+    more render pass each.
 
     The renderer is registered with :mod:`vision.randomization.texture_upload`, so a
     :class:`~vision.visual_randomization.VisualRandomization` above or below this wrapper re-uploads the
