@@ -60,7 +60,7 @@ class PrivilegedObservation(gym.ObservationWrapper, gym.utils.RecordConstructorA
     def observation(self, observation: Any) -> Any:
         """Pair (or join) the observation with the episode's samples."""
         if self.append:
-            return np.concatenate([observation, self.source.sampled_vector()]).astype(np.float32)
+            return np.concatenate([observation, self.source.sampled_vector()], dtype=np.float32)
         return {"policy": observation, "privileged": self.source.sampled_vector()}
 
 
