@@ -26,3 +26,8 @@ def mujoco_model_and_data(env: gym.Env, wrapper: str) -> tuple[mujoco.MjModel, m
             f"but got {type(base).__name__}"
         )
     return model, data
+
+
+def entity_names(model: mujoco.MjModel, kind: mujoco.mjtObj, count: int, prefix: str) -> list[str]:
+    """Names of the first ``count`` entities of a kind; an unnamed one is ``prefix`` + its id (``body3``)."""
+    return [mujoco.mj_id2name(model, kind, i) or f"{prefix}{i}" for i in range(count)]

@@ -12,7 +12,7 @@ import numpy as np
 from rlkit.config.vision import PixelsConfig
 from rlkit.errors import RlkitError
 from rlkit.rendering import require_gl_backend
-from vision.mujoco_handles import mujoco_model_and_data
+from vision.mujoco_handles import entity_names, mujoco_model_and_data
 from vision.randomization.texture_upload import register_renderer, unregister_renderer
 
 __all__ = ["FREE_CAMERA", "PixelObservation", "camera_names"]
@@ -26,9 +26,7 @@ _GEOM = int(mujoco.mjtObj.mjOBJ_GEOM)
 
 def camera_names(model: mujoco.MjModel) -> list[str]:
     """Names of the model's cameras by id; an unnamed one is called ``camera3``."""
-    return [
-        mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_CAMERA, i) or f"camera{i}" for i in range(model.ncam)
-    ]
+    return entity_names(model, mujoco.mjtObj.mjOBJ_CAMERA, model.ncam, "camera")
 
 
 def _resolve_camera(model: mujoco.MjModel, camera: str | int) -> int:

@@ -18,7 +18,7 @@ from rlkit.config.vision import (
 )
 from rlkit.errors import RlkitError
 from vision.episode_randomization import EpisodeRandomization
-from vision.mujoco_handles import mujoco_model_and_data
+from vision.mujoco_handles import entity_names, mujoco_model_and_data
 from vision.random_streams import GroupStreams
 from vision.randomization.texture_patterns import PATTERNS, resized, texture_slots, write_rgb
 from vision.randomization.texture_upload import upload_textures
@@ -47,10 +47,6 @@ _LIGHT_FIELDS = (
 )
 _CAMERA_FIELDS = ("cam_pos", "cam_pos0", "cam_poscom0", "cam_quat", "cam_mat0", "cam_fovy")
 _LIGHT_TERMS = ("diffuse", "ambient", "specular")
-
-
-def _entity_names(model: mujoco.MjModel, kind: mujoco.mjtObj, count: int, prefix: str) -> list[str]:
-    return [mujoco.mj_id2name(model, kind, i) or f"{prefix}{i}" for i in range(count)]
 
 
 def _compile(pattern: str, where: str) -> re.Pattern[str]:
@@ -250,7 +246,7 @@ class VisualRandomization(EpisodeRandomization, gym.utils.RecordConstructorArgs)
 
     def _resolve_lights(self, config: LightRandomization) -> _Selection:
         model = self._model
-        names = _entity_names(model, mujoco.mjtObj.mjOBJ_LIGHT, model.nlight, "light")
+        names = entity_names(model, mujoco.mjtObj.mjOBJ_LIGHT, model.nlight, "light")
         pattern = _compile(config.names, "visual_randomization.lights.names")
         if config.headlight and not any(pattern.fullmatch(name) for name in names):
             ids: list[int] = []  # the headlight alone (a model without lights of its own)
@@ -270,10 +266,10 @@ class VisualRandomization(EpisodeRandomization, gym.utils.RecordConstructorArgs)
     def _resolve_colors(self, config: ColorRandomization, group: str, field: str) -> _Selection:
         model = self._model
         if field == "geom_rgba":
-            names = _entity_names(model, mujoco.mjtObj.mjOBJ_GEOM, model.ngeom, "geom")
+            names = entity_names(model, mujoco.mjtObj.mjOBJ_GEOM, model.ngeom, "geom")
             kind = "geom"
         else:
-            names = _entity_names(model, mujoco.mjtObj.mjOBJ_MATERIAL, model.nmat, "material")
+            names = entity_names(model, mujoco.mjtObj.mjOBJ_MATERIAL, model.nmat, "material")
             kind = "material"
         ids = _select(names, config.names, config.exclude, f"visual_randomization.{group}", kind)
         self._cache(field)
@@ -299,7 +295,7 @@ class VisualRandomization(EpisodeRandomization, gym.utils.RecordConstructorArgs)
 
     def _resolve_cameras(self, config: CameraRandomization) -> _Selection:
         model = self._model
-        names = _entity_names(model, mujoco.mjtObj.mjOBJ_CAMERA, model.ncam, "camera")
+        names = entity_names(model, mujoco.mjtObj.mjOBJ_CAMERA, model.ncam, "camera")
         ids = _select(names, config.names, None, "visual_randomization.cameras", "camera")
         self._cache(*_CAMERA_FIELDS)
         for i in ids:

@@ -15,7 +15,7 @@ from envs.randomization.sampling import draw_samples, identity_sample, scale_tow
 from rlkit.config.sim2real import ParameterRandomization
 from rlkit.errors import RlkitError
 from vision.episode_randomization import EpisodeRandomization
-from vision.mujoco_handles import mujoco_model_and_data
+from vision.mujoco_handles import entity_names, mujoco_model_and_data
 
 # Lower bounds that keep a sampled model simulable; a value is clamped up to them, never rejected.
 _MIN_MASS = 1e-6
@@ -45,11 +45,6 @@ _FIELDS = {
 }
 # Gravity and the timestep enter no constant that mj_setConst derives.
 _NO_DERIVED_CONSTANTS = {"gravity", "timestep"}
-
-
-def entity_names(model: mujoco.MjModel, kind: mujoco.mjtObj, count: int, prefix: str) -> list[str]:
-    """Names of the first ``count`` entities of a kind; an unnamed one is ``prefix`` + its id (``body3``)."""
-    return [mujoco.mj_id2name(model, kind, i) or f"{prefix}{i}" for i in range(count)]
 
 
 def _candidates(model: mujoco.MjModel, parameter: str) -> tuple[str, np.ndarray, list[str]]:
@@ -373,7 +368,7 @@ class PhysicsRandomization(EpisodeRandomization, gym.utils.RecordConstructorArgs
         self._apply_derived()
 
     def after_state_restored(self) -> None:
-        """Put this episode's samples (restored by :mod:`rlkit.train.env_state`) back into the model, which
+        """Put this episode's samples (restored by :mod:`envs.env_state`) back into the model, which
         a checkpoint does not hold; the inner env's data is restored after this."""
         for _, array, rows, nominal in self._restore:
             if array is None:
