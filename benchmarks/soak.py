@@ -128,6 +128,7 @@ def report(result: dict[str, Any], command: str) -> str:
     checks = [
         ("env steps == train.total_steps", r["env_steps"] == r["total_steps"]),
         ("restarts in metrics.csv == workers killed", r["restarts_in_metrics"] == r["workers_killed"]),
+        ("vector env restarts == workers killed", r["restarts_counted_by_env"] == r["workers_killed"]),
         ("transitions recorded by the agent == env steps", r["transitions_recorded"] == r["env_steps"]),
         ("record calls × num_envs == env steps", r["record_calls"] * r["num_envs"] == r["env_steps"]),
     ]

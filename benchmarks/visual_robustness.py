@@ -20,6 +20,7 @@ from pathlib import Path
 from rlkit.config.vision import VisualRandomizationConfig
 from rlkit.evaluate.checkpoint_eval import restore_agent
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
+from rlkit.evaluate.sweep import kept_fraction
 
 RESULTS = Path(__file__).resolve().parent / "results" / "visual_robustness.md"
 
@@ -71,7 +72,9 @@ def main() -> None:
             print(f"{target}: {name}: {returns[name]:.1f}", flush=True)
         nominal = returns["nominal"]
         cells = [f"{returns['nominal']:.1f}"] + [
-            f"{value:.1f} ({value / nominal:.0%})" for name, value in returns.items() if name != "nominal"
+            f"{value:.1f} ({kept_fraction(value, nominal):.0%})"
+            for name, value in returns.items()
+            if name != "nominal"
         ]
         lines.append(f"| {target.name} | " + " | ".join(cells) + " |")
     text = "\n".join(lines) + "\n"
