@@ -9,8 +9,10 @@ renderers, callables) is rebuilt from the config. :func:`restore_envs` writes th
 built envs of the same config, in place, so arrays that several wrappers share stay shared.
 
 What this cannot see it cannot restore: state kept outside the env's attributes (globals, a C library),
-or in an ``MjModel`` changed at reset (physics randomization). The trainer therefore restores env state
-only for envs that keep their state in attributes, and says which in its docs (README, ``--resume``).
+or in an ``MjModel`` changed at reset. A wrapper that changes the model puts it back from its restored
+attributes in an ``after_state_restored`` hook (physics randomization), or declares
+``state_capturable = False`` (visual randomization: generated textures), and then a resumed run starts
+fresh episodes.
 """
 
 from __future__ import annotations
@@ -31,8 +33,11 @@ _SKIP = object()
 
 
 def capture_envs(vector_env: gym.vector.VectorEnv) -> list[dict[str, Any]] | None:
-    """Each env's state (its wrappers outermost first), or None for a backend whose envs live elsewhere."""
+    """Each env's state (its wrappers outermost first), or None for a backend whose envs live elsewhere or
+    a wrapper that declares its state beyond capture (``state_capturable = False``)."""
     if not isinstance(vector_env, gym.vector.SyncVectorEnv):
+        return None
+    if any(not getattr(layer, "state_capturable", True) for env in vector_env.envs for layer in _layers(env)):
         return None
     return [[_encode_attrs(layer, 0) for layer in _layers(env)] for env in vector_env.envs]
 

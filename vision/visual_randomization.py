@@ -197,6 +197,9 @@ class VisualRandomization(EpisodeRandomization, gym.utils.RecordConstructorArgs)
     """
 
     info_key = "visual_randomization"
+    #: The episode's look lives in the MjModel and the renderers' textures, drawn (textures generated) at
+    #: reset: it cannot be rebuilt from attributes, so a resumed run starts fresh episodes instead.
+    state_capturable = False
 
     def __init__(
         self,

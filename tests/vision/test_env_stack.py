@@ -85,3 +85,17 @@ def test_the_trainer_sets_the_visual_curriculum_scale_in_every_env(tmp_path) -> 
     assert trainer._follow_curriculum(0.25)["visual_randomization/scale"] == pytest.approx(0.6)
     assert trainer.env.get_attr("visual_randomization_scale") == (pytest.approx(0.6),) * 2
     trainer.env.close()
+
+
+def test_a_visually_randomized_env_is_not_captured_for_an_exact_resume() -> None:
+    from envs.env_state import capture_envs
+    from rlkit.rollout.vector_env import make_vector_env
+
+    plain = make_vector_env(EnvConfig.model_validate({"id": BALANCE}), 2)
+    lights = {"lights": {"diffuse": [0.5, 1.5]}}
+    looks = make_vector_env(EnvConfig.model_validate({"id": BALANCE, "visual_randomization": lights}), 2)
+    plain.reset(seed=0)
+    looks.reset(seed=0)
+    assert capture_envs(plain) is not None and capture_envs(looks) is None  # resumed with fresh episodes
+    plain.close()
+    looks.close()
