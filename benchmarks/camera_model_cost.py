@@ -20,6 +20,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from results_file import write_results
 
 from rlkit.config.camera import CameraModelConfig
 from vision.camera import PHYSICAL_ORDER, CameraModel, Resize, SensorNoise, Vignette
@@ -193,8 +194,7 @@ def main() -> None:
     print()
     print(text)
     if args.output is not None:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text)
+        write_results(args.output, text)
 
 
 if __name__ == "__main__":

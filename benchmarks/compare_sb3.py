@@ -37,6 +37,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from results_file import write_results
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 #: The SB3 side of every case: ``python -c SB3_PROGRAM CASE STEPS SEED THREADS`` prints the eval as JSON.
@@ -289,8 +291,7 @@ def main() -> None:
         "|---|---:|---|---|---:|---:|---:|",
         *rows,
     ]
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text("\n".join(lines) + "\n")
+    write_results(args.output, "\n".join(lines))
     print("\n".join(lines))
 
 

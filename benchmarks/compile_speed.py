@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import gymnasium as gym
 import numpy as np
 import torch
+from results_file import write_results
 
 from agents.actor_critic import ActorCritic
 from rlkit.config.schema import NetworkConfig
@@ -79,7 +80,7 @@ def main() -> None:
         compiled, warm_up = milliseconds_per_step(space, network, True, steps)
         lines.append(f"| {name} | {eager:.2f} | {compiled:.2f} | {eager / compiled:.2f}× | {warm_up:.1f} |")
         print(lines[-1], flush=True)
-    RESULTS.write_text("\n".join(lines) + "\n")
+    write_results(RESULTS, "\n".join(lines))
 
 
 if __name__ == "__main__":

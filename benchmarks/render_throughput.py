@@ -29,6 +29,7 @@ import rlkit  # noqa: F401  (chooses the offscreen GL backend, which mujoco read
 import gymnasium as gym
 import mujoco
 import numpy as np
+from results_file import write_results
 
 import envs  # noqa: F401  (registers the rlkit/ ids)
 from rlkit.config.camera import CameraModelConfig
@@ -202,8 +203,7 @@ def main() -> None:
     )
     print()
     print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text)
+    write_results(RESULTS, text)
 
 
 if __name__ == "__main__":

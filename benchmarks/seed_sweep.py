@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from results_file import write_results
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -47,6 +50,9 @@ def main() -> None:
     parser.add_argument("overrides", nargs="*")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--threshold", type=float, default=475.0, help="return a seed must reach")
+    parser.add_argument(
+        "--output", type=Path, default=None, help="results file (default: results/seed_sweep_<preset>.md)"
+    )
     args = parser.parse_args()
     lines = [
         f"# {args.preset}: {args.seeds} seeds",
@@ -58,19 +64,25 @@ def main() -> None:
         "|---|---|---|---|",
     ]
     reached = 0
+    finals = []
     with tempfile.TemporaryDirectory() as root:
         for seed in range(args.seeds):
             s = train_seed(args.preset, seed, args.overrides, Path(root))
             reached += s["mean_return"] >= args.threshold
+            finals.append(s["mean_return"])
             lines.append(
                 f"| {seed} | {s['env_steps']:,} | {s['mean_return']:.1f} ± {s['std_return']:.1f} "
                 f"| {s['process_seconds']:.1f} |"
             )
             print(lines[-1], flush=True)
-    lines += ["", f"{reached} of {args.seeds} seeds reached a mean eval return ≥ {args.threshold:g}."]
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"seed_sweep_{args.preset}.md").write_text("\n".join(lines) + "\n")
-    print(lines[-1])
+    spread = statistics.stdev(finals) if len(finals) > 1 else 0.0
+    lines += [
+        "",
+        f"Final eval return over seeds: {statistics.mean(finals):.1f} ± {spread:.1f} (mean ± std).",
+        f"{reached} of {args.seeds} seeds reached a mean eval return ≥ {args.threshold:g}.",
+    ]
+    write_results(args.output or RESULTS / f"seed_sweep_{args.preset}.md", "\n".join(lines))
+    print("\n".join(lines[-2:]))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from results_file import write_results
+
 from rlkit.config.loading import load_config
 from rlkit.train.trainer import Trainer
 
@@ -179,8 +181,7 @@ def main() -> None:
     result = soak(args.preset, args.minutes, *args.kill_every, args.seed)
     command = f"python benchmarks/soak.py --minutes {args.minutes:g}"
     text = report(result, command)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
+    write_results(args.output, text)
     print(text)
     failed = [line for line in text.splitlines() if line.endswith("FAIL |")]
     raise SystemExit(1 if failed else 0)

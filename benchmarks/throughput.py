@@ -26,6 +26,8 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from results_file import write_results
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 #: rlkit preset and overrides, SB3 hyperparameters (the same values), and the step budget per env.
@@ -176,8 +178,7 @@ def main() -> None:
             env_id = SETUPS[setup]["env_id"]
             for label, value in cells.items():
                 lines.append(f"| {env_id} | {steps:,} | {label} | {value:,.0f} | {value / best_sb3:.2f}× |")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "throughput.md").write_text("\n".join(lines) + "\n")
+    write_results(RESULTS / "throughput.md", "\n".join(lines))
     print("\n".join(lines))
 
 

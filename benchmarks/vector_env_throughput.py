@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from results_file import write_results
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 #: name -> the ``env`` section. ``halfcheetah-heavy`` runs 10× the physics substeps per step (``frame_skip``
@@ -160,8 +162,7 @@ def main() -> None:
             line = "| " + " | ".join([*cells, *ratios]) + " |"
             lines.append(line)
             print(line, flush=True)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "vector_env_throughput.md").write_text("\n".join(lines) + "\n")
+    write_results(RESULTS / "vector_env_throughput.md", "\n".join(lines))
 
 
 if __name__ == "__main__":

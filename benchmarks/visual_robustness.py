@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from results_file import write_results
+
 from rlkit.config.vision import VisualRandomizationConfig
 from rlkit.evaluate.checkpoint_eval import restore_agent
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
@@ -79,7 +81,7 @@ def main() -> None:
         lines.append(f"| {target.name} | " + " | ".join(cells) + " |")
     text = "\n".join(lines) + "\n"
     print("\n" + text)
-    RESULTS.write_text(text)
+    write_results(RESULTS, text)
 
 
 if __name__ == "__main__":
