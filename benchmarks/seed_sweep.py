@@ -57,8 +57,13 @@ def main() -> None:
     lines = [
         f"# {args.preset}: {args.seeds} seeds",
         "",
-        f"command: `python benchmarks/seed_sweep.py {args.preset} --seeds {args.seeds} "
-        f"{' '.join(args.overrides)}`".replace("  ", " "),
+        "command: `"
+        + " ".join(
+            ["python benchmarks/seed_sweep.py", args.preset, f"--seeds {args.seeds}"]
+            + ([f"--threshold {args.threshold:g}"] if args.threshold != 475.0 else [])
+            + args.overrides
+        )
+        + "`",
         "",
         "| seed | env steps | eval return (mean ± std over episodes) | process s |",
         "|---|---|---|---|",
