@@ -97,6 +97,9 @@ class Agent(ABC):
         self.total_steps = total_steps
         self.device = device
         self.seed = seed
+        #: Optimizer steps (one per minibatch gradient step) taken so far: ``train/gradient_steps`` in the
+        #: metrics, so the update-to-data ratio can be read off a run. Agents save it in their checkpoints.
+        self.gradient_steps_done = 0
 
     @classmethod  # noqa: B027  (deliberately not abstract: accepting any spaces is a valid default)
     def check_spaces(cls, observation_space: gym.Space, action_space: gym.Space) -> None:

@@ -24,6 +24,7 @@ from agents.actor_critic import ActionMapper, flatten_privileged, is_privileged_
 from agents.base import Agent, StepResult, load_generator_state
 from agents.off_policy_config import OffPolicyConfig
 from agents.q_critics import TwinQCritic
+from agents.train_frequency import TrainFrequency
 from rlkit.errors import RlkitError
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
 from rlkit.rollout.replay_buffer import ReplayBuffer
@@ -85,8 +86,7 @@ class OffPolicyActorCritic(Agent):
         self.generator.manual_seed(seed + 2)
         self.rng = np.random.default_rng(seed + 1)
         self.env_steps = 0
-        self.last_update_step = 0
-        self.gradient_steps_done = 0
+        self.train_frequency = TrainFrequency(config.train_freq, config.learning_starts)
         self._pending: tuple[np.ndarray, np.ndarray] | None = None
 
     @abstractmethod
@@ -152,13 +152,8 @@ class OffPolicyActorCritic(Agent):
         self.buffer.add(obs, actions, step.rewards, flatten_privileged(step.next_obs), step.terminated)
         self.env_steps += len(step.rewards)
 
-    def _update_anchor(self) -> int:
-        """Env step from which train_freq periods are counted: the first update comes at learning_starts."""
-        return max(self.last_update_step, self.config.learning_starts - self.config.train_freq)
-
     def update_due(self, env_steps: int) -> bool:
-        cfg = self.config
-        return env_steps >= cfg.learning_starts and env_steps - self._update_anchor() >= cfg.train_freq
+        return self.train_frequency.periods_due(env_steps) > 0
 
     def optimizers(self) -> list[torch.optim.Optimizer]:
         """Every optimizer that follows the lr schedule."""
@@ -166,9 +161,7 @@ class OffPolicyActorCritic(Agent):
 
     def update(self, progress: float) -> dict[str, float]:
         cfg = self.config
-        # Several envs can add more than train_freq steps between calls: keep gradient_steps per train_freq.
-        periods = max((self.env_steps - self._update_anchor()) // cfg.train_freq, 1)
-        self.last_update_step = self._update_anchor() + periods * cfg.train_freq
+        periods = self.train_frequency.take(self.env_steps)
         lr = self.lr_schedule(progress)
         for optimizer in self.optimizers():
             set_learning_rate(optimizer, lr)
@@ -220,7 +213,7 @@ class OffPolicyActorCritic(Agent):
             "generator": self.generator.get_state(),
             "rng": self.rng.bit_generator.state,
             "env_steps": self.env_steps,
-            "last_update_step": self.last_update_step,
+            "last_update_step": self.train_frequency.last_update_step,
             "gradient_steps_done": self.gradient_steps_done,
             "replay": self.buffer.state_dict(),
         }
@@ -241,7 +234,7 @@ class OffPolicyActorCritic(Agent):
         load_generator_state(self.generator, state["generator"])
         self.rng.bit_generator.state = state["rng"]
         self.env_steps = int(state["env_steps"])
-        self.last_update_step = int(state["last_update_step"])
+        self.train_frequency.last_update_step = int(state["last_update_step"])
         self.gradient_steps_done = int(state["gradient_steps_done"])
         self.buffer.load_state_dict(state["replay"])
 

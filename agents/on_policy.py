@@ -186,6 +186,7 @@ class OnPolicyAgent(Agent):
             "optimizer": self.optimizer.state_dict(),
             "generator": self.generator.get_state(),
             "updates": self.updates,
+            "gradient_steps_done": self.gradient_steps_done,
         }
         if self.return_normalizer is not None:
             state["return_normalizer"] = self.return_normalizer.state_dict()
@@ -203,6 +204,7 @@ class OnPolicyAgent(Agent):
         if "generator" in state:
             load_generator_state(self.generator, state["generator"])
         self.updates = int(state.get("updates", 0))
+        self.gradient_steps_done = int(state.get("gradient_steps_done", 0))
         if self.return_normalizer is not None and "return_normalizer" in state:
             self.return_normalizer.load_state_dict(state["return_normalizer"])
 

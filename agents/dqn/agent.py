@@ -14,6 +14,7 @@ from agents.base import Agent, StepResult, load_generator_state
 from agents.dqn.config import DQNConfig
 from agents.dqn.distributional import categorical_loss, categorical_support, expected_q, project_distribution
 from agents.dqn.losses import q_learning_loss, td_target
+from agents.train_frequency import TrainFrequency
 from rlkit.errors import RlkitError
 from rlkit.nn import DuelingQHead, QHead, build_encoder, reset_noise
 from rlkit.nn.encoders import image_layout
@@ -164,7 +165,7 @@ class DQN(Agent):
             reset_noise(self.target_network, self.noise_generator)
         self.rng = np.random.default_rng(seed + 1)
         self.env_steps = 0
-        self.last_update_step = 0
+        self.train_frequency = TrainFrequency(config.train_freq, config.learning_starts)
         self.last_target_step = 0
         self.epsilon = 0.0 if config.noisy_nets else config.exploration_initial_eps
         self.beta = config.priority_beta_start
@@ -269,17 +270,16 @@ class DQN(Agent):
             target.lerp_(online, tau)
 
     def update_due(self, env_steps: int) -> bool:
-        cfg = self.config
-        return env_steps >= cfg.learning_starts and env_steps - self.last_update_step >= cfg.train_freq
+        return self.train_frequency.periods_due(env_steps) > 0
 
     def update(self, progress: float) -> dict[str, float]:
         cfg = self.config
-        self.last_update_step = self.env_steps
+        steps = self.train_frequency.take(self.env_steps) * cfg.gradient_steps
         set_learning_rate(self.optimizer, self.lr_schedule(progress))
         self.beta = cfg.priority_beta_start + (1.0 - cfg.priority_beta_start) * progress
         loss_sum = torch.zeros((), device=self.device)
         q_sum = torch.zeros((), device=self.device)
-        for _ in range(cfg.gradient_steps):
+        for _ in range(steps):
             if isinstance(self.buffer, PrioritizedReplayBuffer):
                 batch = self.buffer.sample(cfg.batch_size, self.beta)
             else:
@@ -294,13 +294,14 @@ class DQN(Agent):
             loss.backward()
             clip_gradients(self.parameters, cfg.max_grad_norm)
             self.optimizer.step()
+            self.gradient_steps_done += 1
             if isinstance(self.buffer, PrioritizedReplayBuffer):
                 self.buffer.update_priorities(batch.indices, priorities.cpu().numpy())
             loss_sum += loss.detach()
             q_sum += q_mean
         metrics = {
-            "loss/td": float(loss_sum) / cfg.gradient_steps,
-            "value/q_mean": float(q_sum) / cfg.gradient_steps,
+            "loss/td": float(loss_sum) / steps,
+            "value/q_mean": float(q_sum) / steps,
             "explore/epsilon": self.epsilon,
             "optim/lr": float(self.optimizer.param_groups[0]["lr"]),
         }
@@ -357,7 +358,8 @@ class DQN(Agent):
             "optimizer": self.optimizer.state_dict(),
             "rng": self.rng.bit_generator.state,
             "env_steps": self.env_steps,
-            "last_update_step": self.last_update_step,
+            "last_update_step": self.train_frequency.last_update_step,
+            "gradient_steps_done": self.gradient_steps_done,
             "last_target_step": self.last_target_step,
             "epsilon": self.epsilon,
             "beta": self.beta,
@@ -382,7 +384,8 @@ class DQN(Agent):
         if "rng" in state:
             self.rng.bit_generator.state = state["rng"]
         self.env_steps = int(state.get("env_steps", 0))
-        self.last_update_step = int(state.get("last_update_step", 0))
+        self.train_frequency.last_update_step = int(state.get("last_update_step", 0))
+        self.gradient_steps_done = int(state.get("gradient_steps_done", 0))
         self.last_target_step = int(state.get("last_target_step", 0))
         self.epsilon = float(state.get("epsilon", self.config.exploration_final_eps))
         self.beta = float(state.get("beta", self.config.priority_beta_start))

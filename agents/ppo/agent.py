@@ -141,6 +141,7 @@ class PPO(OnPolicyAgent):
         loss.backward()
         grad_norm = clip_gradients(self.parameters, cfg.max_grad_norm)
         self.optimizer.step()
+        self.gradient_steps_done += 1
         if grad_norm is None:
             grad_norm = torch.zeros((), device=self.device)
         return torch.stack(

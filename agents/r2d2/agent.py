@@ -33,6 +33,7 @@ from agents.r2d2.losses import (
     value_rescale,
 )
 from agents.r2d2.network import RecurrentQNetwork
+from agents.train_frequency import TrainFrequency
 from rlkit.errors import RlkitError
 from rlkit.nn import RecurrentState
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
@@ -87,8 +88,7 @@ class R2D2(Agent):
         )
         self.rng = np.random.default_rng(seed + 1)
         self.env_steps = 0
-        self.last_update_step = 0
-        self.last_target_step = 0
+        self.train_frequency = TrainFrequency(config.train_freq, config.learning_starts)
         self.epsilon = config.exploration_initial_eps
         self.beta = config.priority_beta_start
         self._memory: RecurrentState = memory
@@ -169,9 +169,6 @@ class R2D2(Agent):
         )
         self._starts = np.asarray(step.terminated | step.truncated, dtype=bool)
         self.env_steps += len(step.rewards)
-        if self.env_steps - self.last_target_step >= self.config.target_update_interval:
-            self.last_target_step = self.env_steps
-            self._update_target()
 
     def envs_reset(self, envs: np.ndarray | None = None) -> None:
         """Close those envs' in-flight sequences (their episodes will not continue): they start episodes."""
@@ -188,33 +185,31 @@ class R2D2(Agent):
             target.lerp_(online, tau)
 
     def update_due(self, env_steps: int) -> bool:
-        cfg = self.config
-        return (
-            len(self.buffer) > 0
-            and env_steps >= cfg.learning_starts
-            and env_steps - self.last_update_step >= cfg.train_freq
-        )
+        return len(self.buffer) > 0 and self.train_frequency.periods_due(env_steps) > 0
 
     def update(self, progress: float) -> dict[str, float]:
         cfg = self.config
-        self.last_update_step = self.env_steps
+        steps = self.train_frequency.take(self.env_steps) * cfg.gradient_steps
         set_learning_rate(self.optimizer, self.lr_schedule(progress))
         self.beta = cfg.priority_beta_start + (1.0 - cfg.priority_beta_start) * progress
         loss_sum = torch.zeros((), device=self.device)
         q_sum = torch.zeros((), device=self.device)
-        for _ in range(cfg.gradient_steps):
+        for _ in range(steps):
             batch = self.buffer.sample(cfg.batch_size, self.beta)
             loss, q_mean, priorities = self.sequence_loss(batch)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             clip_gradients(self.parameters, cfg.max_grad_norm)
             self.optimizer.step()
+            self.gradient_steps_done += 1
+            if self.gradient_steps_done % cfg.target_update_interval == 0:  # counted in learner updates
+                self._update_target()
             self.buffer.update_priorities(batch.indices, priorities.cpu().numpy())
             loss_sum += loss.detach()
             q_sum += q_mean
         return {
-            "loss/td": float(loss_sum) / cfg.gradient_steps,
-            "value/q_mean": float(q_sum) / cfg.gradient_steps,
+            "loss/td": float(loss_sum) / steps,
+            "value/q_mean": float(q_sum) / steps,
             "explore/epsilon": self.epsilon,
             "optim/lr": float(self.optimizer.param_groups[0]["lr"]),
             "replay/beta": self.beta,
@@ -264,8 +259,8 @@ class R2D2(Agent):
             "optimizer": self.optimizer.state_dict(),
             "rng": self.rng.bit_generator.state,
             "env_steps": self.env_steps,
-            "last_update_step": self.last_update_step,
-            "last_target_step": self.last_target_step,
+            "last_update_step": self.train_frequency.last_update_step,
+            "gradient_steps_done": self.gradient_steps_done,
             "epsilon": self.epsilon,
             "beta": self.beta,
             "replay": self.buffer.state_dict(),
@@ -286,8 +281,8 @@ class R2D2(Agent):
         if "rng" in state:
             self.rng.bit_generator.state = state["rng"]
         self.env_steps = int(state.get("env_steps", 0))
-        self.last_update_step = int(state.get("last_update_step", 0))
-        self.last_target_step = int(state.get("last_target_step", 0))
+        self.train_frequency.last_update_step = int(state.get("last_update_step", 0))
+        self.gradient_steps_done = int(state.get("gradient_steps_done", 0))
         self.epsilon = float(state.get("epsilon", self.config.exploration_final_eps))
         self.beta = float(state.get("beta", self.config.priority_beta_start))
         # Replay and in-flight memory belong to the training run; evaluating a checkpoint needs neither,

@@ -32,7 +32,11 @@ class R2D2Config(AgentConfig):
     )
     sequence_length: int = Field(80, ge=2, description="steps after the burn-in that are trained on")
     sequence_overlap: int = Field(
-        40, ge=0, description="stored steps shared by consecutive sequences of one env"
+        80,
+        ge=0,
+        description="stored steps (burn-in included) shared by consecutive sequences of one env; R2D2's 80 "
+        "starts a sequence every 40 steps, so each training window overlaps the next by 40 and the step "
+        "that ends one window (no target inside it) is trained in the next",
     )
     learning_starts: int = Field(1000, ge=0, description="env steps collected before the first update")
     batch_size: int = Field(32, ge=1, description="sequences per gradient step")
@@ -40,7 +44,9 @@ class R2D2Config(AgentConfig):
     n_step: int = Field(5, ge=1, description="rewards summed per target (cut at episode and sequence ends)")
     train_freq: int = Field(4, ge=1, description="env steps between updates")
     gradient_steps: int = Field(1, ge=1, description="gradient steps per update")
-    target_update_interval: int = Field(2500, ge=1, description="env steps between target-network updates")
+    target_update_interval: int = Field(
+        2500, ge=1, description="learner updates (gradient steps) between target-network updates (R2D2: 2500)"
+    )
     tau: float = Field(1.0, gt=0, le=1, description="target update: 1 copies (hard), < 1 Polyak-averages")
     double_q: bool = Field(True, description="Double-DQN targets (online net picks, target net evaluates)")
     dueling: bool = Field(True, description="dueling head: Q = V + A - mean(A)")
@@ -59,7 +65,11 @@ class R2D2Config(AgentConfig):
         0.9, ge=0, le=1, description="sequence priority: eta*max|TD| + (1-eta)*mean|TD| over its steps"
     )
     priority_beta_start: float = Field(
-        0.6, ge=0, le=1, description="importance-weight exponent beta, annealed linearly to 1"
+        0.6,
+        ge=0,
+        le=1,
+        description="importance-weight exponent beta, annealed linearly to 1 (the paper gives no value; "
+        "0.6 -> 1 follows prioritized replay (Schaul et al.), beta=0 would be Ape-X's no correction)",
     )
     priority_eps: float = Field(1e-6, gt=0, description="added to sequence priorities")
 

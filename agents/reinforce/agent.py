@@ -55,6 +55,7 @@ class Reinforce(OnPolicyAgent):
         loss.backward()
         grad_norm = clip_gradients(self.parameters, cfg.max_grad_norm)
         self.optimizer.step()
+        self.gradient_steps_done += 1
         self.buffer.reset()
         self.updates += 1
         metrics = {name: float(term) for name, term in terms.items()}

@@ -147,6 +147,7 @@ class Sb3Agent(Agent):
     def update(self, progress: float) -> dict[str, float]:
         metrics = dict(self._metrics)
         self._metrics.clear()
+        self.gradient_steps_done = int(getattr(self.model, "_n_updates", 0))
         return metrics
 
     def state_dict(self) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Prioritized replay of fixed-length sequences for recurrent Q-learning (R2D2, Kapturowski et al., 2019).
 
 Each env's stream of steps is cut into sequences of ``length`` stored steps (burn-in plus training part);
-consecutive sequences of one env overlap by ``overlap`` steps, as R2D2's 80-step sequences overlap by 40.
+consecutive sequences of one env overlap by ``overlap`` steps: R2D2 stores 40 burn-in plus 80 training steps
+and starts a sequence every 40 steps (``overlap`` 80).
 A sequence keeps the recurrent state the actor had before its first step (R2D2's "stored state") and may
 cross episode boundaries: ``starts`` marks the steps where an episode begins, where the learner's core
 wipes its memory exactly as the actor's did.

@@ -254,6 +254,7 @@ class Trainer:
                             recent_returns,
                             recent_lengths,
                         )
+                        row["train/gradient_steps"] = self.agent.gradient_steps_done
                         if hasattr(self.env, "worker_restarts"):  # backends with worker processes
                             row["rollout/worker_restarts"] = state["worker_restarts"]
                         log.write({**row, **latest_metrics, **eval_row})

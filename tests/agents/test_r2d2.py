@@ -291,3 +291,49 @@ def test_r2d2_learns_to_recall_the_cue(tmp_path) -> None:
     trainer = Trainer(config, tmp_path)
     trainer.run()
     assert trainer.evaluate()["mean_return"] >= 0.9  # a memoryless policy gets 0.5
+
+
+def test_paper_defaults_start_a_sequence_every_40_stored_steps() -> None:
+    config = R2D2Config()
+    assert (config.burn_in, config.sequence_length) == (40, 80)
+    assert config.burn_in + config.sequence_length - config.sequence_overlap == 40
+
+
+def test_every_step_after_the_first_burn_in_gets_a_target_in_some_window() -> None:
+    # Windows of 2 burn-in + 4 training steps starting every 2 stored steps (the paper's proportions): the
+    # last training step of a window has no target inside it, and is trained in the next window.
+    agent = make_agent(num_envs=1, burn_in=2, sequence_length=4, sequence_overlap=4, n_step=1)
+    n = 40
+    for t in range(n):  # one long episode, the step index as the observation
+        agent.explore(np.full((1, OBS_DIM), t, dtype=np.float32), agent.env_steps)
+        agent.record(
+            StepResult(
+                np.zeros(1, np.float32),
+                np.zeros(1, bool),
+                np.zeros(1, bool),
+                np.zeros((1, OBS_DIM), np.float32),
+            )
+        )
+    storage, burn = agent.buffer.storage, 2
+    starts = sorted(int(storage.obs[i, 0, 0]) for i in range(len(agent.buffer)))
+    assert starts == list(range(0, starts[-1] + 1, 2))
+    trained = set()
+    for i in range(len(agent.buffer)):
+        steps = storage.obs[i, burn:, 0].astype(int)
+        trained.update(steps[:-1][storage.mask[i, burn:][:-1]].tolist())  # the last step has no target here
+    assert trained == set(range(burn, starts[-1] + burn + 3))
+
+
+def test_target_network_follows_learner_updates_not_env_steps() -> None:
+    agent = make_agent(num_envs=2, target_update_interval=3, train_freq=2)
+    copies = []
+    for _ in range(30):
+        drive(agent, 1, update=True)
+        same = all(
+            torch.equal(a, b)
+            for a, b in zip(agent.q_network.parameters(), agent.target_network.parameters(), strict=True)
+        )
+        copies.append((agent.gradient_steps_done, same))
+    updated = [steps for steps, same in copies if same and steps > 0]
+    assert updated and all(steps % 3 == 0 for steps in updated)
+    assert any(steps % 3 != 0 for steps, _ in copies)
