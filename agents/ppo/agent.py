@@ -87,11 +87,10 @@ class PPO(OnPolicyAgent):
         kl_stop = False
         for _ in range(cfg.n_epochs):
             for batch in self.minibatches(samples):
-                batch_metrics = self._gradient_step(batch, clip_range)
+                batch_metrics, kl_stop = self._gradient_step(batch, clip_range)
                 totals += batch_metrics  # summed on the device: no host sync until the update ends
                 steps += 1
-                if cfg.target_kl is not None and not self._continue_after_kl(float(batch_metrics[3])):
-                    kl_stop = True
+                if kl_stop:
                     break
             if kl_stop:  # the KL early stop ends all remaining epochs
                 break
@@ -124,8 +123,14 @@ class PPO(OnPolicyAgent):
         """π and V at the batch's samples, in the order of its actions."""
         return self.policy(batch.obs)
 
-    def _gradient_step(self, batch: PPOBatch, clip_range: float) -> torch.Tensor:
-        """One minibatch step of the PPO loss; returns the values of :data:`METRIC_NAMES` as one tensor."""
+    def _gradient_step(self, batch: PPOBatch, clip_range: float) -> tuple[torch.Tensor, bool]:
+        """One minibatch step of the PPO loss: the values of :data:`METRIC_NAMES` as one tensor, and whether
+        the KL early stop ends the update here.
+
+        The KL between the rollout's policy and the current one is measured before the step, as
+        Stable-Baselines3 and rsl_rl do: a minibatch already past the limit takes no step (its metrics are
+        reported with a zero gradient norm), and the adaptive learning rate is set for the step it governs.
+        """
         cfg = self.config
         dist, values = self.evaluate_batch(batch)
         advantages = batch.advantages
@@ -137,6 +142,10 @@ class PPO(OnPolicyAgent):
         critic_loss = value_loss(values, batch.old_values, batch.returns, cfg.clip_range_vf)
         entropy = dist.entropy().mean()
         loss = policy_loss + cfg.vf_coef * critic_loss - cfg.ent_coef * entropy
+        if cfg.target_kl is not None and not self._continue_after_kl(float(info["approx_kl"])):
+            zero = torch.zeros((), device=self.device)
+            stacked = [policy_loss, critic_loss, entropy, info["approx_kl"], info["clip_fraction"], zero]
+            return torch.stack(stacked).detach(), True
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = clip_gradients(self.parameters, cfg.max_grad_norm)
@@ -146,10 +155,11 @@ class PPO(OnPolicyAgent):
             grad_norm = torch.zeros((), device=self.device)
         return torch.stack(
             [policy_loss, critic_loss, entropy, info["approx_kl"], info["clip_fraction"], grad_norm]
-        ).detach()
+        ).detach(), False
 
     def _continue_after_kl(self, kl: float) -> bool:
-        """KL control after a minibatch: adapt the lr (``adaptive_kl``), or say to stop at 1.5x target_kl."""
+        """KL control before a minibatch's step: adapt the lr (``adaptive_kl``), or say to stop at 1.5x
+        target_kl."""
         if isinstance(self.lr_schedule, AdaptiveKLSchedule):
             set_learning_rate(self.optimizer, self.lr_schedule.observe_kl(kl))
             return True
