@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from rlkit.errors import RlkitError
+from rlkit.train.stop_signals import exit_status
 
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -69,9 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RlkitError as exc:
         print(f"rlkit {args.verb}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print(f"rlkit {args.verb}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return exit_status(stop)
     except BrokenPipeError:  # output piped into a reader that closed early (rlkit list | head)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

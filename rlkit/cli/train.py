@@ -35,7 +35,15 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rlkit.cli.main import EXIT_INTERRUPTED
+    from rlkit.train.stop_signals import stop_on_signals
+
+    # SIGINT and SIGTERM stop the run cleanly in every phase, even where the shell started rlkit with
+    # SIGINT ignored (a background job of a script).
+    with stop_on_signals():
+        return _train(args)
+
+
+def _train(args: argparse.Namespace) -> int:
     from rlkit.train.run import describe_config, finish_run, resume_run, start_run
 
     if args.resume is not None:
@@ -57,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             f"interrupted at {outcome.env_steps:,} steps; checkpoint {outcome.checkpoint}\n"
             f"continue with: rlkit train --resume {result.run_dir}"
         )
-        return EXIT_INTERRUPTED
+        return outcome.exit_status
     summary = result.evaluation or {}
     print(
         f"trained {outcome.env_steps:,} steps in {outcome.wall_time:.1f} s "

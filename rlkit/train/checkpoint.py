@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 import torch
 
 from rlkit.errors import RlkitError
+from rlkit.train.stop_signals import deferred
 
 FORMAT = "rlkit-checkpoint"
 VERSION = 1
@@ -80,8 +81,10 @@ def save_checkpoint(directory: Path, name: str, payload: dict[str, Any]) -> Path
     path = directory / name
     # Through a Python file object, so that a full disk raises OSError (torch's own writer raises a
     # RuntimeError that does not say why).
-    atomic_write(path, lambda handle: torch.save({"format": FORMAT, "version": VERSION, **payload}, handle))
-    atomic_write_text(directory / LATEST, name + "\n")
+    with deferred():  # a stop signal waits until the checkpoint and its pointer are whole
+        stamped = {"format": FORMAT, "version": VERSION, **payload}
+        atomic_write(path, lambda handle: torch.save(stamped, handle))
+        atomic_write_text(directory / LATEST, name + "\n")
     return path
 
 

@@ -22,6 +22,7 @@ from rlkit.train.checkpoint import LATEST, prune_checkpoints, save_checkpoint
 from rlkit.train.collectors import LearnerActing, first_non_finite, make_collector
 from rlkit.train.metrics_log import MetricsLog
 from rlkit.train.progress import TrainingProgress
+from rlkit.train.stop_signals import exit_status
 
 
 class DivergenceError(RlkitError):
@@ -70,6 +71,8 @@ class TrainingOutcome:
     interrupted: bool
     reached_target: bool
     wall_time: float
+    #: The process's exit status: 0, or 128 + the signal that stopped the run (130 SIGINT, 143 SIGTERM).
+    exit_status: int = 0
 
 
 class Trainer:
@@ -200,6 +203,7 @@ class Trainer:
         last_row_time, last_row_steps = time.perf_counter(), state["env_steps"]
         latest_metrics: dict[str, float] = {}
         interrupted = reached_target = False
+        status = 0
         progress = TrainingProgress(total, state["env_steps"], enabled=cfg.log.progress)
         try:
             with progress:
@@ -268,9 +272,10 @@ class Trainer:
                         progress.note(f"target return {cfg.train.target_return} reached at {steps} steps")
                         break
             completed = True
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:  # SIGINT or SIGTERM (rlkit.train.stop_signals)
             # envs may have been stopped mid-step: a resume starts fresh episodes
             interrupted = True
+            status = exit_status(stop)
         finally:
             log.close()
             if completed:
@@ -279,7 +284,7 @@ class Trainer:
         self._sync_state(start, recent_returns, recent_lengths)
         checkpoint = self.save("interrupted.pt" if interrupted else "final.pt", final_envs)
         return TrainingOutcome(
-            state["env_steps"], checkpoint, interrupted, reached_target, state["wall_time"]
+            state["env_steps"], checkpoint, interrupted, reached_target, state["wall_time"], status
         )
 
     def _last_good(self) -> str:
