@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from rlkit.config.schema import RunConfig
-from rlkit.errors import RlkitError
+from rlkit.errors import ConfigError, RlkitError
 
 
 def resolve_device(name: str) -> torch.device:
@@ -73,3 +73,35 @@ def compile_encoders(agent: object) -> int:
         return sum(compile_in(child) for child in module.children())
 
     return sum(compile_in(module) for module in vars(agent).values() if isinstance(module, torch.nn.Module))
+
+
+def check_budget(config: RunConfig) -> None:
+    """Refuse a run that would train nothing: ``train.total_steps`` below one vector step, below one
+    rollout of an on-policy agent, or ending before an off-policy agent's first update.
+
+    Raises:
+        ConfigError: Naming the numbers that do not fit.
+    """
+    total, num_envs, agent = config.train.total_steps, config.rollout.num_envs, config.agent
+    if num_envs > total:
+        raise ConfigError(
+            f"rollout.num_envs ({num_envs}) is larger than train.total_steps ({total}): not one vector step "
+            f"fits; raise train.total_steps to at least {num_envs}"
+        )
+    n_steps = getattr(agent, "n_steps", None)
+    if isinstance(n_steps, int) and num_envs * n_steps > total:
+        raise ConfigError(
+            f"train.total_steps ({total}) is smaller than one rollout (rollout.num_envs {num_envs} × "
+            f"agent.n_steps {n_steps} = {num_envs * n_steps}): no update would run; raise train.total_steps "
+            f"or lower agent.n_steps"
+        )
+    learning_starts = getattr(agent, "learning_starts", None)
+    train_freq = getattr(agent, "train_freq", None)
+    if isinstance(learning_starts, int) and isinstance(train_freq, int):
+        first_update = max(learning_starts, train_freq)
+        if total < first_update:
+            raise ConfigError(
+                f"train.total_steps ({total}) ends before the first update at env step {first_update} "
+                f"(agent.learning_starts {learning_starts}, agent.train_freq {train_freq}): no update would "
+                f"run; raise train.total_steps or lower agent.learning_starts"
+            )

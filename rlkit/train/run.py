@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rlkit.config.loading import apply_overrides, config_from_dict, dump_yaml, load_config
+from rlkit.config.loading import (
+    apply_overrides,
+    config_from_dict,
+    config_to_dict,
+    dump_yaml,
+    load_config,
+    parse_yaml,
+)
 from rlkit.config.schema import RunConfig
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import write_eval_json
@@ -102,7 +109,9 @@ def resume_run(run_dir: Path, overrides: Sequence[str]) -> Trainer:
     """Rebuild a run from its latest checkpoint; overrides (a larger ``train.total_steps``) apply on top."""
     if not run_dir.is_dir():
         raise RlkitError(f"cannot resume '{run_dir}': no such run directory")
-    payload = load_checkpoint(resolve_checkpoint(run_dir))
+    checkpoint = resolve_checkpoint(run_dir)
+    payload = load_checkpoint(checkpoint)
+    check_checkpoint_belongs_to_run(payload["config"], run_dir, checkpoint)
     config = config_from_dict(apply_overrides(payload["config"], overrides))
     trainer = Trainer(config, run_dir, resume=payload)
     try:
@@ -136,3 +145,46 @@ def describe_config(config: RunConfig) -> str:
         f"{config.agent.name} on {config.env.id}: {config.train.total_steps:,} env steps, "
         f"{config.rollout.num_envs} envs, seed {config.train.seed}"
     )
+
+
+def first_difference(a: Any, b: Any, path: str = "") -> str | None:
+    """The dotted path of the first value that differs between two nested configs (None: equal)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b), key=str):
+            found = first_difference(a.get(key), b.get(key), f"{path}.{key}" if path else str(key))
+            if found is not None:
+                return found
+        return None
+    return None if a == b else path
+
+
+def check_checkpoint_belongs_to_run(
+    checkpoint_config: dict[str, Any], run_dir: Path, checkpoint: Path
+) -> None:
+    """Refuse to resume from a checkpoint of another env or agent than the run's ``config.yaml`` records
+    (a ``final.pt`` copied in from another run): it would rewrite the config and append the other run's rows
+    to ``metrics.csv``."""
+    recorded_file = run_dir / "config.yaml"
+    if not recorded_file.is_file():
+        return
+    try:
+        recorded = config_to_dict(config_from_dict(parse_yaml(recorded_file.read_text())))
+    except RlkitError:
+        return  # an unreadable config.yaml is rewritten from the checkpoint, as before
+    saved = config_to_dict(config_from_dict(checkpoint_config))
+    for section in ("env", "agent"):
+        key = first_difference(saved[section], recorded[section], section)
+        if key is not None:
+            raise RlkitError(
+                f"cannot resume '{run_dir}': its checkpoint {checkpoint} was trained with "
+                f"{key}={_value_at(saved, key)!r}, but the run's config.yaml has "
+                f"{key}={_value_at(recorded, key)!r} "
+                f"(the checkpoint is from another run; put the run's own checkpoint back or start a new run)"
+            )
+
+
+def _value_at(config: dict[str, Any], key: str) -> Any:
+    value: Any = config
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value

@@ -17,7 +17,7 @@ from rlkit.config.schema import RunConfig
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.rollout.vector_env import make_vector_env
-from rlkit.train.build import build_agent, configure_torch
+from rlkit.train.build import build_agent, check_budget, configure_torch
 from rlkit.train.checkpoint import LATEST, prune_checkpoints, save_checkpoint
 from rlkit.train.collectors import LearnerActing, first_non_finite, make_collector
 from rlkit.train.metrics_log import MetricsLog
@@ -88,6 +88,7 @@ class Trainer:
     """
 
     def __init__(self, config: RunConfig, run_dir: Path, resume: dict[str, Any] | None = None) -> None:
+        check_budget(config)
         self.config = config
         self.run_dir = run_dir
         self.device = configure_torch(config)

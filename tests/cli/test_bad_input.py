@@ -26,6 +26,20 @@ from tests.cli.conftest import TINY_PPO, run_cli, run_subprocess
         (["eval", "does/not/exist"], "'does/not/exist' does not exist"),
         (["eval", ".", "--episodes", "0"], "argument --episodes: must be at least 1"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
+        # runs that would train nothing
+        (
+            ["train", "cartpole-ppo", "train.total_steps=100"],
+            "train.total_steps (100) is smaller than one rollout (rollout.num_envs 8 × agent.n_steps 32 "
+            "= 256)",
+        ),
+        (
+            ["train", "cartpole-ppo", "train.total_steps=4", "agent.n_steps=1"],
+            "rollout.num_envs (8) is larger than train.total_steps (4)",
+        ),
+        (
+            ["train", "cartpole-dqn", "train.total_steps=500"],
+            "train.total_steps (500) ends before the first update at env step 1000",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_status_2(
@@ -106,3 +120,33 @@ def test_list_and_module_entry_point(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "_raise" not in out  # removed mujoco-py ids are not listed
     result = run_subprocess(["list", "agents"], cwd=tmp_path)
     assert result.returncode == 0 and "dqn" in result.stdout
+
+
+def test_resume_from_another_runs_checkpoint_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tiny_run: Path
+) -> None:
+    other = tmp_path / "other"
+    status, _, err = run_cli(
+        [
+            "train",
+            "pendulum-ppo",
+            "train.total_steps=256",
+            "agent.n_steps=64",
+            "eval.episodes=1",
+            "log.tensorboard=false",
+            "log.progress=false",
+            "--run-dir",
+            str(other),
+        ],
+        capsys,
+    )
+    assert status == 0, err
+    checkpoints = tiny_run / "checkpoints"
+    final = checkpoints / (checkpoints / "latest").read_text().strip()
+    final.write_bytes((other / "checkpoints" / "final.pt").read_bytes())  # a replaced final.pt
+    before = {p: p.read_bytes() for p in tiny_run.rglob("*") if p.is_file()}
+    status, _, err = run_cli(["train", "--resume", str(tiny_run), "train.total_steps=100000"], capsys)
+    assert status == 2, err
+    assert "env.id='Pendulum-v1', but the run's config.yaml has env.id='CartPole-v1'" in err
+    assert len(err.strip().splitlines()) == 1
+    assert {p: p.read_bytes() for p in tiny_run.rglob("*") if p.is_file()} == before
