@@ -1,13 +1,15 @@
 """R2D2 (Kapturowski et al., 2019) in one process: recurrent DQN learned from prioritized replayed sequences.
 
 Acting carries each env's LSTM memory from step to step and wipes it where an episode starts. The stream of
-steps is cut per env into overlapping sequences of ``burn_in + sequence_length`` steps, each stored with the
-memory the actor had before its first step
+steps is cut per env into sequences of ``burn_in + sequence_length + 1`` steps, one starting every
+``sequence_length - sequence_overlap`` steps, each stored with the memory the actor had before its first step
 (:class:`~rlkit.rollout.sequence_replay_buffer.SequenceReplayBuffer`). An update replays a batch of
 sequences: the first ``burn_in`` steps run the online and the target network from the stored memory without
-gradient, refreshing the stale stored state; the loss covers the remaining steps, with n-step Double-DQN
-targets computed inside the sequence (in value-rescaled space when ``value_rescaling``), and the sequences'
-priorities become ``η max|δ| + (1-η) mean|δ|``.
+gradient, refreshing the stale stored state; the loss covers the next ``sequence_length`` steps, with n-step
+Double-DQN targets computed inside the sequence (in value-rescaled space when ``value_rescaling``): the
+extra last step is only bootstrapped from, so the last trained step has a target too. The sequences'
+priorities become ``η max|δ| + (1-η) mean|δ|``; the target network is copied every
+``target_update_interval`` gradient steps.
 
 Episodes cut off by a time limit bootstrap from their final observation, which the buffer stores as one
 extra, masked-out step of the same episode: the learner reaches it with the episode's memory, exactly as
@@ -70,14 +72,14 @@ class R2D2(Agent):
         self.optimizer = build_optimizer(self.parameters, config)
         self.lr_schedule = build_lr_schedule(config)
         memory = self.q_network.initial_state(num_envs)
-        length = config.burn_in + config.sequence_length
-        # Each sequence adds length - overlap new steps: no more slots than the run can fill (+ flushes).
-        most = total_steps // (length - config.sequence_overlap) + 2 * num_envs
+        length, period = config.stored_length, config.sequence_period
+        # A sequence starts every `period` steps: no more slots than the run can fill (+ flushes).
+        most = total_steps // period + 2 * num_envs
         self.buffer = SequenceReplayBuffer(
             min(config.buffer_size, most),
             num_envs,
             length,
-            config.sequence_overlap,
+            length - period,
             observation_space.shape,
             observation_space.dtype,
             tuple((tensor.shape[0], tensor.shape[2]) for tensor in memory),
@@ -218,7 +220,8 @@ class R2D2(Agent):
     def sequence_loss(self, batch: SequenceBatch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(loss, mean Q of the trained steps, (B,) new sequence priorities) for a batch of sequences.
 
-        The burn-in runs without gradient from the stored memory; its steps are outside the loss.
+        The burn-in runs without gradient from the stored memory; its steps are outside the loss, and so is
+        the sequence's last step, which only the step before it bootstraps from.
         """
         cfg = self.config
         burn = cfg.burn_in

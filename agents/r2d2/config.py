@@ -15,6 +15,18 @@ class R2D2Config(AgentConfig):
 
     Value rescaling is on by default as in the paper: it costs nothing on small returns (``h`` is close to the
     identity near 0) and keeps the Q-values of long, densely rewarded episodes in a range one network fits.
+
+    Sequences follow the paper: 40 burn-in steps, 80 trained steps, and a new sequence every 40 stored steps,
+    so consecutive training windows overlap by 40 steps; each stored sequence also holds the step after its
+    last trained step, which that step bootstraps from, so every one of the 80 steps gets a loss. The target
+    network is copied every 2,500 learner updates (gradient steps), not env steps.
+
+    Importance weights: the paper mixes priorities as ``0.9 max|δ| + 0.1 mean|δ|`` with exponent 0.9 (kept
+    here) and lists a fixed importance-sampling exponent of 0.6 (Acme's default too), while its text reports
+    no benefit from the correction. rlkit starts at ``priority_beta_start`` (0.6) and anneals β linearly to 1
+    over the run, as prioritized replay (Schaul et al., 2016) does: sharp priorities (α = 0.9) sample far
+    from uniformly, which biases the uncorrected updates most, and annealing makes the updates that shape
+    the final policy unbiased; ``priority_beta_start=1`` corrects fully from the start.
     """
 
     name: str = Field("r2d2", description="agent name")
@@ -32,11 +44,10 @@ class R2D2Config(AgentConfig):
     )
     sequence_length: int = Field(80, ge=2, description="steps after the burn-in that are trained on")
     sequence_overlap: int = Field(
-        80,
+        40,
         ge=0,
-        description="stored steps (burn-in included) shared by consecutive sequences of one env; R2D2's 80 "
-        "starts a sequence every 40 steps, so each training window overlaps the next by 40 and the step "
-        "that ends one window (no target inside it) is trained in the next",
+        description="training steps shared by consecutive sequences of one env: a sequence starts every "
+        "sequence_length - sequence_overlap stored steps (R2D2: 80 - 40, a start every 40 steps)",
     )
     learning_starts: int = Field(1000, ge=0, description="env steps collected before the first update")
     batch_size: int = Field(32, ge=1, description="sequences per gradient step")
@@ -60,25 +71,41 @@ class R2D2Config(AgentConfig):
     )
     exploration_initial_eps: float = Field(1.0, ge=0, le=1, description="epsilon at the start")
     exploration_final_eps: float = Field(0.01, ge=0, le=1, description="epsilon after the decay")
-    priority_alpha: float = Field(0.9, ge=0, description="priority exponent alpha (0: uniform sampling)")
+    priority_alpha: float = Field(
+        0.9, ge=0, description="priority exponent alpha (0: uniform sampling; R2D2: 0.9)"
+    )
     priority_eta: float = Field(
-        0.9, ge=0, le=1, description="sequence priority: eta*max|TD| + (1-eta)*mean|TD| over its steps"
+        0.9,
+        ge=0,
+        le=1,
+        description="sequence priority: eta*max|TD| + (1-eta)*mean|TD| over its steps (R2D2: 0.9)",
     )
     priority_beta_start: float = Field(
         0.6,
         ge=0,
         le=1,
-        description="importance-weight exponent beta, annealed linearly to 1 (the paper gives no value; "
-        "0.6 -> 1 follows prioritized replay (Schaul et al.), beta=0 would be Ape-X's no correction)",
+        description="importance-weight exponent beta at the start, annealed linearly to 1 so the last "
+        "updates are unbiased (R2D2 keeps 0.6 fixed)",
     )
     priority_eps: float = Field(1e-6, gt=0, description="added to sequence priorities")
 
     @model_validator(mode="after")
     def _overlap_fits(self) -> R2D2Config:
-        length = self.burn_in + self.sequence_length
-        if self.sequence_overlap >= length:
+        if self.sequence_overlap >= self.sequence_length:
             raise ValueError(
-                f"sequence_overlap ({self.sequence_overlap}) must be below "
-                f"burn_in + sequence_length ({length})"
+                f"sequence_overlap ({self.sequence_overlap}) must be below sequence_length "
+                f"({self.sequence_length}): consecutive sequences must start at different steps"
             )
         return self
+
+    @property
+    def sequence_period(self) -> int:
+        """Stored steps between the starts of consecutive sequences of one env."""
+        return self.sequence_length - self.sequence_overlap
+
+    @property
+    def stored_length(self) -> int:
+        """Stored steps per sequence: the burn-in, the trained steps, and one more step whose Q-value the
+        last trained step bootstraps from, so that every trained step has a target (as Acme stores
+        ``burn_in + trace_length + 1``)."""
+        return self.burn_in + self.sequence_length + 1

@@ -1,8 +1,9 @@
 """Prioritized replay of fixed-length sequences for recurrent Q-learning (R2D2, Kapturowski et al., 2019).
 
 Each env's stream of steps is cut into sequences of ``length`` stored steps (burn-in plus training part);
-consecutive sequences of one env overlap by ``overlap`` steps: R2D2 stores 40 burn-in plus 80 training steps
-and starts a sequence every 40 steps (``overlap`` 80).
+consecutive sequences of one env overlap by ``overlap`` steps, so one starts every ``length - overlap`` steps.
+R2D2 stores 40 burn-in steps, 80 trained steps and the step the last trained one bootstraps from (``length``
+121), and starts a sequence every 40 steps (``overlap`` 81).
 A sequence keeps the recurrent state the actor had before its first step (R2D2's "stored state") and may
 cross episode boundaries: ``starts`` marks the steps where an episode begins, where the learner's core
 wipes its memory exactly as the actor's did.
@@ -95,7 +96,7 @@ class SequenceReplayBuffer:
     Args:
         capacity: Sequences kept; the oldest are overwritten.
         num_envs: Envs whose streams are cut into sequences.
-        length: Stored steps per sequence (burn-in plus training steps).
+        length: Stored steps per sequence (R2D2: burn-in, trained steps, one step to bootstrap from).
         overlap: Steps shared by consecutive sequences of one env (``0 <= overlap < length``).
         obs_shape: Shape of one observation.
         obs_dtype: Its dtype (kept in storage).

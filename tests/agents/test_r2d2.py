@@ -41,7 +41,7 @@ def make_agent(num_envs: int = 2, seed: int = 0, **overrides) -> R2D2:
     settings = {
         "burn_in": 2,
         "sequence_length": 4,
-        "sequence_overlap": 3,
+        "sequence_overlap": 1,  # a sequence every 3 steps
         "batch_size": 4,
         "n_step": 2,
         "learning_starts": 0,
@@ -163,10 +163,10 @@ def test_burn_in_gets_no_gradient_and_is_outside_the_loss() -> None:
 
 
 def test_padded_and_final_observation_steps_contribute_nothing() -> None:
-    agent = make_agent(num_envs=1, burn_in=1, sequence_length=5, sequence_overlap=2, n_step=3)
+    agent = make_agent(num_envs=1, burn_in=1, sequence_length=5, sequence_overlap=1, n_step=3)
     rng = np.random.default_rng(3)
     agent.envs_reset()
-    for t in range(9):  # 9 steps: one full sequence, then a short one closed by envs_reset and padded
+    for t in range(8):  # 8 steps: one full sequence, then a short one closed by envs_reset and padded
         obs = rng.uniform(-1, 1, (1, OBS_DIM)).astype(np.float32)
         agent.explore(obs, t)
         agent.record(StepResult(np.ones(1, np.float32), np.zeros(1, bool), np.array([t == 3]), obs + 0.5))
@@ -275,11 +275,11 @@ def test_r2d2_learns_to_recall_the_cue(tmp_path) -> None:
             "agent.learning_starts=400",
             "agent.burn_in=2",
             "agent.sequence_length=6",
-            "agent.sequence_overlap=4",
+            "agent.sequence_overlap=2",
             "agent.n_step=4",
             "agent.batch_size=32",
             "agent.train_freq=4",
-            "agent.target_update_interval=200",
+            "agent.target_update_interval=50",  # gradient steps: every 200 env steps
             "agent.exploration_fraction=0.3",
             # Returns lie in [0, 1]: rescaling would only shrink the TD errors (and slow learning down).
             "agent.value_rescaling=false",
@@ -293,35 +293,43 @@ def test_r2d2_learns_to_recall_the_cue(tmp_path) -> None:
     assert trainer.evaluate()["mean_return"] >= 0.9  # a memoryless policy gets 0.5
 
 
+def one_episode(agent: R2D2, steps: int) -> None:
+    """``steps`` steps of one running episode in every env, the step index as the observation, reward 0."""
+    n = agent.num_envs
+    for t in range(steps):
+        agent.explore(np.full((n, OBS_DIM), t, dtype=np.float32), agent.env_steps)
+        no = np.zeros(n, bool)
+        agent.record(StepResult(np.zeros(n, np.float32), no, no, np.full((n, OBS_DIM), t + 1, np.float32)))
+
+
 def test_paper_defaults_start_a_sequence_every_40_stored_steps() -> None:
     config = R2D2Config()
-    assert (config.burn_in, config.sequence_length) == (40, 80)
-    assert config.burn_in + config.sequence_length - config.sequence_overlap == 40
+    assert (config.burn_in, config.sequence_length, config.target_update_interval) == (40, 80, 2500)
+    agent = make_agent(
+        num_envs=1, burn_in=40, sequence_length=80, sequence_overlap=R2D2Config().sequence_overlap
+    )
+    one_episode(agent, 300)
+    first_steps = agent.buffer.storage.obs[: len(agent.buffer), 0, 0].astype(int).tolist()
+    assert first_steps == [0, 40, 80, 120, 160]  # 40 burn-in + 80 trained + 1 bootstrap step: 0-120, ...
+    assert agent.buffer.length == 121
 
 
-def test_every_step_after_the_first_burn_in_gets_a_target_in_some_window() -> None:
-    # Windows of 2 burn-in + 4 training steps starting every 2 stored steps (the paper's proportions): the
-    # last training step of a window has no target inside it, and is trained in the next window.
-    agent = make_agent(num_envs=1, burn_in=2, sequence_length=4, sequence_overlap=4, n_step=1)
-    n = 40
-    for t in range(n):  # one long episode, the step index as the observation
-        agent.explore(np.full((1, OBS_DIM), t, dtype=np.float32), agent.env_steps)
-        agent.record(
-            StepResult(
-                np.zeros(1, np.float32),
-                np.zeros(1, bool),
-                np.zeros(1, bool),
-                np.zeros((1, OBS_DIM), np.float32),
-            )
-        )
-    storage, burn = agent.buffer.storage, 2
-    starts = sorted(int(storage.obs[i, 0, 0]) for i in range(len(agent.buffer)))
-    assert starts == list(range(0, starts[-1] + 1, 2))
-    trained = set()
-    for i in range(len(agent.buffer)):
-        steps = storage.obs[i, burn:, 0].astype(int)
-        trained.update(steps[:-1][storage.mask[i, burn:][:-1]].tolist())  # the last step has no target here
-    assert trained == set(range(burn, starts[-1] + burn + 3))
+def test_every_trained_step_of_a_window_gets_a_loss_the_last_one_too() -> None:
+    agent = make_agent(num_envs=1, burn_in=2, sequence_length=4, sequence_overlap=2, n_step=1)
+    one_episode(agent, 12)
+    batch = agent.buffer.gather(np.array([0]))  # steps 0-6: burn-in 0-1, trained 2-5, bootstrap 6
+    assert bool(batch.mask.all())
+    with torch.no_grad():
+        loss = agent.sequence_loss(batch)[0]
+        # With n = 1 a step's reward enters its own target only: it changes the loss iff the step is trained.
+        trained = []
+        for step in range(len(batch.rewards)):
+            rewards = batch.rewards.clone()
+            rewards[step] += 10.0
+            if agent.sequence_loss(dataclasses.replace(batch, rewards=rewards))[0] != loss:
+                trained.append(step)
+    assert trained == [2, 3, 4, 5]
+    assert batch.obs[:, 0, 0].tolist() == list(range(7))
 
 
 def test_target_network_follows_learner_updates_not_env_steps() -> None:

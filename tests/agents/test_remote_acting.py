@@ -28,7 +28,7 @@ CASES: dict[str, tuple[str, dict[str, Any], gym.Space]] = {
     "a2c": ("a2c", {"n_steps": STEPS}, BOX),
     "recurrent_ppo": ("recurrent_ppo", {"n_steps": STEPS, "sequence_length": 4}, DISCRETE),
     "dqn-n-step": ("dqn", {"n_step": 3, "learning_starts": 0, "exploration_initial_eps": 0.5}, DISCRETE),
-    "r2d2": ("r2d2", {"burn_in": 2, "sequence_length": 4, "sequence_overlap": 2}, DISCRETE),
+    "r2d2": ("r2d2", {"burn_in": 2, "sequence_length": 4, "sequence_overlap": 0}, DISCRETE),
     "sac": ("sac", {"learning_starts": 0}, BOX),
     "td3": ("td3", {"learning_starts": 4 * NUM_ENVS}, BOX),  # random warm-up, then the actor
 }

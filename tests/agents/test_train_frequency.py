@@ -42,7 +42,7 @@ CASES = {  # preset, overrides
             "agent.batch_size=4",
             "agent.burn_in=2",
             "agent.sequence_length=4",
-            "agent.sequence_overlap=3",
+            "agent.sequence_overlap=2",
             "agent.target_update_interval=10",
         ],
     ),
