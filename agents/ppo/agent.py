@@ -140,7 +140,7 @@ class PPO(OnPolicyAgent):
             dist.log_prob(batch.actions), batch.old_log_probs, advantages, clip_range
         )
         critic_loss = value_loss(values, batch.old_values, batch.returns, cfg.clip_range_vf)
-        entropy = dist.entropy().mean()
+        entropy = dist.entropy(self.generator).mean()
         loss = policy_loss + cfg.vf_coef * critic_loss - cfg.ent_coef * entropy
         if cfg.target_kl is not None and not self._continue_after_kl(float(info["approx_kl"])):
             zero = torch.zeros((), device=self.device)

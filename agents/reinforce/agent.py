@@ -48,8 +48,9 @@ class Reinforce(OnPolicyAgent):
             advantages = normalize_advantages(advantages)
         set_learning_rate(self.optimizer, self.lr_schedule(progress))
         dist, values = self.policy(obs)
+        entropy = dist.entropy(self.generator)
         loss, terms = actor_critic_loss(
-            dist.log_prob(actions), dist.entropy(), values, advantages, returns, cfg.vf_coef, cfg.ent_coef
+            dist.log_prob(actions), entropy, values, advantages, returns, cfg.vf_coef, cfg.ent_coef
         )
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()

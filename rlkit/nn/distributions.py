@@ -85,8 +85,9 @@ class Categorical:
         """
         return self.log_probs.gather(-1, actions.long().unsqueeze(-1)).squeeze(-1)
 
-    def entropy(self) -> torch.Tensor:
-        """Entropy in nats, shape ``logits.shape[:-1]``."""
+    def entropy(self, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Entropy in nats, shape ``logits.shape[:-1]`` (exact; ``generator`` is unused, as the Gaussian's
+        squashed estimate takes one)."""
         log_probs = self.log_probs
         # Masked actions have p = 0 and log p = -inf; clamping makes their term 0 * finite = 0, not NaN.
         finite_log_probs = log_probs.clamp(min=torch.finfo(log_probs.dtype).min)
@@ -190,13 +191,21 @@ class DiagGaussian:
         pre_squash = torch.atanh(actions.clamp(-1.0 + SQUASH_EPS, 1.0 - SQUASH_EPS))
         return (self._gaussian_log_density(pre_squash) - _log_tanh_derivative(pre_squash)).sum(dim=-1)
 
-    def entropy(self) -> torch.Tensor:
-        """Entropy of the Gaussian, summed over the action dimension, shape ``mean.shape[:-1]``.
+    def entropy(self, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Entropy of the action distribution, summed over the action dimension, shape ``mean.shape[:-1]``.
 
-        Exact when ``squash`` is False. A squashed Gaussian has no closed-form entropy; this returns the
-        entropy of the underlying (unsquashed) Gaussian instead, a sample-free proxy that upper-bounds the
-        true value and moves with ``log_std`` the same way. Use ``-log_prob`` of samples for an estimate.
+        Exact (closed form) when ``squash`` is False. A ``tanh``-squashed Gaussian has no closed form, and the
+        unsquashed Gaussian's entropy is no proxy for it: it keeps growing with ``log_std`` while the
+        squashed actions pile up at +-1 and their entropy collapses, so a bonus on it drives policies to
+        bang-bang actions. For a squashed Gaussian this returns ``-log pi(a)`` of one reparameterised sample
+        ``a`` per state, an unbiased estimate of the entropy and of its gradient (``-E[log pi(a|s)]``, the
+        estimate Stable-Baselines3 uses for squashed distributions).
+
+        Args:
+            generator: Random generator for the squashed estimate's sample; the global one if ``None``.
         """
+        if self.squash:
+            return -self.sample_with_log_prob(generator)[1]
         per_dim = self.log_std + _HALF_LOG_2PI_E
         return per_dim.expand(self.mean.shape).sum(dim=-1)
 

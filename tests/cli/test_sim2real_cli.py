@@ -167,7 +167,14 @@ def test_dqn_trains_on_a_continuous_task_through_discrete_actions(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run = tmp_path / "dqn"
-    overrides = ["env.id=rlkit/Reacher-v0", "env.discrete_actions=3", "train.total_steps=600"]
+    overrides = [
+        "env.id=rlkit/Reacher-v0",
+        "env.discrete_actions=3",
+        "train.total_steps=600",
+        "agent.learning_starts=200",
+        "agent.train_freq=100",
+        "agent.gradient_steps=2",
+    ]
     quiet = ["eval.episodes=1", "eval.interval=0", "log.progress=false"]
     status, _, err = run_cli(["train", "cartpole-dqn", *overrides, *quiet, "--run-dir", str(run)], capsys)
     assert status == 0, err

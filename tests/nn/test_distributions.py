@@ -179,7 +179,42 @@ def test_squashed_sample_mode_and_entropy() -> None:
     samples = DiagGaussian(MEAN.expand(1000, 2, 2), LOG_STD, squash=True).sample()
     assert samples.abs().max() < 1.0
     torch.testing.assert_close(dist.mode(), torch.tanh(MEAN))
-    # Documented proxy: the entropy of the underlying Gaussian, an upper bound on the squashed entropy.
-    torch.testing.assert_close(dist.entropy(), DiagGaussian(MEAN, LOG_STD).entropy())
-    _, log_prob = DiagGaussian(MEAN.expand(20_000, 2, 2), LOG_STD, squash=True).sample_with_log_prob()
-    assert torch.all(-log_prob.mean(0) < dist.entropy())
+    # The squashed entropy is below the underlying Gaussian's (tanh contracts), and estimated by sampling.
+    wide = DiagGaussian(MEAN.expand(20_000, 2, 2), LOG_STD, squash=True)
+    assert torch.all(
+        wide.entropy(torch.Generator().manual_seed(0)).mean(0) < DiagGaussian(MEAN, LOG_STD).entropy()
+    )
+
+
+def _squashed_entropy_by_quadrature(mean: float, log_std: float) -> float:
+    """H[tanh(u)] = H[u] + E_u[log(1 - tanh(u)^2)] for u ~ N(mean, std), by quadrature over u."""
+    std = math.exp(log_std)
+    u = torch.linspace(mean - 12 * std, mean + 12 * std, 400_001, dtype=torch.float64)
+    density = torch.exp(-0.5 * ((u - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
+    # log(1 - tanh(u)^2) in the form that does not round to log(0) for large |u|
+    log_jacobian = 2 * (math.log(2) - u.abs() - torch.nn.functional.softplus(-2 * u.abs()))
+    expectation = torch.trapezoid(density * log_jacobian, u)
+    return 0.5 * math.log(2 * math.pi * math.e) + log_std + float(expectation)
+
+
+@pytest.mark.parametrize(("mean", "log_std"), [(0.0, -1.0), (0.5, 0.0), (0.0, 2.0)])
+def test_squashed_entropy_estimates_the_entropy_of_the_squashed_actions(mean: float, log_std: float) -> None:
+    n = 200_000
+    dist = DiagGaussian(torch.full((n, 1), mean), torch.full((1,), log_std), squash=True)
+    estimate = float(dist.entropy(torch.Generator().manual_seed(0)).mean())
+    assert estimate == pytest.approx(_squashed_entropy_by_quadrature(mean, log_std), abs=0.02)
+    if log_std >= 2.0:  # the unsquashed entropy (3.4 nats) says nothing about saturated actions (< log 2)
+        assert float(DiagGaussian(torch.zeros(1), torch.full((1,), log_std)).entropy()) > estimate + 2.0
+
+
+def test_squashed_entropy_bonus_does_not_reward_saturation() -> None:
+    # Beyond some std, widening the Gaussian pushes tanh(u) to +-1 and lowers the entropy: the bonus's
+    # gradient must say so (the unsquashed entropy's gradient is +1 everywhere).
+    def gradient(log_std_value: float) -> float:
+        log_std = torch.tensor([log_std_value], requires_grad=True)
+        dist = DiagGaussian(torch.zeros(50_000, 1), log_std, squash=True)
+        dist.entropy(torch.Generator().manual_seed(1)).mean().backward()
+        return float(log_std.grad)
+
+    assert gradient(-1.0) > 0.5  # narrow: widening still adds entropy
+    assert gradient(1.5) < -0.3  # wide: widening saturates the actions
