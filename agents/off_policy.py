@@ -28,6 +28,7 @@ from agents.train_frequency import TrainFrequency
 from rlkit.errors import RlkitError
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
 from rlkit.rollout.replay_buffer import ReplayBuffer
+from rlkit.seeding import seeded_generator, seeded_torch_generator, stream_seed
 
 
 class OffPolicyActorCritic(Agent):
@@ -80,11 +81,10 @@ class OffPolicyActorCritic(Agent):
             (self.action_dim,),
             np.float32,
             device,
-            seed,
+            stream_seed(seed, "replay"),
         )
-        self.generator = torch.Generator(device=device)
-        self.generator.manual_seed(seed + 2)
-        self.rng = np.random.default_rng(seed + 1)
+        self.generator = seeded_torch_generator(seed, "exploration", device)
+        self.rng = seeded_generator(seed, "warmup")
         self.env_steps = 0
         self.train_frequency = TrainFrequency(config.train_freq, config.learning_starts)
         self._pending: tuple[np.ndarray, np.ndarray] | None = None

@@ -27,6 +27,7 @@ from rlkit.errors import RlkitError
 from rlkit.optim import build_lr_schedule, build_optimizer
 from rlkit.rollout.normalization import ReturnNormalizer
 from rlkit.rollout.rollout_buffer import RolloutBuffer
+from rlkit.seeding import seeded_torch_generator
 
 
 class OnPolicyAgent(Agent):
@@ -65,8 +66,7 @@ class OnPolicyAgent(Agent):
         self.return_normalizer = (
             ReturnNormalizer(num_envs, config.gamma) if config.normalize_returns else None
         )
-        self.generator = torch.Generator(device=device)
-        self.generator.manual_seed(seed)
+        self.generator = seeded_torch_generator(seed, "exploration", device)
         self._pending: tuple[torch.Tensor, ...] | None = None
         self._last_next_obs: np.ndarray | None = None
         self.updates = 0

@@ -2,7 +2,8 @@
 
 Every sim2real effect draws from its own stream so that switching one effect on or off does not change the
 random numbers another effect sees, and a run with the same seed is reproducible. The stream of an effect is
-keyed by its name: two effects seeded with the same env seed still draw independent numbers.
+named by the effect and seeded by rlkit's one rule (:mod:`rlkit.seeding`): two effects seeded with the same
+env seed still draw independent numbers.
 
 An effect that draws at every step draws through a :class:`RowBlock`: one NumPy call fills many steps' worth
 of numbers, because a call on a handful of numbers costs microseconds of fixed overhead, far more than the
@@ -15,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from vision.random_streams import seeded_generator
+from rlkit.seeding import seeded_generator
 
 Draw = Callable[[np.random.Generator, int], np.ndarray]
 """Fills a block: ``draw(generator, rows)`` returns an array whose ``rows`` rows are one step's draws each."""

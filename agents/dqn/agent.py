@@ -24,6 +24,7 @@ from rlkit.rollout.n_step import NStepAccumulator
 from rlkit.rollout.prioritized_frame_replay_buffer import PrioritizedFrameReplayBuffer
 from rlkit.rollout.prioritized_replay_buffer import PrioritizedReplayBuffer
 from rlkit.rollout.replay_buffer import ReplayBuffer, TransitionBatch
+from rlkit.seeding import seeded_generator, seeded_torch_generator, stream_seed
 
 
 class QNetwork(nn.Module):
@@ -123,7 +124,7 @@ class DQN(Agent):
             (),
             np.int64,
             device,
-            seed,
+            stream_seed(seed, "replay"),
         )
         frames = replay_frames(observation_space, config.frame_replay)
         priority_args = {"alpha": config.priority_alpha, "eps": config.priority_eps}
@@ -159,11 +160,10 @@ class DQN(Agent):
         )
         self.noise_generator: torch.Generator | None = None
         if config.noisy_nets:
-            self.noise_generator = torch.Generator(device=device)
-            self.noise_generator.manual_seed(seed + 2)
+            self.noise_generator = seeded_torch_generator(seed, "noisy_nets", device)
             reset_noise(self.q_network, self.noise_generator)
             reset_noise(self.target_network, self.noise_generator)
-        self.rng = np.random.default_rng(seed + 1)
+        self.rng = seeded_generator(seed, "exploration")
         self.env_steps = 0
         self.train_frequency = TrainFrequency(config.train_freq, config.learning_starts)
         self.last_target_step = 0

@@ -41,6 +41,7 @@ from rlkit.nn import RecurrentState
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
 from rlkit.policy import Policy
 from rlkit.rollout.sequence_replay_buffer import SequenceBatch, SequenceReplayBuffer
+from rlkit.seeding import seeded_generator, stream_seed
 
 
 class R2D2(Agent):
@@ -84,11 +85,11 @@ class R2D2(Agent):
             observation_space.dtype,
             tuple((tensor.shape[0], tensor.shape[2]) for tensor in memory),
             device,
-            seed,
+            stream_seed(seed, "replay"),
             alpha=config.priority_alpha,
             eps=config.priority_eps,
         )
-        self.rng = np.random.default_rng(seed + 1)
+        self.rng = seeded_generator(seed, "exploration")
         self.env_steps = 0
         self.train_frequency = TrainFrequency(config.train_freq, config.learning_starts)
         self.epsilon = config.exploration_initial_eps
@@ -310,7 +311,7 @@ class R2D2Policy:
         self.agent = agent
         self.deterministic = deterministic
         self.memory: RecurrentState | None = None
-        self.rng = np.random.default_rng(agent.seed + 3)
+        self.rng = seeded_generator(agent.seed, "evaluation")
 
     def __call__(self, obs: np.ndarray, episode_starts: np.ndarray) -> np.ndarray:
         if self.memory is None or self.memory[0].shape[1] != len(obs):

@@ -37,6 +37,7 @@ from rlkit.errors import RlkitError
 from rlkit.evaluate.checkpoint_eval import restore_agent
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.optim import clip_gradients
+from rlkit.seeding import seeded_generator
 from rlkit.train.build import build_agent, configure_torch
 from rlkit.train.checkpoint import prune_checkpoints, save_checkpoint
 from rlkit.train.metrics_log import MetricsLog
@@ -112,7 +113,8 @@ class Distiller:
         self.discrete = isinstance(self.env.single_action_space, gym.spaces.Discrete)
         self.squash = getattr(self.agent.config, "squash_actions", False)
         self.dataset = LabelledDataset(config.distill.dataset_size)
-        self.rng = np.random.default_rng(config.train.seed)
+        # who acts (teacher or student) and the minibatch order
+        self.rng = seeded_generator(config.train.seed, "distillation")
 
     # ------------------------------------------------------------------------------------------- views
 

@@ -45,15 +45,13 @@ from rlkit.errors import RlkitError
 from rlkit.rollout.batches import concatenate, map_batches, take
 from rlkit.rollout.ray_worker import Fragment, RolloutWorker
 from rlkit.rollout.vector_env import RESTART_SEED_OFFSET, per_env_seeds
+from rlkit.seeding import stream_seed
 
 logger = logging.getLogger(__name__)
 
 
 #: How many replacements in a row may fail before the loss is an error rather than bad luck.
 _MAX_REPLACEMENT_ATTEMPTS = 3
-
-#: Worker ``w``'s acting copy of the agent is seeded ``train.seed + ACTING_SEED_STRIDE * (w + 1)``.
-ACTING_SEED_STRIDE = 7_919
 
 #: Seconds to wait for a TCP connection to ``rollout.ray_address`` before calling it unreachable.
 _CONNECT_TIMEOUT_S = 5.0
@@ -222,7 +220,8 @@ class RayVectorEnv(gym.vector.VectorEnv):
 
     def attach_agent(self, config: RunConfig) -> None:
         """Give every worker a CPU copy of ``config``'s agent to act with (and every replacement too);
-        worker ``w``'s copy draws from seed ``train.seed + ACTING_SEED_STRIDE * (w + 1)``."""
+        worker ``w``'s copy, after ``r`` replacements, is seeded with the stream
+        ``acting/worker{w}/restart{r}`` of ``train.seed`` (:mod:`rlkit.seeding`)."""
         import ray
 
         self._agent_config = config
@@ -230,10 +229,9 @@ class RayVectorEnv(gym.vector.VectorEnv):
 
     def _attach(self, index: int, worker: Any) -> Any:
         assert self._agent_config is not None
-        seed = self._agent_config.train.seed + ACTING_SEED_STRIDE * (index + 1)
-        return worker.attach_agent.remote(
-            self._agent_config, seed + RESTART_SEED_OFFSET * self.restarts[index]
-        )
+        name = f"acting/worker{index}/restart{self.restarts[index]}"
+        seed = stream_seed(self._agent_config.train.seed, name)
+        return worker.attach_agent.remote(self._agent_config, seed)
 
     def request_fragments(self, acting_state: dict[str, Any], env_steps: int, steps: int) -> None:
         """Ask every worker for its next ``steps`` vector steps, acted with the learner's ``acting_state``,

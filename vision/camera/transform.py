@@ -21,7 +21,7 @@ from typing import ClassVar, Literal
 import cv2
 import numpy as np
 
-from vision.random_streams import seeded_generator
+from rlkit.seeding import seeded_generator
 
 Per = Literal["episode", "frame"]
 RangeLike = float | Sequence[float]

@@ -1,0 +1,58 @@
+"""rlkit's one seeding rule: a random stream is named, and seeded from a seed and its name.
+
+Stream ``name`` of seed ``s`` starts from NumPy's ``SeedSequence([s, crc32(name)])``. The same seed and name
+give the same numbers in every process and on every backend; different names give independent streams, so
+a stream that draws more (another env, another exploration scheme) never shifts the numbers of another, and
+no stream replays the draws of a generator seeded with ``s`` itself (torch's global generator, which draws
+the initial weights).
+
+The env side seeds each sim2real effect by this rule from its env's seed, the effect's name as the stream
+name (:mod:`envs.random_stream`, :mod:`vision.random_streams`). Agents seed theirs from the run's seed
+(``train.seed``) with these names:
+
+* ``exploration``: the policy's action sampling and exploration noise (an on-policy agent's minibatch order
+  and an off-policy actor-critic's update noise draw from it too), epsilon-greedy choices;
+* ``warmup``: the uniform random actions before ``learning_starts`` (SAC, TD3);
+* ``replay``: which stored transitions or sequences a replay buffer samples;
+* ``noisy_nets``: the noise of NoisyNet layers (DQN);
+* ``evaluation``: an evaluation policy's own epsilon-greedy choices (R2D2).
+
+An acting copy of an agent on a Ray worker is seeded with :func:`stream_seed` of the run's seed for the name
+``acting/worker{w}/restart{r}``, and derives its streams from that seed by the same names. Distillation
+draws who acts and its minibatch order from ``distillation``.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import torch
+
+
+def stream_key(name: str) -> int:
+    """A stable 32-bit key for ``name`` (Python's ``hash`` of a string changes between processes)."""
+    return zlib.crc32(name.encode())
+
+
+def stream_seed_sequence(seed: int, name: str) -> np.random.SeedSequence:
+    """The root of stream ``name`` for ``seed``: ``SeedSequence([seed, crc32(name)])``."""
+    return np.random.SeedSequence([int(seed), stream_key(name)])
+
+
+def seeded_generator(seed: int, name: str) -> np.random.Generator:
+    """The NumPy generator of stream ``name`` for ``seed``."""
+    return np.random.default_rng(stream_seed_sequence(seed, name))
+
+
+def stream_seed(seed: int, name: str) -> int:
+    """A 63-bit integer seed of stream ``name`` for ``seed``, for APIs that take an int (a torch generator,
+    a replay buffer's ``seed``, an acting copy of an agent)."""
+    return int(stream_seed_sequence(seed, name).generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def seeded_torch_generator(seed: int, name: str, device: torch.device | str = "cpu") -> torch.Generator:
+    """A torch generator on ``device`` seeded for stream ``name`` of ``seed``."""
+    generator = torch.Generator(device=device)
+    generator.manual_seed(stream_seed(seed, name))
+    return generator
