@@ -82,7 +82,9 @@ def test_pixel_dqn_takes_uint8_images(tmp_path: Path) -> None:
     overrides = [
         "train.total_steps=16",
         "rollout.num_envs=2",
-        "agent.learning_starts=1000",
+        "agent.learning_starts=8",
+        "agent.train_freq=8",
+        "agent.batch_size=8",
         "agent.buffer_size=64",
         "agent.network.hidden_sizes=[16]",
         "env.pixels.width=36",
