@@ -93,6 +93,7 @@ class Sb3Agent(Agent):
         self._metrics: dict[str, float] = {}
         self._last_step = False
         self._report_training(self.model, self._metrics)
+        self._optimizer_steps = self._count_optimizer_steps(self.model)
         weakref.finalize(self, self.bridge.stop)  # the worker thread waits for a loop that is gone
 
     @staticmethod
@@ -108,6 +109,23 @@ class Sb3Agent(Agent):
                     metrics[key] = float(value)
 
         model.train = train_and_report
+
+    @staticmethod
+    def _count_optimizer_steps(model: Any) -> list[int]:
+        """A one-item list that counts SB3's gradient steps: the steps of the critic's optimizer where the
+        algorithm has one (SAC, TD3, TQC step it once per gradient step, beside the actor's and the entropy
+        coefficient's), else of the policy's (PPO, A2C, DQN: one per minibatch). SB3's own ``_n_updates``
+        counts PPO's epochs, not its minibatches. The list, not the agent, is what the hook holds."""
+        steps = [0]
+        critic = getattr(model, "critic", None)
+        optimizer = getattr(critic, "optimizer", None) or getattr(model.policy, "optimizer", None)
+        if isinstance(optimizer, torch.optim.Optimizer):
+
+            def count(*_: Any) -> None:
+                steps[0] += 1
+
+            optimizer.register_step_post_hook(count)
+        return steps
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
         actions, _ = self.model.policy.predict(obs, deterministic=deterministic)
@@ -147,7 +165,7 @@ class Sb3Agent(Agent):
     def update(self, progress: float) -> dict[str, float]:
         metrics = dict(self._metrics)
         self._metrics.clear()
-        self.gradient_steps_done = int(getattr(self.model, "_n_updates", 0))
+        self.gradient_steps_done = self._optimizer_steps[0]
         return metrics
 
     def state_dict(self) -> dict[str, Any]:
@@ -159,6 +177,7 @@ class Sb3Agent(Agent):
             "counters": {
                 name: int(getattr(self.model, name)) for name in COUNTERS if hasattr(self.model, name)
             },
+            "gradient_steps_done": self._optimizer_steps[0],
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -172,6 +191,8 @@ class Sb3Agent(Agent):
                 _attr(self.model, name).copy_(value)
         for name, value in state["counters"].items():
             setattr(self.model, name, value)
+        self._optimizer_steps[0] = int(state.get("gradient_steps_done", 0))
+        self.gradient_steps_done = self._optimizer_steps[0]
 
 
 def _learn(model: Any, total_steps: int) -> None:

@@ -123,7 +123,7 @@ def train(tmp_path, preset: str, overrides: list[str]) -> dict:
 
 CUE_RECALL = [
     "env.id=tests.agents.memory_env:CueRecall",
-    "train.total_steps=12000",
+    "train.total_steps=16000",  # seeds 0-5 all learn it (at 12000 one in four did not yet)
     "agent.n_steps=16",
     "agent.sequence_length=8",
     "agent.batch_size=64",

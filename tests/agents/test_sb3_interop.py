@@ -71,7 +71,8 @@ def test_preset_trains_with_sb3_ppo_then_eval_and_video(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     run_dir = tmp_path / "run"
-    status, out, err = run_cli(["train", "cartpole-ppo", *TINY_SB3_PPO, "--run-dir", str(run_dir)], capsys)
+    args = ["train", "cartpole-ppo", *TINY_SB3_PPO, "agent.batch_size=128", "--run-dir", str(run_dir)]
+    status, out, err = run_cli(args, capsys)
     assert status == 0, err
     assert "sb3:PPO" in out
     assert {p.name for p in run_dir.iterdir()} >= {"config.yaml", "metrics.csv", "checkpoints", "eval.json"}
@@ -84,8 +85,11 @@ def test_preset_trains_with_sb3_ppo_then_eval_and_video(
         rows = list(csv.DictReader(handle))
     assert [int(row["env_steps"]) for row in rows] == [128, 256, 384, 512]
     assert all(row["return_mean"] for row in rows)
-    # 2 rollouts of 32 steps x 8 envs, 20 epochs of one minibatch each: SB3's losses are rlkit's metrics
+    # 2 rollouts of 32 steps x 8 envs, 20 epochs each: SB3's losses are rlkit's metrics
     assert float(rows[-1]["train/n_updates"]) == 40 and rows[-1]["train/value_loss"]
+    # SB3's n_updates counts epochs; an epoch is 2 minibatches of 128, 2 gradient steps. SB3 trains on a
+    # rollout when it asks for the next actions (after the row at 256 steps), on the last before the run ends.
+    assert [int(row["train/gradient_steps"]) for row in rows] == [0, 0, 40, 80]
 
     status, _, err = run_cli(
         ["eval", str(run_dir), "--episodes", "2", "--video", "env.max_episode_steps=15"], capsys
@@ -107,9 +111,12 @@ def test_checkpoint_loads_without_pickle_and_rebuilds_the_same_policy(tmp_path: 
     payload = torch.load(outcome.checkpoint, weights_only=True)
     assert payload["agent"]["counters"]["num_timesteps"] == outcome.env_steps
     assert any(name.endswith("optimizer") for name in payload["agent"]["parameters"])
+    # one gradient step per SB3 update of an off-policy algorithm, whichever optimizers it steps
+    assert payload["agent"]["gradient_steps_done"] == model._n_updates > 0
 
     restored = restore_agent(trainer.run_dir).agent
     assert restored.model is not model
+    assert restored.gradient_steps_done == model._n_updates
     observations = np.stack([model.observation_space.sample() for _ in range(16)])
     expected, _ = model.predict(observations, deterministic=True)
     actions = restored.make_policy(deterministic=True)(observations, np.ones(16, bool))

@@ -78,17 +78,27 @@ def test_eight_envs_and_train_freq_4_give_one_gradient_step_per_4_env_steps(
     assert counts == sorted(counts)  # cumulative
 
 
-def test_on_policy_agents_count_minibatch_steps(tmp_path: Path) -> None:
-    overrides = [
-        *QUIET,
-        "agent.n_steps=16",
-        "agent.batch_size=32",
-        "agent.n_epochs=3",
-        "rollout.num_envs=4",
-        "train.total_steps=128",
-    ]
-    config, _ = load_config("cartpole-ppo", overrides)
+ON_POLICY = {  # preset, overrides, gradient steps in 2 rollouts of 4 envs x 16 steps
+    # 2 minibatches of 32 samples per epoch, 3 epochs
+    "ppo": ("cartpole-ppo", ["agent.batch_size=32", "agent.n_epochs=3", "agent.target_kl=null"], 2 * 2 * 3),
+    # 8 sequences of 8 steps, 4 per minibatch of 32 samples: 2 minibatches per epoch, 3 epochs
+    "recurrent_ppo": (
+        "cartpole-recurrent-ppo",
+        ["agent.sequence_length=8", "agent.batch_size=32", "agent.n_epochs=3", "agent.target_kl=null"],
+        2 * 2 * 3,
+    ),
+    "a2c": ("cartpole-a2c", [], 2),  # one step per rollout
+    "reinforce": ("cartpole-reinforce", [], 2),
+}
+
+
+@pytest.mark.parametrize("agent", sorted(ON_POLICY))
+def test_on_policy_agents_count_their_optimizer_steps(agent: str, tmp_path: Path) -> None:
+    preset, agent_overrides, expected = ON_POLICY[agent]
+    overrides = [*QUIET, *agent_overrides, "agent.n_steps=16", "rollout.num_envs=4", "train.total_steps=128"]
+    config, _ = load_config(preset, overrides)
     trainer = Trainer(config, tmp_path)
     trainer.run()
-    # 2 rollouts of 64 samples, 2 minibatches of 32 per epoch, 3 epochs
-    assert trainer.agent.gradient_steps_done == 2 * 2 * 3
+    assert trainer.agent.gradient_steps_done == expected
+    with (tmp_path / "metrics.csv").open() as file:
+        assert int(list(csv.DictReader(file))[-1]["train/gradient_steps"]) == expected
