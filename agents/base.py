@@ -66,7 +66,7 @@ class Agent(ABC):
         num_envs: Envs stepped in parallel.
         total_steps: Env steps the run will train for (for schedules).
         device: Where networks and update storage live.
-        seed: Seeds the agent's own random streams.
+        seed: The run's seed: the agent's own random streams are its named streams (:mod:`rlkit.seeding`).
     """
 
     #: The config class that validates this agent's section.
