@@ -9,7 +9,7 @@ from torch import nn
 
 from rlkit.config.schema import NetworkConfig
 from rlkit.errors import RlkitError
-from rlkit.nn import CategoricalHead, GaussianHead, ValueHead, build_encoder
+from rlkit.nn import CategoricalHead, GaussianHead, ValueHead, build_encoder, is_image_space
 from rlkit.nn.distributions import Categorical, DiagGaussian
 from rlkit.rollout.normalization import ObservationNormalizer
 
@@ -89,9 +89,11 @@ class ActorCritic(nn.Module):
             width = self.actor_dim + int(observation_space["privileged"].shape[0])
             observation_space = gym.spaces.Box(-np.inf, np.inf, (width,), np.float32)
         self.observation_shape: tuple[int, ...] = tuple(observation_space.shape)
+        # Images are never standardized: the CNN scales pixels to [0, 1], and standardized pixels scaled
+        # again would reach the first convolution as values of about +-0.01.
         self.obs_normalizer = (
             ObservationNormalizer(observation_space.shape, clip_observations)
-            if normalize_observations
+            if normalize_observations and not is_image_space(observation_space)
             else None
         )
 

@@ -17,7 +17,10 @@ class OnPolicyConfig(AgentConfig):
     )
     ent_coef: float = Field(0.0, ge=0, description="weight of the entropy bonus")
     vf_coef: float = Field(0.5, ge=0, description="weight of the value loss")
-    normalize_observations: bool = Field(False, description="standardize observations with running stats")
+    normalize_observations: bool = Field(
+        False,
+        description="standardize vector observations with running stats (never images: the CNN scales them)",
+    )
     normalize_returns: bool = Field(False, description="scale rewards by the running std of the return")
     clip_observations: float = Field(10.0, gt=0, description="clip normalized observations to ±this")
     log_std_init: float = Field(0.0, description="initial log standard deviation (continuous actions)")

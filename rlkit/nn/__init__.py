@@ -10,7 +10,15 @@ Typical use builds an encoder from the observation space and puts heads on its f
 from rlkit.nn.activations import ActivationName, activation_gain, make_activation
 from rlkit.nn.cnn import ImpalaCNN, NatureCNN
 from rlkit.nn.distributions import Categorical, DiagGaussian
-from rlkit.nn.encoders import DictEncoder, DiscreteEncoder, Encoder, FlatEncoder, ImageEncoder, build_encoder
+from rlkit.nn.encoders import (
+    DictEncoder,
+    DiscreteEncoder,
+    Encoder,
+    FlatEncoder,
+    ImageEncoder,
+    build_encoder,
+    is_image_space,
+)
 from rlkit.nn.heads import CategoricalHead, DuelingQHead, GaussianHead, QHead, ValueHead
 from rlkit.nn.init import orthogonal_init, recurrent_init
 from rlkit.nn.memory import RecurrentCore, RecurrentState
@@ -39,6 +47,7 @@ __all__ = [
     "ValueHead",
     "activation_gain",
     "build_encoder",
+    "is_image_space",
     "make_activation",
     "orthogonal_init",
     "recurrent_init",

@@ -268,8 +268,10 @@ def image_layout(shape: Sequence[int]) -> ImageLayout:
     return "chw"
 
 
-def _is_image_box(space: spaces.Box) -> bool:
-    return space.dtype == np.uint8 and len(space.shape) in (2, 3)
+def is_image_space(space: spaces.Space) -> bool:
+    """Whether ``space`` holds images: a ``uint8`` Box of 2 or 3 dims (what :func:`build_encoder` gives a CNN,
+    which scales pixels to [0, 1] itself)."""
+    return isinstance(space, spaces.Box) and space.dtype == np.uint8 and len(space.shape) in (2, 3)
 
 
 def build_encoder(
@@ -298,7 +300,7 @@ def build_encoder(
             supported ones, or if an image is too small for the chosen CNN.
     """
     if isinstance(observation_space, spaces.Box):
-        if _is_image_box(observation_space):
+        if is_image_space(observation_space):
             return ImageEncoder(observation_space.shape, cnn, cnn_features_dim)
         return FlatEncoder(observation_space.shape, hidden_sizes, activation, layer_norm)
     if isinstance(observation_space, spaces.Discrete):

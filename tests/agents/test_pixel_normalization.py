@@ -1,0 +1,53 @@
+"""``normalize_observations`` standardizes vector observations only: pixels reach the CNN scaled once, to
+[0, 1], by the CNN itself."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from agents.a2c import A2C, A2CConfig
+from agents.ppo import PPO, PPOConfig
+from agents.recurrent_ppo import RecurrentPPO, RecurrentPPOConfig
+from agents.reinforce import Reinforce, ReinforceConfig
+
+IMAGES = gym.spaces.Box(0, 255, (3, 36, 36), np.uint8)
+VECTORS = gym.spaces.Box(-np.inf, np.inf, (4,), np.float32)
+AGENTS = [
+    (PPO, PPOConfig),
+    (A2C, A2CConfig),
+    (Reinforce, ReinforceConfig),
+    (RecurrentPPO, RecurrentPPOConfig),
+]
+
+
+def make(agent_class, config_class, space: gym.Space):
+    recurrent = {"sequence_length": 4} if config_class is RecurrentPPOConfig else {}
+    config = config_class(n_steps=4, normalize_observations=True, **recurrent)
+    return agent_class(config, space, gym.spaces.Discrete(2), 2, 1000, torch.device("cpu"), 0)
+
+
+@pytest.mark.parametrize(("agent_class", "config_class"), AGENTS, ids=lambda x: getattr(x, "__name__", ""))
+def test_pixels_reach_the_first_convolution_in_0_1(agent_class, config_class) -> None:
+    agent = make(agent_class, config_class, IMAGES)
+    assert agent.policy.obs_normalizer is None
+    seen = []
+    first_conv = next(m for m in agent.policy.modules() if isinstance(m, torch.nn.Conv2d))
+    first_conv.register_forward_pre_hook(lambda module, inputs: seen.append(inputs[0].detach().clone()))
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        agent.explore(rng.integers(0, 256, (2, *IMAGES.shape), dtype=np.uint8), 0)
+        agent._pending = None
+    pixels = torch.cat(seen)
+    assert pixels.min() >= 0.0 and pixels.max() <= 1.0
+    assert pixels.max() > 0.9  # scaled once, not standardized and scaled again (about +-0.01)
+
+
+@pytest.mark.parametrize(("agent_class", "config_class"), AGENTS, ids=lambda x: getattr(x, "__name__", ""))
+def test_vector_observations_are_still_standardized(agent_class, config_class) -> None:
+    agent = make(agent_class, config_class, VECTORS)
+    assert agent.policy.obs_normalizer is not None
+    agent.explore(np.full((2, 4), 100.0, dtype=np.float32), 0)
+    assert torch.allclose(agent.policy.obs_normalizer.stats.mean.float(), torch.full((4,), 100.0), atol=1e-2)
