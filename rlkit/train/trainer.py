@@ -263,6 +263,9 @@ class Trainer:
                         if hasattr(self.env, "worker_restarts"):  # backends with worker processes
                             row["rollout/worker_restarts"] = state["worker_restarts"]
                         log.write({**row, **latest_metrics, **eval_row})
+                        progress.logged(
+                            steps, (steps - last_row_steps) / (now - last_row_time), recent_returns
+                        )
                         last_row_time, last_row_steps = now, steps
                     if steps >= next_checkpoint:
                         next_checkpoint = due(cfg.train.checkpoint_interval)
