@@ -26,6 +26,7 @@ from agents.off_policy_config import OffPolicyConfig
 from agents.q_critics import TwinQCritic
 from agents.train_frequency import TrainFrequency
 from rlkit.errors import RlkitError
+from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
 from rlkit.rollout.replay_buffer import ReplayBuffer
 from rlkit.seeding import seeded_generator, seeded_torch_generator, stream_seed
@@ -220,10 +221,15 @@ class OffPolicyActorCritic(Agent):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         # Strict: every key is one this agent always writes, so a missing one is a wrong checkpoint.
+        load_module_states(
+            f"{type(self).__name__} network",
+            {
+                "actor": (self.actor, state.get("actor")),
+                "critic": (self.critic, state.get("critic")),
+                "critic_target": (self.critic_target, state.get("critic_target")),
+            },
+        )
         try:
-            self.actor.load_state_dict(state["actor"])
-            self.critic.load_state_dict(state["critic"])
-            self.critic_target.load_state_dict(state["critic_target"])
             self.actor_optimizer.load_state_dict(state["actor_optimizer"])
             self.critic_optimizer.load_state_dict(state["critic_optimizer"])
             self._load_learned_state(state)

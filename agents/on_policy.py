@@ -24,6 +24,7 @@ from agents.actor_critic import (
 from agents.base import Agent, StepResult, load_generator_state
 from agents.on_policy_config import OnPolicyConfig
 from rlkit.errors import RlkitError
+from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer
 from rlkit.rollout.normalization import ReturnNormalizer
 from rlkit.rollout.rollout_buffer import RolloutBuffer
@@ -193,12 +194,7 @@ class OnPolicyAgent(Agent):
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        try:
-            self.policy.load_state_dict(state["policy"])
-        except (RuntimeError, KeyError) as exc:
-            raise RlkitError(
-                f"checkpoint does not match this {type(self).__name__} network: {str(exc).splitlines()[0]}"
-            ) from None
+        load_module_states(f"{type(self).__name__} network", {"policy": (self.policy, state.get("policy"))})
         if "optimizer" in state:
             self.optimizer.load_state_dict(state["optimizer"])
         if "generator" in state:

@@ -18,6 +18,7 @@ from agents.train_frequency import TrainFrequency
 from rlkit.errors import RlkitError
 from rlkit.nn import DuelingQHead, QHead, build_encoder, reset_noise
 from rlkit.nn.encoders import image_layout
+from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
 from rlkit.rollout.frame_replay_buffer import FrameReplayBuffer
 from rlkit.rollout.n_step import NStepAccumulator
@@ -372,13 +373,13 @@ class DQN(Agent):
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        try:
-            self.q_network.load_state_dict(state["q_network"])
-            self.target_network.load_state_dict(state.get("target_network", state["q_network"]))
-        except (RuntimeError, KeyError) as exc:
-            raise RlkitError(
-                f"checkpoint does not match this DQN network: {str(exc).splitlines()[0]}"
-            ) from None
+        load_module_states(
+            "DQN network",
+            {
+                "q_network": (self.q_network, state.get("q_network")),
+                "target_network": (self.target_network, state.get("target_network", state.get("q_network"))),
+            },
+        )
         if "optimizer" in state:
             self.optimizer.load_state_dict(state["optimizer"])
         if "rng" in state:

@@ -38,6 +38,7 @@ from agents.r2d2.network import RecurrentQNetwork
 from agents.train_frequency import TrainFrequency
 from rlkit.errors import RlkitError
 from rlkit.nn import RecurrentState
+from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
 from rlkit.policy import Policy
 from rlkit.rollout.sequence_replay_buffer import SequenceBatch, SequenceReplayBuffer
@@ -273,13 +274,13 @@ class R2D2(Agent):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        try:
-            self.q_network.load_state_dict(state["q_network"])
-            self.target_network.load_state_dict(state.get("target_network", state["q_network"]))
-        except (RuntimeError, KeyError) as exc:
-            raise RlkitError(
-                f"checkpoint does not match this R2D2 network: {str(exc).splitlines()[0]}"
-            ) from None
+        load_module_states(
+            "R2D2 network",
+            {
+                "q_network": (self.q_network, state.get("q_network")),
+                "target_network": (self.target_network, state.get("target_network", state.get("q_network"))),
+            },
+        )
         if "optimizer" in state:
             self.optimizer.load_state_dict(state["optimizer"])
         if "rng" in state:

@@ -14,7 +14,7 @@ from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy, write_ev
 from rlkit.evaluate.video import record_video
 from rlkit.rollout.vector_env import make_vector_env
 from rlkit.train.build import build_agent, configure_torch
-from rlkit.train.checkpoint import load_checkpoint, resolve_checkpoint
+from rlkit.train.checkpoint import load_agent_state, load_checkpoint, resolve_checkpoint
 
 if TYPE_CHECKING:
     from agents.base import Agent
@@ -62,7 +62,7 @@ def restore_agent(target: str | Path, overrides: Sequence[str] = ()) -> Restored
     probe = make_vector_env(config.env, 1)
     agent = build_agent(config, probe.single_observation_space, probe.single_action_space, device)
     probe.close()
-    agent.load_state_dict(payload["agent"])
+    load_agent_state(agent, payload, config.env.id, config.agent.name)
     return RestoredAgent(path, payload, config, agent)
 
 

@@ -108,10 +108,12 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for truncated, foreign or unsafe files
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise RlkitError(
-            f"checkpoint '{path}' is corrupt or not an rlkit checkpoint ({reason[:160]})"
-        ) from None
+        # torch's own text runs to many lines and is cut anywhere: say what it means in one sentence.
+        if "weights_only" in str(exc) or "Weights only load failed" in str(exc):
+            reason = "it holds Python objects that only pickle could load, and rlkit loads without pickle"
+        else:
+            reason = "the file is truncated or damaged, or is not a torch file at all"
+        raise RlkitError(f"checkpoint '{path}' is corrupt or not an rlkit checkpoint: {reason}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise RlkitError(f"checkpoint '{path}' is not an rlkit checkpoint")
     if payload.get("version") != VERSION:
@@ -127,3 +129,24 @@ def prune_checkpoints(directory: Path, keep: int, prefix: str = "step_") -> None
     periodic = sorted(directory.glob(f"{prefix}*.pt"), key=lambda p: int(p.stem[len(prefix) :]))
     for old in periodic[:-keep]:
         old.unlink(missing_ok=True)
+
+
+def load_agent_state(agent: Any, payload: dict[str, Any], env_id: str, agent_name: str) -> None:
+    """Load a checkpoint's agent state into ``agent`` (built for ``agent_name`` on ``env_id``); a checkpoint
+    that does not fit is reported in one sentence naming where it is from and which tensor differs.
+
+    Raises:
+        RlkitError: The networks differ (another env, agent or network size).
+    """
+    try:
+        agent.load_state_dict(payload["agent"])
+    except RlkitError as exc:
+        trained = payload.get("config", {})
+        origin = f"{trained.get('agent', {}).get('name', '?')} on {trained.get('env', {}).get('id', '?')}"
+        reason = str(exc)
+        if reason.startswith("checkpoint does not match this") and ": " in reason:
+            reason = reason.split(": ", 1)[1]
+        where = payload.get("path", "the checkpoint")
+        raise RlkitError(
+            f"checkpoint '{where}' ({origin}) does not fit {agent_name} on {env_id}: {reason}"
+        ) from None

@@ -18,7 +18,7 @@ from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.rollout.vector_env import make_vector_env
 from rlkit.train.build import build_agent, check_budget, configure_torch
-from rlkit.train.checkpoint import LATEST, prune_checkpoints, save_checkpoint
+from rlkit.train.checkpoint import LATEST, load_agent_state, prune_checkpoints, save_checkpoint
 from rlkit.train.collectors import LearnerActing, first_non_finite, make_collector
 from rlkit.train.metrics_log import MetricsLog
 from rlkit.train.progress import TrainingProgress
@@ -109,7 +109,7 @@ class Trainer:
         #: The envs' state to continue from (``--resume`` of a checkpoint that has it, same env config).
         self._resume_envs: dict[str, Any] | None = None
         if resume is not None:
-            self.agent.load_state_dict(resume["agent"])
+            load_agent_state(self.agent, resume, config.env.id, config.agent.name)
             self.state.update(resume["trainer"])
             if "torch_rng" in resume:
                 torch.set_rng_state(resume["torch_rng"])

@@ -68,9 +68,12 @@ def test_corrupt_foreign_and_pickled_checkpoints(tmp_path: Path, capsys: pytest.
     pickled = tmp_path / "pickled.pt"
     torch.save({"format": "rlkit-checkpoint", "payload": Path("x")}, pickled)  # needs pickle to load
     for path, message in [
-        (truncated, "is corrupt or not an rlkit checkpoint"),
+        (truncated, "is corrupt or not an rlkit checkpoint: the file is truncated or damaged"),
         (foreign, "is not an rlkit checkpoint"),
-        (pickled, "is corrupt or not an rlkit checkpoint"),
+        (
+            pickled,
+            "is corrupt or not an rlkit checkpoint: it holds Python objects that only pickle could load",
+        ),
     ]:
         status, _, err = run_cli(["eval", str(path)], capsys)
         assert status == 2 and message in err and len(err.strip().splitlines()) == 1, err
@@ -110,7 +113,20 @@ def test_checkpoint_from_another_network_is_rejected(
     payload["config"]["agent"]["network"]["hidden_sizes"] = [8]
     torch.save(payload, path)
     status, _, err = run_cli(["eval", str(path)], capsys)
-    assert status == 2 and "checkpoint does not match this PPO network" in err
+    assert status == 2, err
+    assert (
+        f"checkpoint '{path}' (ppo on CartPole-v1) does not fit ppo on CartPole-v1: tensor "
+        "'policy.actor_encoder.mlp.net.0.weight' has shape (64, 4) in the checkpoint and (8, 4) here"
+    ) in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_eval_on_another_env_is_one_sentence(capsys: pytest.CaptureFixture[str], tiny_run: Path) -> None:
+    status, _, err = run_cli(["eval", str(tiny_run), "env.id=Pendulum-v1"], capsys)
+    assert status == 2, err
+    assert "(ppo on CartPole-v1) does not fit ppo on Pendulum-v1: tensor" in err
+    assert "has shape (64, 4) in the checkpoint and (64, 3) here" in err
+    assert len(err.strip().splitlines()) == 1 and len(err) < 300
 
 
 def test_list_and_module_entry_point(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
