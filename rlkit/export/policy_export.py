@@ -18,6 +18,7 @@ from rlkit.evaluate.checkpoint_eval import restore_agent, run_dir_of
 from rlkit.export.deploy_module import DeploySpec, build_deployable_policy
 from rlkit.export.onnx_export import DEFAULT_OPSET, OnnxRunner, export_onnx
 from rlkit.export.parity import ParityResult, check_parity, record_rollout
+from rlkit.export.robot_interface import robot_interface
 from rlkit.export.torchscript_export import TorchScriptRunner, export_torchscript
 from rlkit.train.checkpoint import atomic_write_bytes, atomic_write_text
 
@@ -90,6 +91,7 @@ def export_policy(
 
     env = make_env(config.env)
     try:
+        interface = robot_interface(env)
         first_seed = config.train.seed + PARITY_SEED_OFFSET if seed is None else seed
         recording = record_rollout(agent.make_policy(deterministic=True), env, parity_steps, first_seed)
     finally:
@@ -104,7 +106,7 @@ def export_policy(
     directory = output_dir if output_dir is not None else run_dir_of(restored.checkpoint) / "export"
     path = directory / FILE_NAMES[export_format]
     sidecar = path.with_name(path.name + ".json")
-    metadata = {**metadata, "file": path.name, "parity": parity.as_dict()}
+    metadata = {**metadata, **interface, "file": path.name, "parity": parity.as_dict()}
     atomic_write_bytes(path, data)
     atomic_write_text(sidecar, json.dumps(metadata, indent=2) + "\n")
     return ExportResult(path, sidecar, spec, parity, metadata)

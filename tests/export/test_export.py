@@ -256,3 +256,29 @@ def test_an_unknown_agent_family_is_named_in_one_error() -> None:
 
     with pytest.raises(RlkitError, match="agent 'my_agent' cannot be exported"):
         build_deployable_policy(Custom())
+
+
+def test_the_sidecar_says_how_a_robot_wires_the_policy(tmp_path: Path) -> None:
+    overrides = [
+        "train.total_steps=64",
+        "agent.n_steps=16",
+        "rollout.num_envs=2",
+        "env.sensors.observed=[0, 2]",
+    ]
+    run_dir, _ = train_tiny(tmp_path, "cartpole-swingup-ppo", overrides)
+    sidecar = json.loads(export_policy(run_dir, "onnx", parity_steps=8).sidecar.read_text())
+    names = sidecar["observation"]["channels"]
+    assert len(names) == 2 and all(isinstance(name, str) and not name.startswith("obs[") for name in names)
+    action = sidecar["action"]
+    assert action["kind"] == "continuous" and len(action["channels"]) == 1
+    assert set(action["channels"][0]) == {"name", "low", "high"} and action["channels"][0]["low"] < 0
+    assert not action["channels"][0]["name"].startswith("action[")  # the MuJoCo actuator's own name
+    assert sidecar["control_period_s"] > 0
+
+
+def test_the_sidecar_lists_discrete_commands(tmp_path: Path) -> None:
+    overrides = ["train.total_steps=64", "agent.n_steps=16", "rollout.num_envs=2", "env.discrete_actions=3"]
+    run_dir, _ = train_tiny(tmp_path, "cartpole-swingup-ppo", overrides)
+    sidecar = json.loads(export_policy(run_dir, "onnx", parity_steps=8).sidecar.read_text())
+    assert sidecar["action"]["kind"] == "discrete" and sidecar["action"]["count"] == 3
+    assert len(sidecar["action"]["commands"]) == 3 and len(sidecar["action"]["actuators"]) == 1
