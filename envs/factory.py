@@ -237,8 +237,13 @@ def describe_environments() -> list[tuple[str, str]]:
         if module.startswith("gymnasium.envs."):
             family = module.split(".")[2].replace("_", " ")
             description = f"Gymnasium {family}"
-        elif env_id.startswith("rlkit/"):  # rlkit's own tasks: the first line of their module's docstring
-            doc = importlib.import_module(module).__doc__ or module
+        elif env_id.startswith("rlkit/"):
+            # rlkit's own tasks: the task class's own DESCRIPTION (a module may hold several tasks), else
+            # the first line of its module's docstring
+            module_name, _, class_name = entry.partition(":")
+            task = importlib.import_module(module_name)
+            own = vars(getattr(task, class_name, object)).get("DESCRIPTION")
+            doc = own or task.__doc__ or module
             description = doc.strip().splitlines()[0].rstrip(".")
         else:
             description = module

@@ -70,6 +70,8 @@ class CartPoleBalance(CartPoleSwingup):
     collects close to 1 per step; one that lets the pole fall ends within a few dozen steps.
     """
 
+    #: What ``rlkit list envs`` says of this task (the module's docstring describes the swing-up).
+    DESCRIPTION = "Cart-pole balance: keep a nearly upright pole up; the episode ends when it falls"
     TASK = TaskConfig(frame_skip=2, camera="side", init_noise=0.05)
 
     #: Lean from upright (radians) at which the pole has fallen.

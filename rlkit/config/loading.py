@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+import typing
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -108,10 +109,8 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Iterable[str]) -> dict[st
 
 def _describe_error(error: Mapping[str, Any], prefix: str, model: type[BaseModel]) -> str:
     """One line for the first pydantic error: the key path and what would be valid."""
-    loc = [str(p) for p in error["loc"]]
-    path = ".".join([prefix, *loc] if prefix else loc) or "(top level)"
+    path, parent = _key_path(model, list(error["loc"]), prefix)
     if error["type"] == "extra_forbidden":
-        parent = _model_at(model, loc[:-1])
         valid = ", ".join(parent.model_fields) if parent is not None else ""
         return f"config key '{path}' is unknown" + (f" (valid keys: {valid})" if valid else "")
     if error["type"] == "missing":
@@ -122,15 +121,47 @@ def _describe_error(error: Mapping[str, Any], prefix: str, model: type[BaseModel
     return f"config key '{path}': {message[:1].lower()}{message[1:]}{shown}"
 
 
-def _model_at(model: type[BaseModel], loc: list[str]) -> type[BaseModel] | None:
-    """The nested model class at ``loc`` (field names), or None if the path leaves the models."""
-    for part in loc:
-        field = model.model_fields.get(part)
-        annotation = getattr(field, "annotation", None) if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return None
-        model = annotation
-    return model
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The config models an annotation can hold: itself, the members of an Optional or Union (tagged or not,
+    through ``Annotated``), or a list's items."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for argument in typing.get_args(annotation) for model in _models_in(argument)]
+
+
+def _key_path(model: type[BaseModel], loc: list[Any], prefix: str) -> tuple[str, type[BaseModel] | None]:
+    """A pydantic error location written the one way rlkit writes key paths, ``env.task.reward[0].body``
+    (list indices in brackets, a tagged union's tag left out), and the model that holds its last key (None
+    where the path leaves the models)."""
+    path = prefix
+    candidates: list[type[BaseModel]] = [model]
+    for index, part in enumerate(loc):
+        last = index == len(loc) - 1
+        if isinstance(part, int):
+            path += f"[{part}]"
+            continue
+        holders = [c for c in candidates if part in c.model_fields]
+        if not holders:
+            tagged = [c for c in candidates if c.__name__ == part or _tag_of(c) == part]
+            if tagged and not last:  # a union's tag: pydantic names the member it tried
+                candidates = tagged
+                continue
+            path = f"{path}.{part}" if path else str(part)
+            return path, candidates[0] if len(candidates) == 1 and last else None
+        path = f"{path}.{part}" if path else str(part)
+        if last:
+            return path, holders[0]
+        candidates = _models_in(holders[0].model_fields[part].annotation)
+    return path or "(top level)", None
+
+
+def _tag_of(model: type[BaseModel]) -> str | None:
+    """The literal tag (``term: upright``) a model of a tagged union is chosen by, if any."""
+    for field in model.model_fields.values():
+        arguments = typing.get_args(field.annotation)
+        if typing.get_origin(field.annotation) is typing.Literal and len(arguments) == 1:
+            return str(arguments[0])
+    return None
 
 
 def validate_model(model: type[BaseModel], data: Any, prefix: str = "") -> Any:

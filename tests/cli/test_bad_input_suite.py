@@ -255,14 +255,21 @@ def test_checkpoint_from_another_env(tiny_run: Path, capsys: pytest.CaptureFixtu
     status, _, err = run_cli(
         ["train", "--resume", str(tiny_run), "env.id=Acrobot-v1", "train.total_steps=1024"], capsys
     )
-    check_one_line(status, err, "checkpoint does not match this PPO network")
+    check_one_line(
+        status,
+        err,
+        "(ppo on CartPole-v1) does not fit ppo on Acrobot-v1: tensor 'policy.actor_encoder.mlp.net.0.weight' "
+        "has shape (64, 4) in the checkpoint and (64, 6) here",
+    )
     assert snapshot(tiny_run) == before
     path = tiny_run / "checkpoints" / "final.pt"
     payload = torch.load(path, weights_only=True)
     payload["config"]["env"]["id"] = "Acrobot-v1"
     torch.save(payload, path)
     status, _, err = run_cli(["eval", str(path)], capsys)
-    check_one_line(status, err, "checkpoint does not match this PPO network")
+    check_one_line(
+        status, err, "does not fit ppo on Acrobot-v1: tensor 'policy.actor_encoder.mlp.net.0.weight'"
+    )
 
 
 # ---------------------------------------------------------------------- unwritable and full directories

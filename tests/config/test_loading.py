@@ -106,3 +106,25 @@ def test_apply_overrides_does_not_mutate_its_input() -> None:
     result = apply_overrides(raw, ["agent.lr=0.1"])
     assert raw == {"agent": {"name": "ppo"}}
     assert result["agent"]["lr"] == 0.1
+
+
+def test_key_paths_are_written_one_way_and_unknown_task_keys_list_the_valid_ones() -> None:
+    balance = ["env.id=rlkit/CartPoleBalance-v0"]
+    with pytest.raises(
+        ConfigError, match=r"^config key 'env\.task\.bogus' is unknown \(valid keys: frame_skip, "
+    ):
+        load_config("cartpole-ppo", [*balance, "env.task.bogus=1"])
+    with pytest.raises(ConfigError, match=r"^config key 'env\.task\.reward\[0\]\.body' is required$"):
+        load_config("cartpole-ppo", [*balance, "env.task.reward=[{term: upright, bodyy: pole}]"])
+    with pytest.raises(
+        ConfigError, match=r"^config key 'env\.task\.reward\[0\]\.wieght' is unknown \(valid keys: "
+    ):
+        load_config("cartpole-ppo", [*balance, "env.task.reward=[{term: upright, body: pole, wieght: 2}]"])
+
+
+def test_list_envs_describes_each_task_as_itself() -> None:
+    from envs import describe_environments
+
+    described = dict(describe_environments())
+    assert described["rlkit/CartPoleBalance-v0"].startswith("Cart-pole balance")
+    assert described["rlkit/CartPoleSwingup-v0"].startswith("Cart-pole swing-up")
