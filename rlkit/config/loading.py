@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
 import typing
 from collections.abc import Iterable, Mapping
 from importlib import resources
@@ -211,8 +212,28 @@ def load_config(source: str, overrides: Iterable[str] = ()) -> tuple[RunConfig, 
     """
     raw, name = read_source(source)
     if Path(source).is_file():
+        _find_modules_beside(raw, Path(source).parent)
         raw = _resolve_model_path(raw, Path(source).parent)
     return config_from_dict(apply_overrides(raw, overrides)), name
+
+
+def _find_modules_beside(raw: dict[str, Any], config_dir: Path) -> None:
+    """Let ``env.id: my_module:MyEnv`` (and ``agent.name: my_module:MyAgent``) in a config file name a module
+    in that file's folder, as a relative XML path does, not only in the working directory."""
+    sections = [raw.get("env"), raw.get("agent")]
+    names = [
+        section.get(key)
+        for section, key in zip(sections, ("id", "name"), strict=True)
+        if isinstance(section, dict)
+    ]
+    for name in names:
+        if not isinstance(name, str) or ":" not in name:
+            continue
+        top = name.split(":", 1)[0].split(".", 1)[0]
+        if (config_dir / f"{top}.py").is_file() or (config_dir / top / "__init__.py").is_file():
+            folder = str(config_dir.resolve())
+            if folder not in sys.path:
+                sys.path.append(folder)  # appended: it never shadows the standard library
 
 
 def _resolve_model_path(raw: dict[str, Any], config_dir: Path) -> dict[str, Any]:

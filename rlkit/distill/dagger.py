@@ -41,6 +41,7 @@ from rlkit.seeding import seeded_generator
 from rlkit.train.build import build_agent, configure_torch
 from rlkit.train.checkpoint import prune_checkpoints, save_checkpoint
 from rlkit.train.metrics_log import MetricsLog
+from rlkit.train.model_files import portable_config
 
 #: Squashed policies are fitted to labels pulled this far inside (-1, 1), where atanh is finite.
 _SQUASH_MARGIN = 1e-4
@@ -236,7 +237,7 @@ class Distiller:
             directory,
             name or f"step_{steps}.pt",
             {
-                "config": config_to_dict(self.config),
+                "config": portable_config(config_to_dict(self.config), self.run_dir),
                 "agent": self.agent.state_dict(),
                 "trainer": {"env_steps": steps},
                 "env_steps": steps,

@@ -14,7 +14,7 @@ from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy, write_ev
 from rlkit.evaluate.video import record_video
 from rlkit.rollout.vector_env import make_vector_env
 from rlkit.train.build import build_agent, configure_torch
-from rlkit.train.checkpoint import load_agent_state, load_checkpoint, resolve_checkpoint
+from rlkit.train.checkpoint import load_agent_state, load_checkpoint, resolve_checkpoint, run_dir_of
 
 if TYPE_CHECKING:
     from agents.base import Agent
@@ -27,11 +27,6 @@ class CheckpointEvaluation:
     summary: dict[str, Any]
     eval_path: Path
     video_path: Path | None
-
-
-def run_dir_of(checkpoint: Path) -> Path:
-    """The run directory a checkpoint belongs to (its ``checkpoints/`` parent), else its own folder."""
-    return checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent
 
 
 EVAL_OVERRIDE_SECTIONS = ("env", "eval")

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 import torch
 
 from rlkit.errors import RlkitError
+from rlkit.train.model_files import resolve_run_config
 from rlkit.train.stop_signals import deferred
 
 FORMAT = "rlkit-checkpoint"
@@ -121,7 +122,14 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
             f"checkpoint '{path}' has format version {payload.get('version')}; this rlkit reads {VERSION}"
         )
     payload["path"] = str(path)
+    if isinstance(payload.get("config"), dict):  # a run's own model copy, wherever the run now is
+        payload["config"] = resolve_run_config(payload["config"], run_dir_of(path))
     return payload
+
+
+def run_dir_of(checkpoint: Path) -> Path:
+    """The run directory a checkpoint belongs to (its ``checkpoints/`` parent), else its own folder."""
+    return checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent
 
 
 def prune_checkpoints(directory: Path, keep: int, prefix: str = "step_") -> None:

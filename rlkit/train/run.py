@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from rlkit.config.loading import (
     apply_overrides,
     config_from_dict,
     config_to_dict,
-    dump_yaml,
     load_config,
     parse_yaml,
 )
@@ -21,6 +22,7 @@ from rlkit.config.schema import RunConfig
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import write_eval_json
 from rlkit.train.checkpoint import atomic_write_text, load_checkpoint, resolve_checkpoint
+from rlkit.train.model_files import copy_model, portable_config, resolve_run_config
 from rlkit.train.trainer import Trainer, TrainingOutcome
 
 
@@ -96,7 +98,8 @@ def open_run_dir(run_dir: Path, config: RunConfig, on_failure: Callable[[], None
     try:
         created = create_run_dir(run_dir)
         try:
-            atomic_write_text(run_dir / "config.yaml", dump_yaml(config))
+            copy_model(config, run_dir)
+            atomic_write_text(run_dir / "config.yaml", run_config_yaml(config, run_dir))
         except RlkitError:
             _remove_created(created)
             raise
@@ -115,11 +118,16 @@ def resume_run(run_dir: Path, overrides: Sequence[str]) -> Trainer:
     config = config_from_dict(apply_overrides(payload["config"], overrides))
     trainer = Trainer(config, run_dir, resume=payload)
     try:
-        atomic_write_text(run_dir / "config.yaml", dump_yaml(config))
+        atomic_write_text(run_dir / "config.yaml", run_config_yaml(config, run_dir))
     except RlkitError:
         trainer.env.close()
         raise
     return trainer
+
+
+def run_config_yaml(config: RunConfig, run_dir: Path) -> str:
+    """``config.yaml`` of a run: the resolved config, its model named relative to the run directory."""
+    return yaml.safe_dump(portable_config(config_to_dict(config), run_dir), sort_keys=False)
 
 
 def finish_run(trainer: Trainer) -> RunResult:
@@ -168,10 +176,13 @@ def check_checkpoint_belongs_to_run(
     if not recorded_file.is_file():
         return
     try:
-        recorded = config_to_dict(config_from_dict(parse_yaml(recorded_file.read_text())))
+        recorded = config_to_dict(
+            config_from_dict(resolve_run_config(parse_yaml(recorded_file.read_text()), run_dir))
+        )
+        recorded = portable_config(recorded, run_dir)
     except RlkitError:
         return  # an unreadable config.yaml is rewritten from the checkpoint, as before
-    saved = config_to_dict(config_from_dict(checkpoint_config))
+    saved = portable_config(config_to_dict(config_from_dict(checkpoint_config)), run_dir)
     for section in ("env", "agent"):
         key = first_difference(saved[section], recorded[section], section)
         if key is not None:

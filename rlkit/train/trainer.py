@@ -21,6 +21,7 @@ from rlkit.train.build import build_agent, check_budget, configure_torch
 from rlkit.train.checkpoint import LATEST, load_agent_state, prune_checkpoints, save_checkpoint
 from rlkit.train.collectors import LearnerActing, first_non_finite, make_collector
 from rlkit.train.metrics_log import MetricsLog
+from rlkit.train.model_files import portable_config
 from rlkit.train.progress import TrainingProgress
 from rlkit.train.stop_signals import exit_status
 
@@ -148,7 +149,7 @@ class Trainer:
             self.checkpoint_dir,
             name,
             {
-                "config": config_to_dict(self.config),
+                "config": portable_config(config_to_dict(self.config), self.run_dir),
                 "agent": agent_state,
                 "trainer": dict(self.state),
                 "env_steps": self.state["env_steps"],

@@ -122,7 +122,7 @@ def test_one_axis_default_output(tiny_runs: tuple[Path, Path], tmp_path: Path, c
 @pytest.mark.parametrize(
     ("sweep_text", "expected"),
     [
-        ("axes: [{perturbation: mass, values: [1.0]}]", "axes.0.perturbation"),
+        ("axes: [{perturbation: mass, values: [1.0]}]", "axes[0].perturbation"),
         ("axes: [{perturbation: mass_scale, values: [1.0]}]\nepisode: 3", "'episode' is unknown"),
         ("axes: [{perturbation: mass_scale, values: [-1.0]}]", "non-negative"),
         ("axes: [{perturbation: observation_latency, values: [0.5]}]", "whole control steps"),
