@@ -19,9 +19,9 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import mujoco
 import numpy as np
-from pydantic import ValidationError
 
 from envs.task_terms import RewardFunction, TerminationCondition, resolve_id
+from rlkit.config.loading import validate_model
 from rlkit.config.sim2real import TaskConfig
 from rlkit.errors import RlkitError
 
@@ -50,12 +50,8 @@ def parse_task(task: TaskConfig | Mapping[str, Any] | None, where: str = "env.ta
         return TaskConfig()
     if isinstance(task, TaskConfig):
         return task
-    try:
-        return TaskConfig.model_validate(dict(task))
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        key = ".".join(str(part) for part in (where, *error["loc"]))
-        raise RlkitError(f"config key '{key}': {error['msg']}") from None
+    # the config loader's own message: key paths written one way, unknown keys listing the valid ones
+    return validate_model(TaskConfig, dict(task), prefix=where)
 
 
 class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):

@@ -162,7 +162,13 @@ def test_termination_when_height_or_tilt_leaves_its_range() -> None:
         ),
         ({"camera": "side"}, "env.task.camera: the model has no camera named 'side' (camera names: front)"),
         ({"exclude_joints": ["rootx"]}, "env.task.exclude_joints[0]: the model has no joint named 'rootx'"),
-        ({"reward": [{"term": "speed"}]}, "config key 'env.task.reward.0'"),
+        ({"reward": [{"term": "speed"}]}, "config key 'env.task.reward[0]'"),
+        ({"reward": [{"term": "upright"}]}, "config key 'env.task.reward[0].body' is required"),
+        (
+            {"reward": [{"term": "upright", "body": "pole", "wieght": 2}]},
+            "config key 'env.task.reward[0].wieght' is unknown (valid keys: weight, term, body)",
+        ),
+        ({"bogus": 1}, "config key 'env.task.bogus' is unknown (valid keys: frame_skip, "),
         ({"frame_skip": 0}, "config key 'env.task.frame_skip'"),
     ],
 )
