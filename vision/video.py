@@ -94,13 +94,16 @@ class VideoWriter:
     Args:
         path: Destination of the MP4 file. Its parent directory must exist.
         fps: Frames per second of the output video.
+        lossless: Encode every frame exactly (x264 at quantizer 0, after the yuv420p conversion), in files
+            many times larger: for comparing renders frame by frame.
     """
 
-    def __init__(self, path: str | Path, fps: float = 30.0) -> None:
+    def __init__(self, path: str | Path, fps: float = 30.0, lossless: bool = False) -> None:
         if fps <= 0:
             raise ValueError(f"fps must be positive, got {fps}")
         self.path = Path(path)
         self.fps = float(fps)
+        self.lossless = lossless
         self._writer: Any = None
         self._tmp_path: Path | None = None
         self._frame_shape: tuple[int, int] | None = None
@@ -131,6 +134,7 @@ class VideoWriter:
                 # Frames are already padded to even sizes; 1 stops imageio from resizing.
                 macro_block_size=1,
                 ffmpeg_log_level="error",
+                **({"quality": None, "output_params": ["-qp", "0"]} if self.lossless else {}),
             )
         except BaseException:
             self._discard_tmp()

@@ -21,6 +21,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def frame_size(text: str) -> tuple[int, int]:
+    """argparse type: ``WIDTHxHEIGHT`` in pixels, each 16 to 4096."""
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit()) or not all(16 <= int(n) <= 4096 for n in (width, height)):
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not WIDTHxHEIGHT with each 16 to 4096 pixels, e.g. 640x360"
+        )
+    return int(width), int(height)
+
+
 def non_negative_int(text: str) -> int:
     """argparse type: an integer ≥ 0."""
     try:
@@ -56,6 +66,24 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         "--video", action="store_true", help="also write an MP4 of rendered episodes to videos/"
     )
     parser.add_argument(
+        "--video-size",
+        type=frame_size,
+        metavar="WxH",
+        help="with --video: frame size in pixels (default: the env's own, 480x480 for rlkit's MuJoCo envs)",
+    )
+    parser.add_argument(
+        "--video-quality",
+        choices=("low", "medium", "high"),
+        help="with --video: high (the model's own look), medium (default: shadows and reflections, about "
+        "twice as fast on a CPU, looks alike), low (no shadows or reflections: flat, fastest)",
+    )
+    parser.add_argument(
+        "--video-workers",
+        type=positive_int,
+        metavar="N",
+        help="with --video: processes rendering episodes side by side (default: one per core)",
+    )
+    parser.add_argument(
         "--agent-view",
         action="store_true",
         help="with --video, for a pixel policy: what it saw (after the camera model) beside the render",
@@ -87,6 +115,21 @@ def run(args: argparse.Namespace) -> int:
         raise RlkitError(f"'{extra[0]}' is not KEY=VALUE: several runs are compared with --sweep only")
     if args.agent_view and not args.video:
         raise RlkitError("--agent-view shows the agent's view in the video: add --video")
+    video_options = {
+        "--video-size": args.video_size,
+        "--video-quality": args.video_quality,
+        "--video-workers": args.video_workers,
+    }
+    given = [flag for flag, value in video_options.items() if value is not None]
+    if given and not args.video:
+        raise RlkitError(f"{given[0]} sets how the video is rendered: add --video")
+    overrides = list(args.overrides)
+    if args.video_size is not None:
+        overrides += [f"eval.video_width={args.video_size[0]}", f"eval.video_height={args.video_size[1]}"]
+    if args.video_quality is not None:
+        overrides.append(f"eval.video_quality={args.video_quality}")
+    if args.video_workers is not None:
+        overrides.append(f"eval.video_workers={args.video_workers}")
     if not args.target.exists():
         raise RlkitError(f"'{args.target}' does not exist (give a run directory or a checkpoint file)")
     result = evaluate_checkpoint(
@@ -94,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         episodes=args.episodes,
         seed=args.seed,
         video=args.video,
-        overrides=args.overrides,
+        overrides=overrides,
         output=args.output,
         agent_view=args.agent_view,
     )

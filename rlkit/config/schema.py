@@ -202,6 +202,24 @@ class EvalConfig(StrictModel):
     video_fps: float | None = Field(
         None, gt=0, description="frames per second of recorded videos (None: real time, the env's render_fps)"
     )
+    video_width: int | None = Field(
+        None,
+        ge=16,
+        le=4096,
+        description="width of video frames in pixels (None: the env's own, 480 for rlkit's MuJoCo envs)",
+    )
+    video_height: int | None = Field(
+        None, ge=16, le=4096, description="height of video frames in pixels (None: the env's own)"
+    )
+    video_quality: Literal["low", "medium", "high"] = Field(
+        "medium",
+        description="video look and cost: high (the model's own: MuJoCo's 4096 shadow map, 4x "
+        "multisampling), medium (shadows and reflections, 1024 shadow map, 2x: looks alike, about twice as "
+        "fast on a CPU), low (no shadows, reflections or multisampling: flat, fastest)",
+    )
+    video_workers: int | None = Field(
+        None, ge=1, description="processes rendering the video's episodes side by side (None: one per core)"
+    )
 
 
 class LogConfig(StrictModel):

@@ -11,7 +11,7 @@ from rlkit.config.loading import apply_overrides, config_from_dict
 from rlkit.config.schema import RunConfig
 from rlkit.errors import ConfigError
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy, write_eval_json
-from rlkit.evaluate.video import record_video
+from rlkit.evaluate.video import PolicySource, VideoSettings, record_video
 from rlkit.rollout.vector_env import make_vector_env
 from rlkit.train.build import build_agent, configure_torch
 from rlkit.train.checkpoint import load_agent_state, load_checkpoint, resolve_checkpoint, run_dir_of
@@ -109,8 +109,9 @@ def evaluate_checkpoint(
             config.eval.video_episodes,
             seed,
             video_path,
-            config.eval.video_fps,
             agent_view=agent_view,
+            settings=VideoSettings.from_config(config.eval),
+            source=PolicySource(str(path), tuple(overrides), config.eval.deterministic),
         )
         summary["video"] = str(video_path)
         summary["video_returns"] = recorded.returns

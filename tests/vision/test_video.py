@@ -58,6 +58,20 @@ def test_writes_h264_with_right_frame_count_and_size(
     assert _leftovers(tmp_path) == ["clip.mp4"]
 
 
+def test_lossless_keeps_every_frame_up_to_the_colour_conversion(tmp_path: Path) -> None:
+    # Grey noise: yuv420p keeps luma at full resolution, so only the RGB<->YUV rounding remains.
+    frames = [np.repeat(frame[:, :, :1], 3, axis=2) for frame in _gradient_frames(6, 32, 48)]
+    errors = {}
+    for lossless in (False, True):
+        path = tmp_path / f"{lossless}.mp4"
+        with VideoWriter(path, fps=10, lossless=lossless) as writer:
+            for frame in frames:
+                writer.append(frame)
+        _, decoded = _read_video(path)
+        errors[lossless] = np.abs(np.stack(decoded).astype(int) - np.stack(frames)).max()
+    assert errors[True] <= 1 < errors[False]
+
+
 def test_odd_size_frames_are_padded_not_resized(tmp_path: Path) -> None:
     # Left half red, right half blue; resizing would move the boundary, padding keeps it.
     frame = np.zeros((75, 101, 3), dtype=np.uint8)
