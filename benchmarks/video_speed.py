@@ -1,0 +1,123 @@
+"""Frames per second of ``rlkit eval RUN --video``: the old way (the model's own look, one process) against
+the quality levels and rendering processes of ``--video-quality`` and ``--video-workers``.
+
+Usage:
+    python benchmarks/video_speed.py [RUN] [--steps 300] [--size 480x480]
+
+Without RUN it trains a short ``cartpole-swingup-ppo`` run first (the policy's quality does not change the
+cost of a frame). Every setting renders the same episodes of the same policy through
+:func:`rlkit.evaluate.video.record_video`, as ``rlkit eval --video`` does; the wall time includes starting
+the rendering processes and writing the MP4. Settings are measured in turn, then again in reverse order,
+so that drift in machine load hits all alike. Results go to ``benchmarks/results/video_speed.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from results_file import write_results
+
+from rlkit.evaluate.checkpoint_eval import restore_agent
+from rlkit.evaluate.video import PolicySource, VideoSettings, record_video
+
+RESULTS = Path(__file__).resolve().parent / "results" / "video_speed.md"
+CORES = os.cpu_count() or 1
+#: Frames in the README's video: 2 episodes of cart-pole swing-up's 1,000 steps, plus each one's first frame.
+README_FRAMES = 2 * 1001
+#: (label, quality, processes, frame size or None for --size); the first is how videos were rendered before
+#: these settings existed: the model's own look (``high`` changes nothing) in one process.
+SETTINGS: list[tuple[str, str, int, tuple[int, int] | None]] = [
+    ("before: the model's own look, 1 process", "high", 1, None),
+    ("high, all cores", "high", CORES, None),
+    ("medium, 1 process", "medium", 1, None),
+    ("medium, all cores (the default)", "medium", CORES, None),
+    ("medium, all cores, 320x320", "medium", CORES, (320, 320)),
+    ("low, all cores", "low", CORES, None),
+]
+
+
+def frames_per_second(run: Path, steps: int, size: tuple[int, int], quality: str, workers: int) -> float:
+    """Frames per second of one whole recording of ``eval.video_episodes`` episodes, as ``rlkit eval``."""
+    overrides = (f"env.max_episode_steps={steps}",)
+    restored = restore_agent(run, overrides)
+    config = restored.config
+    settings = VideoSettings(size[0], size[1], quality, None, workers)  # type: ignore[arg-type]
+    source = PolicySource(str(restored.checkpoint), overrides, True)
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        result = record_video(
+            restored.agent.make_policy(True),
+            config.env,
+            config.eval.video_episodes,
+            0,
+            Path(folder) / "v.mp4",
+            settings=settings,
+            source=source,
+        )
+        seconds = time.perf_counter() - start
+    frames = sum(result.lengths) + len(result.lengths)  # each episode's first frame too
+    return frames / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run", nargs="?", type=Path, help="a trained run (default: train a short one)")
+    parser.add_argument("--steps", type=int, default=300, help="steps per episode (env.max_episode_steps)")
+    parser.add_argument("--size", default="480x480", help="frame size WxH")
+    args = parser.parse_args()
+    size = tuple(int(n) for n in args.size.split("x"))
+    with tempfile.TemporaryDirectory() as root:
+        run = args.run
+        if run is None:
+            run = Path(root) / "swingup"
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "rlkit",
+                    "train",
+                    "cartpole-swingup-ppo",
+                    "train.total_steps=20000",
+                    "eval.episodes=1",
+                    "log.progress=false",
+                    "--run-dir",
+                    str(run),
+                ],
+                check=True,
+                capture_output=True,
+            )
+        rates: dict[str, list[float]] = {label: [] for label, *_ in SETTINGS}
+        for order in (SETTINGS, SETTINGS[::-1]):
+            for label, quality, workers, own_size in order:
+                rates[label].append(frames_per_second(run, args.steps, own_size or size, quality, workers))
+                print(f"{label}: {rates[label][-1]:.1f} frames/s", flush=True)
+    before = sum(rates[SETTINGS[0][0]]) / 2
+    load = os.getloadavg()[0]
+    lines = [
+        "# Video rendering speed: `rlkit eval RUN --video`",
+        "",
+        f"`python benchmarks/video_speed.py --steps {args.steps} --size {args.size}` on {CORES} CPU cores "
+        "(Mesa's llvmpipe through EGL): 2 episodes of a `cartpole-swingup-ppo` policy, frames per second of "
+        "the whole recording (process start-up and MP4 writing included), mean of two passes in opposite "
+        "order. The last column is what the README's `rlkit eval runs/swingup --video` (2 episodes of "
+        f"1,000 steps) takes at that rate. Load average at the end: {load:.1f} (other processes share the "
+        "cores, alike for every setting).",
+        "",
+        "| setting | frames/s | vs before | README video (2,002 frames) |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, *_ in SETTINGS:
+        rate = sum(rates[label]) / 2
+        lines.append(f"| {label} | {rate:.1f} | {rate / before:.2f}× | {README_FRAMES / rate:.0f} s |")
+    write_results(RESULTS, "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
