@@ -14,28 +14,56 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
+from envs.actuators import ActionRepeat
 from envs.discrete_actions import DiscreteActions
+from envs.randomization import PrivilegedObservation
 from envs.sensors import channel_names
 from rlkit.errors import RlkitError
+from vision.frame_stack import FrameStack
+from vision.pixels import PixelObservation
 
 
 def _observation(env: gym.Env) -> dict[str, Any]:
     space = env.observation_space
     if isinstance(space, gym.spaces.Dict) and "policy" in space.spaces:  # privileged: the policy part only
-        count = int(space["policy"].shape[0])
-        try:
-            names = list(env.get_wrapper_attr("observation_names"))[:count]
-        except AttributeError:
-            names = []
-        if len(names) != count:
-            names = [f"obs[{i}]" for i in range(count)]
-        return {"channels": names}
-    if isinstance(space, gym.spaces.Box) and len(space.shape) == 1:
-        try:
-            return {"channels": channel_names(env)}
-        except RlkitError:
-            return {"channels": [f"obs[{i}]" for i in range(space.shape[0])]}
-    return {"channels": None, "note": f"not a flat vector: {space}"}
+        space = space["policy"]
+    if not isinstance(space, gym.spaces.Box):
+        return {"shape": None, "channels": None, "note": f"not an array: {space}"}
+    described: dict[str, Any] = {"shape": list(space.shape), "dtype": str(space.dtype)}
+    if len(space.shape) == 1:
+        return {**described, "channels": _channel_names(env, int(space.shape[0]))}
+    described["channels"] = None
+    image = _image_layout(env, space)
+    return {**described, "image": image} if image is not None else described
+
+
+def _channel_names(env: gym.Env, count: int) -> list[str]:
+    """The names of a flat observation's channels; a privileged teacher's appended physics samples after the
+    sensor channels, by the names of the parameters sampled (``body_mass/pole``)."""
+    privileged = _find_wrapper(env, PrivilegedObservation)
+    try:
+        names = channel_names(privileged.env if privileged is not None else env)
+    except RlkitError:
+        names = []
+    if privileged is not None and privileged.append:
+        names = [*names, *privileged.source.sampled_names]
+    return names if len(names) == count else [f"obs[{i}]" for i in range(count)]
+
+
+def _image_layout(env: gym.Env, space: gym.spaces.Box) -> dict[str, Any] | None:
+    """How rlkit's rendered observation (``env.pixels``) lays its channels out, None for other images."""
+    pixels = _find_wrapper(env, PixelObservation)
+    if pixels is None or len(space.shape) != 3:
+        return None
+    stack = _find_wrapper(env, FrameStack)
+    frames = stack.num_frames if stack is not None else 1
+    return {
+        "layout": "CHW",
+        "cameras": list(pixels.camera_names),
+        "frames": frames,
+        "channels_per_frame": int(space.shape[0]) // frames,
+        "order": "frames oldest first; in a frame, each camera's channels in camera order",
+    }
 
 
 def _actuator_names(env: gym.Env) -> list[str] | None:
@@ -86,8 +114,16 @@ def _actions(env: gym.Env) -> dict[str, Any]:
 
 
 def _control_period(env: gym.Env) -> float | None:
+    """Seconds between two policy actions: the task's step times each action repeat (env.actuators.repeat)."""
     dt = getattr(env.unwrapped, "dt", None)
-    return float(dt) if isinstance(dt, (int, float)) and dt > 0 else None
+    if not isinstance(dt, (int, float)) or dt <= 0:
+        return None
+    period = float(dt)
+    while env is not None:
+        if isinstance(env, ActionRepeat):
+            period *= env.repeat
+        env = getattr(env, "env", None)
+    return period
 
 
 def robot_interface(env: gym.Env) -> dict[str, Any]:

@@ -264,6 +264,7 @@ def test_the_sidecar_says_how_a_robot_wires_the_policy(tmp_path: Path) -> None:
         "agent.n_steps=16",
         "rollout.num_envs=2",
         "env.sensors.observed=[0, 2]",
+        "env.actuators.repeat=2",
     ]
     run_dir, _ = train_tiny(tmp_path, "cartpole-swingup-ppo", overrides)
     sidecar = json.loads(export_policy(run_dir, "onnx", parity_steps=8).sidecar.read_text())
@@ -273,7 +274,36 @@ def test_the_sidecar_says_how_a_robot_wires_the_policy(tmp_path: Path) -> None:
     assert action["kind"] == "continuous" and len(action["channels"]) == 1
     assert set(action["channels"][0]) == {"name", "low", "high"} and action["channels"][0]["low"] < 0
     assert not action["channels"][0]["name"].startswith("action[")  # the MuJoCo actuator's own name
-    assert sidecar["control_period_s"] > 0
+    # one policy step holds its action for two simulator steps of the task
+    assert sidecar["control_period_s"] == pytest.approx(2 * gym.make("rlkit/CartPoleSwingup-v0").unwrapped.dt)
+
+
+def test_the_sidecar_names_the_parameters_a_teacher_observes(tmp_path: Path) -> None:
+    overrides = ["train.total_steps=64", "agent.n_steps=16", "rollout.num_envs=2"]
+    run_dir, _ = train_tiny(tmp_path, "cartpole-balance-teacher", overrides)
+    sidecar = json.loads(export_policy(run_dir, "onnx", parity_steps=8).sidecar.read_text())
+    task_channels = gym.make("rlkit/CartPoleBalance-v0").unwrapped.observation_names
+    names = sidecar["observation"]["channels"]
+    assert names[: len(task_channels)] == task_channels
+    assert names[len(task_channels) :] == ["body_mass/pole", "actuator_gain/push"]
+
+
+def test_the_sidecar_describes_an_image_observation(tmp_path: Path) -> None:
+    overrides = ["train.total_steps=64", "agent.n_steps=16", "rollout.num_envs=2", "env.pixels.width=16"]
+    overrides += ["env.pixels.height=16", "agent.network.cnn=impala"]
+    run_dir, _ = train_tiny(tmp_path, "cartpole-balance-pixels-ppo", overrides)
+    observation = json.loads(export_policy(run_dir, "onnx", parity_steps=8).sidecar.read_text())[
+        "observation"
+    ]
+    assert observation["shape"] == [9, 16, 16] and observation["dtype"] == "uint8"
+    assert observation["channels"] is None
+    image = observation["image"]
+    assert (image["layout"], image["cameras"], image["frames"], image["channels_per_frame"]) == (
+        "CHW",
+        ["close"],
+        3,
+        3,
+    )
 
 
 def test_the_sidecar_lists_discrete_commands(tmp_path: Path) -> None:
