@@ -83,22 +83,27 @@ class PPO(OnPolicyAgent):
             set_learning_rate(self.optimizer, self.lr_schedule(progress))
         clip_range = self._clip_range(progress)
         totals = torch.zeros(len(METRIC_NAMES), device=self.device)
-        steps = 0
+        minibatches = 0
         kl_stop = False
         for _ in range(cfg.n_epochs):
             for batch in self.minibatches(samples):
                 batch_metrics, kl_stop = self._gradient_step(batch, clip_range)
                 totals += batch_metrics  # summed on the device: no host sync until the update ends
-                steps += 1
+                minibatches += 1
                 if kl_stop:
                     break
             if kl_stop:  # the KL early stop ends all remaining epochs
                 break
         buffer.reset()
         self.updates += 1
-        metrics = dict(zip(METRIC_NAMES, (totals / steps).tolist(), strict=True))
-        if cfg.max_grad_norm is None:
+        totals = totals.tolist()
+        metrics = {name: total / minibatches for name, total in zip(METRIC_NAMES, totals, strict=True)}
+        # The minibatch the KL stopped took no step: the gradient norm is the mean over the steps taken.
+        steps_taken = minibatches - int(kl_stop)
+        if cfg.max_grad_norm is None or steps_taken == 0:
             del metrics["optim/grad_norm"]
+        else:
+            metrics["optim/grad_norm"] = totals[METRIC_NAMES.index("optim/grad_norm")] / steps_taken
         metrics["optim/lr"] = float(self.optimizer.param_groups[0]["lr"])
         metrics["policy/clip_range"] = clip_range
         metrics["value/explained_variance"] = explained_variance(buffer.values, returns)
@@ -128,8 +133,9 @@ class PPO(OnPolicyAgent):
         the KL early stop ends the update here.
 
         The KL between the rollout's policy and the current one is measured before the step, as
-        Stable-Baselines3 and rsl_rl do: a minibatch already past the limit takes no step (its metrics are
-        reported with a zero gradient norm), and the adaptive learning rate is set for the step it governs.
+        Stable-Baselines3 and rsl_rl do: a minibatch already past the limit takes no step (its losses and KL
+        are reported, its gradient norm is zero and left out of the mean), and the adaptive learning rate is
+        set for the step it governs.
         """
         cfg = self.config
         dist, values = self.evaluate_batch(batch)

@@ -25,5 +25,8 @@ class PPOConfig(OnPolicyConfig):
         None, gt=0, description="clip value updates to this range (None: off)"
     )
     target_kl: float | None = Field(
-        None, gt=0, description="adaptive_kl lr target; otherwise stop an update's epochs at 1.5x this KL"
+        None,
+        gt=0,
+        description="adaptive_kl lr target; otherwise end the update, without its step, at the first "
+        "minibatch whose KL exceeds 1.5x this",
     )

@@ -56,9 +56,10 @@ class ProgressSchedule:
 class AdaptiveKLSchedule:
     """Adapts the learning rate so the policy's KL divergence per update stays near a target.
 
-    After each minibatch, the lr is divided by ``factor`` when the measured KL exceeds twice the target
-    and multiplied by it when the KL is below half the target, within ``[min_lr, max_lr]`` (the scheme
-    legged-robot PPO uses to keep large-batch updates stable without hand-tuning an lr).
+    Before each minibatch's step, the lr is divided by ``factor`` when the KL measured on that minibatch
+    (between the rollout's policy and the current one) exceeds twice the target and multiplied by it when
+    the KL is below half the target, within ``[min_lr, max_lr]`` (the scheme legged-robot PPO uses to keep
+    large-batch updates stable without hand-tuning an lr).
     """
 
     def __init__(
