@@ -25,11 +25,14 @@ from results_file import write_results
 
 from rlkit.evaluate.checkpoint_eval import restore_agent
 from rlkit.evaluate.video import PolicySource, VideoSettings, record_video
+from rlkit.train.checkpoint import load_checkpoint, resolve_checkpoint
 
 RESULTS = Path(__file__).resolve().parent / "results" / "video_speed.md"
 CORES = os.cpu_count() or 1
 #: Frames in the README's video: 2 episodes of cart-pole swing-up's 1,000 steps, plus each one's first frame.
 README_FRAMES = 2 * 1001
+#: Env steps of the run trained when none is given.
+TRAIN_STEPS = 20_000
 #: (label, quality, processes, frame size or None for --size); the first is how videos were rendered before
 #: these settings existed: the model's own look (``high`` changes nothing) in one process.
 SETTINGS: list[tuple[str, str, int, tuple[int, int] | None]] = [
@@ -83,7 +86,7 @@ def main() -> None:
                     "rlkit",
                     "train",
                     "cartpole-swingup-ppo",
-                    "train.total_steps=20000",
+                    f"train.total_steps={TRAIN_STEPS}",
                     "eval.episodes=1",
                     "log.progress=false",
                     "--run-dir",
@@ -98,12 +101,15 @@ def main() -> None:
                 rates[label].append(frames_per_second(run, args.steps, own_size or size, quality, workers))
                 print(f"{label}: {rates[label][-1]:.1f} frames/s", flush=True)
     before = sum(rates[SETTINGS[0][0]]) / 2
+    steps_trained = load_checkpoint(resolve_checkpoint(run)).get("env_steps", 0) if args.run else TRAIN_STEPS
+    command = "python benchmarks/video_speed.py" + (" RUN" if args.run else "")
     load = os.getloadavg()[0]
     lines = [
         "# Video rendering speed: `rlkit eval RUN --video`",
         "",
-        f"`python benchmarks/video_speed.py --steps {args.steps} --size {args.size}` on {CORES} CPU cores "
-        "(Mesa's llvmpipe through EGL): 2 episodes of a `cartpole-swingup-ppo` policy, frames per second of "
+        f"`{command} --steps {args.steps} --size {args.size}` on {CORES} CPU cores (Mesa's llvmpipe "
+        f"through EGL): 2 episodes of a `cartpole-swingup-ppo` policy (trained for {steps_trained:,} env "
+        "steps), frames per second of "
         "the whole recording (process start-up and MP4 writing included), mean of two passes in opposite "
         "order. The last column is what the README's `rlkit eval runs/swingup --video` (2 episodes of "
         f"1,000 steps) takes at that rate. Load average at the end: {load:.1f} (other processes share the "
