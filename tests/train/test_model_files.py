@@ -77,6 +77,9 @@ def test_a_moved_run_evaluates_from_its_own_copy_of_the_model(tmp_path: Path, mo
     moved = tmp_path / "elsewhere" / "arm"
     shutil.move(str(run), str(moved))
     assert main(["eval", str(moved), "--episodes", "1"]) == 0
+    assert main(["export", str(moved), "--parity-steps", "16"]) == 0
+    sidecar = yaml.safe_load((moved / "export" / "policy.onnx.json").read_text())
+    assert [channel["name"] for channel in sidecar["action"]["channels"]] == ["shoulder", "elbow", "wrist"]
     assert main(["train", "--resume", str(moved), "train.total_steps=512"]) == 0
 
 
