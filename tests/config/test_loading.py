@@ -120,11 +120,3 @@ def test_key_paths_are_written_one_way_and_unknown_task_keys_list_the_valid_ones
         ConfigError, match=r"^config key 'env\.task\.reward\[0\]\.wieght' is unknown \(valid keys: "
     ):
         load_config("cartpole-ppo", [*balance, "env.task.reward=[{term: upright, body: pole, wieght: 2}]"])
-
-
-def test_list_envs_describes_each_task_as_itself() -> None:
-    from envs import describe_environments
-
-    described = dict(describe_environments())
-    assert described["rlkit/CartPoleBalance-v0"].startswith("Cart-pole balance")
-    assert described["rlkit/CartPoleSwingup-v0"].startswith("Cart-pole swing-up")

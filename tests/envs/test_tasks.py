@@ -13,7 +13,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env as gymnasium_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-from envs import make_env
+from envs import describe_environments, make_env
 from envs.actuators import ActionDelay, ActionNoise, ActionRateLimit, ActionRepeat, ActionSaturation
 from envs.discrete_actions import DiscreteActions
 from envs.randomization import PhysicsRandomization, PrivilegedObservation, RandomPushes
@@ -99,6 +99,12 @@ def test_every_shipped_task_is_registered_under_rlkit_ids() -> None:
     }
     for env_id in TASKS:
         assert env_id in gym.registry
+
+
+def test_list_envs_describes_each_task_as_itself() -> None:
+    described = dict(describe_environments())
+    assert described["rlkit/CartPoleBalance-v0"].startswith("Cart-pole balance")
+    assert described["rlkit/CartPoleSwingup-v0"].startswith("Cart-pole swing-up")
 
 
 @pytest.mark.parametrize("env_id", sorted(TASKS))
