@@ -15,7 +15,12 @@ class OnPolicyConfig(AgentConfig):
     normalize_advantage: bool = Field(
         True, description="standardize advantages per minibatch (A2C, REINFORCE: over the rollout)"
     )
-    ent_coef: float = Field(0.0, ge=0, description="weight of the entropy bonus")
+    ent_coef: float = Field(
+        0.0,
+        ge=0,
+        description="weight of the entropy bonus (squash_actions: the squashed actions' entropy, estimated "
+        "as -log pi of a sampled action)",
+    )
     vf_coef: float = Field(0.5, ge=0, description="weight of the value loss")
     normalize_observations: bool = Field(
         False,
