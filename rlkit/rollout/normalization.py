@@ -42,7 +42,11 @@ class RunningMeanStd(torch.nn.Module):
 
 
 class ObservationNormalizer(torch.nn.Module):
-    """Standardizes observations with running statistics and clips them to ``[-clip, clip]``."""
+    """Standardizes observations with running statistics and clips them to ``[-clip, clip]``.
+
+    For vector observations only: image observations (``rlkit.nn.is_image_space``) get no normalizer, as the
+    CNN scales pixels to [0, 1] itself and standardized pixels would be scaled twice.
+    """
 
     def __init__(self, shape: tuple[int, ...], clip: float = 10.0, epsilon: float = 1e-8) -> None:
         super().__init__()

@@ -12,6 +12,7 @@ from agents.a2c import A2C, A2CConfig
 from agents.ppo import PPO, PPOConfig
 from agents.recurrent_ppo import RecurrentPPO, RecurrentPPOConfig
 from agents.reinforce import Reinforce, ReinforceConfig
+from rlkit.errors import RlkitError
 
 IMAGES = gym.spaces.Box(0, 255, (3, 36, 36), np.uint8)
 VECTORS = gym.spaces.Box(-np.inf, np.inf, (4,), np.float32)
@@ -51,3 +52,26 @@ def test_vector_observations_are_still_standardized(agent_class, config_class) -
     assert agent.policy.obs_normalizer is not None
     agent.explore(np.full((2, 4), 100.0, dtype=np.float32), 0)
     assert torch.allclose(agent.policy.obs_normalizer.stats.mean.float(), torch.full((4,), 100.0), atol=1e-2)
+
+
+@pytest.mark.parametrize(("agent_class", "config_class"), AGENTS, ids=lambda x: getattr(x, "__name__", ""))
+def test_the_vector_keys_of_a_dict_are_still_standardized(agent_class, config_class) -> None:
+    # The Dict these agents read is Dict{policy, privileged} of vectors: every column of both is standardized.
+    space = gym.spaces.Dict(
+        {"policy": VECTORS, "privileged": gym.spaces.Box(-np.inf, np.inf, (2,), np.float32)}
+    )
+    agent = make(agent_class, config_class, space)
+    agent.explore(
+        {"policy": np.full((2, 4), 100.0, np.float32), "privileged": np.full((2, 2), -7.0, np.float32)}, 0
+    )
+    expected = torch.tensor([100.0] * 4 + [-7.0] * 2)
+    assert torch.allclose(agent.policy.obs_normalizer.stats.mean.float(), expected, atol=1e-2)
+
+
+@pytest.mark.parametrize(("agent_class", "config_class"), AGENTS, ids=lambda x: getattr(x, "__name__", ""))
+def test_a_dict_with_an_image_key_is_refused_before_any_normalizer(agent_class, config_class) -> None:
+    # Pixels beside the env's state (pixels.mode: pixels_state) are refused in one line, so an image key can
+    # never be standardized.
+    space = gym.spaces.Dict({"pixels": IMAGES, "state": VECTORS})
+    with pytest.raises(RlkitError, match=r"reads Box observations or Dict\{policy, privileged\}"):
+        make(agent_class, config_class, space)
