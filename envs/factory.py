@@ -27,9 +27,11 @@ evaluation builds the same stack from the same config:
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Any
 
 import gymnasium as gym
+import mujoco
 
 from envs.actuators import ActionDelay, ActionNoise, ActionRateLimit, ActionRepeat, ActionSaturation
 from envs.discrete_actions import DiscreteActions
@@ -51,7 +53,7 @@ from envs.sensors import (
 from envs.teacher_view import TeacherView
 from rlkit.config.schema import EnvConfig
 from rlkit.config.sim2real import ActuatorModelConfig, SensorsConfig
-from rlkit.errors import RlkitError
+from rlkit.errors import EnvArgumentsError, RlkitError
 from rlkit.registry import import_attr
 from vision.camera import CameraObservation
 from vision.frame_stack import FrameStack
@@ -78,6 +80,7 @@ def make_env(
             fit the env (a misspelled name, a space it cannot act on).
     """
     env = make_task_env(config, render_mode, check)
+    _check_mujoco_settings(env, config)
     randomization = config.randomization
     for key in ("privileged_observation", "observe_parameters"):
         if getattr(randomization, key) and not randomization.parameters:
@@ -132,10 +135,34 @@ def make_task_env(config: EnvConfig, render_mode: str | None = None, check: bool
             f"unknown environment 'env.id={config.id}' ({exc}); 'rlkit list' shows the known ids"
         ) from None
     except TypeError as exc:
-        raise RlkitError(
-            f"environment '{config.id}' rejected its arguments {sorted(kwargs)}: {exc}"
+        # Gymnasium appends "was raised from the environment creator for <id> with kwargs (<every value>)",
+        # which for env.task is a dump of the whole task: the constructor's own words are enough.
+        reason = str(exc).split(" was raised from the environment creator", 1)[0]
+        named = re.search(r"unexpected keyword argument '(\w+)'", reason)
+        rejected = named.group(1) if named else sorted(kwargs)[0] if kwargs else "?"
+        argument = "env.task" if rejected == "task" else f"env.kwargs.{rejected}"
+        raise EnvArgumentsError(
+            f"environment '{config.id}' rejected its arguments {sorted(kwargs)}: {reason}", argument
         ) from None
     return env
+
+
+def _check_mujoco_settings(env: gym.Env, config: EnvConfig) -> None:
+    """Name the first setting that acts on a MuJoCo model when the env has none (a run's pixels or physics
+    randomization with another ``env.id``), before one of the wrappers fails on it."""
+    given = {
+        "env.randomization.parameters": bool(config.randomization.parameters),
+        "env.randomization.pushes": config.randomization.pushes is not None,
+        "env.visual_randomization": config.visual_randomization is not None,
+        "env.pixels": config.pixels is not None,
+    }
+    wanted = [key for key, present in given.items() if present]
+    if wanted and not isinstance(getattr(env.unwrapped, "model", None), mujoco.MjModel):
+        raise EnvArgumentsError(
+            f"{wanted[0]} needs a MuJoCo env, but environment '{config.id}' is "
+            f"{type(env.unwrapped).__name__}",
+            wanted[0],
+        )
 
 
 def _is_env_class(spec: str) -> bool:

@@ -13,3 +13,16 @@ class RlkitError(Exception):
 
 class ConfigError(RlkitError):
     """A config key is unknown, has the wrong type, or has an invalid value."""
+
+
+class EnvArgumentsError(RlkitError):
+    """An environment's constructor rejected an argument that the config gave it.
+
+    Attributes:
+        argument: The config key of the rejected argument (``env.task``, ``env.kwargs.speed``), for callers
+            that know where the config came from (``rlkit eval`` on another env than the run's).
+    """
+
+    def __init__(self, message: str, argument: str) -> None:
+        super().__init__(message)
+        self.argument = argument

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from rlkit.config.loading import apply_overrides, config_from_dict
 from rlkit.config.schema import RunConfig
 from rlkit.errors import ConfigError
+from rlkit.evaluate.env_fit import eval_env_spaces
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy, write_eval_json
 from rlkit.evaluate.video import PolicySource, VideoSettings, record_video
-from rlkit.rollout.vector_env import make_vector_env
 from rlkit.train.build import build_agent, configure_torch
 from rlkit.train.checkpoint import load_agent_state, load_checkpoint, resolve_checkpoint, run_dir_of
 
@@ -54,9 +54,9 @@ def restore_agent(target: str | Path, overrides: Sequence[str] = ()) -> Restored
     config = config_from_dict(apply_overrides(payload["config"], overrides))
     config.train.device = "cpu" if config.train.device == "auto" else config.train.device
     device = configure_torch(config)
-    probe = make_vector_env(config.env, 1)
-    agent = build_agent(config, probe.single_observation_space, probe.single_action_space, device)
-    probe.close()
+    trained = config_from_dict(payload["config"]).env
+    observation_space, action_space = eval_env_spaces(path, config.env, trained)
+    agent = build_agent(config, observation_space, action_space, device)
     load_agent_state(agent, payload, config.env.id, config.agent.name)
     return RestoredAgent(path, payload, config, agent)
 
