@@ -200,6 +200,16 @@ class Sb3Config(AgentConfig):
             )
         return self
 
+    def sb3_argument(self, key: str) -> Any:
+        """The value SB3 will use for its constructor argument ``key`` (``n_steps``, ``learning_starts``):
+        the one set here, else the algorithm's default (None: the algorithm has no such argument)."""
+        if key in self.hyperparameters:
+            return self.hyperparameters[key]
+        parameter = constructor_parameters(resolve_algorithm(self.algorithm_name)).get(key)
+        if parameter is None or parameter.default is inspect.Parameter.empty:
+            return None
+        return parameter.default
+
     def constructor_kwargs(self, algorithm: type) -> dict[str, Any]:
         """The keyword arguments for ``algorithm(policy, env, seed=..., device=..., **kwargs)``."""
         import torch

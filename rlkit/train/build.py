@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -75,6 +76,13 @@ def compile_encoders(agent: object) -> int:
     return sum(compile_in(module) for module in vars(agent).values() if isinstance(module, torch.nn.Module))
 
 
+def _agent_setting(agent: object, key: str) -> Any:
+    """An agent's ``n_steps``, ``learning_starts`` or ``train_freq`` (None: it has none). An sb3 agent's are
+    the arguments its SB3 algorithm will get, SB3's defaults included."""
+    sb3_argument = getattr(agent, "sb3_argument", None)
+    return sb3_argument(key) if callable(sb3_argument) else getattr(agent, key, None)
+
+
 def check_budget(config: RunConfig) -> None:
     """Refuse a run that would train nothing: ``train.total_steps`` below one vector step, below one
     rollout of an on-policy agent, or ending before an off-policy agent's first update.
@@ -88,15 +96,15 @@ def check_budget(config: RunConfig) -> None:
             f"rollout.num_envs ({num_envs}) is larger than train.total_steps ({total}): not one vector step "
             f"fits; raise train.total_steps to at least {num_envs}"
         )
-    n_steps = getattr(agent, "n_steps", None)
+    n_steps = _agent_setting(agent, "n_steps")
     if isinstance(n_steps, int) and num_envs * n_steps > total:
         raise ConfigError(
             f"train.total_steps ({total}) is smaller than one rollout (rollout.num_envs {num_envs} × "
             f"agent.n_steps {n_steps} = {num_envs * n_steps}): no update would run; raise train.total_steps "
             f"or lower agent.n_steps"
         )
-    learning_starts = getattr(agent, "learning_starts", None)
-    train_freq = getattr(agent, "train_freq", None)
+    learning_starts = _agent_setting(agent, "learning_starts")
+    train_freq = _agent_setting(agent, "train_freq")
     if isinstance(learning_starts, int) and isinstance(train_freq, int):
         first_update = max(learning_starts, train_freq)
         if total < first_update:
