@@ -77,10 +77,10 @@ def run(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def run_job(job: Job, seed: int, root: Path) -> dict:
+def run_job(name: str, job: Job, seed: int, root: Path) -> dict:
     """Train (or distil) one seed of ``job``; returns its eval.json with the wall time added."""
     rlkit = [sys.executable, "-m", "rlkit"]
-    run_dir = root / f"{Path(job.source).stem}-{seed}"
+    run_dir = root / f"{name}-{seed}"
     overrides = [*job.overrides, f"train.seed={seed}", *QUIET]
     if job.teacher is None:
         seconds = run([*rlkit, "train", job.source, *overrides, "--run-dir", str(run_dir)])
@@ -137,10 +137,15 @@ def main() -> None:
         return
     rows = previous_rows()
     with tempfile.TemporaryDirectory() as root:
-        for name in args.jobs:
+        for name in args.jobs:  # the file is rewritten after each job: a failure keeps what was measured
             job = JOBS[name]
-            rows[name] = row(name, job, [run_job(job, seed, Path(root)) for seed in job.seeds])
+            rows[name] = row(name, job, [run_job(name, job, seed, Path(root)) for seed in job.seeds])
             print(rows[name], flush=True)
+            write_table(rows)
+
+
+def write_table(rows: dict[str, str]) -> None:
+    """Write the results file with the rows measured so far, in the order of :data:`JOBS`."""
     lines = [
         "# Training figures quoted in the README",
         "",
