@@ -2,19 +2,21 @@
 the quality levels and rendering processes of ``--video-quality`` and ``--video-workers``.
 
 Usage:
-    python benchmarks/video_speed.py [RUN] [--steps 300] [--size 480x480]
+    python benchmarks/video_speed.py [RUN] [--steps 300] [--size 480x480] [--passes 2]
 
 Without RUN it trains a short ``cartpole-swingup-ppo`` run first (the policy's quality does not change the
 cost of a frame). Every setting renders the same episodes of the same policy through
 :func:`rlkit.evaluate.video.record_video`, as ``rlkit eval --video`` does; the wall time includes starting
-the rendering processes and writing the MP4. Settings are measured in turn, then again in reverse order,
-so that drift in machine load hits all alike. Results go to ``benchmarks/results/video_speed.md``.
+the rendering processes and writing the MP4. Settings are measured in turn, then again in reverse order
+and so on, so that drift in machine load hits all alike. Results go to ``benchmarks/results/video_speed.md``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,15 +47,22 @@ SETTINGS: list[tuple[str, str, int, tuple[int, int] | None]] = [
 ]
 
 
-def frames_per_second(run: Path, steps: int, size: tuple[int, int], quality: str, workers: int) -> float:
-    """Frames per second of one whole recording of ``eval.video_episodes`` episodes, as ``rlkit eval``."""
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (rendering processes, ffmpeg) so far."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def measure(run: Path, steps: int, size: tuple[int, int], quality: str, workers: int) -> tuple[float, float]:
+    """Frames per second and CPU milliseconds per frame of one whole recording of ``eval.video_episodes``
+    episodes, as ``rlkit eval --video`` makes it."""
     overrides = (f"env.max_episode_steps={steps}",)
     restored = restore_agent(run, overrides)
     config = restored.config
     settings = VideoSettings(size[0], size[1], quality, None, workers)  # type: ignore[arg-type]
     source = PolicySource(str(restored.checkpoint), overrides, True)
     with tempfile.TemporaryDirectory() as folder:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds()
         result = record_video(
             restored.agent.make_policy(True),
             config.env,
@@ -63,9 +72,9 @@ def frames_per_second(run: Path, steps: int, size: tuple[int, int], quality: str
             settings=settings,
             source=source,
         )
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     frames = sum(result.lengths) + len(result.lengths)  # each episode's first frame too
-    return frames / seconds
+    return frames / seconds, 1000 * cpu / frames
 
 
 def main() -> None:
@@ -73,6 +82,9 @@ def main() -> None:
     parser.add_argument("run", nargs="?", type=Path, help="a trained run (default: train a short one)")
     parser.add_argument("--steps", type=int, default=300, help="steps per episode (env.max_episode_steps)")
     parser.add_argument("--size", default="480x480", help="frame size WxH")
+    parser.add_argument(
+        "--passes", type=int, default=2, help="passes over the settings, in alternating order"
+    )
     args = parser.parse_args()
     size = tuple(int(n) for n in args.size.split("x"))
     with tempfile.TemporaryDirectory() as root:
@@ -96,31 +108,36 @@ def main() -> None:
                 capture_output=True,
             )
         rates: dict[str, list[float]] = {label: [] for label, *_ in SETTINGS}
-        for order in (SETTINGS, SETTINGS[::-1]):
-            for label, quality, workers, own_size in order:
-                rates[label].append(frames_per_second(run, args.steps, own_size or size, quality, workers))
-                print(f"{label}: {rates[label][-1]:.1f} frames/s", flush=True)
-    before = sum(rates[SETTINGS[0][0]]) / 2
+        costs: dict[str, list[float]] = {label: [] for label, *_ in SETTINGS}
+        for one in range(args.passes):
+            for label, quality, workers, own_size in SETTINGS[:: 1 if one % 2 == 0 else -1]:
+                rate, cost = measure(run, args.steps, own_size or size, quality, workers)
+                rates[label].append(rate)
+                costs[label].append(cost)
+                print(f"{label}: {rate:.1f} frames/s, {cost:.1f} CPU ms/frame", flush=True)
+    before = statistics.mean(rates[SETTINGS[0][0]])
     steps_trained = load_checkpoint(resolve_checkpoint(run)).get("env_steps", 0) if args.run else TRAIN_STEPS
     command = "python benchmarks/video_speed.py" + (" RUN" if args.run else "")
     load = os.getloadavg()[0]
     lines = [
         "# Video rendering speed: `rlkit eval RUN --video`",
         "",
-        f"`{command} --steps {args.steps} --size {args.size}` on {CORES} CPU cores (Mesa's llvmpipe "
-        f"through EGL): 2 episodes of a `cartpole-swingup-ppo` policy (trained for {steps_trained:,} env "
-        "steps), frames per second of "
-        "the whole recording (process start-up and MP4 writing included), mean of two passes in opposite "
-        "order. The last column is what the README's `rlkit eval runs/swingup --video` (2 episodes of "
-        f"1,000 steps) takes at that rate. Load average at the end: {load:.1f} (other processes share the "
-        "cores, alike for every setting).",
+        f"`{command} --steps {args.steps} --size {args.size} --passes {args.passes}` on {CORES} CPU cores "
+        f"(Mesa's llvmpipe through EGL): 2 episodes of a `cartpole-swingup-ppo` policy (trained for "
+        f"{steps_trained:,} env steps). Frames per second of the whole recording (process start-up and MP4 "
+        "writing included), mean of the passes, which take the settings in alternating order; CPU time per "
+        "frame counts the rendering processes and ffmpeg. The last column is what the README's `rlkit eval "
+        "runs/swingup --video` (2 episodes of 1,000 steps) takes at that rate. Load average at the end: "
+        f"{load:.1f} (other processes shared the cores, alike for every setting).",
         "",
-        "| setting | frames/s | vs before | README video (2,002 frames) |",
-        "|---|---:|---:|---:|",
+        "| setting | frames/s | vs before | CPU ms/frame | README video (2,002 frames) |",
+        "|---|---:|---:|---:|---:|",
     ]
     for label, *_ in SETTINGS:
-        rate = sum(rates[label]) / 2
-        lines.append(f"| {label} | {rate:.1f} | {rate / before:.2f}× | {README_FRAMES / rate:.0f} s |")
+        rate, cost = statistics.mean(rates[label]), statistics.mean(costs[label])
+        lines.append(
+            f"| {label} | {rate:.1f} | {rate / before:.2f}× | {cost:.0f} | {README_FRAMES / rate:.0f} s |"
+        )
     write_results(RESULTS, "\n".join(lines))
     print("\n".join(lines))
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import imageio_ffmpeg
 import numpy as np
 
@@ -20,6 +21,10 @@ from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import EvaluationResult
 from rlkit.policy import Policy
 from vision.render_quality import VideoQuality, configure_render, configure_scene
+
+#: Frames a rendering process should have before one more is started: a process costs about 3 s of CPU
+#: to start (importing torch, rebuilding the policy), some 70 frames at 480x480 on a CPU.
+FRAMES_PER_PROCESS = 250
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ def record_video(
     if agent_view and env_config.pixels is None:
         raise RlkitError("--agent-view needs a policy that observes pixels (env.pixels is not set)")
     path.parent.mkdir(parents=True, exist_ok=True)
-    workers = min(settings.workers or os.cpu_count() or 1, episodes)
+    workers = min(settings.workers or default_workers(env_config, episodes), episodes)
     if source is None or workers <= 1:
         return _render_episodes(
             policy, env_config, range(episodes), episodes, seed, path, fps, agent_view, settings
@@ -112,6 +117,19 @@ def record_video(
         result.returns.extend(part.returns)
         result.lengths.extend(part.lengths)
     return result
+
+
+def default_workers(env_config: EnvConfig, episodes: int) -> int:
+    """Rendering processes for a video when none are asked for: one per core, but no more than one per
+    :data:`FRAMES_PER_PROCESS` frames the episodes can have (their time limit; 1,000 when unknown)."""
+    limit = env_config.max_episode_steps
+    if limit is None:
+        try:
+            limit = gym.spec(env_config.id).max_episode_steps
+        except gym.error.Error:  # a model file or module:Class, registered only when made
+            limit = None
+    frames = episodes * ((limit or 1000) + 1)
+    return max(1, min(os.cpu_count() or 1, frames // FRAMES_PER_PROCESS))
 
 
 def _render_segment(job: tuple[Any, ...]) -> EvaluationResult:

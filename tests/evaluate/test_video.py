@@ -11,7 +11,7 @@ import pytest
 
 from rlkit.config.schema import EnvConfig
 from rlkit.evaluate.checkpoint_eval import evaluate_checkpoint, restore_agent
-from rlkit.evaluate.video import PolicySource, VideoSettings, record_video
+from rlkit.evaluate.video import PolicySource, VideoSettings, default_workers, record_video
 from tests.evaluate.conftest import train_tiny
 
 SHORT = EnvConfig(id="rlkit/CartPoleBalance-v0", max_episode_steps=6)
@@ -26,6 +26,16 @@ def test_the_video_has_the_asked_size(tmp_path: Path) -> None:
     result = record_video(zero_policy, SHORT, 2, 0, path, settings=VideoSettings(64, 48, "low"))
     frames = iio.imread(path, index=None)
     assert frames.shape == (sum(result.lengths) + 2, 48, 64, 3)
+
+
+def test_processes_are_started_only_for_enough_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert default_workers(EnvConfig(id="rlkit/CartPoleSwingup-v0", max_episode_steps=50), 2) == 1
+    assert default_workers(EnvConfig(id="rlkit/CartPoleSwingup-v0", max_episode_steps=300), 4) == 4
+    assert default_workers(EnvConfig(id="rlkit/CartPoleSwingup-v0"), 2) == 8  # its own limit: 1,000 steps
+    assert default_workers(EnvConfig(id="Pendulum-v1"), 2) == 1  # 200 steps
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert default_workers(EnvConfig(id="rlkit/CartPoleSwingup-v0"), 2) == 2
 
 
 @pytest.fixture(scope="module")
