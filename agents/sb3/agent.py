@@ -32,6 +32,7 @@ import torch
 from agents.base import Agent, StepResult
 from agents.sb3.config import Sb3Config, resolve_algorithm
 from rlkit.errors import ConfigError
+from rlkit.nn.state_mismatch import check_module_states
 from rlkit.policy import Policy
 
 #: Step counters of SB3's algorithms that schedules and target updates follow (those the model has).
@@ -185,6 +186,13 @@ class Sb3Agent(Agent):
             raise ConfigError(
                 f"checkpoint holds an sb3:{state.get('algorithm')} agent, not {self.config.name}"
             )
+        # SB3 hands a mismatch to torch, whose error lists every tensor: name the first in one sentence.
+        networks = {
+            name: (network, saved)
+            for name, saved in state["parameters"].items()
+            if isinstance(network := _attr(self.model, name, None), torch.nn.Module)
+        }
+        check_module_states(f"{self.config.name} network", networks)
         self.model.set_parameters(state["parameters"], exact_match=True, device=self.model.device)
         with torch.no_grad():
             for name, value in state["variables"].items():
@@ -201,7 +209,8 @@ def _learn(model: Any, total_steps: int) -> None:
     model.learn(max(total_steps - model.num_timesteps, 1), reset_num_timesteps=fresh)
 
 
-def _attr(obj: Any, dotted: str) -> Any:
+def _attr(obj: Any, dotted: str, *default: Any) -> Any:
+    """``obj.a.b`` for ``"a.b"``; ``default`` (when given) where an attribute is missing."""
     for part in dotted.split("."):
-        obj = getattr(obj, part)
+        obj = getattr(obj, part, *default)
     return obj

@@ -40,20 +40,25 @@ def describe_state_mismatch(name: str, module: nn.Module, state: Any) -> str | N
     return None
 
 
-def load_module_states(owner: str, modules: Mapping[str, tuple[nn.Module, Any]]) -> None:
-    """Load each ``(module, state)`` after checking that all of them fit.
+def check_module_states(owner: str, modules: Mapping[str, tuple[nn.Module, Any]]) -> None:
+    """Check that each saved state fits its network, loading nothing.
 
     Args:
         owner: What the networks belong to, for the message (``"PPO network"``).
         modules: Name -> (network, its saved state).
 
     Raises:
-        RlkitError: ``checkpoint does not match this <owner>: <the first tensor that does not fit>``;
-            nothing is loaded then.
+        RlkitError: ``checkpoint does not match this <owner>: <the first tensor that does not fit>``.
     """
     for name, (module, state) in modules.items():
         problem = describe_state_mismatch(name, module, state)
         if problem is not None:
             raise RlkitError(f"checkpoint does not match this {owner}: {problem}")
+
+
+def load_module_states(owner: str, modules: Mapping[str, tuple[nn.Module, Any]]) -> None:
+    """Load each ``(module, state)`` after checking that all of them fit (:func:`check_module_states`);
+    nothing is loaded when one does not."""
+    check_module_states(owner, modules)
     for module, state in modules.values():
         module.load_state_dict(state)

@@ -151,6 +151,28 @@ def test_checkpoint_from_another_network_is_rejected(
     assert len(err.strip().splitlines()) == 1
 
 
+def test_sb3_checkpoint_from_another_network_is_rejected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # SB3's own loader reported this as a traceback ending in torch's size-mismatch list.
+    run = tmp_path / "sb3"
+    status, _, err = run_cli(
+        ["train", "cartpole-ppo", "agent.name=sb3:PPO", *TINY_PPO, "--run-dir", str(run)], capsys
+    )
+    assert status == 0, err
+    path = run / "checkpoints" / "final.pt"
+    payload = torch.load(path, weights_only=True)
+    payload["config"]["agent"]["network"]["hidden_sizes"] = [8]
+    torch.save(payload, path)
+    status, _, err = run_cli(["eval", str(path)], capsys)
+    assert status == 2, err
+    assert (
+        f"checkpoint '{path}' (sb3:PPO on CartPole-v1) does not fit sb3:PPO on CartPole-v1: tensor "
+        "'policy.mlp_extractor.policy_net.0.weight' has shape (64, 4) in the checkpoint and (8, 4) here"
+    ) in err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_eval_on_another_env_is_one_sentence(capsys: pytest.CaptureFixture[str], tiny_run: Path) -> None:
     status, _, err = run_cli(["eval", str(tiny_run), "env.id=Pendulum-v1"], capsys)
     assert status == 2, err
