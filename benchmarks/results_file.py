@@ -28,8 +28,8 @@ def git(*args: str) -> str:
 def provenance() -> str:
     """One line: the commit measured, its subject, the date, and whether the tree was modified."""
     commit = git("rev-parse", "--short=12", "HEAD") or "unknown (not a git checkout)"
-    # Only tracked files count: results files and run directories are written while a benchmark runs.
-    dirty = git("status", "--porcelain", "--untracked-files=no")
+    # Only tracked source counts: results files are rewritten, and run directories made, while benchmarks run.
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)benchmarks/results")
     state = " with uncommitted changes" if dirty else ""
     date = datetime.date.today().isoformat()
     return f"measured on commit `{commit}`{state}, {date}"
