@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -83,25 +84,49 @@ def _agent_setting(agent: object, key: str) -> Any:
     return sb3_argument(key) if callable(sb3_argument) else getattr(agent, key, None)
 
 
-def check_budget(config: RunConfig) -> None:
+def check_budget(config: RunConfig, resume: Mapping[str, Any] | None = None) -> None:
     """Refuse a run that would train nothing: ``train.total_steps`` below one vector step, below one
     rollout of an on-policy agent, or ending before an off-policy agent's first update.
+
+    On a resume, the steps left count: a total the run has already reached is refused, and so is a new
+    total that leaves less than a rollout. A run resumed to its own total (after Ctrl-C) may finish on a
+    part of a rollout: the part the stop cut off is not in the checkpoint, so no larger total would help.
+
+    Args:
+        config: The run's config.
+        resume: The checkpoint a resumed run continues from (None: a new run).
 
     Raises:
         ConfigError: Naming the numbers that do not fit.
     """
     total, num_envs, agent = config.train.total_steps, config.rollout.num_envs, config.agent
-    if num_envs > total:
+    steps_done = int(resume.get("env_steps", 0)) if resume else 0
+    if resume and total <= steps_done:
         raise ConfigError(
-            f"rollout.num_envs ({num_envs}) is larger than train.total_steps ({total}): not one vector step "
-            f"fits; raise train.total_steps to at least {num_envs}"
+            f"train.total_steps ({total}) is not more than the {steps_done} steps the run has trained: "
+            f"resume with a larger train.total_steps"
+        )
+    planned = resume.get("config", {}).get("train", {}).get("total_steps") if resume else None
+    if resume and total == planned:
+        steps_done = 0  # finishing the planned run: only a new run's limits apply
+    if num_envs > total - steps_done:
+        raise ConfigError(
+            f"rollout.num_envs ({num_envs}) is larger than train.total_steps ({total}"
+            + (f" less the run's {steps_done}" if steps_done else "")
+            + f"): not one vector step fits; raise train.total_steps to at least {steps_done + num_envs}"
         )
     n_steps = _agent_setting(agent, "n_steps")
-    if isinstance(n_steps, int) and num_envs * n_steps > total:
+    if isinstance(n_steps, int) and num_envs * n_steps > total - steps_done:
+        rollout = f"rollout.num_envs {num_envs} × agent.n_steps {n_steps} = {num_envs * n_steps}"
+        if steps_done:
+            raise ConfigError(
+                f"train.total_steps ({total}) leaves {total - steps_done} steps after the run's "
+                f"{steps_done}, fewer than one rollout ({rollout}): no update would run; raise "
+                f"train.total_steps to at least {steps_done + num_envs * n_steps}"
+            )
         raise ConfigError(
-            f"train.total_steps ({total}) is smaller than one rollout (rollout.num_envs {num_envs} × "
-            f"agent.n_steps {n_steps} = {num_envs * n_steps}): no update would run; raise train.total_steps "
-            f"or lower agent.n_steps"
+            f"train.total_steps ({total}) is smaller than one rollout ({rollout}): no update would run; "
+            f"raise train.total_steps or lower agent.n_steps"
         )
     learning_starts = _agent_setting(agent, "learning_starts")
     train_freq = _agent_setting(agent, "train_freq")

@@ -89,7 +89,7 @@ class Trainer:
     """
 
     def __init__(self, config: RunConfig, run_dir: Path, resume: dict[str, Any] | None = None) -> None:
-        check_budget(config)
+        check_budget(config, resume)
         self.config = config
         self.run_dir = run_dir
         self.device = configure_torch(config)

@@ -134,6 +134,30 @@ def test_existing_run_dir_and_missing_resume(
     assert status == 2 and "has no checkpoints" in err
 
 
+@pytest.mark.parametrize(
+    ("total", "message"),
+    [
+        # the run stopped at 512 steps: a total it has passed used to exit 0 having trained nothing
+        ("300", "train.total_steps (300) is not more than the 512 steps the run has trained"),
+        # 88 steps more, under one rollout of 8 envs × 32 steps: collected, never learned from
+        (
+            "600",
+            "train.total_steps (600) leaves 88 steps after the run's 512, fewer than one rollout "
+            "(rollout.num_envs 8 × agent.n_steps 32 = 256): no update would run; raise train.total_steps to "
+            "at least 768",
+        ),
+    ],
+)
+def test_resume_that_would_train_nothing_changes_nothing(
+    total: str, message: str, capsys: pytest.CaptureFixture[str], tiny_run: Path
+) -> None:
+    before = {p: p.read_bytes() for p in tiny_run.rglob("*") if p.is_file()}
+    status, _, err = run_cli(["train", "--resume", str(tiny_run), f"train.total_steps={total}"], capsys)
+    assert status == 2, err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+    assert {p: p.read_bytes() for p in tiny_run.rglob("*") if p.is_file()} == before
+
+
 def test_checkpoint_from_another_network_is_rejected(
     capsys: pytest.CaptureFixture[str], tiny_run: Path
 ) -> None:
