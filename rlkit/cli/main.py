@@ -1,7 +1,10 @@
 """The ``rlkit`` command: one subcommand per verb, each in its own module.
 
 Every user error (:class:`rlkit.errors.RlkitError`, argparse's usage errors) becomes one line on stderr and
-exit status 2, with no traceback.
+exit status 2, with no traceback. SIGINT (Ctrl-C) and SIGTERM (a scheduler, ``docker stop``) stop every verb
+from its first line on, whatever disposition the shell passed on (a script's background job starts its
+children with SIGINT ignored): ``rlkit train`` saves a checkpoint and says how to resume, and the exit status
+is 130 or 143.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from rlkit.errors import RlkitError
-from rlkit.train.stop_signals import exit_status
+from rlkit.train.stop_signals import exit_status, stop_on_signals
 
 EXIT_USAGE = 2
 
@@ -49,6 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
+    # Installed before the verbs' imports (seconds on a busy machine), so that a stop is never lost.
+    with stop_on_signals():
+        try:
+            return _main(argv)
+        except KeyboardInterrupt as stop:  # before a verb runs
+            print("rlkit: interrupted", file=sys.stderr)
+            return exit_status(stop)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     # argparse stops filling positionals at the first option, so KEY=VALUE overrides written after

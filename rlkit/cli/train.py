@@ -35,15 +35,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rlkit.train.stop_signals import stop_on_signals
-
-    # SIGINT and SIGTERM stop the run cleanly in every phase, even where the shell started rlkit with
-    # SIGINT ignored (a background job of a script).
-    with stop_on_signals():
-        return _train(args)
-
-
-def _train(args: argparse.Namespace) -> int:
+    # SIGINT and SIGTERM (handled from rlkit.cli.main on) stop training with a checkpoint to resume from.
     from rlkit.train.run import describe_config, finish_run, resume_run, start_run
 
     if args.resume is not None:
@@ -66,12 +58,18 @@ def _train(args: argparse.Namespace) -> int:
             f"continue with: rlkit train --resume {result.run_dir}"
         )
         return outcome.exit_status
-    summary = result.evaluation or {}
     print(
         f"trained {outcome.env_steps:,} steps in {outcome.wall_time:.1f} s "
         f"({outcome.env_steps / max(outcome.wall_time, 1e-9):,.0f} steps/s)"
         + ("; target return reached" if outcome.reached_target else "")
     )
+    if result.evaluation_stopped:
+        print(
+            f"the final evaluation was interrupted; checkpoint {outcome.checkpoint}\n"
+            f"evaluate with: rlkit eval {result.run_dir}"
+        )
+        return result.evaluation_stopped
+    summary = result.evaluation or {}
     print(
         f"eval over {summary['episodes']} episodes: return {summary['mean_return']:.1f} "
         f"± {summary['std_return']:.1f} (min {summary['min_return']:.1f}, max {summary['max_return']:.1f})"

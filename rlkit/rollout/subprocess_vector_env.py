@@ -25,6 +25,7 @@ import multiprocessing as mp
 import os
 import pickle
 import signal
+import time
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -564,7 +565,10 @@ def _release(workers: list[_WorkerHandle], shared: list[SharedArrays]) -> None:
     """Stop every worker, then free the shared memory (the finalizer's body: runs once)."""
     for worker in workers:  # all asked first: they close their envs in parallel
         _ask_to_close(worker)
+    # One grace period for all of them (a worker busy in a slow step, as when Ctrl-C stops training, does
+    # not answer): the parent stops within it however many workers there are.
+    deadline = time.monotonic() + _CLOSE_TIMEOUT
     for worker in workers:
-        _reap(worker, _CLOSE_TIMEOUT)
+        _reap(worker, max(deadline - time.monotonic(), 0.0))
     for block in shared:
         block.close()

@@ -23,6 +23,7 @@ from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import write_eval_json
 from rlkit.train.checkpoint import atomic_write_text, load_checkpoint, resolve_checkpoint
 from rlkit.train.model_files import copy_model, portable_config, resolve_run_config
+from rlkit.train.stop_signals import exit_status
 from rlkit.train.trainer import Trainer, TrainingOutcome
 
 
@@ -33,6 +34,9 @@ class RunResult:
     run_dir: Path
     outcome: TrainingOutcome
     evaluation: dict[str, Any] | None
+    #: 0, or the exit status of a stop signal that cut the final evaluation short (130 SIGINT, 143 SIGTERM):
+    #: the run trained its budget and ``final.pt`` is saved, but there is no ``eval.json``.
+    evaluation_stopped: int = 0
 
 
 def default_run_dir(name: str, root: Path = Path("runs")) -> Path:
@@ -135,15 +139,18 @@ def finish_run(trainer: Trainer) -> RunResult:
     outcome = trainer.run()
     evaluation = None
     if not outcome.interrupted:
-        evaluation = {
-            **trainer.evaluate(),
-            "env_steps": outcome.env_steps,
-            "checkpoint": str(outcome.checkpoint),
-            "seed": trainer.config.train.seed,
-            "deterministic": trainer.config.eval.deterministic,
-            "train_wall_time": round(outcome.wall_time, 3),
-        }
-        write_eval_json(trainer.run_dir / "eval.json", evaluation)
+        try:
+            evaluation = {
+                **trainer.evaluate(),
+                "env_steps": outcome.env_steps,
+                "checkpoint": str(outcome.checkpoint),
+                "seed": trainer.config.train.seed,
+                "deterministic": trainer.config.eval.deterministic,
+                "train_wall_time": round(outcome.wall_time, 3),
+            }
+            write_eval_json(trainer.run_dir / "eval.json", evaluation)
+        except KeyboardInterrupt as stop:  # SIGINT or SIGTERM: the trained policy is saved already
+            return RunResult(trainer.run_dir, outcome, None, exit_status(stop))
     return RunResult(trainer.run_dir, outcome, evaluation)
 
 

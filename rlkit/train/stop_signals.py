@@ -9,7 +9,8 @@ stops on either signal) carrying the signal, and the process exits with the conv
 ``128 + signal number`` (130 for SIGINT, 143 for SIGTERM).
 
 A checkpoint write is never cut in half: inside :func:`deferred` a signal is only noted, and raised when
-the block ends.
+the block ends. A library that installs its own handler while the run starts (``ray.init`` makes SIGTERM a
+plain ``sys.exit``, which would skip the checkpoint) is overruled with :func:`reclaim`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class StopRequested(KeyboardInterrupt):
 
 
 class _State:
+    holding = 0  # nesting of stop_on_signals blocks that installed the handler
     depth = 0  # nesting of deferred blocks
     pending: int | None = None  # a signal that arrived inside one
 
@@ -61,19 +63,37 @@ def stop_on_signals() -> Iterator[None]:
         yield
         return
     previous: dict[int, Any] = {signum: signal.signal(signum, _handle) for signum in STOP_SIGNALS}
+    _State.holding += 1
     try:
         yield
     finally:
+        _State.holding -= 1
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
 
+def reclaim() -> None:
+    """Inside :func:`stop_on_signals`, install the handler again where a library replaced it (``ray.init``
+    sets its own SIGTERM handler); elsewhere do nothing."""
+    if _State.holding and threading.current_thread() is threading.main_thread():
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, _handle)
+
+
 @contextmanager
 def deferred() -> Iterator[None]:
-    """Hold a stop signal until the block (a checkpoint write) is done, then raise it."""
+    """Hold a stop signal until the block (a checkpoint write) is done, then raise it.
+
+    A block that fails raises its own error (the run stops on it all the same) and forgets the signal, which
+    must not fire later in a block it was not sent to.
+    """
     _State.depth += 1
     try:
         yield
+    except BaseException:
+        if _State.depth == 1:
+            _State.pending = None
+        raise
     finally:
         _State.depth -= 1
     if _State.depth == 0 and _State.pending is not None:

@@ -23,7 +23,7 @@ from rlkit.train.collectors import LearnerActing, first_non_finite, make_collect
 from rlkit.train.metrics_log import MetricsLog
 from rlkit.train.model_files import portable_config
 from rlkit.train.progress import TrainingProgress
-from rlkit.train.stop_signals import exit_status
+from rlkit.train.stop_signals import exit_status, reclaim
 
 
 class DivergenceError(RlkitError):
@@ -94,6 +94,7 @@ class Trainer:
         self.run_dir = run_dir
         self.device = configure_torch(config)
         self.env = make_vector_env(config.env, config.rollout.num_envs, config.rollout)
+        reclaim()  # ray.init replaces the SIGTERM handler with a plain exit, which would skip the checkpoint
         self.agent = build_agent(
             config, self.env.single_observation_space, self.env.single_action_space, self.device
         )
@@ -181,17 +182,6 @@ class Trainer:
         self._episodes_in_flight = (episode_returns, episode_lengths)
         restarts_before = state["worker_restarts"]  # env workers replaced in earlier sessions of this run
         log = MetricsLog(self.run_dir, tensorboard=cfg.log.tensorboard)
-        self._follow_curriculum(state["env_steps"] / total)
-        if self._resume_envs is not None and self._restore_envs(self._resume_envs):
-            episode_returns[:] = state["episode_returns"]
-            episode_lengths[:] = state["episode_lengths"]
-        else:
-            if self._resume_envs is not None:
-                state["resets"] += 1
-            # A resumed run without its envs' state starts fresh episodes from seeds no earlier reset used.
-            first_seed = cfg.train.seed + state["resets"] * 7919 * num_envs
-            self.collector.reset([first_seed + i for i in range(num_envs)])
-        self._resume_envs = None
         final_envs = None
         completed = False
 
@@ -207,7 +197,9 @@ class Trainer:
         interrupted = reached_target = False
         status = 0
         progress = TrainingProgress(total, state["env_steps"], enabled=cfg.log.progress)
-        try:
+        try:  # a stop signal from here on, even in the envs' first reset, leaves a checkpoint to resume from
+            self._follow_curriculum(state["env_steps"] / total)
+            self._start_episodes(episode_returns, episode_lengths)
             with progress:
                 while state["env_steps"] < total:
                     step = self.collector.step(state["env_steps"])
@@ -278,19 +270,38 @@ class Trainer:
                         break
             completed = True
         except KeyboardInterrupt as stop:  # SIGINT or SIGTERM (rlkit.train.stop_signals)
-            # envs may have been stopped mid-step: a resume starts fresh episodes
             interrupted = True
             status = exit_status(stop)
+            # Saved before the envs close: a worker busy in a slow step takes seconds to stop, which a
+            # scheduler's grace period may not leave. The envs may have been stopped mid-step, so their state
+            # is not saved: a resume starts fresh episodes.
+            self._sync_state(start, recent_returns, recent_lengths)
+            checkpoint = self.save("interrupted.pt")
         finally:
             log.close()
             if completed:
                 final_envs = self._capture_envs()
             self.env.close()
-        self._sync_state(start, recent_returns, recent_lengths)
-        checkpoint = self.save("interrupted.pt" if interrupted else "final.pt", final_envs)
+        if not interrupted:
+            self._sync_state(start, recent_returns, recent_lengths)
+            checkpoint = self.save("final.pt", final_envs)
         return TrainingOutcome(
             state["env_steps"], checkpoint, interrupted, reached_target, state["wall_time"], status
         )
+
+    def _start_episodes(self, episode_returns: np.ndarray, episode_lengths: np.ndarray) -> None:
+        """Restore the envs' episodes in flight from the checkpoint where it saved them, else reset them."""
+        cfg, state, num_envs = self.config, self.state, self.config.rollout.num_envs
+        if self._resume_envs is not None and self._restore_envs(self._resume_envs):
+            episode_returns[:] = state["episode_returns"]
+            episode_lengths[:] = state["episode_lengths"]
+        else:
+            if self._resume_envs is not None:
+                state["resets"] += 1
+            # A resumed run without its envs' state starts fresh episodes from seeds no earlier reset used.
+            first_seed = cfg.train.seed + state["resets"] * 7919 * num_envs
+            self.collector.reset([first_seed + i for i in range(num_envs)])
+        self._resume_envs = None
 
     def _last_good(self) -> str:
         latest = self.checkpoint_dir / LATEST

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 import torch
 import yaml
 
-from tests.cli.conftest import TINY_PPO, run_cli, run_subprocess
+from tests.cli.conftest import TINY_PPO, rlkit_process, run_cli, run_subprocess, wait_until
 
 EVAL_KEYS = {
     "mean_return",
@@ -83,51 +81,37 @@ def test_metrics_csv_rows_and_columns(tmp_path: Path, capsys: pytest.CaptureFixt
     assert rows[-1]["loss/value"] != ""
 
 
-def _ignore_sigint() -> None:
-    """What a background job of a non-interactive shell gives its children: SIGINT ignored."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@pytest.mark.parametrize(("stop", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_stop_signal_saves_a_checkpoint_and_resume_continues(
-    tmp_path: Path, stop: signal.Signals, status: int
+@pytest.mark.parametrize(
+    ("stop", "status", "sigint"),
+    [
+        pytest.param(signal.SIGINT, 130, signal.SIG_DFL, id="ctrl-c"),
+        pytest.param(signal.SIGTERM, 143, signal.SIG_IGN, id="sigterm-to-a-background-job"),
+    ],
+)
+def test_ctrl_c_or_sigterm_saves_a_checkpoint_and_resume_continues(
+    tmp_path: Path, stop: signal.Signals, status: int, sigint: signal.Handlers
 ) -> None:
-    # The child inherits an ignored SIGINT, as under a script's background job: rlkit installs its own
-    # handlers while it trains, so both signals still stop it cleanly.
+    # The child gets SIGINT's default disposition whatever this process has (under a script's background
+    # job it has SIGINT ignored), or an ignored one as such a job passes on, which rlkit overrides.
     run_dir = tmp_path / "run"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rlkit",
-            "train",
-            "cartpole-ppo",
-            "train.total_steps=100000000",
-            "train.target_return=null",
-            "log.interval=256",
-            "log.progress=false",
-            "log.tensorboard=false",
-            "eval.interval=0",
-            "--run-dir",
-            str(run_dir),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_ignore_sigint,
-    )
-    try:  # no process outlives its test, whatever happens
-        deadline = time.time() + 120
-        while not (run_dir / "metrics.csv").exists() and time.time() < deadline:
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            time.sleep(0.1)
+    args = [
+        "train",
+        "cartpole-ppo",
+        "train.total_steps=100000000",
+        "train.target_return=null",
+        "log.interval=256",
+        "log.progress=false",
+        "log.tensorboard=false",
+        "eval.interval=0",
+        "--run-dir",
+        str(run_dir),
+    ]
+    with rlkit_process(args, tmp_path, sigint=sigint) as process:  # killed on leaving, whatever happens
+        wait_until(lambda: (run_dir / "metrics.csv").exists() or process.poll() is not None, 120, "training")
+        assert process.poll() is None, process.communicate()[1]
         time.sleep(0.5)
         process.send_signal(stop)
         out, err = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     assert process.returncode == status, err
     assert "Traceback" not in err
     assert f"rlkit train --resume {run_dir}" in out

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from rlkit.config.loading import load_config
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.errors import RlkitError
+from rlkit.rollout import subprocess_vector_env
 from rlkit.rollout.subprocess_vector_env import RESTART_SEED_OFFSET, SubprocessVectorEnv
 from rlkit.rollout.vector_env import make_vector_env
 from rlkit.train.trainer import Trainer
@@ -56,6 +58,14 @@ class CountingEnv(gym.Env):
         self._t += 1
         obs = np.array([self._t, self.np_random.normal()], np.float32)
         return obs, 1.0, False, self._t >= self.length, {}
+
+
+class StuckEnv(CountingEnv):
+    """A step that does not end within any test: its worker does not answer."""
+
+    def step(self, action):
+        time.sleep(60)
+        return super().step(action)
 
 
 class ImageEnv(gym.Env):
@@ -279,6 +289,31 @@ def test_close_stops_workers_and_frees_shared_memory() -> None:
     assert not Path("/dev/shm", name.lstrip("/")).exists()
     assert not any(process.is_alive() for process in processes)
     env.close()  # twice is fine
+
+
+def test_close_gives_all_stuck_workers_one_grace_period(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ctrl-C while every worker is in a long step: close kills the workers that do not answer within one
+    # grace period, not one period after another.
+    monkeypatch.setattr(subprocess_vector_env, "_CLOSE_TIMEOUT", 2.0)
+    env = SubprocessVectorEnv(EnvConfig(id=env_id(StuckEnv)), 4, TWO_WORKERS)
+    env.reset(seed=0)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            env.step(np.zeros(4, dtype=np.int64))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    processes = [worker.process for worker in env._workers]
+    start = time.monotonic()
+    env.close()
+    assert 2.0 <= time.monotonic() - start < 3.5  # one period for both workers (two took 4 s)
+    assert not any(process.is_alive() for process in processes)
 
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "train.target_return=null"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import torch
 
 from rlkit.train import checkpoint as checkpoint_module
 from rlkit.train.checkpoint import LATEST, load_checkpoint, save_checkpoint
-from rlkit.train.stop_signals import StopRequested, deferred, exit_status, stop_on_signals
+from rlkit.train.stop_signals import StopRequested, deferred, exit_status, reclaim, stop_on_signals
 
 
 @pytest.mark.parametrize(("stop", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -49,3 +50,27 @@ def test_a_signal_during_a_checkpoint_write_waits_until_it_is_whole(tmp_path: Pa
 def test_deferred_raises_nothing_without_a_signal() -> None:
     with stop_on_signals(), deferred():
         pass
+
+
+def test_a_failed_write_raises_its_own_error_and_forgets_the_signal() -> None:
+    with stop_on_signals():
+        with pytest.raises(OSError, match="disk full"), deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            raise OSError("disk full")
+        with deferred():  # a later write is not stopped by the old signal
+            pass
+
+
+def test_reclaim_takes_the_handlers_back_from_a_library() -> None:
+    with pytest.raises(StopRequested), stop_on_signals():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(signum))  # what ray.init installs
+        reclaim()
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):
+            pass
+
+
+def test_reclaim_outside_a_run_changes_nothing() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    reclaim()
+    assert signal.getsignal(signal.SIGTERM) is before
