@@ -100,7 +100,8 @@ def row(name: str, job: Job, results: list[dict]) -> str:
     )
     if len(results) == 1:
         r = results[0]
-        score = f"{r['mean_return']:.1f} ± {r['std_return']:.1f} (over episodes)"
+        spread = f" ± {r['std_return']:.1f} (over episodes)" if "std_return" in r else ""
+        score = f"{r['mean_return']:.1f}{spread}"
     else:
         per_seed = ", ".join(f"{value:.1f}" for value in returns)
         score = f"{statistics.mean(returns):.1f} ± {statistics.stdev(returns):.1f} over seeds ({per_seed})"
