@@ -227,7 +227,7 @@ class LogConfig(StrictModel):
 
     interval: int = Field(2_000, ge=1, description="env steps between rows of metrics.csv")
     tensorboard: bool = Field(True, description="write TensorBoard event files into the run directory")
-    progress: bool = Field(True, description="show a live progress bar")
+    progress: bool = Field(True, description="show progress: a bar on a terminal, else a line per log row")
     episode_window: int = Field(20, ge=1, description="recent episodes averaged for the reported return")
 
 
