@@ -21,6 +21,7 @@ from rlkit.config.loading import (
 from rlkit.config.schema import RunConfig
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import write_eval_json
+from rlkit.train.build import check_budget
 from rlkit.train.checkpoint import atomic_write_text, load_checkpoint, resolve_checkpoint
 from rlkit.train.model_files import copy_model, portable_config, resolve_run_config
 from rlkit.train.stop_signals import exit_status
@@ -120,6 +121,7 @@ def resume_run(run_dir: Path, overrides: Sequence[str]) -> Trainer:
     payload = load_checkpoint(checkpoint)
     check_checkpoint_belongs_to_run(payload["config"], run_dir, checkpoint)
     config = config_from_dict(apply_overrides(payload["config"], overrides))
+    check_budget(config, payload)  # a resume that would train nothing changes nothing
     trainer = Trainer(config, run_dir, resume=payload)
     try:
         atomic_write_text(run_dir / "config.yaml", run_config_yaml(config, run_dir))

@@ -89,7 +89,7 @@ class Trainer:
     """
 
     def __init__(self, config: RunConfig, run_dir: Path, resume: dict[str, Any] | None = None) -> None:
-        check_budget(config, resume)
+        check_budget(config)  # a resume's own limits are checked where it starts (resume_run)
         self.config = config
         self.run_dir = run_dir
         self.device = configure_torch(config)
