@@ -128,15 +128,18 @@ def main() -> None:
         "writing included), mean of the passes, which take the settings in alternating order; CPU time per "
         "frame counts the rendering processes and ffmpeg. The last column is what the README's `rlkit eval "
         "runs/swingup --video` (2 episodes of 1,000 steps) takes at that rate. Load average at the end: "
-        f"{load:.1f} (other processes shared the cores, alike for every setting).",
+        f"{load:.1f}: other processes shared the cores, alike for every setting. Cores used (frames/s times "
+        "CPU time per frame) is the share of the machine a setting got: rendering processes side by side "
+        "only go faster where they get more of it, on an idle machine up to one core each.",
         "",
-        "| setting | frames/s | vs before | CPU ms/frame | README video (2,002 frames) |",
-        "|---|---:|---:|---:|---:|",
+        "| setting | frames/s | vs before | CPU ms/frame | cores used | README video (2,002 frames) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for label, *_ in SETTINGS:
         rate, cost = statistics.mean(rates[label]), statistics.mean(costs[label])
         lines.append(
-            f"| {label} | {rate:.1f} | {rate / before:.2f}× | {cost:.0f} | {README_FRAMES / rate:.0f} s |"
+            f"| {label} | {rate:.1f} | {rate / before:.2f}× | {cost:.0f} | {rate * cost / 1000:.2f} "
+            f"| {README_FRAMES / rate:.0f} s |"
         )
     write_results(RESULTS, "\n".join(lines))
     print("\n".join(lines))
