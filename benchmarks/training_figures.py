@@ -40,6 +40,7 @@ class Job:
     overrides: tuple[str, ...] = ()
     seeds: tuple[int, ...] = (0,)
     teacher: str | None = None  # a preset trained first; then `rlkit distill TEACHER source`
+    resume_to: int | None = None  # then `rlkit train --resume RUN train.total_steps=N`, scored as well
     notes: list[str] = field(default_factory=list)
 
 
@@ -48,6 +49,7 @@ JOBS: dict[str, Job] = {
     "teacher": Job("PPO teacher, rlkit/CartPoleBalance-v0 (state and physics)", "cartpole-balance-teacher"),
     "reacher": Job("PPO, rlkit/Reacher-v0", "reacher-ppo"),
     "walker": Job("PPO, rlkit/Walker-v0", "walker-ppo"),
+    "walker-sim2real": Job("PPO, rlkit/Walker-v0 with the sim2real stack", "walker-ppo-sim2real"),
     "arm": Job("PPO, examples/custom_robot/arm.yaml", "examples/custom_robot/arm.yaml"),
     "point-mass": Job("PPO, examples/custom_env/point_mass.yaml", "examples/custom_env/point_mass.yaml"),
     "pixels-ppo-25k": Job(
@@ -56,13 +58,29 @@ JOBS: dict[str, Job] = {
         ("train.total_steps=25000", "train.target_return=null"),
         seeds=(0, 1, 2),
     ),
+    "pixels-ppo-100k": Job(
+        "pixel PPO, 100k steps",
+        "cartpole-balance-pixels-ppo",
+        ("train.total_steps=100000", "train.target_return=null"),
+    ),
+    "pixels-vr": Job(
+        "pixel PPO with visual randomization, 100k steps, then resumed to 200k",
+        "cartpole-balance-pixels-ppo-randomized",
+        resume_to=200_000,
+    ),
     "pixels-dqn-25k": Job(
         "pixel DQN, 25k steps", "cartpole-balance-pixels-dqn", ("train.total_steps=25000",), seeds=(0, 1, 2)
     ),
+    "pixels-dqn-100k": Job("pixel DQN, 100k steps", "cartpole-balance-pixels-dqn"),
     "student-ppo": Job("PPO from scratch on the student's env", "cartpole-balance-student"),
     "student-distilled": Job(
         "DAgger student (noisy, late sensors) from the teacher",
         "cartpole-balance-student",
+        teacher="cartpole-balance-teacher",
+    ),
+    "pixels-student-distilled": Job(
+        "DAgger student (48x48 camera only) from the teacher",
+        "cartpole-balance-pixels-student",
         teacher="cartpole-balance-teacher",
     ),
 }
@@ -89,6 +107,13 @@ def run_job(name: str, job: Job, seed: int, root: Path) -> dict:
         run([*rlkit, "train", job.teacher, f"train.seed={seed}", *QUIET, "--run-dir", str(teacher)])
         seconds = run([*rlkit, "distill", str(teacher), job.source, *overrides, "--run-dir", str(run_dir)])
     summary = json.loads((run_dir / "eval.json").read_text())
+    if job.resume_to is not None:
+        first = summary
+        seconds += run(
+            [*rlkit, "train", "--resume", str(run_dir), f"train.total_steps={job.resume_to}", *QUIET]
+        )
+        summary = json.loads((run_dir / "eval.json").read_text())
+        summary["before_resume"] = first
     summary["seconds"] = seconds
     return summary
 
@@ -102,6 +127,9 @@ def row(name: str, job: Job, results: list[dict]) -> str:
         r = results[0]
         spread = f" ± {r['std_return']:.1f} (over episodes)" if "std_return" in r else ""
         score = f"{r['mean_return']:.1f}{spread}"
+        if "before_resume" in r:
+            first = r["before_resume"]
+            score = f"{first['mean_return']:.1f} at {first['env_steps']:,} steps, then {score}"
     else:
         per_seed = ", ".join(f"{value:.1f}" for value in returns)
         score = f"{statistics.mean(returns):.1f} ± {statistics.stdev(returns):.1f} over seeds ({per_seed})"
@@ -131,16 +159,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", nargs="+", choices=list(JOBS), default=list(JOBS))
     parser.add_argument("--list", action="store_true", help="list the jobs and exit")
+    parser.add_argument(
+        "--keep", type=Path, help="keep the run directories here (JOB-SEED), e.g. for the robustness scripts"
+    )
     args = parser.parse_args()
     if args.list:
         for name, job in JOBS.items():
             print(f"{name}: {job.what}")
         return
     rows = previous_rows()
-    with tempfile.TemporaryDirectory() as root:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = args.keep or Path(scratch)
         for name in args.jobs:  # the file is rewritten after each job: a failure keeps what was measured
             job = JOBS[name]
-            rows[name] = row(name, job, [run_job(name, job, seed, Path(root)) for seed in job.seeds])
+            rows[name] = row(name, job, [run_job(name, job, seed, root) for seed in job.seeds])
             print(rows[name], flush=True)
             write_table(rows)
 
