@@ -1,15 +1,15 @@
 """Learning algorithms, registered by name for ``agent.name`` (``module:Class`` works for user agents)."""
 
-from agents.a2c import A2C
-from agents.base import Agent, Policy, StepResult
-from agents.dqn import DQN
-from agents.ppo import PPO
-from agents.r2d2 import R2D2
-from agents.recurrent_ppo import RecurrentPPO
-from agents.reinforce import Reinforce
-from agents.sac import SAC
-from agents.sb3 import Sb3Agent, resolve_sb3_agent
-from agents.td3 import TD3
+from rlkit.agents.a2c import A2C
+from rlkit.agents.base import Agent, Policy, StepResult
+from rlkit.agents.dqn import DQN
+from rlkit.agents.ppo import PPO
+from rlkit.agents.r2d2 import R2D2
+from rlkit.agents.recurrent_ppo import RecurrentPPO
+from rlkit.agents.reinforce import Reinforce
+from rlkit.agents.sac import SAC
+from rlkit.agents.sb3 import Sb3Agent, resolve_sb3_agent
+from rlkit.agents.td3 import TD3
 from rlkit.registry import Registry
 
 AGENTS: Registry[type[Agent]] = Registry("agent")

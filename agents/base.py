@@ -1,6 +1,6 @@
 """The API every agent implements, so that one training loop, evaluator and checkpoint format serve all.
 
-The loop (:mod:`rlkit.train.trainer`) calls ``agent.envs_reset()`` after resetting the envs, then drives an
+The loop (:mod:`rlkit.training.trainer`) calls ``agent.envs_reset()`` after resetting the envs, then drives an
 agent through four calls per vector step::
 
     actions = agent.explore(obs, env_steps)          # acting for training (exploration, caching)

@@ -20,11 +20,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.actor_critic import ActionMapper, flatten_privileged, is_privileged_space
-from agents.base import Agent, StepResult, load_generator_state
-from agents.off_policy_config import OffPolicyConfig
-from agents.q_critics import TwinQCritic
-from agents.train_frequency import TrainFrequency
+from rlkit.agents.actor_critic import ActionMapper, flatten_privileged, is_privileged_space
+from rlkit.agents.base import Agent, StepResult, load_generator_state
+from rlkit.agents.off_policy_config import OffPolicyConfig
+from rlkit.agents.q_critics import TwinQCritic
+from rlkit.agents.train_frequency import TrainFrequency
 from rlkit.errors import RlkitError
 from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate

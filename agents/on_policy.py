@@ -14,15 +14,15 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.actor_critic import (
+from rlkit.agents.actor_critic import (
     ActionMapper,
     ActorCritic,
     check_policy_gradient_spaces,
     flatten_privileged,
     is_privileged_space,
 )
-from agents.base import Agent, StepResult, load_generator_state
-from agents.on_policy_config import OnPolicyConfig
+from rlkit.agents.base import Agent, StepResult, load_generator_state
+from rlkit.agents.on_policy_config import OnPolicyConfig
 from rlkit.errors import RlkitError
 from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer

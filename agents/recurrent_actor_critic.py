@@ -5,7 +5,7 @@ from __future__ import annotations
 import gymnasium as gym
 import torch
 
-from agents.actor_critic import ActionDistribution, ActorCritic
+from rlkit.agents.actor_critic import ActionDistribution, ActorCritic
 from rlkit.config.schema import MemoryConfig, NetworkConfig
 from rlkit.errors import RlkitError
 from rlkit.nn import RecurrentCore, RecurrentState

@@ -23,8 +23,8 @@ import numpy as np
 from results_file import write_results
 
 from rlkit.config.camera import CameraModelConfig
-from vision.camera import PHYSICAL_ORDER, CameraModel, Resize, SensorNoise, Vignette
-from vision.camera.vignette import radius_squared
+from rlkit.vision.camera import PHYSICAL_ORDER, CameraModel, Resize, SensorNoise, Vignette
+from rlkit.vision.camera.vignette import radius_squared
 
 SIZES = (84, 480)
 

@@ -19,9 +19,9 @@ import numpy as np
 import torch
 from results_file import write_results
 
-from agents.actor_critic import ActorCritic
+from rlkit.agents.actor_critic import ActorCritic
 from rlkit.config.schema import NetworkConfig
-from rlkit.train.build import compile_encoders
+from rlkit.training.build import compile_encoders
 
 RESULTS = Path(__file__).resolve().parent / "results" / "compile_speed.md"
 

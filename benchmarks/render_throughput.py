@@ -31,12 +31,12 @@ import mujoco
 import numpy as np
 from results_file import write_results
 
-import envs  # noqa: F401  (registers the rlkit/ ids)
+import rlkit.envs  # noqa: F401  (registers the rlkit/ ids)
 from rlkit.config.camera import CameraModelConfig
 from rlkit.config.vision import PixelsConfig, VisualRandomizationConfig
-from vision.camera import CameraObservation
-from vision.pixels import PixelObservation
-from vision.visual_randomization import VisualRandomization
+from rlkit.vision.camera import CameraObservation
+from rlkit.vision.pixels import PixelObservation
+from rlkit.vision.visual_randomization import VisualRandomization
 
 RESULTS = Path(__file__).parent / "results" / "render_throughput.md"
 ENVS = ("HalfCheetah-v5", "rlkit/Walker-v0")

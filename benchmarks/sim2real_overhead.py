@@ -15,8 +15,8 @@ import time
 import gymnasium as gym
 import numpy as np
 
-import envs  # noqa: F401  (registers the rlkit/ ids)
-from envs import make_env
+import rlkit.envs  # noqa: F401  (registers the rlkit/ ids)
+from rlkit.envs import make_env
 from rlkit.config.schema import EnvConfig
 
 

@@ -30,7 +30,7 @@ from typing import Any
 from results_file import write_results
 
 from rlkit.config.loading import load_config
-from rlkit.train.trainer import Trainer
+from rlkit.training.trainer import Trainer
 
 RESULTS = Path(__file__).parent / "results" / "soak.md"
 OVERRIDES = [

@@ -7,7 +7,7 @@ Usage:
 
 Backends: rlkit's ``sync`` and ``subprocess`` (``--workers``, 1 and 2 by default) and, for reference,
 Gymnasium's ``AsyncVectorEnv`` (one process per env, shared-memory observations, ``SAME_STEP`` autoreset).
-Every backend steps the same envs, built by :func:`envs.make_env`, with the same pre-drawn random actions;
+Every backend steps the same envs, built by :func:`rlkit.envs.make_env`, with the same pre-drawn random actions;
 the clock runs over ``--seconds`` of steps after a warm-up, construction excluded. ``--startup`` times the
 construction and first reset of a ``subprocess`` vector env in a fresh Python process, for each start
 method, cold (the first in the process) and warm (the second). The table is printed and written to
@@ -50,7 +50,7 @@ def build(backend: str, name: str, num_envs: int):
     ``async``."""
     import gymnasium as gym
 
-    from envs import make_env
+    from rlkit.envs import make_env
     from rlkit.config.schema import EnvConfig, RolloutConfig
     from rlkit.rollout.vector_env import make_vector_env
 

@@ -2,9 +2,9 @@
 function that builds them from the config."""
 
 import rlkit  # noqa: F401  (chooses the offscreen GL backend before mujoco is imported)
-from envs.factory import describe_environments, make_env
-from envs.mujoco_env import MujocoEnv
-from envs.tasks import register_tasks
+from rlkit.envs.factory import describe_environments, make_env
+from rlkit.envs.mujoco_env import MujocoEnv
+from rlkit.envs.tasks import register_tasks
 
 register_tasks()
 

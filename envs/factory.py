@@ -33,11 +33,11 @@ from typing import Any
 import gymnasium as gym
 import mujoco
 
-from envs.actuators import ActionDelay, ActionNoise, ActionRateLimit, ActionRepeat, ActionSaturation
-from envs.discrete_actions import DiscreteActions
-from envs.mujoco_env import MujocoEnv
-from envs.randomization import PhysicsRandomization, PrivilegedObservation, RandomPushes
-from envs.sensors import (
+from rlkit.envs.actuators import ActionDelay, ActionNoise, ActionRateLimit, ActionRepeat, ActionSaturation
+from rlkit.envs.discrete_actions import DiscreteActions
+from rlkit.envs.mujoco_env import MujocoEnv
+from rlkit.envs.randomization import PhysicsRandomization, PrivilegedObservation, RandomPushes
+from rlkit.envs.sensors import (
     ObservationBias,
     ObservationClip,
     ObservationDelay,
@@ -50,15 +50,15 @@ from envs.sensors import (
     channel_names,
     select_channels,
 )
-from envs.teacher_view import TeacherView
+from rlkit.envs.teacher_view import TeacherView
 from rlkit.config.schema import EnvConfig
 from rlkit.config.sim2real import ActuatorModelConfig, SensorsConfig
 from rlkit.errors import EnvArgumentsError, RlkitError
 from rlkit.registry import import_attr
-from vision.camera import CameraObservation
-from vision.frame_stack import FrameStack
-from vision.pixels import PixelObservation
-from vision.visual_randomization import VisualRandomization
+from rlkit.vision.camera import CameraObservation
+from rlkit.vision.frame_stack import FrameStack
+from rlkit.vision.pixels import PixelObservation
+from rlkit.vision.visual_randomization import VisualRandomization
 
 
 def make_env(
@@ -73,7 +73,7 @@ def make_env(
             A vector env checks its first copy only: the others are the same class, and the checker's
             wrapper layer costs time on every step.
         teacher_view: Report what a privileged teacher observes (the state before the sensor models and the
-            sampled physics) in ``info``; see :class:`envs.teacher_view.TeacherView`.
+            sampled physics) in ``info``; see :class:`rlkit.envs.teacher_view.TeacherView`.
 
     Raises:
         RlkitError: The id is unknown, the env rejects its keyword arguments, or a sim2real layer does not

@@ -20,7 +20,7 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from envs.task_terms import RewardFunction, TerminationCondition, resolve_id
+from rlkit.envs.task_terms import RewardFunction, TerminationCondition, resolve_id
 from rlkit.config.loading import validate_model
 from rlkit.config.sim2real import TaskConfig
 from rlkit.errors import RlkitError

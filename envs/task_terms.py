@@ -28,7 +28,7 @@ from rlkit.config.sim2real import (
 from rlkit.errors import RlkitError
 
 if TYPE_CHECKING:
-    from envs.mujoco_env import MujocoEnv
+    from rlkit.envs.mujoco_env import MujocoEnv
 
 _AXES = {"x": 0, "y": 1, "z": 2}
 

@@ -3,7 +3,7 @@
 ``rlkit distill`` trains a student that sees the simulated sensors (or pixels) to act like a teacher that saw
 the true state and the sampled physics. Both must see the same world at the same step, so the teacher's view
 is taken inside the student's env stack: :class:`TeacherView` sits below the sensor models (see
-:func:`envs.make_env`, ``teacher_view``) and copies the observation passing through it, still noise-free and
+:func:`rlkit.envs.make_env`, ``teacher_view``) and copies the observation passing through it, still noise-free and
 undelayed, into ``info["teacher_state"]``, with the episode's sampled physics in
 ``info["teacher_parameters"]``.
 """
@@ -15,7 +15,7 @@ from typing import Any, SupportsFloat
 import gymnasium as gym
 import numpy as np
 
-from envs.randomization.physics import PhysicsRandomization
+from rlkit.envs.randomization.physics import PhysicsRandomization
 
 
 class TeacherView(gym.Wrapper):

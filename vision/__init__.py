@@ -3,7 +3,7 @@
 Kept import-light: nothing here pulls in mujoco or torch.
 """
 
-from vision.frame_stack import FrameStack
-from vision.video import VideoWriter, annotate_frame
+from rlkit.vision.frame_stack import FrameStack
+from rlkit.vision.video import VideoWriter, annotate_frame
 
 __all__ = ["FrameStack", "VideoWriter", "annotate_frame"]

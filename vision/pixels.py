@@ -12,8 +12,8 @@ import numpy as np
 from rlkit.config.vision import PixelsConfig
 from rlkit.errors import RlkitError
 from rlkit.rendering import require_gl_backend
-from vision.mujoco_handles import entity_names, mujoco_model_and_data
-from vision.randomization.texture_upload import register_renderer, unregister_renderer
+from rlkit.vision.mujoco_handles import entity_names, mujoco_model_and_data
+from rlkit.vision.randomization.texture_upload import register_renderer, unregister_renderer
 
 __all__ = ["FREE_CAMERA", "PixelObservation", "camera_names"]
 
@@ -125,8 +125,8 @@ class PixelObservation(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
     callers may keep it (a replay buffer, a vector env's final observation). Depth and segmentation take one
     more render pass each.
 
-    The renderer is registered with :mod:`vision.randomization.texture_upload`, so a
-    :class:`~vision.visual_randomization.VisualRandomization` above or below this wrapper re-uploads the
+    The renderer is registered with :mod:`rlkit.vision.randomization.texture_upload`, so a
+    :class:`~rlkit.vision.visual_randomization.VisualRandomization` above or below this wrapper re-uploads the
     textures it changes.
 
     Args:

@@ -14,7 +14,7 @@ import cv2
 import imageio.v2 as imageio
 import numpy as np
 
-from rlkit.train.checkpoint import publish
+from rlkit.training.checkpoint import publish
 
 __all__ = ["VideoWriter", "annotate_frame"]
 

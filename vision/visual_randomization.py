@@ -17,11 +17,11 @@ from rlkit.config.vision import (
     VisualRandomizationConfig,
 )
 from rlkit.errors import RlkitError
-from vision.episode_randomization import EpisodeRandomization
-from vision.mujoco_handles import entity_names, mujoco_model_and_data
-from vision.random_streams import GroupStreams
-from vision.randomization.texture_patterns import PATTERNS, resized, texture_slots, write_rgb
-from vision.randomization.texture_upload import upload_textures
+from rlkit.vision.episode_randomization import EpisodeRandomization
+from rlkit.vision.mujoco_handles import entity_names, mujoco_model_and_data
+from rlkit.vision.random_streams import GroupStreams
+from rlkit.vision.randomization.texture_patterns import PATTERNS, resized, texture_slots, write_rgb
+from rlkit.vision.randomization.texture_upload import upload_textures
 
 __all__ = ["TEXTURE_CODES", "VisualRandomization"]
 
@@ -157,7 +157,7 @@ class VisualRandomization(EpisodeRandomization, gym.utils.RecordConstructorArgs)
     * ``textures``: each selected texture (floor, skybox and any other 2-D or cube texture) is replaced,
       with probability ``probability × scale``, by one of ``methods``: another of the model's textures
       resized (``swap``), or a generated checker, gradient or noise in random colours (see
-      :mod:`vision.randomization.texture_patterns`); else it shows its nominal pixels;
+      :mod:`rlkit.vision.randomization.texture_patterns`); else it shows its nominal pixels;
     * ``cameras``: position offset (in the parent body's frame), a small rotation in the camera's frame,
       and a field-of-view offset of the model's named cameras (the free camera is not part of the model).
       A ``targetbody`` camera's (or light's) orientation is recomputed by MuJoCo every step, so its tilt
@@ -171,9 +171,9 @@ class VisualRandomization(EpisodeRandomization, gym.utils.RecordConstructorArgs)
     At every reset, before the inner env's reset (which runs forward kinematics, placing cameras and
     lights, and may render the first observation), every written field is restored to its cached nominal
     value and the groups are applied to it, never compounded across episodes. Changed textures are
-    re-uploaded to every GL context that renders the model: each :class:`~vision.pixels.PixelObservation`
+    re-uploaded to every GL context that renders the model: each :class:`~rlkit.vision.pixels.PixelObservation`
     renderer (whether it wraps this wrapper or is wrapped by it) and the env's own ``env.render()``
-    renderer (see :mod:`vision.randomization.texture_upload`).
+    renderer (see :mod:`rlkit.vision.randomization.texture_upload`).
 
     Scale: every sample is pulled toward its identity (offset 0, factor 1) by ``scale`` in [0, 1], as the
     physics randomization's curriculum does; a scale of 0 gives the nominal model exactly. The samples

@@ -1,6 +1,6 @@
 """Synchronous advantage actor-critic."""
 
-from agents.a2c.agent import A2C
-from agents.a2c.config import A2CConfig
+from rlkit.agents.a2c.agent import A2C
+from rlkit.agents.a2c.config import A2CConfig
 
 __all__ = ["A2C", "A2CConfig"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import torch
 
-from agents.a2c.config import A2CConfig
-from agents.reinforce.agent import Reinforce
-from agents.returns import generalized_advantage_estimate
+from rlkit.agents.a2c.config import A2CConfig
+from rlkit.agents.reinforce.agent import Reinforce
+from rlkit.agents.returns import generalized_advantage_estimate
 
 
 class A2C(Reinforce):

@@ -1,6 +1,6 @@
 """Deep Q-Network."""
 
-from agents.dqn.agent import DQN
-from agents.dqn.config import DQNConfig
+from rlkit.agents.dqn.agent import DQN
+from rlkit.agents.dqn.config import DQNConfig
 
 __all__ = ["DQN", "DQNConfig"]

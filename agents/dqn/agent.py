@@ -10,11 +10,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.base import Agent, StepResult, load_generator_state
-from agents.dqn.config import DQNConfig
-from agents.dqn.distributional import categorical_loss, categorical_support, expected_q, project_distribution
-from agents.dqn.losses import q_learning_loss, td_target
-from agents.train_frequency import TrainFrequency
+from rlkit.agents.base import Agent, StepResult, load_generator_state
+from rlkit.agents.dqn.config import DQNConfig
+from rlkit.agents.dqn.distributional import categorical_loss, categorical_support, expected_q, project_distribution
+from rlkit.agents.dqn.losses import q_learning_loss, td_target
+from rlkit.agents.train_frequency import TrainFrequency
 from rlkit.errors import RlkitError
 from rlkit.nn import DuelingQHead, QHead, build_encoder, reset_noise
 from rlkit.nn.encoders import image_layout

@@ -1,6 +1,6 @@
 """Proximal Policy Optimization."""
 
-from agents.ppo.agent import PPO
-from agents.ppo.config import PPOConfig
+from rlkit.agents.ppo.agent import PPO
+from rlkit.agents.ppo.config import PPOConfig
 
 __all__ = ["PPO", "PPOConfig"]

@@ -13,11 +13,11 @@ from typing import Any
 
 import torch
 
-from agents.actor_critic import ActionDistribution
-from agents.on_policy import OnPolicyAgent, explained_variance
-from agents.ppo.config import PPOConfig
-from agents.ppo.losses import clipped_surrogate_loss, normalize_advantages, value_loss
-from agents.returns import generalized_advantage_estimate
+from rlkit.agents.actor_critic import ActionDistribution
+from rlkit.agents.on_policy import OnPolicyAgent, explained_variance
+from rlkit.agents.ppo.config import PPOConfig
+from rlkit.agents.ppo.losses import clipped_surrogate_loss, normalize_advantages, value_loss
+from rlkit.agents.returns import generalized_advantage_estimate
 from rlkit.optim import AdaptiveKLSchedule, clip_gradients, set_learning_rate
 from rlkit.rollout.rollout_buffer import minibatch_indices
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from agents.on_policy_config import OnPolicyConfig
+from rlkit.agents.on_policy_config import OnPolicyConfig
 
 
 class PPOConfig(OnPolicyConfig):

@@ -24,18 +24,18 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.base import Agent, StepResult
-from agents.dqn.agent import linear_epsilon
-from agents.r2d2.config import R2D2Config
-from agents.r2d2.losses import (
+from rlkit.agents.base import Agent, StepResult
+from rlkit.agents.dqn.agent import linear_epsilon
+from rlkit.agents.r2d2.config import R2D2Config
+from rlkit.agents.r2d2.losses import (
     inverse_value_rescale,
     masked_sequence_loss,
     n_step_sequence_targets,
     sequence_priorities,
     value_rescale,
 )
-from agents.r2d2.network import RecurrentQNetwork
-from agents.train_frequency import TrainFrequency
+from rlkit.agents.r2d2.network import RecurrentQNetwork
+from rlkit.agents.train_frequency import TrainFrequency
 from rlkit.errors import RlkitError
 from rlkit.nn import RecurrentState
 from rlkit.nn.state_mismatch import load_module_states

@@ -6,7 +6,7 @@ import gymnasium as gym
 import torch
 from torch import nn
 
-from agents.r2d2.config import R2D2Config
+from rlkit.agents.r2d2.config import R2D2Config
 from rlkit.nn import DuelingQHead, QHead, RecurrentCore, RecurrentState, build_encoder
 
 

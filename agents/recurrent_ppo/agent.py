@@ -16,11 +16,11 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.actor_critic import ActionDistribution, ActionMapper
-from agents.base import StepResult
-from agents.ppo.agent import PPO, PPOBatch
-from agents.recurrent_actor_critic import ActorCriticState, RecurrentActorCritic
-from agents.recurrent_ppo.config import RecurrentPPOConfig
+from rlkit.agents.actor_critic import ActionDistribution, ActionMapper
+from rlkit.agents.base import StepResult
+from rlkit.agents.ppo.agent import PPO, PPOBatch
+from rlkit.agents.recurrent_actor_critic import ActorCriticState, RecurrentActorCritic
+from rlkit.agents.recurrent_ppo.config import RecurrentPPOConfig
 from rlkit.nn import RecurrentState
 from rlkit.policy import Policy
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from agents.ppo.config import PPOConfig
+from rlkit.agents.ppo.config import PPOConfig
 from rlkit.config.schema import MemoryConfig
 
 

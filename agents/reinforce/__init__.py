@@ -1,6 +1,6 @@
 """REINFORCE with a learned value baseline."""
 
-from agents.reinforce.agent import Reinforce
-from agents.reinforce.config import ReinforceConfig
+from rlkit.agents.reinforce.agent import Reinforce
+from rlkit.agents.reinforce.config import ReinforceConfig
 
 __all__ = ["Reinforce", "ReinforceConfig"]

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import torch
 
-from agents.on_policy import OnPolicyAgent, explained_variance
-from agents.on_policy_config import OnPolicyConfig
-from agents.ppo.losses import normalize_advantages
-from agents.reinforce.config import ReinforceConfig
-from agents.reinforce.losses import actor_critic_loss
-from agents.returns import discounted_returns
+from rlkit.agents.on_policy import OnPolicyAgent, explained_variance
+from rlkit.agents.on_policy_config import OnPolicyConfig
+from rlkit.agents.ppo.losses import normalize_advantages
+from rlkit.agents.reinforce.config import ReinforceConfig
+from rlkit.agents.reinforce.losses import actor_critic_loss
+from rlkit.agents.returns import discounted_returns
 from rlkit.optim import clip_gradients, set_learning_rate
 
 

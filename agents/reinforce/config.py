@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from agents.on_policy_config import OnPolicyConfig
+from rlkit.agents.on_policy_config import OnPolicyConfig
 
 
 class ReinforceConfig(OnPolicyConfig):

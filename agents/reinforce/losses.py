@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from agents.ppo.losses import value_loss
+from rlkit.agents.ppo.losses import value_loss
 
 
 def policy_gradient_loss(log_probs: torch.Tensor, advantages: torch.Tensor) -> torch.Tensor:

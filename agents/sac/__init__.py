@@ -1,6 +1,6 @@
 """Soft Actor-Critic."""
 
-from agents.sac.agent import SAC
-from agents.sac.config import SACConfig
+from rlkit.agents.sac.agent import SAC
+from rlkit.agents.sac.config import SACConfig
 
 __all__ = ["SAC", "SACConfig"]

@@ -11,10 +11,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.off_policy import OffPolicyActorCritic
-from agents.q_critics import polyak_update
-from agents.sac.config import SACConfig
-from agents.sac.losses import actor_loss, critic_loss, entropy_coef_loss, soft_q_target
+from rlkit.agents.off_policy import OffPolicyActorCritic
+from rlkit.agents.q_critics import polyak_update
+from rlkit.agents.sac.config import SACConfig
+from rlkit.agents.sac.losses import actor_loss, critic_loss, entropy_coef_loss, soft_q_target
 from rlkit.config.schema import NetworkConfig
 from rlkit.nn import GaussianHead, build_encoder
 from rlkit.nn.distributions import DiagGaussian

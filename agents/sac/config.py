@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from agents.off_policy_config import OffPolicyConfig
+from rlkit.agents.off_policy_config import OffPolicyConfig
 
 
 class SACConfig(OffPolicyConfig):

@@ -3,7 +3,7 @@
 Design. SB3 algorithms own their loop (``model.learn()``: collect, then train, with their own schedules,
 buffers and counters). Rather than re-driving SB3's private ``collect_rollouts`` / ``train`` internals from
 rlkit's loop, :class:`Sb3Agent` runs ``learn()`` unchanged in a worker thread on a
-:class:`~agents.sb3.bridge.LoopBridge`, an SB3 ``VecEnv`` whose steps are the rlkit loop's steps:
+:class:`~rlkit.agents.sb3.bridge.LoopBridge`, an SB3 ``VecEnv`` whose steps are the rlkit loop's steps:
 ``explore(obs)`` hands ``obs`` (with the previous step's outcome) to SB3 and returns the actions SB3 chose;
 ``record(step)`` keeps the outcome. The two threads strictly alternate, so everything of rlkit's stays as it
 is for every other agent: the env stack (``make_env``: randomization, sensors, pixels) on any rollout backend,
@@ -29,8 +29,8 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.base import Agent, StepResult
-from agents.sb3.config import Sb3Config, resolve_algorithm
+from rlkit.agents.base import Agent, StepResult
+from rlkit.agents.sb3.config import Sb3Config, resolve_algorithm
 from rlkit.errors import ConfigError
 from rlkit.nn.state_mismatch import check_module_states
 from rlkit.policy import Policy
@@ -70,7 +70,7 @@ class Sb3Agent(Agent):
         seed: int,
     ) -> None:
         super().__init__(config, observation_space, action_space, num_envs, total_steps, device, seed)
-        from agents.sb3.bridge import LoopBridge
+        from rlkit.agents.sb3.bridge import LoopBridge
 
         algorithm = resolve_algorithm(config.algorithm_name)
         self.bridge = LoopBridge(num_envs, observation_space, action_space)

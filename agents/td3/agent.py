@@ -11,11 +11,11 @@ import gymnasium as gym
 import torch
 from torch import nn
 
-from agents.off_policy import OffPolicyActorCritic
-from agents.q_critics import polyak_update
-from agents.sac.losses import critic_loss
-from agents.td3.config import TD3Config
-from agents.td3.losses import clipped_double_q_target, deterministic_actor_loss, smoothed_target_actions
+from rlkit.agents.off_policy import OffPolicyActorCritic
+from rlkit.agents.q_critics import polyak_update
+from rlkit.agents.sac.losses import critic_loss
+from rlkit.agents.td3.config import TD3Config
+from rlkit.agents.td3.losses import clipped_double_q_target, deterministic_actor_loss, smoothed_target_actions
 from rlkit.config.schema import NetworkConfig
 from rlkit.nn import build_encoder
 from rlkit.nn.heads import POLICY_OUTPUT_GAIN

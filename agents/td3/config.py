@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from agents.off_policy_config import OffPolicyConfig
+from rlkit.agents.off_policy_config import OffPolicyConfig
 from rlkit.config.schema import NetworkConfig
 
 

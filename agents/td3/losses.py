@@ -1,5 +1,5 @@
 """TD3's target and actor loss as pure functions of tensors; the critics' loss is SAC's
-(:func:`agents.sac.losses.critic_loss`)."""
+(:func:`rlkit.agents.sac.losses.critic_loss`)."""
 
 from __future__ import annotations
 

@@ -4,16 +4,16 @@ Compose them innermost first in this order (the reverse of the order an action p
 is that of :class:`rlkit.config.sim2real.ActuatorModelConfig`): :class:`ActionRepeat`,
 :class:`ActionSaturation`, :class:`ActionRateLimit`, :class:`ActionDelay`, :class:`ActionNoise`. None of them
 changes the action space; every effect draws its random numbers from its own
-:class:`~envs.random_stream.RandomStream`, re-seeded by ``reset(seed=...)``. Wrap each single env (inside a
+:class:`~rlkit.envs.random_stream.RandomStream`, re-seeded by ``reset(seed=...)``. Wrap each single env (inside a
 vector env, not around it): every reset of that env, autoresets included, clears the per-episode state.
 """
 
-from envs.actuators.actuator import ActuatorWrapper, neutral_action
-from envs.actuators.delay import ActionDelay
-from envs.actuators.noise import ActionNoise
-from envs.actuators.rate_limit import ActionRateLimit
-from envs.actuators.repeat import ActionRepeat
-from envs.actuators.saturation import ActionSaturation
+from rlkit.envs.actuators.actuator import ActuatorWrapper, neutral_action
+from rlkit.envs.actuators.delay import ActionDelay
+from rlkit.envs.actuators.noise import ActionNoise
+from rlkit.envs.actuators.rate_limit import ActionRateLimit
+from rlkit.envs.actuators.repeat import ActionRepeat
+from rlkit.envs.actuators.saturation import ActionSaturation
 
 __all__ = [
     "ActionDelay",

@@ -9,8 +9,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.core import ObsType
 
-from envs.actuators.actuator import ActuatorWrapper
-from envs.sensors.latency import delay_range, draw_delay
+from rlkit.envs.actuators.actuator import ActuatorWrapper
+from rlkit.envs.sensors.latency import delay_range, draw_delay
 
 
 class ActionDelay(ActuatorWrapper, gym.utils.RecordConstructorArgs):
@@ -20,7 +20,7 @@ class ActionDelay(ActuatorWrapper, gym.utils.RecordConstructorArgs):
     [``min_delay``, ``max_delay``]. At step ``t`` (counting from 0 after reset) the env receives the action
     sent at step ``t - k``; during the first ``k`` steps, before any sent action has arrived, it receives
     the neutral action: per dimension 0 where 0 lies within the action bounds, else the range's centre
-    (see :func:`~envs.actuators.actuator.neutral_action`). The delay of the episode is reported as
+    (see :func:`~rlkit.envs.actuators.actuator.neutral_action`). The delay of the episode is reported as
     ``info["action_delay"]`` by ``reset`` and ``step``.
 
     Args:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-from envs.actuators.actuator import ActuatorWrapper
+from rlkit.envs.actuators.actuator import ActuatorWrapper
 
 
 class ActionNoise(ActuatorWrapper, gym.utils.RecordConstructorArgs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-from envs.actuators.actuator import ActuatorWrapper
+from rlkit.envs.actuators.actuator import ActuatorWrapper
 
 
 class ActionRateLimit(ActuatorWrapper, gym.utils.RecordConstructorArgs):
@@ -14,7 +14,7 @@ class ActionRateLimit(ActuatorWrapper, gym.utils.RecordConstructorArgs):
     The largest change per step is ``max_change_fraction * (high - low)`` in each dimension, measured from
     the previously *applied* action, so a large jump is spread over several steps. After a reset the
     previous action is the neutral action (per dimension 0 where 0 lies within the action bounds, else the
-    range's centre; see :func:`~envs.actuators.actuator.neutral_action`): the actuator starts at rest.
+    range's centre; see :func:`~rlkit.envs.actuators.actuator.neutral_action`): the actuator starts at rest.
 
     Args:
         env: The env whose actions are rate limited (1-D ``Box`` action space with finite bounds).

@@ -10,12 +10,12 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from envs.random_stream import RandomStream
-from envs.randomization.sampling import draw_samples, identity_sample, scale_toward_identity
+from rlkit.envs.random_stream import RandomStream
+from rlkit.envs.randomization.sampling import draw_samples, identity_sample, scale_toward_identity
 from rlkit.config.sim2real import ParameterRandomization
 from rlkit.errors import RlkitError
-from vision.episode_randomization import EpisodeRandomization
-from vision.mujoco_handles import entity_names, mujoco_model_and_data
+from rlkit.vision.episode_randomization import EpisodeRandomization
+from rlkit.vision.mujoco_handles import entity_names, mujoco_model_and_data
 
 # Lower bounds that keep a sampled model simulable; a value is clamped up to them, never rejected.
 _MIN_MASS = 1e-6
@@ -368,7 +368,7 @@ class PhysicsRandomization(EpisodeRandomization, gym.utils.RecordConstructorArgs
         self._apply_derived()
 
     def after_state_restored(self) -> None:
-        """Put this episode's samples (restored by :mod:`envs.env_state`) back into the model, which
+        """Put this episode's samples (restored by :mod:`rlkit.envs.env_state`) back into the model, which
         a checkpoint does not hold; the inner env's data is restored after this."""
         for _, array, rows, nominal in self._restore:
             if array is None:

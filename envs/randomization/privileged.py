@@ -7,7 +7,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from envs.randomization.physics import PhysicsRandomization
+from rlkit.envs.randomization.physics import PhysicsRandomization
 from rlkit.errors import RlkitError
 
 

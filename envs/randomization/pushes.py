@@ -8,11 +8,11 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from envs.random_stream import RandomStream
-from envs.randomization.physics import entity_names
+from rlkit.envs.random_stream import RandomStream
+from rlkit.envs.randomization.physics import entity_names
 from rlkit.config.sim2real import PushConfig
 from rlkit.errors import RlkitError
-from vision.mujoco_handles import mujoco_model_and_data
+from rlkit.vision.mujoco_handles import mujoco_model_and_data
 
 
 class RandomPushes(gym.Wrapper, gym.utils.RecordConstructorArgs):

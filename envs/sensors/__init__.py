@@ -7,21 +7,21 @@ task). Compose the effects innermost first in this order (that of
 :class:`ObservationQuantization`, :class:`ObservationClip`, :class:`ObservationDropout`; then
 :class:`ObservationDelay` outside every sensor model. Channels are chosen with :func:`channel_names` and
 :func:`select_channels`. Every effect draws its random numbers from its own
-:class:`~envs.random_stream.RandomStream`, re-seeded by ``reset(seed=...)``, and keeps the observation space.
+:class:`~rlkit.envs.random_stream.RandomStream`, re-seeded by ``reset(seed=...)``, and keeps the observation space.
 Wrap each single env (inside a vector env, not around it): every reset of that env, autoresets included,
 clears the effects' per-episode state, whatever the vector env's ``autoreset_mode``.
 """
 
-from envs.sensors.bias import ObservationBias
-from envs.sensors.channels import ChannelWrapper, channel_names, select_channels
-from envs.sensors.clip import ObservationClip
-from envs.sensors.drift import ObservationDrift
-from envs.sensors.dropout import ObservationDropout
-from envs.sensors.latency import ObservationDelay
-from envs.sensors.noise import ObservationNoise
-from envs.sensors.observed import ObservedChannels
-from envs.sensors.quantization import ObservationQuantization
-from envs.sensors.sample_and_hold import SampleAndHold
+from rlkit.envs.sensors.bias import ObservationBias
+from rlkit.envs.sensors.channels import ChannelWrapper, channel_names, select_channels
+from rlkit.envs.sensors.clip import ObservationClip
+from rlkit.envs.sensors.drift import ObservationDrift
+from rlkit.envs.sensors.dropout import ObservationDropout
+from rlkit.envs.sensors.latency import ObservationDelay
+from rlkit.envs.sensors.noise import ObservationNoise
+from rlkit.envs.sensors.observed import ObservedChannels
+from rlkit.envs.sensors.quantization import ObservationQuantization
+from rlkit.envs.sensors.sample_and_hold import SampleAndHold
 
 __all__ = [
     "ChannelWrapper",

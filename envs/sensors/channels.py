@@ -18,7 +18,7 @@ import numpy as np
 from gymnasium.core import ActType
 from gymnasium.spaces import Box
 
-from envs.random_stream import RandomStream
+from rlkit.envs.random_stream import RandomStream
 from rlkit.errors import RlkitError
 
 _LISTED_NAMES = 20  # an error lists this many channel names, then an ellipsis

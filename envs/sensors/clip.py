@@ -7,13 +7,13 @@ from collections.abc import Sequence
 import gymnasium as gym
 import numpy as np
 
-from envs.sensors.channels import ChannelWrapper, per_channel
+from rlkit.envs.sensors.channels import ChannelWrapper, per_channel
 
 
 class ObservationClip(ChannelWrapper, gym.utils.RecordConstructorArgs):
     """Clips every reading of the selected channels to the sensor's measurement range [low, high].
 
-    The observation space is left unchanged (see :class:`~envs.sensors.channels.ChannelWrapper`).
+    The observation space is left unchanged (see :class:`~rlkit.envs.sensors.channels.ChannelWrapper`).
 
     Args:
         env: The env whose observations are read.

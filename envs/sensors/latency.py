@@ -1,6 +1,6 @@
 """Observation latency: the agent sees the env as it was some control steps ago.
 
-Also the checks and the per-episode draw of a delay, shared with :class:`envs.actuators.ActionDelay`.
+Also the checks and the per-episode draw of a delay, shared with :class:`rlkit.envs.actuators.ActionDelay`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.core import ActType, ObsType
 
-from envs.random_stream import RandomStream
+from rlkit.envs.random_stream import RandomStream
 
 
 def delay_range(min_delay: int, max_delay: int) -> tuple[int, int]:

@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.spaces import Box
 
-from envs.sensors.channels import channel_names
+from rlkit.envs.sensors.channels import channel_names
 
 
 class ObservedChannels(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
@@ -21,7 +21,7 @@ class ObservedChannels(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
 
     Args:
         env: An env with a 1-D ``Box`` observation space.
-        channels: Indices of the kept channels (as :func:`~envs.sensors.channels.select_channels` returns).
+        channels: Indices of the kept channels (as :func:`~rlkit.envs.sensors.channels.select_channels` returns).
 
     Raises:
         ValueError: ``channels`` is empty, not unique, or out of range.

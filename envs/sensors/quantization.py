@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import gymnasium as gym
 import numpy as np
 
-from envs.sensors.channels import ChannelWrapper, per_channel
+from rlkit.envs.sensors.channels import ChannelWrapper, per_channel
 
 
 class ObservationQuantization(ChannelWrapper, gym.utils.RecordConstructorArgs):

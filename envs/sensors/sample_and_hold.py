@@ -5,7 +5,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-from envs.sensors.channels import ChannelWrapper
+from rlkit.envs.sensors.channels import ChannelWrapper
 
 
 class SampleAndHold(ChannelWrapper, gym.utils.RecordConstructorArgs):

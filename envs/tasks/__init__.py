@@ -5,10 +5,10 @@ from __future__ import annotations
 import gymnasium as gym
 
 TASKS = {
-    "rlkit/CartPoleSwingup-v0": ("envs.tasks.cartpole_swingup:CartPoleSwingup", 1000),
-    "rlkit/CartPoleBalance-v0": ("envs.tasks.cartpole_swingup:CartPoleBalance", 500),
-    "rlkit/Reacher-v0": ("envs.tasks.reacher:Reacher", 100),
-    "rlkit/Walker-v0": ("envs.tasks.walker:Walker", 1000),
+    "rlkit/CartPoleSwingup-v0": ("rlkit.envs.tasks.cartpole_swingup:CartPoleSwingup", 1000),
+    "rlkit/CartPoleBalance-v0": ("rlkit.envs.tasks.cartpole_swingup:CartPoleBalance", 500),
+    "rlkit/Reacher-v0": ("rlkit.envs.tasks.reacher:Reacher", 100),
+    "rlkit/Walker-v0": ("rlkit.envs.tasks.walker:Walker", 1000),
 }
 
 

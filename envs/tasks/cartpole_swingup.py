@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from envs.mujoco_env import MujocoEnv
+from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.config.sim2real import TaskConfig
 
 
@@ -21,7 +21,7 @@ class CartPoleSwingup(MujocoEnv):
     ``upright · centred · small_control · small_velocity``.
     """
 
-    MODEL = str(resources.files("envs.tasks") / "assets" / "cartpole_swingup.xml")
+    MODEL = str(resources.files("rlkit.envs.tasks") / "assets" / "cartpole_swingup.xml")
     TASK = TaskConfig(frame_skip=1, camera="side", init_noise=0.01)
 
     def __init__(

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from envs.mujoco_env import MujocoEnv
+from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.config.sim2real import TaskConfig
 
 REACHER_TASK = TaskConfig.model_validate(
@@ -36,7 +36,7 @@ class Reacher(MujocoEnv):
             reaches 0.21 m.
     """
 
-    MODEL = str(resources.files("envs.tasks") / "assets" / "reacher.xml")
+    MODEL = str(resources.files("rlkit.envs.tasks") / "assets" / "reacher.xml")
     TASK = REACHER_TASK
 
     def __init__(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from envs.mujoco_env import MujocoEnv
+from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.config.sim2real import TaskConfig
 
 WALKER_TASK = TaskConfig.model_validate(
@@ -39,5 +39,5 @@ class Walker(MujocoEnv):
     when the torso drops below 0.8 m or tilts more than 1 rad.
     """
 
-    MODEL = str(resources.files("envs.tasks") / "assets" / "walker.xml")
+    MODEL = str(resources.files("rlkit.envs.tasks") / "assets" / "walker.xml")
     TASK = WALKER_TASK

@@ -13,7 +13,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from envs import MujocoEnv
+from rlkit.envs import MujocoEnv
 from rlkit.config.sim2real import TaskConfig
 
 XML = """

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from rlkit.config.loading import load_config
     from rlkit.distill import Distiller
     from rlkit.evaluate.evaluator import write_eval_json
-    from rlkit.train.run import check_new_run_dir, default_run_dir, open_run_dir
+    from rlkit.training.run import check_new_run_dir, default_run_dir, open_run_dir
 
     if not args.teacher.exists():
         raise RlkitError(f"teacher '{args.teacher}' does not exist (give a run directory or a checkpoint)")

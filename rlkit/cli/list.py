@@ -16,8 +16,8 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from agents import AGENTS
-    from envs import describe_environments
+    from rlkit.agents import AGENTS
+    from rlkit.envs import describe_environments
     from rlkit.config.loading import preset_description, preset_names
 
     sections = {

@@ -36,7 +36,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # SIGINT and SIGTERM (handled from rlkit.cli.main on) stop training with a checkpoint to resume from.
-    from rlkit.train.run import describe_config, finish_run, resume_run, start_run
+    from rlkit.training.run import describe_config, finish_run, resume_run, start_run
 
     if args.resume is not None:
         overrides = [args.config, *args.overrides] if args.config else args.overrides

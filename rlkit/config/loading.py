@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from rlkit.config.schema import AgentConfig, RunConfig
 from rlkit.errors import ConfigError, RlkitError
 
-PRESET_PACKAGE = "configs"
+PRESET_PACKAGE = "rlkit.configs"
 
 
 class _ConfigLoader(yaml.SafeLoader):
@@ -175,7 +175,7 @@ def validate_model(model: type[BaseModel], data: Any, prefix: str = "") -> Any:
 
 def agent_config_class(name: str) -> type[AgentConfig]:
     """The config class of the agent registered (or importable) under ``name``."""
-    from agents import AGENTS, Agent  # the agents package registers every agent on import
+    from rlkit.agents import AGENTS, Agent  # the agents package registers every agent on import
 
     try:
         agent_class = AGENTS.get(name)

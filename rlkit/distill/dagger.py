@@ -9,7 +9,7 @@ asking the teacher what it should have done:
 1. collect ``distill.steps_per_iteration`` env steps in the student's env, acting with the teacher with
    probability ``beta`` (``beta_start × beta_decay^iteration``) per env and step, else with the student;
 2. label every visited step with the teacher's action, computed from the teacher's own view of the same
-   step (:class:`envs.teacher_view.TeacherView`: the state before the sensor models, and the physics);
+   step (:class:`rlkit.envs.teacher_view.TeacherView`: the state before the sensor models, and the physics);
 3. add the labelled steps to the dataset, and fit the student's actor to it for ``distill.epochs``
    (cross-entropy for discrete actions, squared error of the deterministic action for continuous ones);
 4. evaluate the student alone in its env, log a row, write a checkpoint.
@@ -38,10 +38,10 @@ from rlkit.evaluate.checkpoint_eval import restore_agent
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.optim import clip_gradients
 from rlkit.seeding import seeded_generator
-from rlkit.train.build import build_agent, configure_torch
-from rlkit.train.checkpoint import prune_checkpoints, save_checkpoint
-from rlkit.train.metrics_log import MetricsLog
-from rlkit.train.model_files import portable_config
+from rlkit.training.build import build_agent, configure_torch
+from rlkit.training.checkpoint import prune_checkpoints, save_checkpoint
+from rlkit.training.metrics_log import MetricsLog
+from rlkit.training.model_files import portable_config
 
 #: Squashed policies are fitted to labels pulled this far inside (-1, 1), where atanh is finite.
 _SQUASH_MARGIN = 1e-4
@@ -74,9 +74,9 @@ class Distiller:
     """
 
     def __init__(self, teacher: str | Path, config: RunConfig, run_dir: Path) -> None:
-        from agents.actor_critic import ActorCritic
-        from agents.recurrent_actor_critic import RecurrentActorCritic
-        from envs import make_env
+        from rlkit.agents.actor_critic import ActorCritic
+        from rlkit.agents.recurrent_actor_critic import RecurrentActorCritic
+        from rlkit.envs import make_env
 
         restored = restore_agent(teacher)
         self.teacher_config = restored.config

@@ -12,7 +12,7 @@ import numpy as np
 from rlkit.config.schema import EnvConfig
 from rlkit.policy import Policy
 from rlkit.rollout.vector_env import make_vector_env
-from rlkit.train.checkpoint import atomic_write_text
+from rlkit.training.checkpoint import atomic_write_text
 
 #: Offset between training env seeds and evaluation env seeds, so evaluation episodes are unseen ones.
 EVAL_SEED_OFFSET = 1_000_000

@@ -25,7 +25,7 @@ from rlkit.evaluate.checkpoint_eval import restore_agent, run_dir_of
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.evaluate.sweep_world import nominal_env_config, perturbed_env_config, root_body
 from rlkit.policy import Policy
-from rlkit.train.checkpoint import atomic_write_bytes
+from rlkit.training.checkpoint import atomic_write_bytes
 
 #: What a cell reports: its values (one per axis) and its evaluation summary.
 Cell = dict[str, Any]
@@ -233,7 +233,7 @@ def _check_observation_space(trained: EnvConfig, perturbed: EnvConfig, label: st
     randomization = trained.randomization
     if not (randomization.observe_parameters or randomization.privileged_observation):
         return
-    from envs.factory import make_env
+    from rlkit.envs.factory import make_env
 
     spaces = []
     for env_config in (trained, perturbed):

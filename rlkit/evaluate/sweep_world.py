@@ -122,7 +122,7 @@ def root_body(env: EnvConfig) -> str | None:
     """The name of the model's first body after the world (a robot's root), or None for a non-MuJoCo env."""
     import mujoco
 
-    from envs.factory import make_task_env
+    from rlkit.envs.factory import make_task_env
 
     task = make_task_env(env, check=False)
     try:

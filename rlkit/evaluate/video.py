@@ -20,7 +20,7 @@ from rlkit.config.schema import EnvConfig, EvalConfig
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import EvaluationResult
 from rlkit.policy import Policy
-from vision.render_quality import VideoQuality, configure_render, configure_scene
+from rlkit.vision.render_quality import VideoQuality, configure_render, configure_scene
 
 #: Frames a rendering process should have before one more is started: a process costs about 3 s of CPU
 #: to start (importing torch, rebuilding the policy), some 70 frames at 480x480 on a CPU.
@@ -29,7 +29,7 @@ FRAMES_PER_PROCESS = 250
 
 @dataclass(frozen=True)
 class VideoSettings:
-    """How a video is rendered: frame size, quality (:mod:`vision.render_quality`), frame rate, processes,
+    """How a video is rendered: frame size, quality (:mod:`rlkit.vision.render_quality`), frame rate, processes,
     and whether frames are encoded exactly (:class:`vision.VideoWriter`'s ``lossless``)."""
 
     width: int | None = None  # None: the env's own frame size
@@ -180,8 +180,8 @@ def _render_episodes(
     settings: VideoSettings,
 ) -> EvaluationResult:
     """Render episodes ``indices`` (of ``episodes``) into one MP4 at ``path`` in this process."""
-    from envs import make_env
-    from vision import VideoWriter, annotate_frame
+    from rlkit.envs import make_env
+    from rlkit.vision import VideoWriter, annotate_frame
 
     env = make_env(env_config, render_mode="rgb_array")
     configure_render(env, settings.width, settings.height, settings.quality)
@@ -233,13 +233,13 @@ class AgentView:
     """The image a pixel policy observed: the newest frame of its first camera, as an RGB frame.
 
     Args:
-        env: The env stack (with :class:`vision.pixels.PixelObservation`, maybe a camera model and a
+        env: The env stack (with :class:`rlkit.vision.pixels.PixelObservation`, maybe a camera model and a
             :class:`vision.FrameStack` above it).
     """
 
     def __init__(self, env: Any) -> None:
-        from vision import FrameStack
-        from vision.pixels import PixelObservation
+        from rlkit.vision import FrameStack
+        from rlkit.vision.pixels import PixelObservation
 
         wrappers = []
         while hasattr(env, "env"):

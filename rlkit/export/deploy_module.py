@@ -149,7 +149,7 @@ class ObservationPreprocessor(nn.Module):
 
 
 class EnvActionMapping(nn.Module):
-    """The agent's :class:`agents.actor_critic.ActionMapper` in the graph: argmax is done by the caller; Box
+    """The agent's :class:`rlkit.agents.actor_critic.ActionMapper` in the graph: argmax is done by the caller; Box
     actions are rescaled from ``[-1, 1]`` (tanh-squashed) or clipped to the bounds, then cast."""
 
     def __init__(self, action_space: gym.Space, squash: bool) -> None:
@@ -195,7 +195,7 @@ class FeedForwardPolicy(nn.Module):
 
 
 class ActorCriticActor(nn.Module):
-    """The actor half of an :class:`agents.actor_critic.ActorCritic`: encoder, policy head, mode."""
+    """The actor half of an :class:`rlkit.agents.actor_critic.ActorCritic`: encoder, policy head, mode."""
 
     def __init__(self, encoder: nn.Module, head: nn.Module) -> None:
         super().__init__()
@@ -309,7 +309,7 @@ def _action_description(action_space: gym.Space, squash: bool) -> dict[str, Any]
 
 def _actor_observation_space(observation_space: gym.Space) -> tuple[gym.Space, bool]:
     """The space the actor reads: the ``policy`` part of a privileged Dict, else the whole space."""
-    from agents.actor_critic import is_privileged_space
+    from rlkit.agents.actor_critic import is_privileged_space
 
     if is_privileged_space(observation_space):
         return observation_space["policy"], True
@@ -331,11 +331,11 @@ def build_deployable_policy(agent: Any) -> DeployablePolicy:
     Raises:
         RlkitError: The agent is of a family that cannot be exported (its name is in the message).
     """
-    from agents.actor_critic import ActorCritic
-    from agents.dqn.agent import QNetwork
-    from agents.off_policy import OffPolicyActorCritic
-    from agents.r2d2.network import RecurrentQNetwork
-    from agents.recurrent_actor_critic import RecurrentActorCritic
+    from rlkit.agents.actor_critic import ActorCritic
+    from rlkit.agents.dqn.agent import QNetwork
+    from rlkit.agents.off_policy import OffPolicyActorCritic
+    from rlkit.agents.r2d2.network import RecurrentQNetwork
+    from rlkit.agents.recurrent_actor_critic import RecurrentActorCritic
 
     name = str(getattr(agent.config, "name", type(agent).__name__))
     obs_space, privileged = _actor_observation_space(agent.observation_space)

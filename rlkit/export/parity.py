@@ -1,6 +1,6 @@
 """Parity of an exported policy with the PyTorch policy it came from, on observations from real rollouts.
 
-:func:`record_rollout` steps the run's env (built by ``envs.make_env`` from the run's config, sensor models
+:func:`record_rollout` steps the run's env (built by ``rlkit.envs.make_env`` from the run's config, sensor models
 included) with the agent's deterministic PyTorch policy and records every observation, where episodes
 started, and the action the PyTorch policy chose. :func:`check_parity` replays the recording through the
 exported policy (step by step, carrying and resetting the explicit state, for a recurrent one; in one batch

@@ -14,13 +14,13 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from envs.actuators import ActionRepeat
-from envs.discrete_actions import DiscreteActions
-from envs.randomization import PrivilegedObservation
-from envs.sensors import channel_names
+from rlkit.envs.actuators import ActionRepeat
+from rlkit.envs.discrete_actions import DiscreteActions
+from rlkit.envs.randomization import PrivilegedObservation
+from rlkit.envs.sensors import channel_names
 from rlkit.errors import RlkitError
-from vision.frame_stack import FrameStack
-from vision.pixels import PixelObservation
+from rlkit.vision.frame_stack import FrameStack
+from rlkit.vision.pixels import PixelObservation
 
 
 def _observation(env: gym.Env) -> dict[str, Any]:

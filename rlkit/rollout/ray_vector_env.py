@@ -10,7 +10,7 @@ autoreset mode. Two ways to drive them:
 * **The policy on the workers** (``worker``): :meth:`RayVectorEnv.attach_agent` gives every actor a CPU copy
   of the agent; :meth:`RayVectorEnv.request_fragments` sends the learner's weights once (through the object
   store) and every actor acts a whole fragment of steps on its own; :meth:`RayVectorEnv.fragments` waits
-  for them. :mod:`rlkit.train.collectors` drives this.
+  for them. :mod:`rlkit.training.collectors` drives this.
 
 A worker that dies (its process killed, its node lost) is replaced by a new actor, scheduled anywhere in the
 cluster. Its envs restart from fresh deterministic seeds (their last seeds plus
@@ -62,7 +62,7 @@ class RayVectorEnv(gym.vector.VectorEnv):
     (and, once :meth:`attach_agent` was called, acting on their own in fragments).
 
     Args:
-        env_config: The ``env`` section; every actor builds its envs from it with :func:`envs.make_env`.
+        env_config: The ``env`` section; every actor builds its envs from it with :func:`rlkit.envs.make_env`.
         num_envs: Envs stepped in parallel (a multiple of the number of workers).
         rollout: The ``rollout`` section: ``num_workers`` (None: one per CPU of the cluster, at most
             ``num_envs``, rounded down to a divisor of ``num_envs``) and ``ray_address``.

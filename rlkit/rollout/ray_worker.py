@@ -32,7 +32,7 @@ class Fragment:
 
     Attributes:
         obs: (T + 1, E, ...) the observation before each step, then the one after the last step.
-        actions: (T, E, ...) the copy's :meth:`~agents.base.Agent.explored_actions`.
+        actions: (T, E, ...) the copy's :meth:`~rlkit.agents.base.Agent.explored_actions`.
         rewards: (T, E) rewards.
         terminated: (T, E) bool.
         truncated: (T, E) bool.
@@ -100,7 +100,7 @@ class RolloutWorker:
     """
 
     def __init__(self, env_config: EnvConfig, num_envs: int, render_mode: str | None = None) -> None:
-        from envs import make_env  # imported in the worker process, where it registers rlkit's tasks
+        from rlkit.envs import make_env  # imported in the worker process, where it registers rlkit's tasks
 
         # The learner already built (and checked) one env; the checker's wrapper would only cost time here.
         makers = [lambda: make_env(env_config, render_mode=render_mode, check=False)] * num_envs
@@ -142,7 +142,7 @@ class RolloutWorker:
         worker's envs, its random streams seeded from ``seed``, with a small replay it never learns from."""
         import torch
 
-        from rlkit.train.build import build_agent
+        from rlkit.training.build import build_agent
 
         torch.set_num_threads(1)  # one core per worker: the policy is small next to the envs it steps
         agent_config = config.agent
@@ -164,12 +164,12 @@ class RolloutWorker:
         """Act ``steps`` vector steps with the agent copy, from the latest observations.
 
         Args:
-            acting_state: The learner's :meth:`~agents.base.Agent.acting_state` to act with.
+            acting_state: The learner's :meth:`~rlkit.agents.base.Agent.acting_state` to act with.
             env_steps: The learner's env-step count at the fragment's first step (exploration schedules).
             stride: Env steps per vector step summed over every worker (the learner's ``num_envs``).
             steps: Vector steps to collect.
         """
-        from agents import StepResult
+        from rlkit.agents import StepResult
 
         agent = self.agent
         agent.load_acting_state(acting_state)

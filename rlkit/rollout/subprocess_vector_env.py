@@ -59,7 +59,7 @@ _CLOSE_TIMEOUT = 5.0
 
 #: Modules the fork server imports once, so that each worker (and each replacement) starts by forking a
 #: process that has them, instead of importing torch, MuJoCo and Gymnasium anew.
-_PRELOAD = ["__main__", "envs", "rlkit.rollout.subprocess_worker"]
+_PRELOAD = ["__main__", "rlkit.envs", "rlkit.rollout.subprocess_worker"]
 
 
 @dataclass
@@ -100,7 +100,7 @@ class SubprocessVectorEnv(VectorEnv):
         worker_restarts: Workers replaced after dying, since construction.
 
     Args:
-        env_config: The ``env`` section; each worker builds its envs with :func:`envs.make_env`.
+        env_config: The ``env`` section; each worker builds its envs with :func:`rlkit.envs.make_env`.
         num_envs: Envs stepped in parallel.
         rollout: The ``rollout`` section, for ``num_workers`` (None: one worker per CPU core, at most
             ``num_envs``, and a divisor of it).

@@ -192,7 +192,7 @@ def run_worker(
     """
     # Ctrl-C reaches the whole process group: the parent handles it and closes its workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from envs import make_env  # heavy, and only the worker needs it
+    from rlkit.envs import make_env  # heavy, and only the worker needs it
 
     envs: list[gym.Env] = []
     try:

@@ -54,7 +54,7 @@ def make_vector_env(
         rollout: The ``rollout`` section (None: ``sync``).
         render_mode: Passed to every env.
     """
-    from envs import make_env  # the run wiring imports envs; rlkit's core does not at import time
+    from rlkit.envs import make_env  # the run wiring imports envs; rlkit's core does not at import time
 
     backend = "sync" if rollout is None else rollout.backend
     first = make_env(env_config, render_mode=render_mode)

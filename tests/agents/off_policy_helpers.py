@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import torch
 
-from agents import StepResult
-from agents.off_policy import OffPolicyActorCritic
+from rlkit.agents import StepResult
+from rlkit.agents.off_policy import OffPolicyActorCritic
 from rlkit.config.loading import load_config
 from rlkit.errors import RlkitError
-from rlkit.train.trainer import Trainer
+from rlkit.training.trainer import Trainer
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "train.target_return=null"]
 TOY = [

@@ -6,7 +6,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.a2c import A2C, A2CConfig
+from rlkit.agents.a2c import A2C, A2CConfig
 from tests.agents.test_learning import train_and_evaluate
 
 

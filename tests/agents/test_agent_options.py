@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from agents.dqn import DQN, DQNConfig
+from rlkit.agents.dqn import DQN, DQNConfig
 from rlkit.config.loading import load_config
-from rlkit.train.checkpoint import load_checkpoint
-from rlkit.train.trainer import Trainer
+from rlkit.training.checkpoint import load_checkpoint
+from rlkit.training.trainer import Trainer
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "eval.episodes=2"]
 
@@ -124,7 +124,7 @@ def test_training_on_cuda_then_evaluating_on_cpu(preset: str, tmp_path: Path) ->
 
 
 def test_a_generator_state_from_another_device_keeps_the_seeded_generator() -> None:
-    from agents.ppo import PPO, PPOConfig
+    from rlkit.agents.ppo import PPO, PPOConfig
 
     space = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
     agent = PPO(PPOConfig(n_steps=8), space, gym.spaces.Discrete(2), 1, 100, torch.device("cpu"), 0)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from agents.actor_critic import ActorCritic, flatten_privileged
+from rlkit.agents.actor_critic import ActorCritic, flatten_privileged
 from rlkit.config.loading import load_config
 from rlkit.config.schema import NetworkConfig
 from rlkit.errors import RlkitError
-from rlkit.train.trainer import Trainer
+from rlkit.training.trainer import Trainer
 
 SPACE = gym.spaces.Dict(
     {
@@ -60,7 +60,7 @@ def test_ppo_trains_with_a_privileged_observation(tmp_path: Path) -> None:
 
 
 def test_ppo_rejects_other_dict_observations() -> None:
-    from agents.ppo import PPO
+    from rlkit.agents.ppo import PPO
 
     other = gym.spaces.Dict({"camera": gym.spaces.Box(0, 1, (3,)), "joints": gym.spaces.Box(0, 1, (3,))})
     with pytest.raises(RlkitError, match=r"Dict\{policy, privileged\}"):

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from agents.dqn import DQN
+from rlkit.agents.dqn import DQN
 from rlkit.config.loading import load_config
-from rlkit.train.trainer import Trainer
+from rlkit.training.trainer import Trainer
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "train.target_return=null"]
 BANDIT = [
@@ -124,7 +124,7 @@ def test_envs_reset_closes_pending_n_step_windows_as_truncated() -> None:
     env = gym.make("CartPole-v1")
     config, _ = load_config("cartpole-dqn", ["agent.n_step=3"])
     agent = DQN(config.agent, env.observation_space, env.action_space, 1, 1000, torch.device("cpu"), 0)
-    from agents import StepResult
+    from rlkit.agents import StepResult
 
     obs = np.zeros((1, 4), dtype=np.float32)
     for _ in range(2):

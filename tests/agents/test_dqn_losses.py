@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from agents.dqn.agent import linear_epsilon
-from agents.dqn.losses import q_learning_loss, td_target
+from rlkit.agents.dqn.agent import linear_epsilon
+from rlkit.agents.dqn.losses import q_learning_loss, td_target
 
 REWARDS = torch.tensor([1.0, 0.0])
 NEXT_Q_ONLINE = torch.tensor([[1.0, 3.0], [2.0, 0.0]])

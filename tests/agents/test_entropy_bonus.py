@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from agents.a2c import A2C, A2CConfig
-from agents.on_policy import OnPolicyAgent
-from agents.ppo import PPO, PPOConfig
-from agents.recurrent_ppo import RecurrentPPO, RecurrentPPOConfig
-from agents.reinforce import Reinforce, ReinforceConfig
+from rlkit.agents.a2c import A2C, A2CConfig
+from rlkit.agents.on_policy import OnPolicyAgent
+from rlkit.agents.ppo import PPO, PPOConfig
+from rlkit.agents.recurrent_ppo import RecurrentPPO, RecurrentPPOConfig
+from rlkit.agents.reinforce import Reinforce, ReinforceConfig
 from tests.agents.test_policy_gradient_agents import BOX_OBS, NUM_ENVS, collect
 
 ACTIONS = gym.spaces.Box(-1.0, 1.0, (2,), np.float32)

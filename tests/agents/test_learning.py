@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rlkit.config.loading import load_config
-from rlkit.train.trainer import Trainer
+from rlkit.training.trainer import Trainer
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "train.target_return=null"]
 

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from agents.dqn import DQN
+from rlkit.agents.dqn import DQN
 from rlkit.config.loading import load_config
 from rlkit.rollout.frame_replay_buffer import FrameReplayBuffer
 from rlkit.rollout.prioritized_frame_replay_buffer import PrioritizedFrameReplayBuffer
 from rlkit.rollout.replay_buffer import ReplayBuffer
-from rlkit.train.trainer import Trainer
+from rlkit.training.trainer import Trainer
 from tests.agents.toy_envs import StackedCuePixels
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "train.target_return=null"]

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from agents.a2c import A2C, A2CConfig
-from agents.ppo import PPO, PPOConfig
-from agents.recurrent_ppo import RecurrentPPO, RecurrentPPOConfig
-from agents.reinforce import Reinforce, ReinforceConfig
+from rlkit.agents.a2c import A2C, A2CConfig
+from rlkit.agents.ppo import PPO, PPOConfig
+from rlkit.agents.recurrent_ppo import RecurrentPPO, RecurrentPPOConfig
+from rlkit.agents.reinforce import Reinforce, ReinforceConfig
 from rlkit.errors import RlkitError
 
 IMAGES = gym.spaces.Box(0, 255, (3, 36, 36), np.uint8)

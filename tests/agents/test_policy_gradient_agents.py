@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from agents.a2c import A2C, A2CConfig
-from agents.base import StepResult
-from agents.on_policy import OnPolicyAgent
-from agents.reinforce import Reinforce, ReinforceConfig
+from rlkit.agents.a2c import A2C, A2CConfig
+from rlkit.agents.base import StepResult
+from rlkit.agents.on_policy import OnPolicyAgent
+from rlkit.agents.reinforce import Reinforce, ReinforceConfig
 from rlkit.errors import RlkitError
 from tests.agents.test_learning import train_and_evaluate
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from agents.ppo import PPO, PPOConfig
-from agents.ppo import agent as ppo_agent
-from agents.recurrent_ppo import RecurrentPPO, RecurrentPPOConfig
+from rlkit.agents.ppo import PPO, PPOConfig
+from rlkit.agents.ppo import agent as ppo_agent
+from rlkit.agents.recurrent_ppo import RecurrentPPO, RecurrentPPOConfig
 from rlkit.optim import clip_gradients
 from tests.agents.test_policy_gradient_agents import BOX_OBS, NUM_ENVS, collect
 

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from agents.ppo.losses import clipped_surrogate_loss, normalize_advantages, value_loss
+from rlkit.agents.ppo.losses import clipped_surrogate_loss, normalize_advantages, value_loss
 
 
 def test_clipped_surrogate_worked_example() -> None:

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from agents.base import StepResult
-from agents.r2d2 import R2D2, R2D2Config
-from agents.r2d2.losses import (
+from rlkit.agents.base import StepResult
+from rlkit.agents.r2d2 import R2D2, R2D2Config
+from rlkit.agents.r2d2.losses import (
     inverse_value_rescale,
     masked_sequence_loss,
     n_step_sequence_targets,
@@ -22,7 +22,7 @@ from agents.r2d2.losses import (
 )
 from rlkit.config.loading import load_config
 from rlkit.rollout.sequence_replay_buffer import SequenceBatch
-from rlkit.train.trainer import Trainer
+from rlkit.training.trainer import Trainer
 
 OBS_DIM = 3
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from agents import AGENTS
+from rlkit.agents import AGENTS
 
 SEED = 3
 OBS = gym.spaces.Box(-1.0, 1.0, (4,), np.float32)

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from agents.base import StepResult
-from agents.recurrent_ppo import RecurrentPPO, RecurrentPPOConfig
+from rlkit.agents.base import StepResult
+from rlkit.agents.recurrent_ppo import RecurrentPPO, RecurrentPPOConfig
 from rlkit.config.loading import load_config
 from rlkit.errors import ConfigError
-from rlkit.train.trainer import Trainer
+from rlkit.training.trainer import Trainer
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "train.target_return=null"]
 
@@ -147,7 +147,7 @@ def test_recurrent_ppo_remembers_the_cue_and_feed_forward_ppo_cannot(tmp_path) -
 
 
 def test_the_recurrent_actor_never_reads_the_privileged_observation() -> None:
-    from agents.recurrent_actor_critic import RecurrentActorCritic
+    from rlkit.agents.recurrent_actor_critic import RecurrentActorCritic
     from rlkit.config.schema import MemoryConfig, NetworkConfig
 
     space = gym.spaces.Dict(

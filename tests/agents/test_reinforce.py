@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from agents.reinforce.losses import actor_critic_loss, policy_gradient_loss
-from agents.returns import discounted_returns, generalized_advantage_estimate
+from rlkit.agents.reinforce.losses import actor_critic_loss, policy_gradient_loss
+from rlkit.agents.returns import discounted_returns, generalized_advantage_estimate
 
 
 def test_discounted_returns_across_episode_ends() -> None:

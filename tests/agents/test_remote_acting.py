@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from agents import AGENTS, StepResult
+from rlkit.agents import AGENTS, StepResult
 
 NUM_ENVS = 3
 STEPS = 8

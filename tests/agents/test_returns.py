@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from agents.returns import generalized_advantage_estimate
+from rlkit.agents.returns import generalized_advantage_estimate
 from rlkit.rollout.rollout_buffer import RolloutBuffer
 
 # γ = 0.9, λ = 0.8, one env. The episode is truncated after step 1 (V(final obs) = 10), a new episode

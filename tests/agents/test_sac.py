@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from agents import StepResult
-from agents.sac import SAC
-from agents.sac.losses import actor_loss, critic_loss, entropy_coef_loss, soft_q_target
+from rlkit.agents import StepResult
+from rlkit.agents.sac import SAC
+from rlkit.agents.sac.losses import actor_loss, critic_loss, entropy_coef_loss, soft_q_target
 from rlkit.nn.distributions import DiagGaussian
 from tests.agents.off_policy_helpers import (
     check_actor_ignores_privileged_columns,

@@ -13,7 +13,7 @@ import yaml
 
 from rlkit.config.loading import load_config
 from rlkit.evaluate.checkpoint_eval import restore_agent
-from rlkit.train.trainer import Trainer
+from rlkit.training.trainer import Trainer
 from tests.cli.conftest import run_cli
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "train.torch_threads=1"]
@@ -184,8 +184,8 @@ def test_finished_episodes_reach_sb3_with_their_final_observation() -> None:
     last as ``terminal_observation``; a time limit (not a terminal state) is marked for bootstrapping."""
     import gymnasium as gym
 
-    from agents.base import StepResult
-    from agents.sb3.bridge import LoopBridge
+    from rlkit.agents.base import StepResult
+    from rlkit.agents.sb3.bridge import LoopBridge
 
     bridge = LoopBridge(3, gym.spaces.Box(-1, 1, (2,)), gym.spaces.Discrete(2))
     final = np.arange(6, dtype=np.float32).reshape(3, 2)

@@ -10,10 +10,10 @@ import pytest
 import torch
 from torch import nn
 
-from agents import StepResult
-from agents.q_critics import polyak_update
-from agents.td3 import TD3
-from agents.td3.losses import clipped_double_q_target, deterministic_actor_loss, smoothed_target_actions
+from rlkit.agents import StepResult
+from rlkit.agents.q_critics import polyak_update
+from rlkit.agents.td3 import TD3
+from rlkit.agents.td3.losses import clipped_double_q_target, deterministic_actor_loss, smoothed_target_actions
 from tests.agents.off_policy_helpers import (
     check_actor_ignores_privileged_columns,
     check_checkpoint_round_trip,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.train_frequency import TrainFrequency
+from rlkit.agents.train_frequency import TrainFrequency
 from rlkit.config.loading import load_config
-from rlkit.train.trainer import Trainer
+from rlkit.training.trainer import Trainer
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "train.target_return=null"]
 

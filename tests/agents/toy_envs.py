@@ -5,7 +5,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-from vision.frame_stack import FrameStack
+from rlkit.vision.frame_stack import FrameStack
 
 
 class ContextBandit(gym.Env):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from envs import make_env
+from rlkit.envs import make_env
 from rlkit.config.loading import load_config, preset_names
 from tests.cli.conftest import TINY_PPO, run_cli
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from agents.ppo.agent import PPO
+from rlkit.agents.ppo.agent import PPO
 from rlkit.cli import main as cli_main
-from rlkit.train import checkpoint as checkpoint_module
-from rlkit.train.checkpoint import LATEST, load_checkpoint
+from rlkit.training import checkpoint as checkpoint_module
+from rlkit.training.checkpoint import LATEST, load_checkpoint
 from tests.cli.conftest import group_members, rlkit_process, run_cli, wait_until
 from tests.cli.signalling_env import SignallingEnv
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agents import AGENTS
-from agents.dqn import DQNConfig
-from agents.ppo import PPOConfig
+from rlkit.agents import AGENTS
+from rlkit.agents.dqn import DQNConfig
+from rlkit.agents.ppo import PPOConfig
 from rlkit.config.loading import apply_overrides, config_from_dict, dump_yaml, load_config, preset_names
 from rlkit.errors import ConfigError
 

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from envs import make_env
+from rlkit.envs import make_env
 from rlkit.cli.main import main
 from rlkit.config.loading import load_config
 from rlkit.distill import Distiller
 from rlkit.errors import RlkitError
-from rlkit.train.run import create_run_dir
+from rlkit.training.run import create_run_dir
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.episodes=2", "train.torch_threads=1"]
 SHORT = [*QUIET, "distill.iterations=2", "distill.steps_per_iteration=512", "distill.epochs=8"]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from envs.actuators import (
+from rlkit.envs.actuators import (
     ActionDelay,
     ActionNoise,
     ActionRateLimit,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from envs.mujoco_env import MujocoEnv
+from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.config.sim2real import TaskConfig
 from rlkit.errors import RlkitError
 

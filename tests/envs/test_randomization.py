@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from envs.randomization import PhysicsRandomization, PrivilegedObservation, RandomPushes
+from rlkit.envs.randomization import PhysicsRandomization, PrivilegedObservation, RandomPushes
 from rlkit.config.sim2real import CurriculumConfig, ParameterRandomization, PushConfig
 from rlkit.errors import RlkitError
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from envs.sensors import (
+from rlkit.envs.sensors import (
     ObservationBias,
     ObservationClip,
     ObservationDelay,
@@ -370,7 +370,7 @@ def test_negative_channel_indices_count_from_the_end_and_order_follows_per_chann
 
 
 def test_observed_channels_leave_the_others_out_and_rename_for_later_models() -> None:
-    from envs import make_env
+    from rlkit.envs import make_env
     from rlkit.config.schema import EnvConfig
 
     config = EnvConfig(

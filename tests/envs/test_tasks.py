@@ -13,11 +13,11 @@ import pytest
 from gymnasium.utils.env_checker import check_env as gymnasium_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-from envs import describe_environments, make_env
-from envs.actuators import ActionDelay, ActionNoise, ActionRateLimit, ActionRepeat, ActionSaturation
-from envs.discrete_actions import DiscreteActions
-from envs.randomization import PhysicsRandomization, PrivilegedObservation, RandomPushes
-from envs.sensors import (
+from rlkit.envs import describe_environments, make_env
+from rlkit.envs.actuators import ActionDelay, ActionNoise, ActionRateLimit, ActionRepeat, ActionSaturation
+from rlkit.envs.discrete_actions import DiscreteActions
+from rlkit.envs.randomization import PhysicsRandomization, PrivilegedObservation, RandomPushes
+from rlkit.envs.sensors import (
     ObservationBias,
     ObservationClip,
     ObservationDelay,
@@ -27,7 +27,7 @@ from envs.sensors import (
     ObservationQuantization,
     SampleAndHold,
 )
-from envs.tasks import TASKS
+from rlkit.envs.tasks import TASKS
 from rlkit.config.schema import EnvConfig
 from rlkit.errors import RlkitError
 
@@ -244,7 +244,7 @@ def test_missing_xml_file_is_one_clear_line() -> None:
 
 CUSTOM_MODULE = """
 import gymnasium as gym
-from envs import MujocoEnv
+from rlkit.envs import MujocoEnv
 
 XML = '''{xml}'''
 

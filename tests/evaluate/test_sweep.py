@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from envs import make_env
+from rlkit.envs import make_env
 from rlkit.config.loading import load_config
 from rlkit.config.sweep import BUILTIN_SWEEPS, SweepAxis
 from rlkit.evaluate.checkpoint_eval import restore_agent

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from agents.ppo import PPOConfig
+from rlkit.agents.ppo import PPOConfig
 from rlkit.errors import ConfigError
 from rlkit.optim import (
     AdaptiveKLSchedule,

@@ -17,7 +17,7 @@ from ray.cluster_utils import Cluster  # noqa: E402
 
 from rlkit.config.loading import load_config  # noqa: E402
 from rlkit.rollout.ray_vector_env import RayVectorEnv  # noqa: E402
-from rlkit.train.trainer import Trainer  # noqa: E402
+from rlkit.training.trainer import Trainer  # noqa: E402
 
 pytestmark = pytest.mark.ray_cluster
 

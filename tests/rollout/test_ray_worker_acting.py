@@ -14,7 +14,7 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from agents.ppo import PPOConfig  # noqa: E402
+from rlkit.agents.ppo import PPOConfig  # noqa: E402
 from rlkit.config.schema import EnvConfig, RolloutConfig, RunConfig  # noqa: E402
 from rlkit.rollout.ray_vector_env import RayVectorEnv  # noqa: E402
 from rlkit.rollout.ray_worker import Fragment  # noqa: E402

@@ -21,7 +21,7 @@ from rlkit.errors import RlkitError
 from rlkit.rollout import subprocess_vector_env
 from rlkit.rollout.subprocess_vector_env import RESTART_SEED_OFFSET, SubprocessVectorEnv
 from rlkit.rollout.vector_env import make_vector_env
-from rlkit.train.trainer import Trainer
+from rlkit.training.trainer import Trainer
 from tests.rollout.helpers import assert_same
 
 TWO_WORKERS = RolloutConfig(num_envs=4, backend="subprocess", num_workers=2)

@@ -8,8 +8,8 @@ import pytest
 
 from rlkit.config.loading import load_config
 from rlkit.errors import ConfigError
-from rlkit.train.build import check_budget
-from rlkit.train.trainer import Trainer
+from rlkit.training.build import check_budget
+from rlkit.training.trainer import Trainer
 
 #: cartpole-ppo with one rollout of 8 envs × 32 steps = 256 env steps.
 PPO = ["train.total_steps=512", "agent.n_steps=32", "rollout.num_envs=8"]

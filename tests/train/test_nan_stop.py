@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from rlkit.train.trainer import first_non_finite_tensor
+from rlkit.training.trainer import first_non_finite_tensor
 from tests.cli.conftest import TINY_PPO, run_cli
 
 FAST = [*TINY_PPO, "log.tensorboard=false", "train.device=cpu", "train.torch_threads=1"]
@@ -71,7 +71,7 @@ def test_nan_loss_is_caught_at_the_update(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A loss that turns NaN at the 3rd update (weights still finite): the message names that loss."""
-    from agents.ppo.agent import PPO
+    from rlkit.agents.ppo.agent import PPO
 
     real_update, calls = PPO.update, {"n": 0}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from rlkit.train.progress import TrainingProgress
+from rlkit.training.progress import TrainingProgress
 
 
 @pytest.mark.parametrize("width", [60, 80])

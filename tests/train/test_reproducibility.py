@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rlkit.config.loading import load_config
-from rlkit.train.trainer import Trainer
+from rlkit.training.trainer import Trainer
 
 RUNS = {
     "cartpole-ppo": ["train.total_steps=2048", "log.interval=256"],

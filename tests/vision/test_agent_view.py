@@ -6,7 +6,7 @@ import imageio.v2 as imageio
 import numpy as np
 import pytest
 
-from envs import make_env
+from rlkit.envs import make_env
 from rlkit.config.schema import EnvConfig
 from rlkit.errors import RlkitError
 from rlkit.evaluate.video import AgentView, record_video

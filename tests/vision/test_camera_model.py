@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from rlkit.config.camera import CameraModelConfig
-from vision.camera import (
+from rlkit.vision.camera import (
     PHYSICAL_ORDER,
     CameraModel,
     CameraObservation,

@@ -7,11 +7,11 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from envs import make_env
+from rlkit.envs import make_env
 from rlkit.config.schema import EnvConfig
 from rlkit.errors import RlkitError
-from vision.camera import CameraObservation
-from vision.visual_randomization import VisualRandomization
+from rlkit.vision.camera import CameraObservation
+from rlkit.vision.visual_randomization import VisualRandomization
 
 BALANCE = "rlkit/CartPoleBalance-v0"
 PIXELS = {"cameras": ["side"], "width": 32, "height": 32}
@@ -72,7 +72,7 @@ def _wrappers(env: gym.Env) -> list[gym.Env]:
 
 def test_the_trainer_sets_the_visual_curriculum_scale_in_every_env(tmp_path) -> None:
     from rlkit.config.loading import load_config
-    from rlkit.train.trainer import Trainer
+    from rlkit.training.trainer import Trainer
 
     config, _ = load_config(
         "cartpole-balance-teacher",
@@ -88,7 +88,7 @@ def test_the_trainer_sets_the_visual_curriculum_scale_in_every_env(tmp_path) -> 
 
 
 def test_a_visually_randomized_env_is_not_captured_for_an_exact_resume() -> None:
-    from envs.env_state import capture_envs
+    from rlkit.envs.env_state import capture_envs
     from rlkit.rollout.vector_env import make_vector_env
 
     plain = make_vector_env(EnvConfig.model_validate({"id": BALANCE}), 2)

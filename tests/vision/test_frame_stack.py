@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rlkit.nn.encoders import ImageEncoder, build_encoder, image_layout
-from vision import FrameStack
+from rlkit.vision import FrameStack
 
 
 class Counter(gym.Env):

@@ -10,10 +10,10 @@ import mujoco
 import numpy as np
 import pytest
 
-import envs  # noqa: F401  (registers the rlkit/ ids)
+import rlkit.envs  # noqa: F401  (registers the rlkit/ ids)
 from rlkit.config.vision import PixelsConfig
 from rlkit.errors import RlkitError
-from vision.pixels import PixelObservation
+from rlkit.vision.pixels import PixelObservation
 
 CARTPOLE = "rlkit/CartPoleSwingup-v0"
 SIZE = 32

@@ -7,8 +7,8 @@ import gymnasium as gym
 import mujoco
 import pytest
 
-import envs  # noqa: F401  (registers the rlkit/ ids)
-from vision.render_quality import QUALITIES, configure_render, configure_scene
+import rlkit.envs  # noqa: F401  (registers the rlkit/ ids)
+from rlkit.vision.render_quality import QUALITIES, configure_render, configure_scene
 
 
 @pytest.mark.parametrize("quality", list(QUALITIES))

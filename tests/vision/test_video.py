@@ -1,4 +1,4 @@
-"""Tests for vision.video: H.264 MP4 writing and frame annotation."""
+"""Tests for rlkit.vision.video: H.264 MP4 writing and frame annotation."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-import vision.video
-from vision import VideoWriter, annotate_frame
+import rlkit.vision.video
+from rlkit.vision import VideoWriter, annotate_frame
 
 
 def _read_video(path: Path) -> tuple[dict, list[np.ndarray]]:
@@ -117,7 +117,7 @@ def test_encoder_gets_padded_frames_and_h264_settings(
         recorded.append(_RecordingWriter(kwargs))
         return recorded[-1]
 
-    monkeypatch.setattr(vision.video.imageio, "get_writer", fake_get_writer)
+    monkeypatch.setattr(rlkit.vision.video.imageio, "get_writer", fake_get_writer)
     frame = np.random.default_rng(1).integers(0, 256, size=(75, 101, 3), dtype=np.uint8)
     with VideoWriter(tmp_path / "fake.mp4", fps=12.5) as writer:
         writer.append(frame)

@@ -12,11 +12,11 @@ import mujoco
 import numpy as np
 import pytest
 
-import envs  # noqa: F401  (registers the rlkit/ ids)
+import rlkit.envs  # noqa: F401  (registers the rlkit/ ids)
 from rlkit.config.vision import PixelsConfig, VisualRandomizationConfig
 from rlkit.errors import RlkitError
-from vision.pixels import PixelObservation
-from vision.visual_randomization import TEXTURE_CODES, VisualRandomization
+from rlkit.vision.pixels import PixelObservation
+from rlkit.vision.visual_randomization import TEXTURE_CODES, VisualRandomization
 
 CARTPOLE = "rlkit/CartPoleSwingup-v0"
 SIZE = 32

@@ -7,7 +7,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from vision.camera.transform import CameraTransform, channels
+from rlkit.vision.camera.transform import CameraTransform, channels
 
 
 class Grayscale(CameraTransform):

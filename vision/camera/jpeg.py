@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vision.camera.transform import CameraTransform, Per, RangeLike, as_range, channels, like
+from rlkit.vision.camera.transform import CameraTransform, Per, RangeLike, as_range, channels, like
 
 
 class JpegCompression(CameraTransform):

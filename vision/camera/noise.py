@@ -7,7 +7,7 @@ from statistics import NormalDist
 import cv2
 import numpy as np
 
-from vision.camera.transform import CameraTransform, Per, RangeLike, as_range, channels
+from rlkit.vision.camera.transform import CameraTransform, Per, RangeLike, as_range, channels
 
 
 def _normal_quantiles(bits: int = 16) -> np.ndarray:

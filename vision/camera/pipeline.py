@@ -8,17 +8,17 @@ import cv2
 import numpy as np
 
 from rlkit.config.camera import CameraModelConfig
-from vision.camera.blur import DefocusBlur, MotionBlur
-from vision.camera.color_jitter import ColorJitter
-from vision.camera.exposure import Exposure
-from vision.camera.grayscale import Grayscale
-from vision.camera.jpeg import JpegCompression
-from vision.camera.noise import SensorNoise
-from vision.camera.random_shift import RandomShift
-from vision.camera.resize import Resize
-from vision.camera.transform import CameraTransform, PointTransform, as_lut, channels, check_image
-from vision.camera.vignette import Vignette
-from vision.camera.white_balance import WhiteBalance
+from rlkit.vision.camera.blur import DefocusBlur, MotionBlur
+from rlkit.vision.camera.color_jitter import ColorJitter
+from rlkit.vision.camera.exposure import Exposure
+from rlkit.vision.camera.grayscale import Grayscale
+from rlkit.vision.camera.jpeg import JpegCompression
+from rlkit.vision.camera.noise import SensorNoise
+from rlkit.vision.camera.random_shift import RandomShift
+from rlkit.vision.camera.resize import Resize
+from rlkit.vision.camera.transform import CameraTransform, PointTransform, as_lut, channels, check_image
+from rlkit.vision.camera.vignette import Vignette
+from rlkit.vision.camera.white_balance import WhiteBalance
 
 _LEVELS = np.arange(256, dtype=np.float64)
 

@@ -158,7 +158,7 @@ def as_lut(table: np.ndarray) -> np.ndarray:
 class PointTransform(CameraTransform):
     """A transform that maps every channel's intensities through a table of 256 entries.
 
-    Such transforms compose: :class:`vision.camera.CameraModel` fuses neighbouring ones into one
+    Such transforms compose: :class:`rlkit.vision.camera.CameraModel` fuses neighbouring ones into one
     ``cv2.LUT`` per frame (one pass over the image, no float intermediates), rebuilding the fused table only
     when parameters change.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vision.camera.transform import Per, PointTransform, RangeLike, as_range
+from rlkit.vision.camera.transform import Per, PointTransform, RangeLike, as_range
 
 _LEVELS = np.arange(256, dtype=np.float64)
 _LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601, the weights of cv2's RGB-to-gray

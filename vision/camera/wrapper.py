@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 
 from rlkit.config.camera import CameraModelConfig
-from vision.camera.pipeline import CameraModel
+from rlkit.vision.camera.pipeline import CameraModel
 
 Layout = Literal["auto", "hwc", "chw", "hw"]
 

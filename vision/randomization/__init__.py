@@ -1,6 +1,6 @@
-"""The parts of visual domain randomization (:class:`vision.visual_randomization.VisualRandomization`).
+"""The parts of visual domain randomization (:class:`rlkit.vision.visual_randomization.VisualRandomization`).
 
-* :mod:`~vision.randomization.texture_patterns`: replacement textures, generated or taken from the model;
-* :mod:`~vision.randomization.texture_upload`: copying changed textures to every GL context that renders
+* :mod:`~rlkit.vision.randomization.texture_patterns`: replacement textures, generated or taken from the model;
+* :mod:`~rlkit.vision.randomization.texture_upload`: copying changed textures to every GL context that renders
   the model.
 """

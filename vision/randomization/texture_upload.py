@@ -3,7 +3,7 @@
 MuJoCo uploads a model's textures to the GPU once, when a rendering context (``mujoco.MjrContext``) is
 made; writing ``model.tex_data`` afterwards changes nothing on screen until ``mujoco.mjr_uploadTexture``
 copies the texture again, with that context's OpenGL context current. A model can be drawn by several
-contexts at once: the renderer of each :class:`~vision.pixels.PixelObservation` on it, and the env's own
+contexts at once: the renderer of each :class:`~rlkit.vision.pixels.PixelObservation` on it, and the env's own
 renderer behind ``env.render()`` (a ``mujoco.Renderer`` on an rlkit ``MujocoEnv``, Gymnasium's
 ``MujocoRenderer`` viewers on a Gymnasium MuJoCo env).
 
@@ -47,7 +47,7 @@ def _renderer_contexts(renderer: mujoco.Renderer) -> tuple[Any, mujoco.MjrContex
     if not hasattr(renderer, "_mjr_context"):
         raise RuntimeError(
             f"mujoco {mujoco.__version__}: mujoco.Renderer has no _mjr_context, so changed textures cannot "
-            "be uploaded to it; vision.randomization.texture_upload needs updating for this version"
+            "be uploaded to it; rlkit.vision.randomization.texture_upload needs updating for this version"
         )
     mjr_context = renderer._mjr_context
     if mjr_context is None:

@@ -41,7 +41,7 @@ def build_agent(
     config: RunConfig, observation_space: gym.Space, action_space: gym.Space, device: torch.device
 ):  # -> agents.Agent (not imported at module level: rlkit's core does not import agents eagerly)
     """The agent ``config.agent.name`` selects, built for these spaces and the configured rollout."""
-    from agents import AGENTS
+    from rlkit.agents import AGENTS
 
     agent_class = AGENTS.get(config.agent.name)
     agent = agent_class(

@@ -69,7 +69,7 @@ class LearnerActing:
 
     def step(self, env_steps: int) -> CollectedStep:
         """Act, step every env, record."""
-        from agents import StepResult  # the loop drives agents; rlkit's core does not import them eagerly
+        from rlkit.agents import StepResult  # the loop drives agents; rlkit's core does not import them eagerly
 
         actions = self.agent.explore(self.obs, env_steps)
         next_obs, rewards, terminated, truncated, infos = self.env.step(actions)
@@ -110,7 +110,7 @@ class WorkerActing:
 
     def step(self, env_steps: int) -> CollectedStep:
         """The next step of the current fragment, replayed through the learner's agent."""
-        from agents import StepResult
+        from rlkit.agents import StepResult
 
         restarted = None
         if self._fragment is None or self._next_step == self.length:

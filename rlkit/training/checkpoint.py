@@ -17,8 +17,8 @@ from typing import Any, BinaryIO
 import torch
 
 from rlkit.errors import RlkitError
-from rlkit.train.model_files import resolve_run_config
-from rlkit.train.stop_signals import deferred
+from rlkit.training.model_files import resolve_run_config
+from rlkit.training.stop_signals import deferred
 
 FORMAT = "rlkit-checkpoint"
 VERSION = 1
