@@ -11,7 +11,7 @@ from rlkit.config.schema import NetworkConfig
 from rlkit.errors import RlkitError
 from rlkit.nn import CategoricalHead, GaussianHead, ValueHead, build_encoder, is_image_space
 from rlkit.nn.distributions import Categorical, DiagGaussian
-from rlkit.rollout.normalization import ObservationNormalizer
+from rlkit.nn.normalization import ObservationNormalizer
 
 ActionDistribution = Categorical | DiagGaussian
 

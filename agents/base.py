@@ -71,8 +71,6 @@ class Agent(ABC):
 
     #: The config class that validates this agent's section.
     config_class: ClassVar[type[AgentConfig]]
-    #: One line for ``rlkit list``.
-    description: ClassVar[str]
     #: Whether rollout workers may act with copies of this agent (it implements ``explore(..., actions=)``,
     #: :meth:`explored_actions` and, if it stores rollouts, :meth:`discard_experience`).
     remote_acting: ClassVar[bool] = False

@@ -25,10 +25,10 @@ from rlkit.agents.base import Agent, StepResult, load_generator_state
 from rlkit.agents.off_policy_config import OffPolicyConfig
 from rlkit.agents.q_critics import TwinQCritic
 from rlkit.agents.train_frequency import TrainFrequency
+from rlkit.buffers.replay_buffer import ReplayBuffer
 from rlkit.errors import RlkitError
 from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
-from rlkit.rollout.replay_buffer import ReplayBuffer
 from rlkit.seeding import seeded_generator, seeded_torch_generator, stream_seed
 
 

@@ -23,11 +23,11 @@ from rlkit.agents.actor_critic import (
 )
 from rlkit.agents.base import Agent, StepResult, load_generator_state
 from rlkit.agents.on_policy_config import OnPolicyConfig
+from rlkit.buffers.rollout_buffer import RolloutBuffer
 from rlkit.errors import RlkitError
+from rlkit.nn.normalization import ReturnNormalizer
 from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer
-from rlkit.rollout.normalization import ReturnNormalizer
-from rlkit.rollout.rollout_buffer import RolloutBuffer
 from rlkit.seeding import seeded_torch_generator
 
 

@@ -21,7 +21,7 @@ from results_file import write_results
 
 from rlkit.agents.actor_critic import ActorCritic
 from rlkit.config.schema import NetworkConfig
-from rlkit.training.build import compile_encoders
+from rlkit.runs.build import compile_encoders
 
 RESULTS = Path(__file__).resolve().parent / "results" / "compile_speed.md"
 

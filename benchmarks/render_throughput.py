@@ -23,7 +23,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-import rlkit  # noqa: F401  (chooses the offscreen GL backend, which mujoco reads when it is imported)
+import rlkit
 
 # isort: split
 import gymnasium as gym

@@ -16,8 +16,8 @@ import gymnasium as gym
 import numpy as np
 
 import rlkit.envs  # noqa: F401  (registers the rlkit/ ids)
-from rlkit.envs import make_env
 from rlkit.config.schema import EnvConfig
+from rlkit.envs import make_env
 
 
 def full_stack(env_id: str, body: str) -> EnvConfig:

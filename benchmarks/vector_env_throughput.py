@@ -7,10 +7,10 @@ Usage:
 
 Backends: rlkit's ``sync`` and ``subprocess`` (``--workers``, 1 and 2 by default) and, for reference,
 Gymnasium's ``AsyncVectorEnv`` (one process per env, shared-memory observations, ``SAME_STEP`` autoreset).
-Every backend steps the same envs, built by :func:`rlkit.envs.make_env`, with the same pre-drawn random actions;
-the clock runs over ``--seconds`` of steps after a warm-up, construction excluded. ``--startup`` times the
-construction and first reset of a ``subprocess`` vector env in a fresh Python process, for each start
-method, cold (the first in the process) and warm (the second). The table is printed and written to
+Every backend steps the same envs, built by :func:`rlkit.envs.make_env`, with the same pre-drawn random
+actions; the clock runs over ``--seconds`` of steps after a warm-up, construction excluded. ``--startup``
+times the construction and first reset of a ``subprocess`` vector env in a fresh Python process, for each
+start method, cold (the first in the process) and warm (the second). The table is printed and written to
 ``benchmarks/results/vector_env_throughput.md``.
 """
 
@@ -50,8 +50,8 @@ def build(backend: str, name: str, num_envs: int):
     ``async``."""
     import gymnasium as gym
 
-    from rlkit.envs import make_env
     from rlkit.config.schema import EnvConfig, RolloutConfig
+    from rlkit.envs import make_env
     from rlkit.rollout.vector_env import make_vector_env
 
     config = EnvConfig.model_validate(ENVS[name])

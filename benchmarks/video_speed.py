@@ -27,7 +27,7 @@ from results_file import write_results
 
 from rlkit.evaluate.checkpoint_eval import restore_agent
 from rlkit.evaluate.video import PolicySource, VideoSettings, record_video
-from rlkit.training.checkpoint import load_checkpoint, resolve_checkpoint
+from rlkit.runs.checkpoint import load_checkpoint, resolve_checkpoint
 
 RESULTS = Path(__file__).resolve().parent / "results" / "video_speed.md"
 CORES = os.cpu_count() or 1

@@ -1,7 +1,6 @@
 """Gymnasium environments for rlkit: the MuJoCo task base class, shipped tasks, sim2real layers, and the
 function that builds them from the config."""
 
-import rlkit  # noqa: F401  (chooses the offscreen GL backend before mujoco is imported)
 from rlkit.envs.factory import describe_environments, make_env
 from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.envs.tasks import register_tasks

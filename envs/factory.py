@@ -33,6 +33,8 @@ from typing import Any
 import gymnasium as gym
 import mujoco
 
+from rlkit.config.schema import EnvConfig
+from rlkit.config.sim2real import ActuatorModelConfig, SensorsConfig
 from rlkit.envs.actuators import ActionDelay, ActionNoise, ActionRateLimit, ActionRepeat, ActionSaturation
 from rlkit.envs.discrete_actions import DiscreteActions
 from rlkit.envs.mujoco_env import MujocoEnv
@@ -51,8 +53,6 @@ from rlkit.envs.sensors import (
     select_channels,
 )
 from rlkit.envs.teacher_view import TeacherView
-from rlkit.config.schema import EnvConfig
-from rlkit.config.sim2real import ActuatorModelConfig, SensorsConfig
 from rlkit.errors import EnvArgumentsError, RlkitError
 from rlkit.registry import import_attr
 from rlkit.vision.camera import CameraObservation

@@ -20,9 +20,9 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from rlkit.envs.task_terms import RewardFunction, TerminationCondition, resolve_id
 from rlkit.config.loading import validate_model
 from rlkit.config.sim2real import TaskConfig
+from rlkit.envs.task_terms import RewardFunction, TerminationCondition, resolve_id
 from rlkit.errors import RlkitError
 
 _SENSOR_PREFIX = "mjSENS_"

@@ -3,8 +3,8 @@
 ``rlkit distill`` trains a student that sees the simulated sensors (or pixels) to act like a teacher that saw
 the true state and the sampled physics. Both must see the same world at the same step, so the teacher's view
 is taken inside the student's env stack: :class:`TeacherView` sits below the sensor models (see
-:func:`rlkit.envs.make_env`, ``teacher_view``) and copies the observation passing through it, still noise-free and
-undelayed, into ``info["teacher_state"]``, with the episode's sampled physics in
+:func:`rlkit.envs.make_env`, ``teacher_view``) and copies the observation passing through it, still
+noise-free and undelayed, into ``info["teacher_state"]``, with the episode's sampled physics in
 ``info["teacher_parameters"]``.
 """
 

@@ -1,4 +1,9 @@
-"""Name-to-object registries that also accept ``module:Attr`` for user code."""
+"""Name-to-object registries that also accept ``module:Attr`` for user code.
+
+An entry is either the object itself or its entry point, a ``"module:Attr"`` string imported when the name is
+first looked up (as Gymnasium registers its environments): a registry in a lower layer can then name objects
+of a higher one without importing them.
+"""
 
 from __future__ import annotations
 
@@ -36,19 +41,19 @@ class Registry(Generic[T]):
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self._entries: dict[str, tuple[T, str]] = {}
-        self._namespaces: dict[str, tuple[Callable[[str], T], str]] = {}
+        self._entries: dict[str, tuple[T | str, str]] = {}
+        self._namespaces: dict[str, tuple[Callable[[str], T] | str, str]] = {}
 
-    def register(self, name: str, entry: T, description: str) -> T:
-        """Add ``entry`` under ``name``; a name can be registered once."""
+    def register(self, name: str, entry: T | str, description: str) -> None:
+        """Add ``entry`` (or its ``"module:Attr"`` entry point) under ``name``; a name is registered once."""
         if name in self._entries:
             raise ValueError(f"{self.kind} '{name}' is already registered")
         self._entries[name] = (entry, description)
-        return entry
 
-    def register_namespace(self, prefix: str, resolve: Callable[[str], T], description: str) -> None:
+    def register_namespace(self, prefix: str, resolve: Callable[[str], T] | str, description: str) -> None:
         """Resolve every ``prefix:<Name>`` through ``resolve(Name)`` (listed once, as ``prefix:<Name>``);
-        ``resolve`` raises :class:`RlkitError` for a name it does not know."""
+        ``resolve`` (or its ``"module:Attr"`` entry point) raises :class:`RlkitError` for a name it does
+        not know."""
         if prefix in self._namespaces:
             raise ValueError(f"{self.kind} namespace '{prefix}' is already registered")
         self._namespaces[prefix] = (resolve, description)
@@ -56,10 +61,18 @@ class Registry(Generic[T]):
     def get(self, name: str) -> T:
         """Return the entry for ``name``, importing ``module:Attr`` names; a miss lists the known names."""
         if name in self._entries:
-            return self._entries[name][0]
+            entry, description = self._entries[name]
+            if isinstance(entry, str):
+                entry = import_attr(entry, self.kind)  # type: ignore[assignment]
+                self._entries[name] = (entry, description)
+            return entry  # type: ignore[return-value]
         prefix, _, rest = name.partition(":")
         if rest and prefix in self._namespaces:
-            return self._namespaces[prefix][0](rest)
+            resolve, description = self._namespaces[prefix]
+            if isinstance(resolve, str):
+                resolve = import_attr(resolve, self.kind)  # type: ignore[assignment]
+                self._namespaces[prefix] = (resolve, description)
+            return resolve(rest)  # type: ignore[operator]
         if ":" in name:
             return import_attr(name, self.kind)  # type: ignore[return-value]
         known = ", ".join(sorted(self._entries)) or "none"

@@ -7,7 +7,7 @@ no stream replays the draws of a generator seeded with ``s`` itself (torch's glo
 the initial weights).
 
 The env side seeds each sim2real effect by this rule from its env's seed, the effect's name as the stream
-name (:mod:`rlkit.envs.random_stream`, :mod:`rlkit.vision.random_streams`). Agents seed theirs from the run's seed
+name (:mod:`rlkit.sim.random_stream`, :mod:`rlkit.sim.random_streams`). Agents seed theirs from the run's seed
 (``train.seed``) with these names:
 
 * ``exploration``: the policy's action sampling and exploration noise (an on-policy agent's minibatch order

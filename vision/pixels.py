@@ -12,7 +12,7 @@ import numpy as np
 from rlkit.config.vision import PixelsConfig
 from rlkit.errors import RlkitError
 from rlkit.rendering import require_gl_backend
-from rlkit.vision.mujoco_handles import entity_names, mujoco_model_and_data
+from rlkit.sim.mujoco_handles import entity_names, mujoco_model_and_data
 from rlkit.vision.randomization.texture_upload import register_renderer, unregister_renderer
 
 __all__ = ["FREE_CAMERA", "PixelObservation", "camera_names"]

@@ -39,7 +39,8 @@ QUALITIES: dict[str, RenderQuality] = {
 
 def configure_render(env: gym.Env, width: int | None, height: int | None, quality: VideoQuality) -> None:
     """Set the frame size (None: the env's own) and quality of ``env.render()`` before its first call
-    (rlkit's :class:`rlkit.envs.mujoco_env.MujocoEnv` and Gymnasium's MuJoCo envs; others are left as they are).
+    (rlkit's :class:`rlkit.envs.mujoco_env.MujocoEnv` and Gymnasium's MuJoCo envs; others are left as they
+    are).
 
     The model's offscreen buffer grows to the frame size where it is smaller, and its shadow map and
     multisampling are capped as ``quality`` says; shadows and reflections are scene flags, set by

@@ -14,7 +14,7 @@ import cv2
 import imageio.v2 as imageio
 import numpy as np
 
-from rlkit.training.checkpoint import publish
+from rlkit.files import publish
 
 __all__ = ["VideoWriter", "annotate_frame"]
 

@@ -17,9 +17,9 @@ from rlkit.config.vision import (
     VisualRandomizationConfig,
 )
 from rlkit.errors import RlkitError
-from rlkit.vision.episode_randomization import EpisodeRandomization
-from rlkit.vision.mujoco_handles import entity_names, mujoco_model_and_data
-from rlkit.vision.random_streams import GroupStreams
+from rlkit.sim.episode_randomization import EpisodeRandomization
+from rlkit.sim.mujoco_handles import entity_names, mujoco_model_and_data
+from rlkit.sim.random_streams import GroupStreams
 from rlkit.vision.randomization.texture_patterns import PATTERNS, resized, texture_slots, write_rgb
 from rlkit.vision.randomization.texture_upload import upload_textures
 
@@ -171,9 +171,9 @@ class VisualRandomization(EpisodeRandomization, gym.utils.RecordConstructorArgs)
     At every reset, before the inner env's reset (which runs forward kinematics, placing cameras and
     lights, and may render the first observation), every written field is restored to its cached nominal
     value and the groups are applied to it, never compounded across episodes. Changed textures are
-    re-uploaded to every GL context that renders the model: each :class:`~rlkit.vision.pixels.PixelObservation`
-    renderer (whether it wraps this wrapper or is wrapped by it) and the env's own ``env.render()``
-    renderer (see :mod:`rlkit.vision.randomization.texture_upload`).
+    re-uploaded to every GL context that renders the model: each
+    :class:`~rlkit.vision.pixels.PixelObservation` renderer (whether it wraps this wrapper or is wrapped by
+    it) and the env's own ``env.render()`` renderer (see :mod:`rlkit.vision.randomization.texture_upload`).
 
     Scale: every sample is pulled toward its identity (offset 0, factor 1) by ``scale`` in [0, 1], as the
     physics randomization's curriculum does; a scale of 0 gives the nominal model exactly. The samples

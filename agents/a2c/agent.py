@@ -19,7 +19,6 @@ class A2C(Reinforce):
     """A2C: GAE(λ) advantages over short rollouts, one gradient step per rollout (RMSprop by default)."""
 
     config_class = A2CConfig
-    description = "Synchronous advantage actor-critic (discrete and continuous actions)"
     config: A2CConfig
 
     @torch.no_grad()

@@ -12,19 +12,24 @@ from torch import nn
 
 from rlkit.agents.base import Agent, StepResult, load_generator_state
 from rlkit.agents.dqn.config import DQNConfig
-from rlkit.agents.dqn.distributional import categorical_loss, categorical_support, expected_q, project_distribution
+from rlkit.agents.dqn.distributional import (
+    categorical_loss,
+    categorical_support,
+    expected_q,
+    project_distribution,
+)
 from rlkit.agents.dqn.losses import q_learning_loss, td_target
 from rlkit.agents.train_frequency import TrainFrequency
+from rlkit.buffers.frame_replay_buffer import FrameReplayBuffer
+from rlkit.buffers.n_step import NStepAccumulator
+from rlkit.buffers.prioritized_frame_replay_buffer import PrioritizedFrameReplayBuffer
+from rlkit.buffers.prioritized_replay_buffer import PrioritizedReplayBuffer
+from rlkit.buffers.replay_buffer import ReplayBuffer, TransitionBatch
 from rlkit.errors import RlkitError
 from rlkit.nn import DuelingQHead, QHead, build_encoder, reset_noise
 from rlkit.nn.encoders import image_layout
 from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
-from rlkit.rollout.frame_replay_buffer import FrameReplayBuffer
-from rlkit.rollout.n_step import NStepAccumulator
-from rlkit.rollout.prioritized_frame_replay_buffer import PrioritizedFrameReplayBuffer
-from rlkit.rollout.prioritized_replay_buffer import PrioritizedReplayBuffer
-from rlkit.rollout.replay_buffer import ReplayBuffer, TransitionBatch
 from rlkit.seeding import seeded_generator, seeded_torch_generator, stream_seed
 
 
@@ -94,7 +99,6 @@ class DQN(Agent):
     """
 
     config_class = DQNConfig
-    description = "DQN; options: double, dueling, n-step, prioritized, C51, noisy nets (discrete actions)"
     remote_acting = True
     acting_modules = ("q_network",)
     config: DQNConfig

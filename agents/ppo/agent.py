@@ -18,8 +18,8 @@ from rlkit.agents.on_policy import OnPolicyAgent, explained_variance
 from rlkit.agents.ppo.config import PPOConfig
 from rlkit.agents.ppo.losses import clipped_surrogate_loss, normalize_advantages, value_loss
 from rlkit.agents.returns import generalized_advantage_estimate
+from rlkit.buffers.rollout_buffer import minibatch_indices
 from rlkit.optim import AdaptiveKLSchedule, clip_gradients, set_learning_rate
-from rlkit.rollout.rollout_buffer import minibatch_indices
 
 #: Metrics averaged over an update's minibatches, in the order :meth:`PPO._gradient_step` returns them.
 METRIC_NAMES = (
@@ -56,7 +56,6 @@ class PPO(OnPolicyAgent):
     """PPO with GAE, clipped surrogate, optional value clipping and observation/return normalization."""
 
     config_class = PPOConfig
-    description = "Proximal Policy Optimization (discrete and continuous actions)"
     config: PPOConfig
 
     def _clip_range(self, progress: float) -> float:

@@ -3,7 +3,7 @@
 Acting carries each env's LSTM memory from step to step and wipes it where an episode starts. The stream of
 steps is cut per env into sequences of ``burn_in + sequence_length + 1`` steps, one starting every
 ``sequence_length - sequence_overlap`` steps, each stored with the memory the actor had before its first step
-(:class:`~rlkit.rollout.sequence_replay_buffer.SequenceReplayBuffer`). An update replays a batch of
+(:class:`~rlkit.buffers.sequence_replay_buffer.SequenceReplayBuffer`). An update replays a batch of
 sequences: the first ``burn_in`` steps run the online and the target network from the stored memory without
 gradient, refreshing the stale stored state; the loss covers the next ``sequence_length`` steps, with n-step
 Double-DQN targets computed inside the sequence (in value-rescaled space when ``value_rescaling``): the
@@ -36,12 +36,12 @@ from rlkit.agents.r2d2.losses import (
 )
 from rlkit.agents.r2d2.network import RecurrentQNetwork
 from rlkit.agents.train_frequency import TrainFrequency
+from rlkit.buffers.sequence_replay_buffer import SequenceBatch, SequenceReplayBuffer
 from rlkit.errors import RlkitError
 from rlkit.nn import RecurrentState
 from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
 from rlkit.policy import Policy
-from rlkit.rollout.sequence_replay_buffer import SequenceBatch, SequenceReplayBuffer
 from rlkit.seeding import seeded_generator, stream_seed
 
 
@@ -49,7 +49,6 @@ class R2D2(Agent):
     """Recurrent replay DQN for partially observable tasks with discrete actions."""
 
     config_class = R2D2Config
-    description = "R2D2: LSTM DQN on replayed sequences with burn-in, n-step, prioritized (discrete actions)"
     remote_acting = True
     acting_modules = ("q_network",)
     config: R2D2Config

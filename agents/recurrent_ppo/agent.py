@@ -29,7 +29,6 @@ class RecurrentPPO(PPO):
     """Recurrent PPO (LSTM or GRU memory, separate cores for actor and critic)."""
 
     config_class = RecurrentPPOConfig
-    description = "PPO with an LSTM memory for partially observable tasks (discrete and continuous actions)"
     config: RecurrentPPOConfig
     policy: RecurrentActorCritic
 

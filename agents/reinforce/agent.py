@@ -26,7 +26,6 @@ class Reinforce(OnPolicyAgent):
     """Monte-Carlo policy gradient with a value baseline; one gradient step per rollout."""
 
     config_class = ReinforceConfig
-    description = "REINFORCE with a learned value baseline (discrete and continuous actions)"
     config: OnPolicyConfig
 
     @torch.no_grad()

@@ -69,7 +69,6 @@ class SAC(OffPolicyActorCritic):
     """
 
     config_class = SACConfig
-    description = "soft actor-critic: twin critics, squashed Gaussian actor, auto entropy (Box actions)"
     config: SACConfig
     actor: SquashedGaussianActor
 

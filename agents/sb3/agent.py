@@ -54,10 +54,6 @@ class Sb3Agent(Agent):
     """A Stable-Baselines3 algorithm learning through its own ``learn()`` on rlkit's envs."""
 
     config_class = Sb3Config
-    description = (
-        "any Stable-Baselines3 / sb3-contrib algorithm, e.g. sb3:PPO, sb3:SAC, sb3:DQN, sb3:TQC "
-        "(agent.hyperparameters go to its constructor)"
-    )
 
     def __init__(
         self,

@@ -5,8 +5,8 @@ The two threads strictly alternate (one always waits on the other), so a run is 
 loop alone, and the loop can evaluate, checkpoint or stop while ``learn()`` waits inside ``step_wait``.
 
 Gymnasium's ``SAME_STEP`` autoreset (rlkit's vector envs) gives the next episode's first observation in the
-next ``explore(obs)`` call, while :class:`~rlkit.agents.base.StepResult` carries the finished episode's final one;
-SB3 wants both from one ``step_wait`` (the first as the observation, the final one as
+next ``explore(obs)`` call, while :class:`~rlkit.agents.base.StepResult` carries the finished episode's final
+one; SB3 wants both from one ``step_wait`` (the first as the observation, the final one as
 ``info["terminal_observation"]``). So the loop's step is delivered when the next ``explore`` arrives, or at
 once (:meth:`LoopBridge.flush`) for the run's last step, so that SB3 still learns from it.
 """

@@ -68,7 +68,6 @@ class TD3(OffPolicyActorCritic):
     """
 
     config_class = TD3Config
-    description = "twin delayed DDPG: twin critics, deterministic actor, target smoothing (Box actions)"
     config: TD3Config
     actor: DeterministicActor
 

@@ -4,8 +4,9 @@ Compose them innermost first in this order (the reverse of the order an action p
 is that of :class:`rlkit.config.sim2real.ActuatorModelConfig`): :class:`ActionRepeat`,
 :class:`ActionSaturation`, :class:`ActionRateLimit`, :class:`ActionDelay`, :class:`ActionNoise`. None of them
 changes the action space; every effect draws its random numbers from its own
-:class:`~rlkit.envs.random_stream.RandomStream`, re-seeded by ``reset(seed=...)``. Wrap each single env (inside a
-vector env, not around it): every reset of that env, autoresets included, clears the per-episode state.
+:class:`~rlkit.sim.random_stream.RandomStream`, re-seeded by ``reset(seed=...)``. Wrap each single env
+(inside a vector env, not around it): every reset of that env, autoresets included, clears the per-episode
+state.
 """
 
 from rlkit.envs.actuators.actuator import ActuatorWrapper, neutral_action

@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium.core import ObsType
 from gymnasium.spaces import Box
 
-from rlkit.envs.random_stream import RandomStream
+from rlkit.sim.random_stream import RandomStream
 
 
 def neutral_action(low: np.ndarray, high: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.core import ActType, ObsType
 
-from rlkit.envs.random_stream import RandomStream
+from rlkit.sim.random_stream import RandomStream
 
 
 class ActionRepeat(gym.Wrapper[ObsType, ActType, ObsType, ActType], gym.utils.RecordConstructorArgs):

@@ -1,7 +1,7 @@
 """Physics domain randomization for MuJoCo envs: resampled parameters, random pushes, privileged values.
 
 Every wrapper works on an env whose ``unwrapped`` has MuJoCo ``model`` and ``data`` and draws from its own
-:class:`rlkit.envs.random_stream.RandomStream`.
+:class:`rlkit.sim.random_stream.RandomStream`.
 """
 
 from rlkit.envs.randomization.physics import PhysicsRandomization

@@ -10,12 +10,12 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from rlkit.envs.random_stream import RandomStream
-from rlkit.envs.randomization.sampling import draw_samples, identity_sample, scale_toward_identity
 from rlkit.config.sim2real import ParameterRandomization
+from rlkit.envs.randomization.sampling import draw_samples, identity_sample, scale_toward_identity
 from rlkit.errors import RlkitError
-from rlkit.vision.episode_randomization import EpisodeRandomization
-from rlkit.vision.mujoco_handles import entity_names, mujoco_model_and_data
+from rlkit.sim.episode_randomization import EpisodeRandomization
+from rlkit.sim.mujoco_handles import entity_names, mujoco_model_and_data
+from rlkit.sim.random_stream import RandomStream
 
 # Lower bounds that keep a sampled model simulable; a value is clamped up to them, never rejected.
 _MIN_MASS = 1e-6

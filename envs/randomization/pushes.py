@@ -8,11 +8,11 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from rlkit.envs.random_stream import RandomStream
-from rlkit.envs.randomization.physics import entity_names
 from rlkit.config.sim2real import PushConfig
+from rlkit.envs.randomization.physics import entity_names
 from rlkit.errors import RlkitError
-from rlkit.vision.mujoco_handles import mujoco_model_and_data
+from rlkit.sim.mujoco_handles import mujoco_model_and_data
+from rlkit.sim.random_stream import RandomStream
 
 
 class RandomPushes(gym.Wrapper, gym.utils.RecordConstructorArgs):

@@ -7,9 +7,9 @@ task). Compose the effects innermost first in this order (that of
 :class:`ObservationQuantization`, :class:`ObservationClip`, :class:`ObservationDropout`; then
 :class:`ObservationDelay` outside every sensor model. Channels are chosen with :func:`channel_names` and
 :func:`select_channels`. Every effect draws its random numbers from its own
-:class:`~rlkit.envs.random_stream.RandomStream`, re-seeded by ``reset(seed=...)``, and keeps the observation space.
-Wrap each single env (inside a vector env, not around it): every reset of that env, autoresets included,
-clears the effects' per-episode state, whatever the vector env's ``autoreset_mode``.
+:class:`~rlkit.sim.random_stream.RandomStream`, re-seeded by ``reset(seed=...)``, and keeps the observation
+space. Wrap each single env (inside a vector env, not around it): every reset of that env, autoresets
+included, clears the effects' per-episode state, whatever the vector env's ``autoreset_mode``.
 """
 
 from rlkit.envs.sensors.bias import ObservationBias

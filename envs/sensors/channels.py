@@ -18,8 +18,8 @@ import numpy as np
 from gymnasium.core import ActType
 from gymnasium.spaces import Box
 
-from rlkit.envs.random_stream import RandomStream
 from rlkit.errors import RlkitError
+from rlkit.sim.random_stream import RandomStream
 
 _LISTED_NAMES = 20  # an error lists this many channel names, then an ellipsis
 

@@ -30,7 +30,7 @@ class ObservationDropout(ChannelWrapper, gym.utils.RecordConstructorArgs):
         ValueError: ``probability`` is outside [0, 1], ``mode`` is unknown, or ``channels`` is invalid.
 
     ``probability`` and ``mode`` are read ahead, when a block of steps' losses is drawn (see
-    :class:`~rlkit.envs.random_stream.RowBlock`) and at construction: set them at construction.
+    :class:`~rlkit.sim.random_stream.RowBlock`) and at construction: set them at construction.
     """
 
     def __init__(

@@ -13,7 +13,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.core import ActType, ObsType
 
-from rlkit.envs.random_stream import RandomStream
+from rlkit.sim.random_stream import RandomStream
 
 
 def delay_range(min_delay: int, max_delay: int) -> tuple[int, int]:

@@ -21,7 +21,8 @@ class ObservedChannels(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
 
     Args:
         env: An env with a 1-D ``Box`` observation space.
-        channels: Indices of the kept channels (as :func:`~rlkit.envs.sensors.channels.select_channels` returns).
+        channels: Indices of the kept channels (as :func:`~rlkit.envs.sensors.channels.select_channels`
+        returns).
 
     Raises:
         ValueError: ``channels`` is empty, not unique, or out of range.

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.config.sim2real import TaskConfig
+from rlkit.envs.mujoco_env import MujocoEnv
 
 
 class CartPoleSwingup(MujocoEnv):

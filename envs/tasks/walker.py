@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from importlib import resources
 
-from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.config.sim2real import TaskConfig
+from rlkit.envs.mujoco_env import MujocoEnv
 
 WALKER_TASK = TaskConfig.model_validate(
     {

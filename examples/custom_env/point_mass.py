@@ -13,8 +13,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from rlkit.envs import MujocoEnv
 from rlkit.config.sim2real import TaskConfig
+from rlkit.envs import MujocoEnv
 
 XML = """
 <mujoco model="point_mass">

@@ -4,8 +4,8 @@
     python examples/deploy/run_exported.py runs/X [--episodes 5] [--seed 0]
 
 Nothing here imports the agents: the policy is ``RUN/export/policy.onnx`` alone (observation
-normalization and the action mapping are inside it), the env is built by ``rlkit.envs.make_env`` from the run's
-config (``config.yaml``; the same sensor models, noise and latency the policy trained with). A recurrent
+normalization and the action mapping are inside it), the env is built by ``rlkit.envs.make_env`` from the
+run's config (``config.yaml``; the same sensor models, noise and latency the policy trained with). A recurrent
 policy's state is explicit: it is fed back every step, with ``episode_start = 1`` on an episode's first step.
 """
 
@@ -19,8 +19,8 @@ import numpy as np
 import onnxruntime as ort
 import yaml
 
-from rlkit.envs import make_env
 from rlkit.config.loading import config_from_dict
+from rlkit.envs import make_env
 
 
 def load_policy(run_dir: Path) -> tuple[ort.InferenceSession, dict]:
@@ -37,7 +37,7 @@ def run_config(run_dir: Path) -> dict:
     """The run's resolved config: ``config.yaml``, else the one inside its latest checkpoint."""
     if (run_dir / "config.yaml").is_file():
         return yaml.safe_load((run_dir / "config.yaml").read_text())
-    from rlkit.training.checkpoint import load_checkpoint  # torch.load(weights_only=True): no pickle
+    from rlkit.runs.checkpoint import load_checkpoint  # torch.load(weights_only=True): no pickle
 
     return load_checkpoint(run_dir)["config"]
 

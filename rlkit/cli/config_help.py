@@ -44,7 +44,7 @@ def _lines(model: type[BaseModel], prefix: str, skip: tuple[type[BaseModel], ...
 
 def config_reference() -> str:
     """Every config key, section by section; the agent section once per registered agent."""
-    from rlkit.agents import AGENTS
+    from rlkit.agent_registry import AGENTS
 
     lines = ["config keys (set in YAML or as KEY=VALUE overrides):"]
     lines += _lines(RunConfig, "", skip=(AgentConfig,))

@@ -16,9 +16,9 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rlkit.agents import AGENTS
-    from rlkit.envs import describe_environments
+    from rlkit.agent_registry import AGENTS
     from rlkit.config.loading import preset_description, preset_names
+    from rlkit.envs import describe_environments
 
     sections = {
         "presets": [(name, preset_description(name)) for name in preset_names()],

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from rlkit.errors import RlkitError
-from rlkit.training.stop_signals import exit_status, stop_on_signals
+from rlkit.runs.stop_signals import exit_status, stop_on_signals
 
 EXIT_USAGE = 2
 

@@ -3,8 +3,8 @@
 Every transform is off by default (``None``); a section turns it on. Randomized parameters are ranges
 ``[low, high]`` sampled uniformly; a single number is a fixed value (a range of one point). ``per`` says
 when a transform's parameters are drawn: at every ``reset`` (``"episode"``: a property of the camera, such
-as its exposure) or at every frame (``"frame"``). :class:`rlkit.vision.camera.CameraModel` applies the sections in
-one fixed physical order, documented there, whatever their order here.
+as its exposure) or at every frame (``"frame"``). :class:`rlkit.vision.camera.CameraModel` applies the
+sections in one fixed physical order, documented there, whatever their order here.
 """
 
 from __future__ import annotations

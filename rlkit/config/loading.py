@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from rlkit.agent_registry import AGENTS
 from rlkit.config.schema import AgentConfig, RunConfig
 from rlkit.errors import ConfigError, RlkitError
 
@@ -175,15 +176,14 @@ def validate_model(model: type[BaseModel], data: Any, prefix: str = "") -> Any:
 
 def agent_config_class(name: str) -> type[AgentConfig]:
     """The config class of the agent registered (or importable) under ``name``."""
-    from rlkit.agents import AGENTS, Agent  # the agents package registers every agent on import
-
     try:
         agent_class = AGENTS.get(name)
     except RlkitError as exc:
         raise ConfigError(f"config key 'agent.name': {exc}") from None
-    if not (isinstance(agent_class, type) and issubclass(agent_class, Agent)):
+    config_class = getattr(agent_class, "config_class", None)
+    if not (isinstance(config_class, type) and issubclass(config_class, AgentConfig)):
         raise ConfigError(f"config key 'agent.name': '{name}' is not an rlkit Agent subclass")
-    return agent_class.config_class
+    return config_class
 
 
 def config_from_dict(raw: Mapping[str, Any]) -> RunConfig:

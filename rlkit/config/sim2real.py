@@ -1,7 +1,7 @@
 """The sim2real sections of ``env``: an XML robot's task, physics randomization, sensor and actuator models.
 
-Each section maps onto wrappers that :func:`rlkit.envs.make_env` applies in one fixed order (see that function's
-docstring). Every section is off by default, so a config without them builds the plain environment.
+Each section maps onto wrappers that :func:`rlkit.envs.make_env` applies in one fixed order (see that
+function's docstring). Every section is off by default, so a config without them builds the plain environment.
 """
 
 from __future__ import annotations

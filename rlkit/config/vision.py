@@ -1,8 +1,9 @@
 """The vision sections of ``env``: camera pixels as observations, and visual domain randomization.
 
-:class:`PixelsConfig` configures :class:`rlkit.vision.pixels.PixelObservation`; :class:`VisualRandomizationConfig`
-configures :class:`rlkit.vision.visual_randomization.VisualRandomization`. Every randomization group is off
-(``None``) by default, so an empty config leaves the model at its nominal look.
+:class:`PixelsConfig` configures :class:`rlkit.vision.pixels.PixelObservation`;
+:class:`VisualRandomizationConfig` configures :class:`rlkit.vision.visual_randomization.VisualRandomization`.
+Every randomization group is off (``None``) by default, so an empty config leaves the model at its nominal
+look.
 """
 
 from __future__ import annotations

@@ -37,11 +37,11 @@ from rlkit.errors import RlkitError
 from rlkit.evaluate.checkpoint_eval import restore_agent
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.optim import clip_gradients
+from rlkit.runs.build import build_agent, configure_torch
+from rlkit.runs.checkpoint import prune_checkpoints, save_checkpoint
+from rlkit.runs.model_files import portable_config
 from rlkit.seeding import seeded_generator
-from rlkit.training.build import build_agent, configure_torch
-from rlkit.training.checkpoint import prune_checkpoints, save_checkpoint
 from rlkit.training.metrics_log import MetricsLog
-from rlkit.training.model_files import portable_config
 
 #: Squashed policies are fitted to labels pulled this far inside (-1, 1), where atanh is finite.
 _SQUASH_MARGIN = 1e-4

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from rlkit.rollout.batches import Batch, map_batches, take
+from rlkit.buffers.batches import Batch, map_batches, take
 
 
 class LabelledDataset:

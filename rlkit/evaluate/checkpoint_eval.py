@@ -13,8 +13,8 @@ from rlkit.errors import ConfigError
 from rlkit.evaluate.env_fit import eval_env_spaces
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy, write_eval_json
 from rlkit.evaluate.video import PolicySource, VideoSettings, record_video
-from rlkit.training.build import build_agent, configure_torch
-from rlkit.training.checkpoint import load_agent_state, load_checkpoint, resolve_checkpoint, run_dir_of
+from rlkit.runs.build import build_agent, configure_torch
+from rlkit.runs.checkpoint import load_agent_state, load_checkpoint, resolve_checkpoint, run_dir_of
 
 if TYPE_CHECKING:
     from rlkit.agents.base import Agent

@@ -16,7 +16,7 @@ import gymnasium as gym
 from rlkit.config.schema import EnvConfig
 from rlkit.errors import EnvArgumentsError, RlkitError
 from rlkit.rollout.vector_env import make_vector_env
-from rlkit.training.model_files import is_model_path
+from rlkit.runs.model_files import is_model_path
 
 
 def space_text(space: gym.Space) -> str:

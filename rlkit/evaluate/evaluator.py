@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from rlkit.config.schema import EnvConfig
+from rlkit.files import atomic_write_text
 from rlkit.policy import Policy
 from rlkit.rollout.vector_env import make_vector_env
-from rlkit.training.checkpoint import atomic_write_text
 
 #: Offset between training env seeds and evaluation env seeds, so evaluation episodes are unseen ones.
 EVAL_SEED_OFFSET = 1_000_000

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rlkit.errors import RlkitError
 from rlkit.evaluate.figures import new_figure, png_bytes
-from rlkit.training.checkpoint import atomic_write_bytes
+from rlkit.files import atomic_write_bytes
 
 DEFAULT_METRIC = "return_mean"
 EVAL_PREFIX = "eval/"

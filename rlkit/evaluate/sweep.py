@@ -24,8 +24,8 @@ from rlkit.errors import ConfigError, RlkitError
 from rlkit.evaluate.checkpoint_eval import restore_agent, run_dir_of
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.evaluate.sweep_world import nominal_env_config, perturbed_env_config, root_body
+from rlkit.files import atomic_write_bytes
 from rlkit.policy import Policy
-from rlkit.training.checkpoint import atomic_write_bytes
 
 #: What a cell reports: its values (one per axis) and its evaluation summary.
 Cell = dict[str, Any]

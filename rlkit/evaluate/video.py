@@ -29,8 +29,8 @@ FRAMES_PER_PROCESS = 250
 
 @dataclass(frozen=True)
 class VideoSettings:
-    """How a video is rendered: frame size, quality (:mod:`rlkit.vision.render_quality`), frame rate, processes,
-    and whether frames are encoded exactly (:class:`vision.VideoWriter`'s ``lossless``)."""
+    """How a video is rendered: frame size, quality (:mod:`rlkit.vision.render_quality`), frame rate,
+    processes, and whether frames are encoded exactly (:class:`vision.VideoWriter`'s ``lossless``)."""
 
     width: int | None = None  # None: the env's own frame size
     height: int | None = None

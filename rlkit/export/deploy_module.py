@@ -149,8 +149,8 @@ class ObservationPreprocessor(nn.Module):
 
 
 class EnvActionMapping(nn.Module):
-    """The agent's :class:`rlkit.agents.actor_critic.ActionMapper` in the graph: argmax is done by the caller; Box
-    actions are rescaled from ``[-1, 1]`` (tanh-squashed) or clipped to the bounds, then cast."""
+    """The agent's :class:`rlkit.agents.actor_critic.ActionMapper` in the graph: argmax is done by the
+    caller; Box actions are rescaled from ``[-1, 1]`` (tanh-squashed) or clipped to the bounds, then cast."""
 
     def __init__(self, action_space: gym.Space, squash: bool) -> None:
         super().__init__()

@@ -1,7 +1,7 @@
 """Parity of an exported policy with the PyTorch policy it came from, on observations from real rollouts.
 
-:func:`record_rollout` steps the run's env (built by ``rlkit.envs.make_env`` from the run's config, sensor models
-included) with the agent's deterministic PyTorch policy and records every observation, where episodes
+:func:`record_rollout` steps the run's env (built by ``rlkit.envs.make_env`` from the run's config, sensor
+models included) with the agent's deterministic PyTorch policy and records every observation, where episodes
 started, and the action the PyTorch policy chose. :func:`check_parity` replays the recording through the
 exported policy (step by step, carrying and resetting the explicit state, for a recurrent one; in one batch
 for a feed-forward one) and compares the actions: discrete actions must be identical, continuous ones within

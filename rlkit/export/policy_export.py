@@ -20,7 +20,7 @@ from rlkit.export.onnx_export import DEFAULT_OPSET, OnnxRunner, export_onnx
 from rlkit.export.parity import ParityResult, check_parity, record_rollout
 from rlkit.export.robot_interface import robot_interface
 from rlkit.export.torchscript_export import TorchScriptRunner, export_torchscript
-from rlkit.training.checkpoint import atomic_write_bytes, atomic_write_text
+from rlkit.files import atomic_write_bytes, atomic_write_text
 
 ExportFormat = Literal["onnx", "torchscript"]
 FORMATS: tuple[str, ...] = ("onnx", "torchscript")
@@ -87,7 +87,9 @@ def export_policy(
         data = export_torchscript(deployable, metadata)
         runner = TorchScriptRunner(data)
 
-    from rlkit.envs import make_env  # the run wiring may import envs; the export core does not need it earlier
+    from rlkit.envs import (
+        make_env,  # the run wiring may import envs; the export core does not need it earlier
+    )
 
     env = make_env(config.env)
     try:

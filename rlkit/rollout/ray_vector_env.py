@@ -40,9 +40,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector.utils import batch_space
 
+from rlkit.buffers.batches import concatenate, map_batches, take
 from rlkit.config.schema import EnvConfig, RolloutConfig, RunConfig
 from rlkit.errors import RlkitError
-from rlkit.rollout.batches import concatenate, map_batches, take
 from rlkit.rollout.ray_worker import Fragment, RolloutWorker
 from rlkit.rollout.vector_env import RESTART_SEED_OFFSET, per_env_seeds
 from rlkit.seeding import stream_seed

@@ -18,8 +18,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode
 
+from rlkit.buffers.batches import Batch, concatenate, stack, take
 from rlkit.config.schema import EnvConfig, RunConfig
-from rlkit.rollout.batches import Batch, concatenate, stack, take
 from rlkit.rollout.vector_env import final_observations
 
 #: Replay capacity of a worker's acting copy of a replay agent: it never learns, only acts and records.
@@ -142,7 +142,7 @@ class RolloutWorker:
         worker's envs, its random streams seeded from ``seed``, with a small replay it never learns from."""
         import torch
 
-        from rlkit.training.build import build_agent
+        from rlkit.runs.build import build_agent
 
         torch.set_num_threads(1)  # one core per worker: the policy is small next to the envs it steps
         agent_config = config.agent

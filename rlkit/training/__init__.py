@@ -1,1 +1,1 @@
-"""Training: the loop, checkpoints, metrics logging and the progress bar."""
+"""Training: the loop, its collectors, metrics logging, the progress bar and stop signals."""

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from rlkit.buffers.batches import Batch, take
 from rlkit.config.schema import RunConfig
-from rlkit.rollout.batches import Batch, take
 from rlkit.rollout.vector_env import final_observations
 
 
@@ -69,7 +69,9 @@ class LearnerActing:
 
     def step(self, env_steps: int) -> CollectedStep:
         """Act, step every env, record."""
-        from rlkit.agents import StepResult  # the loop drives agents; rlkit's core does not import them eagerly
+        from rlkit.agents import (
+            StepResult,  # the loop drives agents; rlkit's core does not import them eagerly
+        )
 
         actions = self.agent.explore(self.obs, env_steps)
         next_obs, rewards, terminated, truncated, infos = self.env.step(actions)

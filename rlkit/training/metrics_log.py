@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rlkit.errors import RlkitError
-from rlkit.training.checkpoint import atomic_write_text
+from rlkit.files import atomic_write_text
 
 #: Columns every row has, first, in this order; agent metrics follow in the order they first appear.
 BASE_COLUMNS = (

@@ -21,10 +21,11 @@ from rlkit.config.loading import (
 from rlkit.config.schema import RunConfig
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import write_eval_json
-from rlkit.training.build import check_budget
-from rlkit.training.checkpoint import atomic_write_text, load_checkpoint, resolve_checkpoint
-from rlkit.training.model_files import copy_model, portable_config, resolve_run_config
-from rlkit.training.stop_signals import exit_status
+from rlkit.files import atomic_write_text
+from rlkit.runs.build import check_budget
+from rlkit.runs.checkpoint import load_checkpoint, resolve_checkpoint
+from rlkit.runs.model_files import copy_model, portable_config, resolve_run_config
+from rlkit.runs.stop_signals import exit_status
 from rlkit.training.trainer import Trainer, TrainingOutcome
 
 

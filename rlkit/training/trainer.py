@@ -17,13 +17,13 @@ from rlkit.config.schema import RunConfig
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.rollout.vector_env import make_vector_env
-from rlkit.training.build import build_agent, check_budget, configure_torch
-from rlkit.training.checkpoint import LATEST, load_agent_state, prune_checkpoints, save_checkpoint
+from rlkit.runs.build import build_agent, check_budget, configure_torch
+from rlkit.runs.checkpoint import LATEST, load_agent_state, prune_checkpoints, save_checkpoint
+from rlkit.runs.model_files import portable_config
+from rlkit.runs.stop_signals import exit_status, reclaim
 from rlkit.training.collectors import LearnerActing, first_non_finite, make_collector
 from rlkit.training.metrics_log import MetricsLog
-from rlkit.training.model_files import portable_config
 from rlkit.training.progress import TrainingProgress
-from rlkit.training.stop_signals import exit_status, reclaim
 
 
 class DivergenceError(RlkitError):
@@ -269,7 +269,7 @@ class Trainer:
                         progress.note(f"target return {cfg.train.target_return} reached at {steps} steps")
                         break
             completed = True
-        except KeyboardInterrupt as stop:  # SIGINT or SIGTERM (rlkit.training.stop_signals)
+        except KeyboardInterrupt as stop:  # SIGINT or SIGTERM (rlkit.runs.stop_signals)
             interrupted = True
             status = exit_status(stop)
             # Saved before the envs close: a worker busy in a slow step takes seconds to stop, which a
@@ -349,7 +349,10 @@ class Trainer:
     def _capture_envs(self) -> dict[str, Any] | None:
         """The envs' state and the observations the agent acts on next, where the backend allows (``sync``
         envs stepped by the learner's agent; see :mod:`rlkit.envs.env_state`)."""
-        from rlkit.envs.env_state import capture_envs, encode  # the loop drives envs; rlkit's core imports lazily
+        from rlkit.envs.env_state import (  # the loop drives envs; rlkit's core imports lazily
+            capture_envs,
+            encode,
+        )
 
         obs = getattr(self.collector, "obs", None)
         envs = capture_envs(self.env) if isinstance(self.collector, LearnerActing) else None

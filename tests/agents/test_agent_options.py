@@ -11,7 +11,7 @@ import torch
 
 from rlkit.agents.dqn import DQN, DQNConfig
 from rlkit.config.loading import load_config
-from rlkit.training.checkpoint import load_checkpoint
+from rlkit.runs.checkpoint import load_checkpoint
 from rlkit.training.trainer import Trainer
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "eval.episodes=2"]

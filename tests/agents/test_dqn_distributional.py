@@ -5,7 +5,12 @@ import math
 import pytest
 import torch
 
-from rlkit.agents.dqn.distributional import categorical_loss, categorical_support, expected_q, project_distribution
+from rlkit.agents.dqn.distributional import (
+    categorical_loss,
+    categorical_support,
+    expected_q,
+    project_distribution,
+)
 
 SUPPORT = categorical_support(-2.0, 2.0, 5)  # -2, -1, 0, 1, 2 (Δz = 1)
 

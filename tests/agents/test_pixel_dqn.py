@@ -10,10 +10,10 @@ import pytest
 import torch
 
 from rlkit.agents.dqn import DQN
+from rlkit.buffers.frame_replay_buffer import FrameReplayBuffer
+from rlkit.buffers.prioritized_frame_replay_buffer import PrioritizedFrameReplayBuffer
+from rlkit.buffers.replay_buffer import ReplayBuffer
 from rlkit.config.loading import load_config
-from rlkit.rollout.frame_replay_buffer import FrameReplayBuffer
-from rlkit.rollout.prioritized_frame_replay_buffer import PrioritizedFrameReplayBuffer
-from rlkit.rollout.replay_buffer import ReplayBuffer
 from rlkit.training.trainer import Trainer
 from tests.agents.toy_envs import StackedCuePixels
 

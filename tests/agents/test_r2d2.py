@@ -20,8 +20,8 @@ from rlkit.agents.r2d2.losses import (
     sequence_priorities,
     value_rescale,
 )
+from rlkit.buffers.sequence_replay_buffer import SequenceBatch
 from rlkit.config.loading import load_config
-from rlkit.rollout.sequence_replay_buffer import SequenceBatch
 from rlkit.training.trainer import Trainer
 
 OBS_DIM = 3

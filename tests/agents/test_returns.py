@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from rlkit.agents.returns import generalized_advantage_estimate
-from rlkit.rollout.rollout_buffer import RolloutBuffer
+from rlkit.buffers.rollout_buffer import RolloutBuffer
 
 # γ = 0.9, λ = 0.8, one env. The episode is truncated after step 1 (V(final obs) = 10), a new episode
 # starts at step 2 and terminates after step 3 (so its bootstrap value 7 must be ignored).

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rlkit.envs import make_env
 from rlkit.config.loading import load_config, preset_names
+from rlkit.envs import make_env
 from tests.cli.conftest import TINY_PPO, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -158,7 +158,8 @@ def test_dqn_trains_and_evaluates(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_run_files_get_normal_permissions_not_the_temp_files_0600(tmp_path: Path) -> None:
     import numpy as np
 
-    from rlkit.training.checkpoint import FILE_MODE, atomic_write_text, save_checkpoint
+    from rlkit.files import FILE_MODE, atomic_write_text
+    from rlkit.runs.checkpoint import save_checkpoint
     from rlkit.vision import VideoWriter
 
     atomic_write_text(tmp_path / "eval.json", "{}")

@@ -20,8 +20,8 @@ import torch
 
 from rlkit.agents.ppo.agent import PPO
 from rlkit.cli import main as cli_main
-from rlkit.training import checkpoint as checkpoint_module
-from rlkit.training.checkpoint import LATEST, load_checkpoint
+from rlkit.runs import checkpoint as checkpoint_module
+from rlkit.runs.checkpoint import LATEST, load_checkpoint
 from tests.cli.conftest import group_members, rlkit_process, run_cli, wait_until
 from tests.cli.signalling_env import SignallingEnv
 

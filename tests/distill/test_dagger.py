@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from rlkit.envs import make_env
 from rlkit.cli.main import main
 from rlkit.config.loading import load_config
 from rlkit.distill import Distiller
+from rlkit.envs import make_env
 from rlkit.errors import RlkitError
 from rlkit.training.run import create_run_dir
 

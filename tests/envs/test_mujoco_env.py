@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.config.sim2real import TaskConfig
+from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.errors import RlkitError
 
 # A box on a frictionless x slider with a motor, a free-standing pole on a hinge, sites and sensors.

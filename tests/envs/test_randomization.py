@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from rlkit.envs.randomization import PhysicsRandomization, PrivilegedObservation, RandomPushes
 from rlkit.config.sim2real import CurriculumConfig, ParameterRandomization, PushConfig
+from rlkit.envs.randomization import PhysicsRandomization, PrivilegedObservation, RandomPushes
 from rlkit.errors import RlkitError
 
 # A box falling freely (no floor), for free fall, distribution statistics and pushes.

@@ -370,8 +370,8 @@ def test_negative_channel_indices_count_from_the_end_and_order_follows_per_chann
 
 
 def test_observed_channels_leave_the_others_out_and_rename_for_later_models() -> None:
-    from rlkit.envs import make_env
     from rlkit.config.schema import EnvConfig
+    from rlkit.envs import make_env
 
     config = EnvConfig(
         id="CartPole-v1",

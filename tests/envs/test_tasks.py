@@ -13,6 +13,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env as gymnasium_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
+from rlkit.config.schema import EnvConfig
 from rlkit.envs import describe_environments, make_env
 from rlkit.envs.actuators import ActionDelay, ActionNoise, ActionRateLimit, ActionRepeat, ActionSaturation
 from rlkit.envs.discrete_actions import DiscreteActions
@@ -28,7 +29,6 @@ from rlkit.envs.sensors import (
     SampleAndHold,
 )
 from rlkit.envs.tasks import TASKS
-from rlkit.config.schema import EnvConfig
 from rlkit.errors import RlkitError
 
 PUSHED_BODY = {

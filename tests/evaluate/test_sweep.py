@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from rlkit.envs import make_env
 from rlkit.config.loading import load_config
 from rlkit.config.sweep import BUILTIN_SWEEPS, SweepAxis
+from rlkit.envs import make_env
 from rlkit.evaluate.checkpoint_eval import restore_agent
 from rlkit.evaluate.sweep import kept_fraction, load_sweep
 from rlkit.evaluate.sweep_world import nominal_env_config, perturbed_env_config, root_body

@@ -12,7 +12,7 @@ from rlkit.config.loading import load_config
 from rlkit.export.deploy_module import build_deployable_policy
 from rlkit.export.onnx_export import OnnxRunner, export_onnx
 from rlkit.export.torchscript_export import TorchScriptRunner, export_torchscript
-from rlkit.training.build import build_agent
+from rlkit.runs.build import build_agent
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "train.torch_threads=1"]
 PIXELS = gym.spaces.Box(0, 255, (9, 36, 36), np.uint8)

@@ -18,7 +18,7 @@ from rlkit.export.deploy_module import build_deployable_policy
 from rlkit.export.onnx_export import OnnxRunner, export_onnx, read_onnx_metadata
 from rlkit.export.policy_export import export_policy
 from rlkit.export.torchscript_export import TorchScriptRunner, export_torchscript, read_torchscript_metadata
-from rlkit.training.build import build_agent
+from rlkit.runs.build import build_agent
 from rlkit.training.trainer import Trainer
 from tests.cli.conftest import run_cli
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from rlkit.rollout.frame_replay_buffer import FrameReplayBuffer
-from rlkit.rollout.n_step import NStepAccumulator
-from rlkit.rollout.prioritized_frame_replay_buffer import PrioritizedFrameReplayBuffer
-from rlkit.rollout.prioritized_replay_buffer import PrioritizedReplayBuffer
-from rlkit.rollout.replay_buffer import ReplayBuffer, TransitionBatch
+from rlkit.buffers.frame_replay_buffer import FrameReplayBuffer
+from rlkit.buffers.n_step import NStepAccumulator
+from rlkit.buffers.prioritized_frame_replay_buffer import PrioritizedFrameReplayBuffer
+from rlkit.buffers.prioritized_replay_buffer import PrioritizedReplayBuffer
+from rlkit.buffers.replay_buffer import ReplayBuffer, TransitionBatch
 
 CPU = torch.device("cpu")
 FIELDS = ("obs", "actions", "rewards", "next_obs", "terminated", "steps")

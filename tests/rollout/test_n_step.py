@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rlkit.rollout.n_step import NStepAccumulator
+from rlkit.buffers.n_step import NStepAccumulator
 
 GAMMA = 0.5
 

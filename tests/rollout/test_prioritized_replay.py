@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from rlkit.rollout.prioritized_replay_buffer import PrioritizedReplayBuffer
-from rlkit.rollout.sum_tree import SumTree
+from rlkit.buffers.prioritized_replay_buffer import PrioritizedReplayBuffer
+from rlkit.buffers.sum_tree import SumTree
 
 
 def test_sum_tree_totals_and_prefix_sum_search_are_exact() -> None:

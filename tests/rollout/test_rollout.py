@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
+from rlkit.buffers.replay_buffer import ReplayBuffer
 from rlkit.config.schema import EnvConfig
-from rlkit.rollout.normalization import ObservationNormalizer, ReturnNormalizer, RunningMeanStd
-from rlkit.rollout.replay_buffer import ReplayBuffer
+from rlkit.nn.normalization import ObservationNormalizer, ReturnNormalizer, RunningMeanStd
 from rlkit.rollout.vector_env import final_observations, make_vector_env
 
 

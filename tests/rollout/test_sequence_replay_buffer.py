@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from rlkit.rollout.sequence_replay_buffer import SequenceReplayBuffer
+from rlkit.buffers.sequence_replay_buffer import SequenceReplayBuffer
 
 
 def make_buffer(num_envs: int = 1, capacity: int = 16, alpha: float = 1.0) -> SequenceReplayBuffer:

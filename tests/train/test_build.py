@@ -8,7 +8,7 @@ import pytest
 
 from rlkit.config.loading import load_config
 from rlkit.errors import ConfigError
-from rlkit.training.build import check_budget
+from rlkit.runs.build import check_budget
 from rlkit.training.trainer import Trainer
 
 #: cartpole-ppo with one rollout of 8 envs × 32 steps = 256 env steps.

@@ -11,7 +11,7 @@ import torch
 
 from rlkit.config.loading import load_config
 from rlkit.nn.encoders import Encoder
-from rlkit.training.build import build_agent
+from rlkit.runs.build import build_agent
 
 pytestmark = pytest.mark.skipif(
     shutil.which("g++") is None, reason="torch.compile on CPU needs a C++ compiler"

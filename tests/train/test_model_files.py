@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from rlkit.cli.main import main
-from rlkit.training.model_files import model_files
+from rlkit.runs.model_files import model_files
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "custom_robot"
 FAST = [

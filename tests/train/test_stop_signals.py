@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from rlkit.training import checkpoint as checkpoint_module
-from rlkit.training.checkpoint import LATEST, load_checkpoint, save_checkpoint
-from rlkit.training.stop_signals import StopRequested, deferred, exit_status, reclaim, stop_on_signals
+from rlkit.runs import checkpoint as checkpoint_module
+from rlkit.runs.checkpoint import LATEST, load_checkpoint, save_checkpoint
+from rlkit.runs.stop_signals import StopRequested, deferred, exit_status, reclaim, stop_on_signals
 
 
 @pytest.mark.parametrize(("stop", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -6,8 +6,8 @@ import imageio.v2 as imageio
 import numpy as np
 import pytest
 
-from rlkit.envs import make_env
 from rlkit.config.schema import EnvConfig
+from rlkit.envs import make_env
 from rlkit.errors import RlkitError
 from rlkit.evaluate.video import AgentView, record_video
 

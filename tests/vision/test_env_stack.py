@@ -7,8 +7,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from rlkit.envs import make_env
 from rlkit.config.schema import EnvConfig
+from rlkit.envs import make_env
 from rlkit.errors import RlkitError
 from rlkit.vision.camera import CameraObservation
 from rlkit.vision.visual_randomization import VisualRandomization

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import rlkit  # noqa: F401  (chooses the offscreen GL backend, which mujoco reads when it is imported)
+import rlkit
 
 # isort: split
 from typing import Any

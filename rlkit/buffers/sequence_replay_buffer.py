@@ -19,7 +19,7 @@ Two kinds of stored step are not for learning (``mask`` 0):
 Per stored step: ``obs`` (the env's dtype: uint8 stays uint8), ``actions``, ``rewards``, ``terminated``
 (the episode ended in a terminal state after this step), ``ends`` (the episode ended after this step, either
 way), ``starts`` and ``mask``. Sequences are sampled in proportion to ``p^α`` through a
-:class:`~rlkit.rollout.sum_tree.SumTree`, with importance weights ``(N·P(i))^-β / max_j w_j``.
+:class:`~rlkit.buffers.sum_tree.SumTree`, with importance weights ``(N·P(i))^-β / max_j w_j``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from rlkit.rollout.sum_tree import SumTree
+from rlkit.buffers.sum_tree import SumTree
 
 _STEP_FIELDS = ("obs", "actions", "rewards", "terminated", "ends", "starts", "mask")
 

@@ -10,6 +10,8 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from rlkit.agent_registry import AGENTS
+from rlkit.agents.base import Agent
 from rlkit.config.schema import RunConfig
 from rlkit.errors import ConfigError, RlkitError
 
@@ -39,11 +41,11 @@ def configure_torch(config: RunConfig) -> torch.device:
 
 def build_agent(
     config: RunConfig, observation_space: gym.Space, action_space: gym.Space, device: torch.device
-):  # -> agents.Agent (not imported at module level: rlkit's core does not import agents eagerly)
+) -> Agent:
     """The agent ``config.agent.name`` selects, built for these spaces and the configured rollout."""
-    from rlkit.agents import AGENTS
-
     agent_class = AGENTS.get(config.agent.name)
+    if not issubclass(agent_class, Agent):
+        raise RlkitError(f"config key 'agent.name': '{config.agent.name}' is not an rlkit Agent subclass")
     agent = agent_class(
         config.agent,
         observation_space,

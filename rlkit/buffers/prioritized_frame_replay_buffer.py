@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from rlkit.rollout.frame_replay_buffer import FrameReplayBuffer
-from rlkit.rollout.prioritized_replay_buffer import PrioritizedReplayBuffer
-from rlkit.rollout.replay_buffer import TransitionBatch
+from rlkit.buffers.frame_replay_buffer import FrameReplayBuffer
+from rlkit.buffers.prioritized_replay_buffer import PrioritizedReplayBuffer
+from rlkit.buffers.replay_buffer import TransitionBatch
 
 # Tries before giving up on drawing a batch of live transitions; a dropped slot has priority 0, so only
 # floating-point rounding at a sum-tree boundary can pick one, and a redraw uses fresh random numbers.

@@ -1,7 +1,7 @@
 """A replay buffer for stacked image observations that stores every distinct frame once.
 
 A stack of ``k`` frames shares ``k - 1`` of them with the previous step's stack, and a transition's
-``next_obs`` is the next transition's ``obs``: a plain :class:`~rlkit.rollout.replay_buffer.ReplayBuffer`
+``next_obs`` is the next transition's ``obs``: a plain :class:`~rlkit.buffers.replay_buffer.ReplayBuffer`
 keeps each frame up to ``2k`` times. Here observations are split into ``k`` frames that go into a shared,
 reference-counted frame pool, found again by content: a frame equal to one already in the pool is stored as
 a reference to it. Transitions keep ``k`` frame ids for ``obs`` and ``k`` for ``next_obs``.
@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from rlkit.buffers.replay_buffer import ReplayBuffer, TransitionBatch
 from rlkit.errors import RlkitError
-from rlkit.rollout.replay_buffer import ReplayBuffer, TransitionBatch
 
 #: Pool frames per transition by default: one new frame per env step, plus room for the frames that
 #: start episodes (reset observations) in episodes of 4 steps or more.

@@ -1,8 +1,6 @@
 """What every wrapper that redraws part of a MuJoCo model at each reset shares: physics randomization
 (``rlkit.envs.randomization.PhysicsRandomization``) and visual randomization
 (:class:`rlkit.vision.visual_randomization.VisualRandomization`).
-
-It lives in ``vision`` because ``envs`` may import ``vision`` but not the other way round.
 """
 
 from __future__ import annotations

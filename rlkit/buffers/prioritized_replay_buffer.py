@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from rlkit.rollout.replay_buffer import ReplayBuffer, TransitionBatch
-from rlkit.rollout.sum_tree import SumTree
+from rlkit.buffers.replay_buffer import ReplayBuffer, TransitionBatch
+from rlkit.buffers.sum_tree import SumTree
 
 
 class PrioritizedReplayBuffer(ReplayBuffer):

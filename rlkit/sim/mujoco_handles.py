@@ -1,8 +1,6 @@
 """Reaching the MuJoCo model and data behind a (wrapped) Gymnasium env.
 
-Shared by the wrappers that read or change the model: physics and visual randomization, pushes, pixels.
-It lives in ``vision`` because ``envs`` may import ``vision`` but not the other way round.
-"""
+Shared by the wrappers that read or change the model: physics and visual randomization, pushes, pixels."""
 
 from __future__ import annotations
 
