@@ -74,7 +74,7 @@ class WorkerKiller(threading.Thread):
 
 def steps_per_second(preset: str, steps: int = 16384) -> float:
     """Training speed with the soak's settings and no kills, over a short run of ``steps``."""
-    config, _ = load_config(preset, [*OVERRIDES, f"train.total_steps={steps}"])
+    config = load_config(preset, [*OVERRIDES, f"train.total_steps={steps}"])
     with tempfile.TemporaryDirectory() as tmp:
         outcome = Trainer(config, Path(tmp)).run()
     return outcome.env_steps / outcome.wall_time
@@ -84,7 +84,7 @@ def soak(preset: str, minutes: float, low: float, high: float, seed: int) -> dic
     speed = steps_per_second(preset)
     batch = 1024  # a multiple of every preset's num_envs × rollout length
     total = max(batch, int(speed * minutes * 60) // batch * batch)
-    config, _ = load_config(preset, [*OVERRIDES, f"train.total_steps={total}", f"train.seed={seed}"])
+    config = load_config(preset, [*OVERRIDES, f"train.total_steps={total}", f"train.seed={seed}"])
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(tmp) / "run"
         trainer = Trainer(config, run_dir)

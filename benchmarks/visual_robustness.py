@@ -22,7 +22,7 @@ from results_file import write_results
 from rlkit.config.vision import VisualRandomizationConfig
 from rlkit.evaluate.checkpoint_eval import restore_agent
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
-from rlkit.evaluate.sweep import kept_fraction
+from rlkit.evaluate.sweep_result import kept_fraction
 
 RESULTS = Path(__file__).resolve().parent / "results" / "visual_robustness.md"
 

@@ -124,6 +124,8 @@ def make_task_env(config: EnvConfig, render_mode: str | None = None, check: bool
         elif ":" in config.id and "/" not in config.id.split(":")[0] and _is_env_class(config.id):
             env_class = import_attr(config.id, "environment")
             env = env_class(**kwargs)  # type: ignore[operator]
+            if not isinstance(env, gym.Env):
+                raise RlkitError(f"environment '{config.id}' built {type(env).__name__}, not a gymnasium.Env")
             if config.max_episode_steps is not None:
                 env = gym.wrappers.TimeLimit(env, config.max_episode_steps)
         else:  # a registered id, possibly 'module:Id-v0' (Gymnasium imports the module that registers it)
@@ -166,13 +168,17 @@ def _check_mujoco_settings(env: gym.Env, config: EnvConfig) -> None:
 
 
 def _is_env_class(spec: str) -> bool:
-    """Whether ``module:Attr`` names a gymnasium.Env subclass (``module:Id-v0`` is a registered id)."""
+    """Whether ``module:Attr`` names a gymnasium.Env subclass or a function that builds an env
+    (``module:Id-v0`` is a registered id)."""
     attr = spec.split(":", 1)[1]
     if not attr.isidentifier() and not all(part.isidentifier() for part in attr.split(".")):
         return False
     env_class = import_attr(spec, "environment")
-    if not (isinstance(env_class, type) and issubclass(env_class, gym.Env)):
-        raise RlkitError(f"environment '{spec}' is not a gymnasium.Env subclass")
+    is_class = isinstance(env_class, type)
+    if (is_class and not issubclass(env_class, gym.Env)) or not callable(env_class):
+        raise RlkitError(
+            f"environment '{spec}' is neither a gymnasium.Env subclass nor a function building one"
+        )
     return True
 
 

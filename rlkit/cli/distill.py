@@ -29,14 +29,14 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rlkit.config.loading import load_config
+    from rlkit.config.loading import load_named_config
     from rlkit.distill import Distiller
     from rlkit.evaluate.evaluator import write_eval_json
     from rlkit.training.run import check_new_run_dir, default_run_dir, open_run_dir
 
     if not args.teacher.exists():
         raise RlkitError(f"teacher '{args.teacher}' does not exist (give a run directory or a checkpoint)")
-    config, name = load_config(args.student, args.overrides)
+    config, name = load_named_config(args.student, args.overrides)
     run_dir = args.run_dir if args.run_dir is not None else default_run_dir(f"{name}-distilled")
     check_new_run_dir(run_dir)
     distiller = Distiller(args.teacher, config, run_dir)

@@ -8,11 +8,13 @@ an integer. Every error names the key path and what would be valid, and is raise
 from __future__ import annotations
 
 import copy
+import os
 import re
 import sys
 import typing
 from collections.abc import Iterable, Mapping
 from importlib import resources
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -200,20 +202,34 @@ def config_from_dict(raw: Mapping[str, Any]) -> RunConfig:
     return validate_model(RunConfig, raw)
 
 
-def load_config(source: str, overrides: Iterable[str] = ()) -> tuple[RunConfig, str]:
-    """Load a preset or YAML file, apply overrides and validate.
+#: What a run's config is given as: a preset name, a YAML file, or the mapping a YAML file would hold.
+ConfigSource = str | PathLike[str] | Mapping[str, Any]
 
-    Args:
-        source: A preset name (``cartpole-ppo``) or a path to a YAML file.
-        overrides: ``dotted.key=value`` strings applied in order.
 
-    Returns:
-        The validated config and the run's short name (preset name or file stem).
+def load_config(source: ConfigSource, overrides: Iterable[str] = ()) -> RunConfig:
+    """Load a preset, a YAML file or a mapping, apply ``dotted.key=value`` overrides in order, and validate.
+
+    A relative ``env.id: robot.xml`` (and a ``module:Class`` env or agent in the file's folder) is found
+    beside a YAML file, as ``rlkit train`` finds it.
+
+    Raises:
+        ConfigError: The source does not exist, is not valid YAML, or does not validate (one line naming the
+            key and what would be valid).
     """
-    raw, name = read_source(source)
-    if Path(source).is_file():
-        _find_modules_beside(raw, Path(source).parent)
-        raw = _resolve_model_path(raw, Path(source).parent)
+    return load_named_config(source, overrides)[0]
+
+
+def load_named_config(source: ConfigSource, overrides: Iterable[str] = ()) -> tuple[RunConfig, str]:
+    """:func:`load_config`, with the run's short name: the preset name, the file's stem, or ``run`` for a
+    mapping (run directories are named after it)."""
+    if isinstance(source, Mapping):
+        raw, name = copy.deepcopy(dict(source)), "run"
+    else:
+        source = os.fspath(source)
+        raw, name = read_source(source)
+        if Path(source).is_file():
+            _find_modules_beside(raw, Path(source).parent)
+            raw = _resolve_model_path(raw, Path(source).parent)
     return config_from_dict(apply_overrides(raw, overrides)), name
 
 

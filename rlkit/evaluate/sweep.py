@@ -13,22 +13,22 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rlkit.config.loading import parse_yaml, validate_model
 from rlkit.config.schema import EnvConfig
 from rlkit.config.sweep import BUILTIN_SWEEPS, SweepAxis, SweepConfig
+from rlkit.envs.factory import make_env
 from rlkit.errors import ConfigError, RlkitError
 from rlkit.evaluate.checkpoint_eval import restore_agent, run_dir_of
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
+from rlkit.evaluate.sweep_plot import render_sweep_png
+from rlkit.evaluate.sweep_result import Cell, RunSweep, SweepResult, kept_fraction
+from rlkit.evaluate.sweep_table import sweep_markdown
 from rlkit.evaluate.sweep_world import nominal_env_config, perturbed_env_config, root_body
 from rlkit.files import atomic_write_bytes
 from rlkit.policy import Policy
-
-#: What a cell reports: its values (one per axis) and its evaluation summary.
-Cell = dict[str, Any]
 
 
 def load_sweep(source: str) -> SweepConfig:
@@ -59,74 +59,6 @@ def load_sweep(source: str) -> SweepConfig:
         return validate_model(SweepConfig, raw)
     except ConfigError as exc:
         raise ConfigError(f"sweep '{source}': {exc}") from None
-
-
-@dataclass
-class RunSweep:
-    """One run's results: the nominal cell and every cell of the grid, in grid order (last axis fastest)."""
-
-    label: str
-    checkpoint: str
-    env_steps: int
-    nominal: Cell
-    cells: list[Cell] = field(default_factory=list)
-
-
-@dataclass
-class SweepResult:
-    """A sweep's grid and every run's results on it."""
-
-    sweep: SweepConfig
-    seed: int
-    episodes: int
-    runs: list[RunSweep]
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """Values per axis."""
-        return tuple(len(axis.values) for axis in self.sweep.axes)
-
-    def grid(self, run: RunSweep, key: str = "mean_return") -> list[list[float]]:
-        """``key`` of every cell as rows (first axis) × columns (second axis; one column for one axis)."""
-        columns = self.shape[1] if len(self.shape) == 2 else 1
-        values = [cell[key] for cell in run.cells]
-        return [values[i : i + columns] for i in range(0, len(values), columns)]
-
-    def to_json(self) -> dict[str, Any]:
-        """Everything ``sweep.json`` holds."""
-        return {
-            "sweep": self.sweep.name,
-            "baseline": self.sweep.baseline,
-            "episodes": self.episodes,
-            "seed": self.seed,
-            "axes": [
-                {"perturbation": a.perturbation, "values": a.values, "nominal": a.nominal}
-                for a in self.sweep.axes
-            ],
-            "runs": [
-                {
-                    "run": run.label,
-                    "checkpoint": run.checkpoint,
-                    "env_steps": run.env_steps,
-                    "nominal": run.nominal,
-                    "cells": run.cells,
-                }
-                for run in self.runs
-            ],
-        }
-
-
-def kept_fraction(value: float, nominal: float) -> float | None:
-    """How much of its nominal return a policy keeps: ``value / nominal`` for positive returns.
-
-    For negative returns (costs, as on Pendulum) it is ``nominal / value``, so it is also 1 at nominal and
-    falls as the cost grows. None when the two differ in sign or the nominal return is 0.
-    """
-    if nominal > 0 and value >= 0:
-        return value / nominal
-    if nominal < 0 and value < 0:
-        return nominal / value
-    return None
 
 
 def run_labels(targets: Sequence[Path]) -> list[str]:
@@ -233,8 +165,6 @@ def _check_observation_space(trained: EnvConfig, perturbed: EnvConfig, label: st
     randomization = trained.randomization
     if not (randomization.observe_parameters or randomization.privileged_observation):
         return
-    from rlkit.envs.factory import make_env
-
     spaces = []
     for env_config in (trained, perturbed):
         env = make_env(env_config, check=False)
@@ -253,9 +183,6 @@ def write_sweep(result: SweepResult, output: Path) -> list[Path]:
 
     All three are rendered before the first is written, so an error leaves nothing half-written.
     """
-    from rlkit.evaluate.sweep_plot import render_sweep_png
-    from rlkit.evaluate.sweep_table import sweep_markdown
-
     files = {
         "sweep.json": (json.dumps(result.to_json(), indent=2) + "\n").encode(),
         "sweep.md": sweep_markdown(result).encode(),

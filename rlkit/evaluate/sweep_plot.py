@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from rlkit.evaluate.figures import new_figure, png_bytes
-from rlkit.evaluate.sweep import SweepResult
+from rlkit.evaluate.sweep_result import SweepResult
 
 
 def render_sweep_png(result: SweepResult) -> bytes:

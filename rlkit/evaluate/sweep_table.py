@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rlkit.evaluate.sweep import Cell, SweepResult
+from rlkit.evaluate.sweep_result import Cell, SweepResult
 
 
 def _kept(cell: Cell) -> str:

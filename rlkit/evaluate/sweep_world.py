@@ -21,9 +21,12 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+import mujoco
+
 from rlkit.config.loading import validate_model
 from rlkit.config.schema import EnvConfig
 from rlkit.config.sweep import SweepAxis
+from rlkit.envs.factory import make_task_env
 from rlkit.errors import RlkitError
 
 _PHYSICS = {
@@ -120,10 +123,6 @@ def _apply(raw: dict[str, Any], axis: SweepAxis, value: float, root_body: str | 
 
 def root_body(env: EnvConfig) -> str | None:
     """The name of the model's first body after the world (a robot's root), or None for a non-MuJoCo env."""
-    import mujoco
-
-    from rlkit.envs.factory import make_task_env
-
     task = make_task_env(env, check=False)
     try:
         model = getattr(task.unwrapped, "model", None)

@@ -12,14 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cv2
 import gymnasium as gym
 import imageio_ffmpeg
 import numpy as np
 
 from rlkit.config.schema import EnvConfig, EvalConfig
+from rlkit.envs import make_env
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import EvaluationResult
+from rlkit.evaluate.restore import restore_agent
 from rlkit.policy import Policy
+from rlkit.vision import FrameStack, VideoWriter, annotate_frame
+from rlkit.vision.pixels import PixelObservation
 from rlkit.vision.render_quality import VideoQuality, configure_render, configure_scene
 
 #: Frames a rendering process should have before one more is started: a process costs about 3 s of CPU
@@ -135,8 +140,6 @@ def default_workers(env_config: EnvConfig, episodes: int) -> int:
 def _render_segment(job: tuple[Any, ...]) -> EvaluationResult:
     """One rendering process: rebuild the policy from its checkpoint and render its episodes."""
     source, env_config, chunk, episodes, seed, segment, fps, agent_view, settings = job
-    from rlkit.evaluate.checkpoint_eval import restore_agent  # this module is imported by that one
-
     policy = restore_agent(source.checkpoint, source.overrides).agent.make_policy(source.deterministic)
     return _render_episodes(policy, env_config, chunk, episodes, seed, segment, fps, agent_view, settings)
 
@@ -180,9 +183,6 @@ def _render_episodes(
     settings: VideoSettings,
 ) -> EvaluationResult:
     """Render episodes ``indices`` (of ``episodes``) into one MP4 at ``path`` in this process."""
-    from rlkit.envs import make_env
-    from rlkit.vision import VideoWriter, annotate_frame
-
     env = make_env(env_config, render_mode="rgb_array")
     configure_render(env, settings.width, settings.height, settings.quality)
     view = AgentView(env) if agent_view else None
@@ -238,9 +238,6 @@ class AgentView:
     """
 
     def __init__(self, env: Any) -> None:
-        from rlkit.vision import FrameStack
-        from rlkit.vision.pixels import PixelObservation
-
         wrappers = []
         while hasattr(env, "env"):
             wrappers.append(env)
@@ -253,8 +250,6 @@ class AgentView:
 
     def __call__(self, obs: Any, height: int) -> np.ndarray:
         """``(height, W, 3)`` uint8: the agent's image scaled to ``height`` rows, nearest neighbour."""
-        import cv2
-
         image = np.asarray(obs[self.key] if self.key is not None else obs)  # (frames * cameras * c, H, W)
         per_frame = image.shape[0] // self._frames
         camera = image[image.shape[0] - per_frame :][: per_frame // self._cameras]  # newest, first camera

@@ -40,11 +40,17 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector.utils import batch_space
 
+try:
+    import ray
+    import ray.exceptions
+except ModuleNotFoundError:  # Ray is optional (pip install 'rlkit[ray]'): connect_ray says so when needed
+    ray = None
+
 from rlkit.buffers.batches import concatenate, map_batches, take
 from rlkit.config.schema import EnvConfig, RolloutConfig, RunConfig
 from rlkit.errors import RlkitError
+from rlkit.rollout.env_seeds import RESTART_SEED_OFFSET, per_env_seeds
 from rlkit.rollout.ray_worker import Fragment, RolloutWorker
-from rlkit.rollout.vector_env import RESTART_SEED_OFFSET, per_env_seeds
 from rlkit.seeding import stream_seed
 
 logger = logging.getLogger(__name__)
@@ -85,8 +91,7 @@ class RayVectorEnv(gym.vector.VectorEnv):
         render_mode: str | None = None,
     ) -> None:
         rollout = rollout if rollout is not None else RolloutConfig(backend="ray")
-        connect_ray(rollout.ray_address)
-        import ray  # after connect_ray, which explains a missing Ray
+        connect_ray(rollout.ray_address)  # first: it explains a missing Ray
 
         num_workers = rollout.num_workers or _default_num_workers(num_envs)
         if num_envs % num_workers:
@@ -222,8 +227,6 @@ class RayVectorEnv(gym.vector.VectorEnv):
         """Give every worker a CPU copy of ``config``'s agent to act with (and every replacement too);
         worker ``w``'s copy, after ``r`` replacements, is seeded with the stream
         ``acting/worker{w}/restart{r}`` of ``train.seed`` (:mod:`rlkit.seeding`)."""
-        import ray
-
         self._agent_config = config
         ray.get([self._attach(index, worker) for index, worker in enumerate(self._workers)])
 
@@ -237,8 +240,6 @@ class RayVectorEnv(gym.vector.VectorEnv):
         """Ask every worker for its next ``steps`` vector steps, acted with the learner's ``acting_state``,
         starting at the learner's ``env_steps``, without waiting: the workers collect while the learner
         goes on."""
-        import ray
-
         state = ray.put(acting_state)  # one copy in the object store, shared by every worker
         self._request = (state, env_steps, steps)
         self._fragment_refs = {
@@ -310,8 +311,6 @@ class RayVectorEnv(gym.vector.VectorEnv):
         workers = getattr(self, "_workers", [])  # none when the constructor failed
         if not workers:
             return
-        import ray
-
         if not ray.is_initialized():  # shut down already (at exit): the actors went with it
             return
         # Let the envs release what they hold (renderers) before the processes go; a lost or stuck worker
@@ -333,8 +332,6 @@ class RayVectorEnv(gym.vector.VectorEnv):
 
     def worker_nodes(self) -> list[str]:
         """The id of the Ray node each worker runs on."""
-        import ray
-
         return ray.get([worker.node_id.remote() for worker in self._workers])
 
     # -----------------------------------------------------------------------------------------------------
@@ -353,8 +350,6 @@ class RayVectorEnv(gym.vector.VectorEnv):
 
     def _gather(self, refs: dict[int, Any]) -> dict[int, Any]:
         """Wait for one call per worker; a worker that is lost gets a :class:`_Lost`."""
-        import ray
-
         try:
             return dict(zip(refs, ray.get(list(refs.values())), strict=True))
         except _worker_lost_errors():
@@ -369,8 +364,6 @@ class RayVectorEnv(gym.vector.VectorEnv):
 
     def _retry(self, index: int, method: str, *args: Any) -> Any:
         """Call ``method`` on worker ``index`` (a fresh replacement), replacing it again if it is lost."""
-        import ray
-
         for _ in range(_MAX_REPLACEMENT_ATTEMPTS):
             try:
                 return ray.get(getattr(self._workers[index], method).remote(*args))
@@ -383,8 +376,6 @@ class RayVectorEnv(gym.vector.VectorEnv):
     def _replace(self, index: int, reason: str) -> None:
         """Start a new actor in place of lost worker ``index`` and reset its envs from fresh seeds; the next
         step reports the cut episodes."""
-        import ray
-
         for _ in range(_MAX_REPLACEMENT_ATTEMPTS):
             self.restarts[index] += 1
             self.worker_restarts += 1
@@ -456,12 +447,8 @@ def connect_ray(address: str | None) -> None:
     Raises:
         RlkitError: The address cannot be reached, or Ray fails to start or connect.
     """
-    try:
-        import ray
-    except ModuleNotFoundError:
-        raise RlkitError(
-            "rollout.backend 'ray' needs Ray: pip install 'rlkit[ray]' (or 'ray>=2.60')"
-        ) from None
+    if ray is None:
+        raise RlkitError("rollout.backend 'ray' needs Ray: pip install 'rlkit[ray]' (or 'ray>=2.60')")
 
     if ray.is_initialized():
         return
@@ -491,17 +478,13 @@ def _check_reachable(address: str | None) -> None:
 
 def _default_num_workers(num_envs: int) -> int:
     """One worker per CPU of the cluster, at most ``num_envs``, rounded down to a divisor of ``num_envs``."""
-    import ray
-
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     return max(count for count in range(1, min(cpus, num_envs) + 1) if num_envs % count == 0)
 
 
 def _worker_lost_errors() -> tuple[type[BaseException], ...]:
     """Errors that mean a worker (or the node it ran on) is gone, not that its env raised."""
-    from ray.exceptions import ObjectLostError, RayActorError
-
-    return (RayActorError, ObjectLostError)
+    return (ray.exceptions.RayActorError, ray.exceptions.ObjectLostError)
 
 
 def _first_line(error: BaseException) -> str:

@@ -16,11 +16,15 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+import torch
 from gymnasium.vector import AutoresetMode
 
+from rlkit.agents.base import StepResult
 from rlkit.buffers.batches import Batch, concatenate, stack, take
 from rlkit.config.schema import EnvConfig, RunConfig
-from rlkit.rollout.vector_env import final_observations
+from rlkit.envs import make_env
+from rlkit.rollout.autoreset import final_observations
+from rlkit.runs.build import build_agent
 
 #: Replay capacity of a worker's acting copy of a replay agent: it never learns, only acts and records.
 ACTING_COPY_BUFFER_SIZE = 256
@@ -100,8 +104,6 @@ class RolloutWorker:
     """
 
     def __init__(self, env_config: EnvConfig, num_envs: int, render_mode: str | None = None) -> None:
-        from rlkit.envs import make_env  # imported in the worker process, where it registers rlkit's tasks
-
         # The learner already built (and checked) one env; the checker's wrapper would only cost time here.
         makers = [lambda: make_env(env_config, render_mode=render_mode, check=False)] * num_envs
         self.env = gym.vector.SyncVectorEnv(makers, autoreset_mode=AutoresetMode.SAME_STEP)
@@ -120,7 +122,7 @@ class RolloutWorker:
 
     def node_id(self) -> str:
         """The id of the Ray node this worker runs on."""
-        import ray
+        import ray  # optional dependency; this runs only in a Ray worker process, where it is installed
 
         return ray.get_runtime_context().get_node_id()
 
@@ -140,10 +142,6 @@ class RolloutWorker:
     def attach_agent(self, config: RunConfig, seed: int) -> None:
         """Build the copy of the agent this worker acts with: ``config``'s agent, on the CPU, for this
         worker's envs, its random streams seeded from ``seed``, with a small replay it never learns from."""
-        import torch
-
-        from rlkit.runs.build import build_agent
-
         torch.set_num_threads(1)  # one core per worker: the policy is small next to the envs it steps
         agent_config = config.agent
         if "buffer_size" in type(agent_config).model_fields:
@@ -169,8 +167,6 @@ class RolloutWorker:
             stride: Env steps per vector step summed over every worker (the learner's ``num_envs``).
             steps: Vector steps to collect.
         """
-        from rlkit.agents import StepResult
-
         agent = self.agent
         agent.load_acting_state(acting_state)
         observations, actions, rewards, terminated, truncated = [self.obs], [], [], [], []

@@ -14,6 +14,7 @@ from rlkit.agent_registry import AGENTS
 from rlkit.agents.base import Agent
 from rlkit.config.schema import RunConfig
 from rlkit.errors import ConfigError, RlkitError
+from rlkit.nn.encoders import Encoder
 
 
 def resolve_device(name: str) -> torch.device:
@@ -60,7 +61,7 @@ def build_agent(
     return agent
 
 
-def compile_encoders(agent: object) -> int:
+def compile_encoders(agent: Agent) -> int:
     """``torch.compile`` every observation encoder of the agent's networks, in place (``Module.compile``
     keeps parameter names, so checkpoints are unchanged). Returns how many were compiled.
 
@@ -68,8 +69,6 @@ def compile_encoders(agent: object) -> int:
     build distributions, which are not worth compiling. Compilation happens at the first call of each
     encoder, and again for each new batch shape (acting and updating batches differ).
     """
-    from rlkit.nn.encoders import Encoder
-
     def compile_in(module: torch.nn.Module) -> int:
         if isinstance(module, Encoder):  # outermost encoders only: a Dict encoder takes its children along
             module.compile()

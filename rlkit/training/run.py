@@ -15,7 +15,7 @@ from rlkit.config.loading import (
     apply_overrides,
     config_from_dict,
     config_to_dict,
-    load_config,
+    load_named_config,
     parse_yaml,
 )
 from rlkit.config.schema import RunConfig
@@ -90,7 +90,7 @@ def start_run(source: str, overrides: Sequence[str], run_dir: Path | None) -> tu
 
     A run that cannot start leaves no run directory behind (one that existed before is left as it was).
     """
-    config, name = load_config(source, overrides)
+    config, name = load_named_config(source, overrides)
     run_dir = run_dir if run_dir is not None else default_run_dir(name)
     check_new_run_dir(run_dir)
     trainer = Trainer(config, run_dir)

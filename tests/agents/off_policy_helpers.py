@@ -49,7 +49,7 @@ def make_agent(
 
 def train_on_toy(preset: str, tmp_path: Path, *overrides: str) -> Trainer:
     """A trainer that has run ``preset`` on the target-reaching toy task."""
-    config, _ = load_config(preset, [*QUIET, *TOY, *overrides])
+    config = load_config(preset, [*QUIET, *TOY, *overrides])
     trainer = Trainer(config, tmp_path)
     trainer.run()
     return trainer

@@ -73,7 +73,7 @@ def test_options_train_and_round_trip_through_a_checkpoint(
     preset: str, options: list[str], tmp_path: Path
 ) -> None:
     steps = ["train.total_steps=1024", "agent.n_steps=64"] if "ppo" in preset else ["train.total_steps=600"]
-    config, _ = load_config(preset, [*QUIET, *steps, *options])
+    config = load_config(preset, [*QUIET, *steps, *options])
     trainer = Trainer(config, tmp_path)
     outcome = trainer.run()
     obs, _ = gym.make(config.env.id).reset(seed=0)
@@ -114,7 +114,7 @@ def test_training_on_cuda_then_evaluating_on_cpu(preset: str, tmp_path: Path) ->
     from rlkit.evaluate.checkpoint_eval import evaluate_checkpoint
 
     overrides = [*QUIET, "train.total_steps=1500", "train.device=cuda", *CUDA_PRESETS[preset]]
-    config, _ = load_config(preset, overrides)
+    config = load_config(preset, overrides)
     trainer = Trainer(config, tmp_path)
     trainer.run()
     assert trainer.device.type == "cuda"

@@ -39,7 +39,7 @@ def test_actor_ignores_privileged_columns_and_critic_reads_them() -> None:
 
 
 def test_ppo_trains_with_a_privileged_observation(tmp_path: Path) -> None:
-    config, _ = load_config(
+    config = load_config(
         "walker-ppo",
         [
             "env.randomization.parameters=[{parameter: body_mass, low: 0.8, high: 1.2}]",

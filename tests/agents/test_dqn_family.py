@@ -38,7 +38,7 @@ RAINBOW = [
 
 
 def train_and_evaluate(tmp_path: Path, overrides: list[str]) -> dict:
-    config, _ = load_config("cartpole-dqn", [*QUIET, *overrides])
+    config = load_config("cartpole-dqn", [*QUIET, *overrides])
     trainer = Trainer(config, tmp_path)
     trainer.run()
     return trainer.evaluate()
@@ -102,7 +102,7 @@ def rebuild(agent: DQN) -> DQN:
 
 
 def test_rainbow_trains_and_its_checkpoint_round_trips(tmp_path: Path) -> None:
-    config, _ = load_config(
+    config = load_config(
         "cartpole-rainbow",
         [*QUIET, "train.total_steps=600", "agent.learning_starts=200", "rollout.num_envs=2"],
     )
@@ -122,7 +122,7 @@ def test_rainbow_trains_and_its_checkpoint_round_trips(tmp_path: Path) -> None:
 
 def test_envs_reset_closes_pending_n_step_windows_as_truncated() -> None:
     env = gym.make("CartPole-v1")
-    config, _ = load_config("cartpole-dqn", ["agent.n_step=3"])
+    config = load_config("cartpole-dqn", ["agent.n_step=3"])
     agent = DQN(config.agent, env.observation_space, env.action_space, 1, 1000, torch.device("cpu"), 0)
     from rlkit.agents import StepResult
 

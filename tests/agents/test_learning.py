@@ -11,7 +11,7 @@ QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "trai
 
 
 def train_and_evaluate(tmp_path, preset: str, overrides: list[str]) -> dict:
-    config, _ = load_config(preset, [*QUIET, *overrides])
+    config = load_config(preset, [*QUIET, *overrides])
     trainer = Trainer(config, tmp_path)
     trainer.run()
     return trainer.evaluate()

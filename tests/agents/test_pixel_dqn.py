@@ -33,7 +33,7 @@ PIXELS = [
 
 
 def train(tmp_path: Path, overrides: list[str]) -> tuple[Trainer, dict]:
-    config, _ = load_config("cartpole-dqn", [*QUIET, *PIXELS, *overrides])
+    config = load_config("cartpole-dqn", [*QUIET, *PIXELS, *overrides])
     trainer = Trainer(config, tmp_path)
     trainer.run()
     return trainer, trainer.evaluate()
@@ -83,7 +83,7 @@ def test_rainbow_with_n_step_and_prioritized_frame_replay_learns_and_resumes(tmp
 
 @pytest.mark.parametrize(("setting", "expected"), [("false", ReplayBuffer), ("true", FrameReplayBuffer)])
 def test_frame_replay_switch(setting: str, expected: type, tmp_path: Path) -> None:
-    config, _ = load_config(
+    config = load_config(
         "cartpole-dqn",
         [*QUIET, *PIXELS, "train.total_steps=10", "agent.learning_starts=0", f"agent.frame_replay={setting}"],
     )

@@ -263,7 +263,7 @@ QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "trai
 
 
 def test_r2d2_learns_to_recall_the_cue(tmp_path) -> None:
-    config, _ = load_config(
+    config = load_config(
         "cartpole-r2d2",
         [
             *QUIET,

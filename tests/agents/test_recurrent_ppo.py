@@ -115,7 +115,7 @@ def test_n_steps_must_be_whole_sequences() -> None:
 
 
 def train(tmp_path, preset: str, overrides: list[str]) -> dict:
-    config, _ = load_config(preset, [*QUIET, *overrides])
+    config = load_config(preset, [*QUIET, *overrides])
     trainer = Trainer(config, tmp_path)
     trainer.run()
     return trainer.evaluate()

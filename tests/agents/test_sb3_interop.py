@@ -51,7 +51,7 @@ TINY_DQN = {
 
 
 def _trainer(tmp_path: Path, source: str, overrides: list[str]) -> Trainer:
-    config, _ = load_config(source, [*overrides, *QUIET])
+    config = load_config(source, [*overrides, *QUIET])
     return Trainer(config, tmp_path / "run")
 
 

@@ -67,7 +67,7 @@ def test_eight_envs_and_train_freq_4_give_one_gradient_step_per_4_env_steps(
         "train.total_steps=400",
         "log.interval=80",
     ]
-    config, _ = load_config(preset, overrides)
+    config = load_config(preset, overrides)
     trainer = Trainer(config, tmp_path)
     trainer.run()
     assert trainer.agent.gradient_steps_done == 100
@@ -96,7 +96,7 @@ ON_POLICY = {  # preset, overrides, gradient steps in 2 rollouts of 4 envs x 16 
 def test_on_policy_agents_count_their_optimizer_steps(agent: str, tmp_path: Path) -> None:
     preset, agent_overrides, expected = ON_POLICY[agent]
     overrides = [*QUIET, *agent_overrides, "agent.n_steps=16", "rollout.num_envs=4", "train.total_steps=128"]
-    config, _ = load_config(preset, overrides)
+    config = load_config(preset, overrides)
     trainer = Trainer(config, tmp_path)
     trainer.run()
     assert trainer.agent.gradient_steps_done == expected

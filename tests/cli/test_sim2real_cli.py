@@ -23,7 +23,7 @@ EXAMPLES = ROOT / "examples"
 )
 def test_sim2real_presets_build_their_env(preset: str) -> None:
     assert preset in preset_names()
-    config, _ = load_config(preset)
+    config = load_config(preset)
     env = make_env(config.env)
     env.reset(seed=0)
     env.step(env.action_space.sample())

@@ -8,27 +8,34 @@ import yaml
 from rlkit.agents import AGENTS
 from rlkit.agents.dqn import DQNConfig
 from rlkit.agents.ppo import PPOConfig
-from rlkit.config.loading import apply_overrides, config_from_dict, dump_yaml, load_config, preset_names
+from rlkit.config.loading import (
+    apply_overrides,
+    config_from_dict,
+    dump_yaml,
+    load_config,
+    load_named_config,
+    preset_names,
+)
 from rlkit.errors import ConfigError
 
 
 def test_every_preset_loads_and_validates() -> None:
     assert {"cartpole-ppo", "cartpole-dqn", "pendulum-ppo"} <= set(preset_names())
     for name in preset_names():
-        config, run_name = load_config(name)
+        config, run_name = load_named_config(name)
         assert run_name == name
         assert config.agent.name in AGENTS
 
 
 def test_agent_section_is_validated_by_the_selected_agent() -> None:
-    ppo, _ = load_config("cartpole-ppo")
-    dqn, _ = load_config("cartpole-dqn")
+    ppo = load_config("cartpole-ppo")
+    dqn = load_config("cartpole-dqn")
     assert isinstance(ppo.agent, PPOConfig) and ppo.agent.n_steps == 32
     assert isinstance(dqn.agent, DQNConfig) and dqn.agent.gradient_steps == 128
 
 
 def test_overrides_are_parsed_by_field_type() -> None:
-    config, _ = load_config(
+    config = load_config(
         "cartpole-ppo",
         [
             "agent.lr=1e-3",
@@ -82,7 +89,7 @@ def test_unknown_preset_lists_the_presets() -> None:
 def test_yaml_file_and_resolved_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text("agent:\n  name: dqn\n  lr: 5e-4\ntrain:\n  total_steps: 1000\n")
-    config, name = load_config(str(path))
+    config, name = load_named_config(str(path))
     assert name == "mine"
     assert config.agent.lr == pytest.approx(5e-4)
     resolved = yaml.safe_load(dump_yaml(config))

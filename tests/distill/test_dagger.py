@@ -28,7 +28,7 @@ def teacher(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_teacher_view_reports_the_clean_state_and_the_physics() -> None:
-    student, _ = load_config("cartpole-balance-student")
+    student = load_config("cartpole-balance-student")
     clean_config = student.env.model_copy(update={"sensors": type(student.env.sensors)()})
     env, clean = make_env(student.env, teacher_view=True), make_env(clean_config)
     obs, info = env.reset(seed=3)
@@ -47,7 +47,7 @@ def test_teacher_view_reports_the_clean_state_and_the_physics() -> None:
 
 
 def test_observe_parameters_appends_the_samples_and_excludes_the_critic_only_form() -> None:
-    teacher, _ = load_config("cartpole-balance-teacher")
+    teacher = load_config("cartpole-balance-teacher")
     env = make_env(teacher.env)
     obs, info = env.reset(seed=0)
     assert obs.shape == (8,)  # 6 sensor values, then the pole's mass and the motor's gain
@@ -60,7 +60,7 @@ def test_observe_parameters_appends_the_samples_and_excludes_the_critic_only_for
 
 def test_dagger_fits_the_students_actor_to_the_teachers_labels(teacher: Path, tmp_path: Path) -> None:
     # The student acts from the start (beta 0): it falls, and the teacher's corrections are large.
-    config, _ = load_config("cartpole-balance-student", [*SHORT, "distill.beta_start=0"])
+    config = load_config("cartpole-balance-student", [*SHORT, "distill.beta_start=0"])
     distiller = Distiller(teacher, config, tmp_path)
     untrained = {key: value.clone() for key, value in distiller.policy.state_dict().items()}
     create_run_dir(tmp_path)
@@ -83,7 +83,7 @@ def test_dagger_fits_the_students_actor_to_the_teachers_labels(teacher: Path, tm
 
 
 def test_squashed_students_learn_the_teachers_actions_in_their_own_range(teacher: Path, tmp_path) -> None:
-    config, _ = load_config("cartpole-balance-student", [*SHORT, "agent.squash_actions=true"])
+    config = load_config("cartpole-balance-student", [*SHORT, "agent.squash_actions=true"])
     distiller = Distiller(teacher, config, tmp_path)
     # the motor's range is [-1, 1]: tanh outputs equal env actions, pulled just inside the open interval
     labels = distiller._labels(np.array([[-1.0], [0.0], [0.5], [1.0]], np.float32))

@@ -14,7 +14,8 @@ from rlkit.config.loading import load_config
 from rlkit.config.sweep import BUILTIN_SWEEPS, SweepAxis
 from rlkit.envs import make_env
 from rlkit.evaluate.checkpoint_eval import restore_agent
-from rlkit.evaluate.sweep import kept_fraction, load_sweep
+from rlkit.evaluate.sweep import load_sweep
+from rlkit.evaluate.sweep_result import kept_fraction
 from rlkit.evaluate.sweep_world import nominal_env_config, perturbed_env_config, root_body
 from tests.cli.conftest import run_cli
 
@@ -69,7 +70,7 @@ def test_training_baseline_keeps_the_randomization(tiny_runs: tuple[Path, Path])
     trained = _env_config(tiny_runs[1])
     assert trained.randomization.parameters[0].low == 0.5
     assert nominal_env_config(trained).randomization.parameters[0].low == 1.0
-    config, _ = load_config("walker-ppo-sim2real")
+    config = load_config("walker-ppo-sim2real")
     pinned = nominal_env_config(config.env)
     assert pinned.randomization.pushes is None and pinned.sensors.latency is None
     assert all(model.noise_std == 0 for model in pinned.sensors.models)
@@ -178,7 +179,7 @@ def test_kept_fraction() -> None:
 
 
 def test_pixel_perturbations_change_the_image() -> None:
-    config, _ = load_config("cartpole-balance-pixels-ppo")
+    config = load_config("cartpole-balance-pixels-ppo")
     base = nominal_env_config(config.env)
     axes = [
         SweepAxis(perturbation="light_intensity", values=[0.3, 1.0]),

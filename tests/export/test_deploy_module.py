@@ -30,7 +30,7 @@ PIXELS = gym.spaces.Box(0, 255, (9, 36, 36), np.uint8)
     ids=["ppo", "recurrent_ppo"],
 )
 def test_a_normalized_pixel_policy_exports_pixels_scaled_once(preset: str, overrides: list[str]) -> None:
-    config, _ = load_config(preset, [*QUIET, "agent.normalize_observations=true", *overrides])
+    config = load_config(preset, [*QUIET, "agent.normalize_observations=true", *overrides])
     torch.manual_seed(0)
     agent = build_agent(config, PIXELS, gym.spaces.Box(-1.0, 1.0, (1,), np.float32), torch.device("cpu"))
     deployable = build_deployable_policy(agent)

@@ -48,7 +48,7 @@ RUNS = {
 
 
 def train_tiny(tmp_path: Path, preset: str, overrides: list[str]) -> tuple[Path, Trainer]:
-    config, _ = load_config(preset, [*QUIET, *overrides])
+    config = load_config(preset, [*QUIET, *overrides])
     run_dir = tmp_path / preset
     trainer = Trainer(config, run_dir)
     trainer.run()
@@ -120,7 +120,7 @@ def test_privileged_observation_exports_the_policy_part_only(tmp_path: Path) -> 
 
 def test_normalization_is_inside_the_graph() -> None:
     """Hand-check: with non-trivial statistics the exported action is clip(mean(normalized obs))."""
-    config, _ = load_config("pendulum-ppo", [*QUIET, "agent.normalize_observations=true"])
+    config = load_config("pendulum-ppo", [*QUIET, "agent.normalize_observations=true"])
     obs_space = gym.spaces.Box(-8.0, 8.0, (3,), np.float32)
     action_space = gym.spaces.Box(-2.0, 2.0, (1,), np.float32)
     torch.manual_seed(0)
@@ -152,7 +152,7 @@ def test_normalization_is_inside_the_graph() -> None:
 
 @pytest.mark.parametrize("preset", ["cartpole-recurrent-ppo", "cartpole-r2d2"])
 def test_recurrent_state_is_carried_and_reset_at_episode_start(preset: str) -> None:
-    config, _ = load_config(preset, [*QUIET, "rollout.num_envs=2"])
+    config = load_config(preset, [*QUIET, "rollout.num_envs=2"])
     obs_space = gym.spaces.Box(-np.inf, np.inf, (2,), np.float32)
     torch.manual_seed(1)
     agent = build_agent(config, obs_space, gym.spaces.Discrete(2), torch.device("cpu"))

@@ -41,7 +41,7 @@ def cluster():
 def train(run_dir: Path, overrides: list[str], during_run=None) -> tuple[Trainer, list[dict], dict]:
     """Train the short PPO run; ``during_run(trainer)`` runs before the loop. Returns the trainer, the
     metrics rows without their timing columns, and the final evaluation."""
-    config, _ = load_config("cartpole-ppo", [*SHORT_PPO, *overrides])
+    config = load_config("cartpole-ppo", [*SHORT_PPO, *overrides])
     trainer = Trainer(config, run_dir)
     if during_run is not None:
         during_run(trainer)

@@ -144,7 +144,7 @@ def test_uint8_images_and_pickled_actions_match_sync() -> None:
 
 
 def test_dict_observations_and_calls_match_sync() -> None:
-    config, _ = load_config(
+    config = load_config(
         "reacher-ppo",
         [
             "env.randomization.parameters=[{parameter: body_mass, low: 0.5, high: 1.5}]",
@@ -320,7 +320,7 @@ QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "trai
 
 
 def train(tmp_path: Path, preset: str, overrides: list[str]) -> list[dict[str, str]]:
-    config, _ = load_config(preset, [*QUIET, *overrides])
+    config = load_config(preset, [*QUIET, *overrides])
     Trainer(config, tmp_path).run()
     with (tmp_path / "metrics.csv").open(newline="") as handle:
         return list(csv.DictReader(handle))

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_compiled_encoders_keep_their_parameters_and_outputs() -> None:
-    config, _ = load_config("cartpole-ppo", ["train.compile=true"])
+    config = load_config("cartpole-ppo", ["train.compile=true"])
     space, actions = gym.spaces.Box(-1, 1, (4,), np.float32), gym.spaces.Discrete(2)
     torch.manual_seed(0)
     eager = build_agent(

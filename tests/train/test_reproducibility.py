@@ -47,7 +47,7 @@ def train(tmp_path: Path, name: str, preset: str, seed: int) -> list[dict[str, s
         "eval.interval=0",
         "train.device=cpu",
     ]
-    config, _ = load_config(preset, overrides)
+    config = load_config(preset, overrides)
     Trainer(config, tmp_path / name).run()
     return loss_columns(tmp_path / name)
 

@@ -74,7 +74,7 @@ def test_the_trainer_sets_the_visual_curriculum_scale_in_every_env(tmp_path) -> 
     from rlkit.config.loading import load_config
     from rlkit.training.trainer import Trainer
 
-    config, _ = load_config(
+    config = load_config(
         "cartpole-balance-teacher",
         [
             "rollout.num_envs=2",
