@@ -63,6 +63,8 @@ def activation_gain(name: str) -> float:
         ValueError: If ``name`` is not a known activation; the message lists the valid names.
     """
     _check_name(name)
-    if name in ("relu", "tanh"):
-        return float(nn.init.calculate_gain(name))
+    if name == "relu":
+        return float(nn.init.calculate_gain("relu"))
+    if name == "tanh":
+        return float(nn.init.calculate_gain("tanh"))
     return math.sqrt(2.0)

@@ -25,7 +25,7 @@ def _check_image_shape(observation_shape: Sequence[int], owner: str) -> tuple[in
         raise ValueError(
             f"{owner} needs a channel-first observation_shape (C, H, W) of positive sizes, got {shape}"
         )
-    return shape  # type: ignore[return-value]
+    return shape
 
 
 def _images_to_float(images: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
 import torch
@@ -38,6 +38,9 @@ ImageLayout = Literal["chw", "hwc", "hw"]
 Observation = torch.Tensor | Mapping[str, "Observation"]
 """A batch of observations: a tensor, or for ``Dict`` spaces a mapping from key to observation."""
 
+ObservationT = TypeVar("ObservationT")
+"""What an encoder's ``forward`` takes: a tensor, or a mapping of observations for :class:`DictEncoder`."""
+
 _CHANNEL_COUNTS = (1, 3, 4)
 
 _SUPPORTED = (
@@ -46,14 +49,18 @@ _SUPPORTED = (
 )
 
 
-class Encoder(nn.Module, ABC):
+class Encoder(nn.Module, ABC, Generic[ObservationT]):
     """Base class of observation encoders: an ``nn.Module`` with an ``output_dim``.
+
+    Generic in the observation its ``forward`` takes (a tensor, or a mapping for :class:`DictEncoder`).
 
     Attributes:
         output_dim: Size of the feature vector the encoder produces.
     """
 
     output_dim: int
+    # Registered as a buffer in __init__; declared here so its type is known.
+    _dtype_anchor: torch.Tensor
 
     def __init__(self) -> None:
         super().__init__()
@@ -67,11 +74,11 @@ class Encoder(nn.Module, ABC):
         return self._dtype_anchor.dtype
 
     @abstractmethod
-    def forward(self, observation: Observation) -> torch.Tensor:
+    def forward(self, observation: ObservationT) -> torch.Tensor:
         """Encode a batch of observations into ``(..., output_dim)`` features."""
 
 
-class FlatEncoder(Encoder):
+class FlatEncoder(Encoder[torch.Tensor]):
     """Flattens array observations to vectors, casts them to the encoder's dtype, and applies an MLP.
 
     Integer observations (e.g. a 1-D ``uint8`` Box) are cast, not rescaled; only image Boxes get the 1/255
@@ -116,7 +123,7 @@ class FlatEncoder(Encoder):
         return self.mlp(observation)
 
 
-class ImageEncoder(Encoder):
+class ImageEncoder(Encoder[torch.Tensor]):
     """Applies a CNN to image observations after bringing them into channel-first layout.
 
     It is built for ``uint8`` image spaces, so its inputs are pixel values in [0, 255], ``uint8`` or float
@@ -144,17 +151,26 @@ class ImageEncoder(Encoder):
         super().__init__()
         self.observation_shape = tuple(int(d) for d in observation_shape)
         self.layout = image_layout(self.observation_shape)
+        shape = self.observation_shape  # 2-D for "hw", 3-D otherwise (image_layout checked)
+        chw_shape: tuple[int, int, int]
         if self.layout == "hw":
-            chw_shape = (1, *self.observation_shape)
+            chw_shape = (1, shape[0], shape[1])
         elif self.layout == "hwc":
-            chw_shape = (self.observation_shape[2], self.observation_shape[0], self.observation_shape[1])
+            chw_shape = (shape[2], shape[0], shape[1])
         else:
-            chw_shape = self.observation_shape
-        feature_kwargs = {} if features_dim is None else {"features_dim": features_dim}
+            chw_shape = (shape[0], shape[1], shape[2])
         if cnn == "nature":
-            self.cnn: NatureCNN | ImpalaCNN = NatureCNN(chw_shape, **feature_kwargs)  # type: ignore[arg-type]
+            self.cnn: NatureCNN | ImpalaCNN = (
+                NatureCNN(chw_shape)
+                if features_dim is None
+                else NatureCNN(chw_shape, features_dim=features_dim)
+            )
         elif cnn == "impala":
-            self.cnn = ImpalaCNN(chw_shape, **feature_kwargs)  # type: ignore[arg-type]
+            self.cnn = (
+                ImpalaCNN(chw_shape)
+                if features_dim is None
+                else ImpalaCNN(chw_shape, features_dim=features_dim)
+            )
         else:
             raise ValueError(f"unknown cnn {cnn!r}; valid cnns are: nature, impala")
         self.output_dim = self.cnn.output_dim
@@ -168,7 +184,7 @@ class ImageEncoder(Encoder):
         return self.cnn(observation)
 
 
-class DiscreteEncoder(Encoder):
+class DiscreteEncoder(Encoder[torch.Tensor]):
     """One-hot encodes integer observations of a ``Discrete(n, start)`` space, then applies an MLP.
 
     Attributes:
@@ -209,7 +225,7 @@ class DiscreteEncoder(Encoder):
         return self.mlp(one_hot)
 
 
-class DictEncoder(Encoder):
+class DictEncoder(Encoder[Mapping[str, Observation]]):
     """Encodes each entry of a dict observation with its own encoder and concatenates the features.
 
     Keys are processed in sorted order, so the feature layout does not depend on dict insertion order.
@@ -219,7 +235,7 @@ class DictEncoder(Encoder):
         encoders: One encoder per key, in the order of ``keys``.
     """
 
-    def __init__(self, encoders: Mapping[str, Encoder]) -> None:
+    def __init__(self, encoders: Mapping[str, Encoder[Any]]) -> None:
         """Build the encoder.
 
         Args:
@@ -234,13 +250,15 @@ class DictEncoder(Encoder):
         self.keys = tuple(sorted(encoders))
         # A ModuleList rather than a ModuleDict: observation keys may contain "." which ModuleDict rejects.
         self.encoders = nn.ModuleList(encoders[key] for key in self.keys)
-        self.output_dim = sum(encoder.output_dim for encoder in self.encoders)
+        self.output_dim = sum(encoders[key].output_dim for key in self.keys)
 
-    def encoder(self, key: str) -> Encoder:
+    def encoder(self, key: str) -> Encoder[Any]:
         """The sub-encoder of ``key``."""
-        return self.encoders[self.keys.index(key)]  # type: ignore[return-value]
+        encoder = self.encoders[self.keys.index(key)]
+        assert isinstance(encoder, Encoder)  # __init__ only puts encoders in the list
+        return encoder
 
-    def forward(self, observation: Mapping[str, Observation]) -> torch.Tensor:  # type: ignore[override]
+    def forward(self, observation: Mapping[str, Observation]) -> torch.Tensor:
         """Encode a dict of ``(..., *shape)`` tensors into ``(..., output_dim)`` concatenated features."""
         features = [encoder(observation[key]) for key, encoder in zip(self.keys, self.encoders, strict=True)]
         return torch.cat(features, dim=-1)
@@ -281,7 +299,7 @@ def build_encoder(
     layer_norm: bool = False,
     cnn: CnnName = "nature",
     cnn_features_dim: int | None = None,
-) -> Encoder:
+) -> Encoder[Any]:
     """Build the encoder that fits an observation space (rules in the module docstring).
 
     Args:

@@ -17,8 +17,8 @@ from torch import nn
 ModuleT = TypeVar("ModuleT", bound=nn.Module)
 
 # Layers whose ``weight`` is a matrix (or a conv kernel, flattened to one) and which take orthogonal init.
-_WEIGHT_LAYERS: tuple[type[nn.Module], ...] = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
-_RECURRENT_LAYERS: tuple[type[nn.Module], ...] = (nn.RNNBase, nn.RNNCellBase)
+_WEIGHT_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
+_RECURRENT_LAYERS = (nn.RNNBase, nn.RNNCellBase)
 
 
 def orthogonal_init(module: ModuleT, gain: float = math.sqrt(2.0), bias: float = 0.0) -> ModuleT:
@@ -80,7 +80,7 @@ def recurrent_init(module: ModuleT, hidden_gain: float = 1.0, input_gain: float 
         raise TypeError(f"recurrent_init needs an RNN/LSTM/GRU layer or cell, got {type(module).__name__}")
     with torch.no_grad():
         for layer in layers:
-            hidden_size: int = layer.hidden_size  # type: ignore[assignment]
+            hidden_size = layer.hidden_size
             for name, param in layer.named_parameters(recurse=False):
                 if name.startswith("bias"):
                     param.zero_()

@@ -88,7 +88,7 @@ class RecurrentCore(nn.Module):
             ``(h, c)`` for an LSTM or ``(h,)`` for a GRU, each of shape ``(num_layers, batch_size,
             hidden_size)`` and the parameters' dtype.
         """
-        weight = self.rnn.weight_hh_l0
+        weight = self.rnn.get_parameter("weight_hh_l0")
         shape = (self.num_layers, batch_size, self.hidden_size)
         device = weight.device if device is None else device
         num_tensors = 2 if self._is_lstm else 1

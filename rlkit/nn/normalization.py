@@ -16,6 +16,11 @@ class RunningMeanStd(torch.nn.Module):
         epsilon: Initial count, which keeps the first update from dividing by zero.
     """
 
+    # Registered as buffers in __init__; declared here so their type is known.
+    mean: torch.Tensor
+    var: torch.Tensor
+    count: torch.Tensor
+
     def __init__(self, shape: tuple[int, ...] = (), epsilon: float = 1e-4) -> None:
         super().__init__()
         self.register_buffer("mean", torch.zeros(shape, dtype=torch.float64))
