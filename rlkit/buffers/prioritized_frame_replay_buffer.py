@@ -85,6 +85,7 @@ class PrioritizedFrameReplayBuffer(PrioritizedReplayBuffer, FrameReplayBuffer):
             raise ValueError("cannot sample from an empty PrioritizedFrameReplayBuffer")
         for _ in range(_MAX_DRAWS):
             batch = super().sample(batch_size, beta)
+            assert batch.indices is not None  # prioritized batches always name their slots
             if self.is_live(batch.indices).all():
                 return batch
         raise RuntimeError("could not draw a batch of live transitions; is the sum tree corrupted?")

@@ -78,7 +78,9 @@ class _SequenceArrays:
         self.states = [np.zeros((count, state_positions, *shape), dtype=np.float32) for shape in state_shapes]
 
     def state_dict(self, count: int) -> dict[str, Any]:
-        state = {name: torch.from_numpy(getattr(self, name)[:count].copy()) for name in _STEP_FIELDS}
+        state: dict[str, Any] = {
+            name: torch.from_numpy(getattr(self, name)[:count].copy()) for name in _STEP_FIELDS
+        }
         state["states"] = [torch.from_numpy(s[:count].copy()) for s in self.states]
         return state
 
@@ -204,7 +206,8 @@ class SequenceReplayBuffer:
         An episode still running gets its latest ``next_obs`` as final observation (bootstrapped as at a
         time limit); the rest of the sequence is padding. The next step starts new sequences and episodes.
         """
-        for env in range(self.num_envs) if envs is None else np.flatnonzero(envs):
+        env_indices: list[int] = list(range(self.num_envs)) if envs is None else np.flatnonzero(envs).tolist()
+        for env in env_indices:
             filled = self.filled[env]
             if filled > 0 and not self.building.ends[env, filled - 1]:
                 # The episode is cut off here: its last step ends it, bootstrapping from the final obs.

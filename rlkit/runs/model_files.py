@@ -14,7 +14,7 @@ import os
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from rlkit.config.schema import RunConfig
 from rlkit.errors import RlkitError
@@ -30,7 +30,7 @@ _FILE_ATTRIBUTES = {
 }
 
 
-def is_model_path(env_id: Any) -> bool:
+def is_model_path(env_id: object) -> TypeGuard[str]:
     """Whether ``env.id`` names an MJCF file (rather than a registered id or ``module:Class``)."""
     return isinstance(env_id, str) and env_id.endswith(".xml")
 
