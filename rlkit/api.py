@@ -38,7 +38,7 @@ from rlkit.evaluate.restore import restore_agent
 from rlkit.policy import Policy
 from rlkit.registry import import_attr
 from rlkit.runs.stop_signals import stop_on_signals
-from rlkit.training.run import check_new_run_dir, default_run_dir, finish_run, open_run_dir
+from rlkit.training.run import check_new_run_dir, default_run_dir, finish_run, open_run_dir, resume_run
 from rlkit.training.trainer import Trainer
 
 #: A user's env factory: called with no arguments (or with ``env.kwargs``), it returns a fresh Gymnasium env.
@@ -59,6 +59,8 @@ class Run:
     config: RunConfig
     #: Env steps trained.
     env_steps: int
+    #: Seconds spent training, over every session of the run (resumes included).
+    wall_time: float
     #: The last checkpoint written (``final.pt``, or ``interrupted.pt`` after a stop).
     checkpoint: Path
     #: Whether a stop signal ended training early (then there is no final evaluation).
@@ -69,6 +71,9 @@ class Run:
     evaluation: dict[str, Any] | None
     #: ``metrics.csv``: one row per log interval, empty cells left out.
     metrics: list[dict[str, float]] = field(repr=False)
+    #: 0, or the status of the stop signal (130 SIGINT, 143 SIGTERM) that ended training or cut the final
+    #: evaluation short (then the trained policy is saved but ``evaluation`` is None).
+    exit_status: int = 0
 
     def load(self, deterministic: bool = True) -> LoadedPolicy:
         """The policy of this run's last checkpoint (:func:`load`)."""
@@ -112,11 +117,17 @@ class LoadedPolicy:
         return make_env(self.config.env, render_mode=render_mode)
 
 
+#: Called with the run directory, its config and the env steps already trained (a resume's), once the
+#: directory is written and before training starts (the command line prints the run's line).
+OnStart = Callable[[Path, RunConfig, int], None]
+
+
 def train(
     config: ConfigSource,
     *overrides: str,
     run_dir: str | os.PathLike[str] | None = None,
     env: EnvFactory | None = None,
+    on_start: OnStart | None = None,
 ) -> Run:
     """Train a run, evaluate its final policy and return it, as ``rlkit train`` does.
 
@@ -129,6 +140,7 @@ def train(
             A module-level function or class is stored in the run by name (``module:name``), so that
             ``rlkit eval``, ``--resume`` and the subprocess and Ray backends rebuild it anywhere; a lambda or
             closure is registered in this process only (train and load here, with the ``sync`` backend).
+        on_start: Called with the run directory, config and steps trained (0) before training starts.
 
     Raises:
         rlkit.errors.RlkitError: Bad input (config, overrides, run directory): nothing is written.
@@ -141,17 +153,38 @@ def train(
     with stop_on_signals():  # Ctrl-C or SIGTERM: a checkpoint to resume from, and an interrupted Run
         trainer = Trainer(loaded, directory)
         open_run_dir(directory, loaded, trainer.env.close)
-        result = finish_run(trainer)
+        return _train(trainer, on_start)
+
+
+def resume(run_dir: str | os.PathLike[str], *overrides: str, on_start: OnStart | None = None) -> Run:
+    """Continue a run from its latest checkpoint, as ``rlkit train --resume`` does (a larger
+    ``train.total_steps`` override trains further).
+
+    Raises:
+        rlkit.errors.RlkitError: No such run, a checkpoint of another run, or a budget already trained:
+            nothing is changed.
+    """
+    with stop_on_signals():
+        return _train(resume_run(Path(run_dir), overrides), on_start)
+
+
+def _train(trainer: Trainer, on_start: OnStart | None) -> Run:
+    """Train a started run, evaluate it, and describe it."""
+    if on_start is not None:
+        on_start(trainer.run_dir, trainer.config, trainer.state["env_steps"])
+    result = finish_run(trainer)
     outcome = result.outcome
     return Run(
-        run_dir=directory,
-        config=loaded,
+        run_dir=trainer.run_dir,
+        config=trainer.config,
         env_steps=outcome.env_steps,
+        wall_time=outcome.wall_time,
         checkpoint=outcome.checkpoint,
         interrupted=outcome.interrupted,
         reached_target=outcome.reached_target,
         evaluation=result.evaluation,
-        metrics=read_metrics(directory / "metrics.csv"),
+        metrics=read_metrics(trainer.run_dir / "metrics.csv"),
+        exit_status=outcome.exit_status or result.evaluation_stopped,
     )
 
 

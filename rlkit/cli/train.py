@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from rlkit.cli.config_help import config_reference
+from rlkit.config.schema import RunConfig
 from rlkit.errors import RlkitError
 
 
@@ -35,41 +36,47 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Train (or resume) a run through :mod:`rlkit.api` and print where it is and how it ended."""
     # SIGINT and SIGTERM (handled from rlkit.cli.main on) stop training with a checkpoint to resume from.
-    from rlkit.training.run import describe_config, finish_run, resume_run, start_run
+    # Imported here, not at the top: `rlkit --help` and the other verbs start without the training stack.
+    from rlkit import api
+    from rlkit.training.run import describe_config
 
     if args.resume is not None:
         overrides = [args.config, *args.overrides] if args.config else args.overrides
         if args.run_dir is not None:
             raise RlkitError("--resume continues a run in its own directory; drop --run-dir")
-        trainer = resume_run(args.resume, overrides)
-        steps = trainer.state["env_steps"]
-        print(f"resuming {args.resume} at {steps:,} steps: {describe_config(trainer.config)}")
+
+        def resuming(run_dir: Path, config: RunConfig, steps: int) -> None:
+            print(f"resuming {run_dir} at {steps:,} steps: {describe_config(config)}")
+
+        result = api.resume(args.resume, *overrides, on_start=resuming)
     else:
         if not args.config:
             raise RlkitError("give a preset name or YAML config to train (rlkit list shows the presets)")
-        trainer, run_dir = start_run(args.config, args.overrides, args.run_dir)
-        print(f"run {run_dir}: {describe_config(trainer.config)}")
-    result = finish_run(trainer)
-    outcome = result.outcome
-    if outcome.interrupted:
+
+        def starting(run_dir: Path, config: RunConfig, steps: int) -> None:
+            print(f"run {run_dir}: {describe_config(config)}")
+
+        result = api.train(args.config, *args.overrides, run_dir=args.run_dir, on_start=starting)
+    if result.interrupted:
         print(
-            f"interrupted at {outcome.env_steps:,} steps; checkpoint {outcome.checkpoint}\n"
+            f"interrupted at {result.env_steps:,} steps; checkpoint {result.checkpoint}\n"
             f"continue with: rlkit train --resume {result.run_dir}"
         )
-        return outcome.exit_status
+        return result.exit_status
     print(
-        f"trained {outcome.env_steps:,} steps in {outcome.wall_time:.1f} s "
-        f"({outcome.env_steps / max(outcome.wall_time, 1e-9):,.0f} steps/s)"
-        + ("; target return reached" if outcome.reached_target else "")
+        f"trained {result.env_steps:,} steps in {result.wall_time:.1f} s "
+        f"({result.env_steps / max(result.wall_time, 1e-9):,.0f} steps/s)"
+        + ("; target return reached" if result.reached_target else "")
     )
-    if result.evaluation_stopped:
+    if result.evaluation is None:
         print(
-            f"the final evaluation was interrupted; checkpoint {outcome.checkpoint}\n"
+            f"the final evaluation was interrupted; checkpoint {result.checkpoint}\n"
             f"evaluate with: rlkit eval {result.run_dir}"
         )
-        return result.evaluation_stopped
-    summary = result.evaluation or {}
+        return result.exit_status
+    summary = result.evaluation
     print(
         f"eval over {summary['episodes']} episodes: return {summary['mean_return']:.1f} "
         f"± {summary['std_return']:.1f} (min {summary['min_return']:.1f}, max {summary['max_return']:.1f})"
