@@ -27,17 +27,19 @@ from rlkit.nn.activations import ActivationName
 class EnvConfig(StrictModel):
     """Which environment to build, and how."""
 
-    id: str = Field("CartPole-v1", description="Gymnasium id (CartPole-v1), an rlkit/... id, or module:Class")
+    id: str = Field(
+        default="CartPole-v1", description="Gymnasium id (CartPole-v1), an rlkit/... id, or module:Class"
+    )
     kwargs: dict[str, Any] = Field(
         default_factory=dict, description="keyword arguments for the env constructor"
     )
     max_episode_steps: int | None = Field(
-        None,
+        default=None,
         ge=1,
         description="truncate episodes after this many steps (None: the env's own, 1000 for an XML)",
     )
     task: TaskConfig | None = Field(
-        None, description="for env.id: robot.xml, what it observes, its reward terms and termination"
+        default=None, description="for env.id: robot.xml, what it observes, its reward terms and termination"
     )
     randomization: RandomizationConfig = Field(
         default_factory=RandomizationConfig, description="physics domain randomization"
@@ -47,31 +49,40 @@ class EnvConfig(StrictModel):
     )
     sensors: SensorsConfig = Field(default_factory=SensorsConfig, description="sensor models and latency")
     discrete_actions: int | None = Field(
-        None, ge=2, description="discretize a Box action space into this many levels per dimension (for DQN)"
+        default=None,
+        ge=2,
+        description="discretize a Box action space into this many levels per dimension (for DQN)",
     )
     pixels: PixelsConfig | None = Field(
-        None, description="observe rendered MuJoCo cameras, alone or with the state (None: the state)"
+        default=None, description="observe rendered MuJoCo cameras, alone or with the state (None: the state)"
     )
     camera: CameraModelConfig | None = Field(
-        None, description="camera model applied to the pixels: noise, blur, exposure, colour, JPEG, shifts"
+        default=None,
+        description="camera model applied to the pixels: noise, blur, exposure, colour, JPEG, shifts",
     )
     visual_randomization: VisualRandomizationConfig | None = Field(
-        None, description="per-episode lights, colours, textures and camera pose (None: off)"
+        default=None, description="per-episode lights, colours, textures and camera pose (None: off)"
     )
     frame_stack: int = Field(
-        1, ge=1, description="observe the last k frames of the pixels, stacked along channels (1: off)"
+        default=1,
+        ge=1,
+        description="observe the last k frames of the pixels, stacked along channels (1: off)",
     )
 
 
 class NetworkConfig(StrictModel):
     """Shape of the networks an agent builds through ``rlkit.nn``."""
 
-    hidden_sizes: list[int] = Field([64, 64], description="widths of the MLP hidden layers")
-    activation: ActivationName = Field("tanh", description="activation: relu, tanh, elu, gelu or silu")
-    layer_norm: bool = Field(False, description="LayerNorm after each hidden Linear layer")
-    cnn: Literal["nature", "impala"] = Field("nature", description="image encoder: nature (DQN) or impala")
+    hidden_sizes: list[int] = Field(default=[64, 64], description="widths of the MLP hidden layers")
+    activation: ActivationName = Field(
+        default="tanh", description="activation: relu, tanh, elu, gelu or silu"
+    )
+    layer_norm: bool = Field(default=False, description="LayerNorm after each hidden Linear layer")
+    cnn: Literal["nature", "impala"] = Field(
+        default="nature", description="image encoder: nature (DQN) or impala"
+    )
     shared_encoder: bool = Field(
-        False, description="actor and critic share one encoder (policy-gradient agents)"
+        default=False, description="actor and critic share one encoder (policy-gradient agents)"
     )
 
     @field_validator("hidden_sizes")
@@ -85,9 +96,9 @@ class NetworkConfig(StrictModel):
 class MemoryConfig(StrictModel):
     """The recurrent memory core between a recurrent agent's encoder and its heads."""
 
-    cell: Literal["lstm", "gru"] = Field("lstm", description="recurrent cell: lstm or gru")
-    hidden_size: int = Field(64, ge=1, description="size of the recurrent state")
-    num_layers: int = Field(1, ge=1, description="stacked recurrent layers")
+    cell: Literal["lstm", "gru"] = Field(default="lstm", description="recurrent cell: lstm or gru")
+    hidden_size: int = Field(default=64, ge=1, description="size of the recurrent state")
+    num_layers: int = Field(default=1, ge=1, description="stacked recurrent layers")
 
 
 LRScheduleName = Literal["constant", "linear", "cosine", "step", "adaptive_kl"]
@@ -99,53 +110,63 @@ class AgentConfig(StrictModel):
 
     name: str = Field(..., description="agent: ppo, dqn (rlkit list shows all), or module:Class")
     network: NetworkConfig = Field(default_factory=NetworkConfig, description="network shape")
-    optimizer: OptimizerName = Field("adam", description="optimizer: adam, adamw, sgd or rmsprop")
-    lr: float = Field(3e-4, gt=0, description="learning rate (the initial one when a schedule is set)")
-    lr_schedule: LRScheduleName = Field(
-        "constant", description="lr schedule: constant, linear, cosine, step, adaptive_kl (PPO)"
+    optimizer: OptimizerName = Field(default="adam", description="optimizer: adam, adamw, sgd or rmsprop")
+    lr: float = Field(
+        default=3e-4, gt=0, description="learning rate (the initial one when a schedule is set)"
     )
-    lr_end_factor: float = Field(0.0, ge=0, le=1, description="linear/cosine: final lr as a fraction of lr")
+    lr_schedule: LRScheduleName = Field(
+        default="constant", description="lr schedule: constant, linear, cosine, step, adaptive_kl (PPO)"
+    )
+    lr_end_factor: float = Field(
+        default=0.0, ge=0, le=1, description="linear/cosine: final lr as a fraction of lr"
+    )
     lr_warmup_fraction: float = Field(
-        0.0, ge=0, lt=1, description="cosine: fraction of training spent warming the lr up from 0"
+        default=0.0, ge=0, lt=1, description="cosine: fraction of training spent warming the lr up from 0"
     )
     lr_step_fraction: float = Field(
-        0.25, gt=0, le=1, description="step: multiply the lr by lr_step_gamma every this fraction of training"
+        default=0.25,
+        gt=0,
+        le=1,
+        description="step: multiply the lr by lr_step_gamma every this fraction of training",
     )
-    lr_step_gamma: float = Field(0.5, gt=0, le=1, description="step: factor applied at each step")
-    weight_decay: float = Field(0.0, ge=0, description="weight decay (decoupled for adamw)")
-    momentum: float = Field(0.0, ge=0, lt=1, description="sgd and rmsprop momentum")
-    nesterov: bool = Field(False, description="sgd: Nesterov momentum (needs momentum > 0)")
-    optimizer_eps: float = Field(1e-8, gt=0, description="adam/adamw/rmsprop epsilon")
-    max_grad_norm: float | None = Field(0.5, gt=0, description="clip the global gradient norm (None: off)")
+    lr_step_gamma: float = Field(default=0.5, gt=0, le=1, description="step: factor applied at each step")
+    weight_decay: float = Field(default=0.0, ge=0, description="weight decay (decoupled for adamw)")
+    momentum: float = Field(default=0.0, ge=0, lt=1, description="sgd and rmsprop momentum")
+    nesterov: bool = Field(default=False, description="sgd: Nesterov momentum (needs momentum > 0)")
+    optimizer_eps: float = Field(default=1e-8, gt=0, description="adam/adamw/rmsprop epsilon")
+    max_grad_norm: float | None = Field(
+        default=0.5, gt=0, description="clip the global gradient norm (None: off)"
+    )
 
 
 class RolloutConfig(StrictModel):
     """How experience is collected."""
 
-    num_envs: int = Field(8, ge=1, description="environments stepped in parallel")
+    num_envs: int = Field(default=8, ge=1, description="environments stepped in parallel")
     backend: Literal["sync", "subprocess", "ray"] = Field(
-        "sync",
+        default="sync",
         description="where envs step: sync (in this process), subprocess (worker processes, shared "
         "memory) or ray (Ray actors, on this machine or a cluster)",
     )
     num_workers: int | None = Field(
-        None,
+        default=None,
         ge=1,
         description="subprocess/ray: worker processes or actors, each stepping num_envs / num_workers envs "
         "(None: one per CPU core, at most num_envs)",
     )
     ray_address: str | None = Field(
-        None, description="ray: the cluster to join, e.g. 'auto' or 'ray://head:10001' (None: a local Ray)"
+        default=None,
+        description="ray: the cluster to join, e.g. 'auto' or 'ray://head:10001' (None: a local Ray)",
     )
     inference: Literal["auto", "learner", "worker"] = Field(
-        "auto",
+        default="auto",
         description="ray: who runs the policy while collecting. worker: each actor acts with a CPU copy "
         "of the agent and sends whole fragments (on-policy agents sync weights every rollout; off-policy "
         "agents stream fragments while the learner updates); learner: one batched forward pass per step "
         "in the learner (a big network on a GPU). auto: worker for ray when the agent supports it",
     )
     fragment_steps: int = Field(
-        64,
+        default=64,
         ge=1,
         description="ray with worker inference, off-policy agents: vector steps per fragment a worker "
         "sends (on-policy agents send one rollout, n_steps)",
@@ -165,22 +186,28 @@ class RolloutConfig(StrictModel):
 class TrainConfig(StrictModel):
     """The training loop."""
 
-    total_steps: int = Field(100_000, ge=1, description="environment steps to train for (summed over envs)")
-    seed: int = Field(0, ge=0, description="seeds torch, every env (seed + index) and every random stream")
-    device: str = Field("auto", description="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    total_steps: int = Field(
+        default=100_000, ge=1, description="environment steps to train for (summed over envs)"
+    )
+    seed: int = Field(
+        default=0, ge=0, description="seeds torch, every env (seed + index) and every random stream"
+    )
+    device: str = Field(default="auto", description="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
     torch_threads: int | None = Field(
-        1, ge=1, description="CPU threads for torch (small networks run fastest on 1; None: torch's default)"
+        default=1,
+        ge=1,
+        description="CPU threads for torch (small networks run fastest on 1; None: torch's default)",
     )
     compile: bool = Field(
-        False,
+        default=False,
         description="torch.compile the observation encoders: 1.6x faster pixel-CNN updates on a CPU after "
         "a few seconds of compiling; slower for small MLPs",
     )
     target_return: float | None = Field(
-        None, description="stop early once the periodic evaluation's mean return reaches this"
+        default=None, description="stop early once the periodic evaluation's mean return reaches this"
     )
-    checkpoint_interval: int = Field(50_000, ge=1, description="env steps between checkpoints")
-    keep_checkpoints: int = Field(3, ge=1, description="how many periodic checkpoints to keep")
+    checkpoint_interval: int = Field(default=50_000, ge=1, description="env steps between checkpoints")
+    keep_checkpoints: int = Field(default=3, ge=1, description="how many periodic checkpoints to keep")
 
     @field_validator("device")
     @classmethod
@@ -193,59 +220,74 @@ class TrainConfig(StrictModel):
 class EvalConfig(StrictModel):
     """Evaluation with the deterministic policy, during training and by ``rlkit eval``."""
 
-    episodes: int = Field(10, ge=1, description="episodes per evaluation")
+    episodes: int = Field(default=10, ge=1, description="episodes per evaluation")
     interval: int = Field(
-        10_000, ge=0, description="env steps between evaluations during training (0: only at the end)"
+        default=10_000, ge=0, description="env steps between evaluations during training (0: only at the end)"
     )
-    deterministic: bool = Field(True, description="act with the policy's mode instead of sampling")
-    video_episodes: int = Field(2, ge=1, description="episodes recorded by rlkit eval --video")
+    deterministic: bool = Field(default=True, description="act with the policy's mode instead of sampling")
+    video_episodes: int = Field(default=2, ge=1, description="episodes recorded by rlkit eval --video")
     video_fps: float | None = Field(
-        None, gt=0, description="frames per second of recorded videos (None: real time, the env's render_fps)"
+        default=None,
+        gt=0,
+        description="frames per second of recorded videos (None: real time, the env's render_fps)",
     )
     video_width: int | None = Field(
-        None,
+        default=None,
         ge=16,
         le=4096,
         description="width of video frames in pixels (None: the env's own, 480 for rlkit's MuJoCo envs)",
     )
     video_height: int | None = Field(
-        None, ge=16, le=4096, description="height of video frames in pixels (None: the env's own)"
+        default=None, ge=16, le=4096, description="height of video frames in pixels (None: the env's own)"
     )
     video_quality: Literal["low", "medium", "high"] = Field(
-        "medium",
+        default="medium",
         description="video look and cost: high (the model's own: MuJoCo's 4096 shadow map, 4x "
         "multisampling), medium (shadows and reflections, 1024 shadow map, 2x: looks alike, about twice as "
         "fast on a CPU), low (no shadows, reflections or multisampling: flat, fastest)",
     )
     video_workers: int | None = Field(
-        None, ge=1, description="processes rendering the video's episodes side by side (None: one per core)"
+        default=None,
+        ge=1,
+        description="processes rendering the video's episodes side by side (None: one per core)",
     )
 
 
 class LogConfig(StrictModel):
     """What is recorded while training."""
 
-    interval: int = Field(2_000, ge=1, description="env steps between rows of metrics.csv")
-    tensorboard: bool = Field(True, description="write TensorBoard event files into the run directory")
-    progress: bool = Field(True, description="show progress: a bar on a terminal, else a line per log row")
-    episode_window: int = Field(20, ge=1, description="recent episodes averaged for the reported return")
+    interval: int = Field(default=2_000, ge=1, description="env steps between rows of metrics.csv")
+    tensorboard: bool = Field(
+        default=True, description="write TensorBoard event files into the run directory"
+    )
+    progress: bool = Field(
+        default=True, description="show progress: a bar on a terminal, else a line per log row"
+    )
+    episode_window: int = Field(
+        default=20, ge=1, description="recent episodes averaged for the reported return"
+    )
 
 
 class DistillConfig(StrictModel):
     """``rlkit distill``: DAgger from a privileged teacher into a student that sees only its sensors."""
 
-    iterations: int = Field(10, ge=1, description="DAgger iterations: collect, label, aggregate, fit")
+    iterations: int = Field(default=10, ge=1, description="DAgger iterations: collect, label, aggregate, fit")
     steps_per_iteration: int = Field(
-        4096, ge=1, description="env steps collected per iteration (summed over envs)"
+        default=4096, ge=1, description="env steps collected per iteration (summed over envs)"
     )
     beta_start: float = Field(
-        1.0, ge=0, le=1, description="chance that the teacher, not the student, acts in the first iteration"
+        default=1.0,
+        ge=0,
+        le=1,
+        description="chance that the teacher, not the student, acts in the first iteration",
     )
-    beta_decay: float = Field(0.5, ge=0, le=1, description="the chance is multiplied by this per iteration")
-    epochs: int = Field(4, ge=1, description="passes over the aggregated dataset per iteration")
-    batch_size: int = Field(256, ge=1, description="samples per gradient step")
+    beta_decay: float = Field(
+        default=0.5, ge=0, le=1, description="the chance is multiplied by this per iteration"
+    )
+    epochs: int = Field(default=4, ge=1, description="passes over the aggregated dataset per iteration")
+    batch_size: int = Field(default=256, ge=1, description="samples per gradient step")
     dataset_size: int = Field(
-        200_000, ge=1, description="labelled samples kept (the oldest are dropped beyond this)"
+        default=200_000, ge=1, description="labelled samples kept (the oldest are dropped beyond this)"
     )
 
 

@@ -18,7 +18,9 @@ from rlkit.config.base import StrictModel
 
 
 class _Term(StrictModel):
-    weight: float = Field(1.0, description="the term's value is multiplied by this and added to the reward")
+    weight: float = Field(
+        default=1.0, description="the term's value is multiplied by this and added to the reward"
+    )
 
 
 class ForwardVelocityTerm(_Term):
@@ -26,7 +28,7 @@ class ForwardVelocityTerm(_Term):
 
     term: Literal["forward_velocity"]
     body: str = Field(..., description="body whose velocity is rewarded")
-    axis: Literal["x", "y", "z"] = Field("x", description="world axis of the velocity")
+    axis: Literal["x", "y", "z"] = Field(default="x", description="world axis of the velocity")
 
 
 class BodyHeightTerm(_Term):
@@ -82,8 +84,8 @@ RewardTerm = Annotated[
 
 
 class _RangeTerm(StrictModel):
-    min: float | None = Field(None, description="terminate below this (None: no lower bound)")
-    max: float | None = Field(None, description="terminate above this (None: no upper bound)")
+    min: float | None = Field(default=None, description="terminate below this (None: no lower bound)")
+    max: float | None = Field(default=None, description="terminate above this (None: no upper bound)")
 
     @model_validator(mode="after")
     def _ordered(self) -> _RangeTerm:
@@ -114,21 +116,25 @@ TerminationTerm = Annotated[BodyHeightTermination | BodyTiltTermination, Field(d
 class TaskConfig(StrictModel):
     """What a robot given as ``env.id: robot.xml`` observes, is rewarded for, and when its episode ends."""
 
-    frame_skip: int = Field(1, ge=1, description="physics steps per env step")
-    sensors: bool = Field(True, description="observe the model's <sensor> readings")
-    qpos: bool = Field(False, description="also observe joint positions (qpos)")
-    qvel: bool = Field(False, description="also observe joint velocities (qvel)")
+    frame_skip: int = Field(default=1, ge=1, description="physics steps per env step")
+    sensors: bool = Field(default=True, description="observe the model's <sensor> readings")
+    qpos: bool = Field(default=False, description="also observe joint positions (qpos)")
+    qvel: bool = Field(default=False, description="also observe joint velocities (qvel)")
     exclude_joints: list[str] = Field(
-        [], description="joints left out of qpos/qvel observations (e.g. a free root's x position)"
+        default=[], description="joints left out of qpos/qvel observations (e.g. a free root's x position)"
     )
     init_noise: float = Field(
-        0.01, ge=0, description="initial qpos and qvel are nominal plus uniform noise of this half-width"
+        default=0.01,
+        ge=0,
+        description="initial qpos and qvel are nominal plus uniform noise of this half-width",
     )
-    camera: str | None = Field(None, description="named camera for rgb_array rendering (None: free camera)")
+    camera: str | None = Field(
+        default=None, description="named camera for rgb_array rendering (None: free camera)"
+    )
     reward: list[RewardTerm] = Field(
-        [], description="reward terms, summed with their weights (each term: larger is better)"
+        default=[], description="reward terms, summed with their weights (each term: larger is better)"
     )
-    termination: list[TerminationTerm] = Field([], description="conditions that end an episode")
+    termination: list[TerminationTerm] = Field(default=[], description="conditions that end an episode")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -155,20 +161,24 @@ class ParameterRandomization(StrictModel):
 
     parameter: PhysicsParameter = Field(..., description="which model parameter")
     names: str = Field(
-        ".*",
+        default=".*",
         description="regular expression selecting bodies/geoms/joints/actuators by name (full match)",
     )
-    mode: Literal["scale", "offset"] = Field("scale", description="nominal × sample, or nominal + sample")
-    distribution: Literal["uniform", "loguniform", "gaussian"] = Field(
-        "uniform", description="uniform or loguniform over [low, high], or gaussian(mean, std)"
+    mode: Literal["scale", "offset"] = Field(
+        default="scale", description="nominal × sample, or nominal + sample"
     )
-    low: float = Field(1.0, description="uniform/loguniform: lower end")
-    high: float = Field(1.0, description="uniform/loguniform: upper end")
-    mean: float = Field(1.0, description="gaussian: mean")
-    std: float = Field(0.0, ge=0, description="gaussian: standard deviation")
-    shared: bool = Field(False, description="one sample for every selected element (False: one per element)")
+    distribution: Literal["uniform", "loguniform", "gaussian"] = Field(
+        default="uniform", description="uniform or loguniform over [low, high], or gaussian(mean, std)"
+    )
+    low: float = Field(default=1.0, description="uniform/loguniform: lower end")
+    high: float = Field(default=1.0, description="uniform/loguniform: upper end")
+    mean: float = Field(default=1.0, description="gaussian: mean")
+    std: float = Field(default=0.0, ge=0, description="gaussian: standard deviation")
+    shared: bool = Field(
+        default=False, description="one sample for every selected element (False: one per element)"
+    )
     friction: Literal["sliding", "torsional", "rolling", "all"] = Field(
-        "sliding", description="geom_friction: which coefficient(s)"
+        default="sliding", description="geom_friction: which coefficient(s)"
     )
 
     @model_validator(mode="after")
@@ -187,15 +197,15 @@ class PushConfig(StrictModel):
 
     body: str = Field(..., description="body that is pushed")
     interval: tuple[int, int] = Field(
-        (100, 300), description="env steps between pushes, uniform over [min, max]"
+        default=(100, 300), description="env steps between pushes, uniform over [min, max]"
     )
-    duration: int = Field(1, ge=1, description="env steps each push lasts")
+    duration: int = Field(default=1, ge=1, description="env steps each push lasts")
     force: tuple[float, float] = Field(
-        (0.0, 0.0),
+        default=(0.0, 0.0),
         description="force magnitude (N), uniform over [min, max], in a random horizontal direction",
     )
     torque: tuple[float, float] = Field(
-        (0.0, 0.0), description="torque magnitude (N·m), uniform over [min, max], about a random axis"
+        default=(0.0, 0.0), description="torque magnitude (N·m), uniform over [min, max], about a random axis"
     )
 
     @field_validator("interval")
@@ -216,10 +226,14 @@ class PushConfig(StrictModel):
 class CurriculumConfig(StrictModel):
     """Widen randomization with training progress: every sample is pulled toward nominal by a scale."""
 
-    start: float = Field(0.0, ge=0, le=1, description="scale at the start of training (0: nominal only)")
-    end: float = Field(1.0, ge=0, le=1, description="scale reached at end_fraction (1: the declared ranges)")
+    start: float = Field(
+        default=0.0, ge=0, le=1, description="scale at the start of training (0: nominal only)"
+    )
+    end: float = Field(
+        default=1.0, ge=0, le=1, description="scale reached at end_fraction (1: the declared ranges)"
+    )
     end_fraction: float = Field(
-        0.5, gt=0, le=1, description="fraction of training after which the scale stays at end"
+        default=0.5, gt=0, le=1, description="fraction of training after which the scale stays at end"
     )
 
     def scale(self, progress: float) -> float:
@@ -231,19 +245,19 @@ class CurriculumConfig(StrictModel):
 class RandomizationConfig(StrictModel):
     """Physics domain randomization, resampled at every reset from the model's nominal values."""
 
-    parameters: list[ParameterRandomization] = Field([], description="the randomized parameters")
-    pushes: PushConfig | None = Field(None, description="random pushes (None: off)")
+    parameters: list[ParameterRandomization] = Field(default=[], description="the randomized parameters")
+    pushes: PushConfig | None = Field(default=None, description="random pushes (None: off)")
     privileged_observation: bool = Field(
-        False,
+        default=False,
         description="observe a Dict {policy, privileged}: the sampled values as a critic-only observation",
     )
     observe_parameters: bool = Field(
-        False,
+        default=False,
         description="append the sampled values to the observation itself: a privileged teacher whose actor "
         "sees the physics (for rlkit distill)",
     )
     curriculum: CurriculumConfig | None = Field(
-        None, description="widen the ranges with training progress (None: full ranges from the start)"
+        default=None, description="widen the ranges with training progress (None: full ranges from the start)"
     )
 
 
@@ -260,28 +274,34 @@ class SensorModelConfig(StrictModel):
     """
 
     channels: str | list[str | int] = Field(
-        ".*",
+        default=".*",
         description="channels: a regular expression over channel names, or a list of names and indices",
     )
-    noise_std: float = Field(0.0, ge=0, description="additive Gaussian noise, standard deviation")
-    bias_std: float = Field(0.0, ge=0, description="per-episode constant bias ~ N(0, bias_std)")
-    drift_std: float = Field(0.0, ge=0, description="random-walk drift, std of each step's increment")
-    dropout: float = Field(0.0, ge=0, le=1, description="probability that a reading is lost each step")
-    dropout_mode: Literal["zero", "hold"] = Field(
-        "hold", description="a lost reading reads zero, or holds the last delivered value"
+    noise_std: float = Field(default=0.0, ge=0, description="additive Gaussian noise, standard deviation")
+    bias_std: float = Field(default=0.0, ge=0, description="per-episode constant bias ~ N(0, bias_std)")
+    drift_std: float = Field(default=0.0, ge=0, description="random-walk drift, std of each step's increment")
+    dropout: float = Field(
+        default=0.0, ge=0, le=1, description="probability that a reading is lost each step"
     )
-    quantization: float = Field(0.0, ge=0, description="resolution: readings round to multiples (0: off)")
-    clip: tuple[float, float] | None = Field(None, description="measurement range [low, high] (None: off)")
+    dropout_mode: Literal["zero", "hold"] = Field(
+        default="hold", description="a lost reading reads zero, or holds the last delivered value"
+    )
+    quantization: float = Field(
+        default=0.0, ge=0, description="resolution: readings round to multiples (0: off)"
+    )
+    clip: tuple[float, float] | None = Field(
+        default=None, description="measurement range [low, high] (None: off)"
+    )
     update_every: int = Field(
-        1, ge=1, description="the sensor updates every this many control steps (sample-and-hold)"
+        default=1, ge=1, description="the sensor updates every this many control steps (sample-and-hold)"
     )
 
 
 class LatencyConfig(StrictModel):
     """A delay in control steps: fixed (min = max) or drawn per episode, uniform over [min, max]."""
 
-    min: int = Field(0, ge=0, description="smallest delay in control steps")
-    max: int = Field(0, ge=0, description="largest delay in control steps")
+    min: int = Field(default=0, ge=0, description="smallest delay in control steps")
+    max: int = Field(default=0, ge=0, description="largest delay in control steps")
 
     @model_validator(mode="after")
     def _ordered(self) -> LatencyConfig:
@@ -297,25 +317,32 @@ class ActuatorModelConfig(StrictModel):
     """
 
     noise_std: float = Field(
-        0.0, ge=0, description="Gaussian action noise, std as a fraction of each action's half-range"
+        default=0.0, ge=0, description="Gaussian action noise, std as a fraction of each action's half-range"
     )
-    latency: LatencyConfig | None = Field(None, description="delay before an action takes effect")
+    latency: LatencyConfig | None = Field(default=None, description="delay before an action takes effect")
     rate_limit: float | None = Field(
-        None, gt=0, description="largest change per step, as a fraction of each action's full range"
+        default=None, gt=0, description="largest change per step, as a fraction of each action's full range"
     )
     saturation: float | None = Field(
-        None, gt=0, le=1, description="actuators reach only this fraction of their range around its centre"
+        default=None,
+        gt=0,
+        le=1,
+        description="actuators reach only this fraction of their range around its centre",
     )
-    repeat: int = Field(1, ge=1, description="each action is held for this many env steps (rewards summed)")
+    repeat: int = Field(
+        default=1, ge=1, description="each action is held for this many env steps (rewards summed)"
+    )
 
 
 class SensorsConfig(StrictModel):
     """Which channels are observed, sensor models per channel group, and the observation latency."""
 
     observed: str | list[str | int] | None = Field(
-        None,
+        default=None,
         description="observe only these channels, a regex or names/indices (None: all); "
         "leave velocities out for a partially observable task",
     )
-    models: list[SensorModelConfig] = Field([], description="sensor models, each for a group of channels")
-    latency: LatencyConfig | None = Field(None, description="observation delay in control steps")
+    models: list[SensorModelConfig] = Field(
+        default=[], description="sensor models, each for a group of channels"
+    )
+    latency: LatencyConfig | None = Field(default=None, description="observation delay in control steps")

@@ -55,12 +55,13 @@ class SweepAxis(StrictModel):
     perturbation: Perturbation = Field(..., description="what is perturbed (see rlkit eval --help)")
     values: list[float] = Field(..., min_length=1, description="the values, in the order they are shown")
     body: str | None = Field(
-        None, description="push_force: the pushed body (None: the model's first body, the robot's root)"
+        default=None,
+        description="push_force: the pushed body (None: the model's first body, the robot's root)",
     )
     interval: tuple[int, int] = Field(
-        (25, 100), description="push_force: env steps between pushes, uniform over [min, max]"
+        default=(25, 100), description="push_force: env steps between pushes, uniform over [min, max]"
     )
-    duration: int = Field(5, ge=1, description="push_force: env steps each push lasts")
+    duration: int = Field(default=5, ge=1, description="push_force: env steps each push lasts")
 
     @model_validator(mode="after")
     def _valid_values(self) -> SweepAxis:
@@ -90,10 +91,12 @@ class SweepAxis(StrictModel):
 class SweepConfig(StrictModel):
     """A robustness sweep: a grid of one or two perturbation axes, each cell evaluated on fixed episodes."""
 
-    name: str | None = Field(None, description="the sweep's name (None: the file's name)")
-    episodes: int = Field(10, ge=1, description="evaluation episodes per cell (rlkit eval --episodes wins)")
+    name: str | None = Field(default=None, description="the sweep's name (None: the file's name)")
+    episodes: int = Field(
+        default=10, ge=1, description="evaluation episodes per cell (rlkit eval --episodes wins)"
+    )
     baseline: Literal["nominal", "training"] = Field(
-        "nominal",
+        default="nominal",
         description="the world the perturbations apply to: 'nominal' pins the run's randomization, noise, "
         "latency and pushes at their nominal values; 'training' keeps the run's env config as trained",
     )
