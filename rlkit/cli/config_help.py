@@ -7,6 +7,7 @@ from typing import Any, get_args
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from rlkit.agent_registry import AGENTS
 from rlkit.config.schema import AgentConfig, RunConfig
 
 
@@ -44,8 +45,6 @@ def _lines(model: type[BaseModel], prefix: str, skip: tuple[type[BaseModel], ...
 
 def config_reference() -> str:
     """Every config key, section by section; the agent section once per registered agent."""
-    from rlkit.agent_registry import AGENTS
-
     lines = ["config keys (set in YAML or as KEY=VALUE overrides):"]
     lines += _lines(RunConfig, "", skip=(AgentConfig,))
     for name in AGENTS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rlkit.config.loading import load_named_config
 from rlkit.errors import RlkitError
 
 
@@ -29,7 +30,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rlkit.config.loading import load_named_config
+    # Lazy CLI start-up: the parser imports every verb's module; only the verb that runs loads its stack.
     from rlkit.distill import Distiller
     from rlkit.evaluate.evaluator import write_eval_json
     from rlkit.training.run import check_new_run_dir, default_run_dir, open_run_dir

@@ -106,6 +106,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Lazy CLI start-up: the parser imports every verb's module; only the verb that runs loads its stack.
     from rlkit.evaluate.checkpoint_eval import evaluate_checkpoint
 
     if args.sweep is not None:
@@ -155,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_sweep(args: argparse.Namespace) -> int:
     """``--sweep``: the extra positionals without ``=`` are more runs to compare side by side."""
+    # Lazy CLI start-up: the parser imports every verb's module; only the verb that runs loads its stack.
     from rlkit.evaluate.checkpoint_eval import run_dir_of
     from rlkit.evaluate.sweep import load_sweep, write_sweep
     from rlkit.evaluate.sweep import run_sweep as sweep_runs

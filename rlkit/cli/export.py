@@ -44,6 +44,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Lazy CLI start-up: the parser imports every verb's module; only the verb that runs loads its stack.
     from rlkit.export.policy_export import describe_io, export_policy, parity_line
 
     if not args.target.exists():

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from rlkit.agent_registry import AGENTS
+from rlkit.config.loading import preset_description, preset_names
+
 
 def add_parser(verbs: argparse._SubParsersAction) -> None:
     parser = verbs.add_parser(
@@ -16,8 +19,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rlkit.agent_registry import AGENTS
-    from rlkit.config.loading import preset_description, preset_names
+    # Lazy CLI start-up: the parser imports every verb's module; only the verb that runs loads its stack.
     from rlkit.envs import describe_environments
 
     sections = {

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from rlkit import __version__
 from rlkit.errors import RlkitError
 from rlkit.runs.stop_signals import exit_status, stop_on_signals
 
@@ -29,7 +30,8 @@ class OneLineParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every verb's subparser."""
-    from rlkit import __version__
+    # Imported after main() installed the stop-signal handlers, which must catch a Ctrl-C during the
+    # seconds these imports take on a busy machine.
     from rlkit.cli import distill as distill_verb
     from rlkit.cli import eval as eval_verb
     from rlkit.cli import export as export_verb

@@ -29,6 +29,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Lazy CLI start-up: the parser imports every verb's module; only the verb that runs loads its stack.
     from rlkit.evaluate.plots import plot_learning_curves
 
     path = plot_learning_curves(args.runs, args.metric, args.output)

@@ -33,6 +33,7 @@ import numpy as np
 from gymnasium.vector import VectorEnv
 
 from rlkit.config.schema import EnvConfig
+from rlkit.envs import make_env
 from rlkit.rollout.shared_arrays import ArraySpec, SharedArrays
 
 #: First byte of a reply that reports an exception in the envs (pickles start with b"\x80").
@@ -62,6 +63,8 @@ def observation_leaves(space: gym.Space) -> list[tuple[Any, ...]]:
 def leaf_space(space: gym.Space, path: tuple[Any, ...]) -> gym.Space:
     """The array space at ``path`` inside ``space``."""
     for key in path:
+        # observation_leaves gives keys only inside Dict and Tuple spaces.
+        assert isinstance(space, (gym.spaces.Dict, gym.spaces.Tuple))
         space = space[key]
     return space
 
@@ -192,7 +195,6 @@ def run_worker(
     """
     # Ctrl-C reaches the whole process group: the parent handles it and closes its workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from rlkit.envs import make_env  # heavy, and only the worker needs it
 
     envs: list[gym.Env] = []
     try:
@@ -231,6 +233,8 @@ def _serve(conn: Connection, worker: _Worker) -> None:
         except (EOFError, OSError):  # the parent is gone
             return
         if len(message) == 1:  # the hot path: step with the actions in shared memory
+            # The parent sends this only when actions fit shared memory, so the worker has their view.
+            assert worker.actions is not None
             # A fresh copy: an env may keep the action it was given (a latency queue).
             actions = worker.actions.copy()
             try:
