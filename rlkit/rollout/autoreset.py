@@ -8,7 +8,19 @@ place.
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
+
+
+@overload
+def final_observations(next_obs: np.ndarray, infos: dict, dones: np.ndarray) -> np.ndarray: ...
+
+
+@overload
+def final_observations(
+    next_obs: dict[str, np.ndarray], infos: dict, dones: np.ndarray
+) -> dict[str, np.ndarray]: ...
 
 
 def final_observations(

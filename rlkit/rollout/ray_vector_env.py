@@ -44,7 +44,9 @@ try:
     import ray
     import ray.exceptions
 except ModuleNotFoundError:  # Ray is optional (pip install 'rlkit[ray]'): connect_ray says so when needed
-    ray = None
+    _HAVE_RAY = False
+else:
+    _HAVE_RAY = True
 
 from rlkit.buffers.batches import concatenate, map_batches, take
 from rlkit.config.schema import EnvConfig, RolloutConfig, RunConfig
@@ -159,7 +161,8 @@ class RayVectorEnv(gym.vector.VectorEnv):
             if isinstance(result, _Lost):  # replace it, then reset the replacement as asked
                 self._replace(index, result.reason)
                 result = self._retry(index, "reset", *calls[index])
-            if calls[index][1] is None or "reset_mask" not in calls[index][1]:
+            reset_options = calls[index][1]
+            if reset_options is None or "reset_mask" not in reset_options:
                 self._pending.pop(index, None)  # a full reset starts new episodes anyway
             results[index] = result
             self._last_obs[index] = result[0]
@@ -447,7 +450,7 @@ def connect_ray(address: str | None) -> None:
     Raises:
         RlkitError: The address cannot be reached, or Ray fails to start or connect.
     """
-    if ray is None:
+    if not _HAVE_RAY:
         raise RlkitError("rollout.backend 'ray' needs Ray: pip install 'rlkit[ray]' (or 'ray>=2.60')")
 
     if ray.is_initialized():

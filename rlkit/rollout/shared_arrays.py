@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing import shared_memory
 
 import numpy as np
+import numpy.typing as npt
 
 #: Arrays start on cache-line boundaries: two processes writing neighbouring arrays never share a line.
 _ALIGNMENT = 64
@@ -49,7 +51,7 @@ class SharedArrays:
         }
 
     @staticmethod
-    def layout(arrays: list[tuple[str, tuple[int, ...], np.dtype]]) -> tuple[ArraySpec, ...]:
+    def layout(arrays: Sequence[tuple[str, tuple[int, ...], npt.DTypeLike]]) -> tuple[ArraySpec, ...]:
         """Place ``(name, shape, dtype)`` arrays one after another, each aligned."""
         specs, offset = [], 0
         for name, shape, dtype in arrays:

@@ -30,12 +30,13 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.context import BaseContext
+from multiprocessing.context import ForkServerContext, SpawnContext
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
+import numpy.typing as npt
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space, create_empty_array, iterate
 
@@ -214,12 +215,14 @@ class SubprocessVectorEnv(VectorEnv):
 
     def _allocate(self) -> None:
         n = self.num_envs
-        arrays: list[tuple[str, tuple[int, ...], np.dtype]] = []
+        arrays: list[tuple[str, tuple[int, ...], npt.DTypeLike]] = []
         for index, path in enumerate(self._paths):
             empty = create_empty_array(leaf_space(self.single_observation_space, path), n=n, fn=np.zeros)
+            assert isinstance(empty, np.ndarray)  # the leaves are array spaces (observation_leaves)
             arrays.append((f"obs{index}", (2, *empty.shape), empty.dtype))
         if isinstance(self.single_action_space, ARRAY_SPACES):
             empty = create_empty_array(self.single_action_space, n=n, fn=np.zeros)
+            assert isinstance(empty, np.ndarray)
             arrays.append(("actions", empty.shape, empty.dtype))
         arrays += [
             ("rewards", (n,), np.float64),
@@ -518,7 +521,7 @@ def _worker_count(num_envs: int, requested: int | None) -> int:
     return max(count for count in range(1, min(cores, num_envs) + 1) if num_envs % count == 0)
 
 
-def _context(start_method: str | None) -> BaseContext:
+def _context(start_method: str | None) -> ForkServerContext | SpawnContext:
     """The fork server where there is one, else spawn. A fork server forks each worker (and replacement)
     from a process that has imported torch, MuJoCo and the envs once: on 2 CPU cores, 2 workers start (and
     reset CartPole) in 0.94 s the first time in a process and 0.02 s after that, spawn takes 1.0 s every
@@ -527,10 +530,11 @@ def _context(start_method: str | None) -> BaseContext:
         start_method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     if start_method not in ("forkserver", "spawn"):
         raise ValueError(f"start_method must be forkserver or spawn, got {start_method!r}")
-    context = mp.get_context(start_method)
     if start_method == "forkserver":
+        context = mp.get_context("forkserver")
         context.set_forkserver_preload(_PRELOAD)  # takes effect when the server starts, the first time
-    return context
+        return context
+    return mp.get_context("spawn")
 
 
 def _exit_reason(worker: _WorkerHandle) -> str:
