@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
+
+ObservationBatch = Any
+"""Observations of ``num_envs`` envs, one row per env: an array, or for Dict spaces a dict of arrays (``Any``
+as for :data:`rlkit.buffers.batches.Batch`, so that policies written for arrays still type as a Policy)."""
 
 
 class Policy(Protocol):
@@ -14,4 +18,4 @@ class Policy(Protocol):
     policy wipes their memory before acting. The first call after creating the policy must mark every env.
     """
 
-    def __call__(self, obs: np.ndarray, episode_starts: np.ndarray) -> np.ndarray: ...
+    def __call__(self, obs: ObservationBatch, episode_starts: np.ndarray) -> np.ndarray: ...

@@ -53,7 +53,7 @@ def evaluate_policy(
     try:
         for start in range(0, episodes, parallel):
             count = min(parallel, episodes - start)
-            obs, _ = env.reset(seed=[seed + start + i for i in range(parallel)])
+            obs, _ = env.reset(seed=seed + start)  # env i: seed + start + i, on every backend
             returns = np.zeros(parallel)
             lengths = np.zeros(parallel, dtype=np.int64)
             running = np.zeros(parallel, dtype=bool)

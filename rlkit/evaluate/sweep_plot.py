@@ -54,6 +54,7 @@ def render_sweep_png(result: SweepResult) -> bytes:
         for (i, j), value in np.ndenumerate(grid):
             colour = "black" if value > middle else "white"
             panel.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize="x-small", color=colour)
+    assert image is not None  # a sweep has at least one run (the grids' min and max above need one)
     figure.colorbar(image, ax=list(panels), label="mean return", shrink=0.9)
     figure.suptitle(title, fontsize="medium")
     return png_bytes(figure)
