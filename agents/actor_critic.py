@@ -10,6 +10,7 @@ from torch import nn
 from rlkit.config.schema import NetworkConfig
 from rlkit.errors import RlkitError
 from rlkit.nn import CategoricalHead, GaussianHead, ValueHead, build_encoder, is_image_space
+from rlkit.nn.deploy import PolicyNetwork
 from rlkit.nn.distributions import Categorical, DiagGaussian
 from rlkit.nn.normalization import ObservationNormalizer
 
@@ -27,6 +28,22 @@ def is_privileged_space(space: gym.Space) -> bool:
             isinstance(space[key], gym.spaces.Box) and len(space[key].shape) == 1 for key in PRIVILEGED_KEYS
         )
     )
+
+
+def actor_observation_space(observation_space: gym.Space) -> tuple[gym.spaces.Box, bool]:
+    """The space a deployed policy reads, and whether it is the ``policy`` part of a privileged Dict (else
+    the whole observation space).
+
+    Raises:
+        RlkitError: The space is neither a Box nor a ``Dict{policy, privileged}``.
+    """
+    if is_privileged_space(observation_space):
+        return observation_space["policy"], True
+    if not isinstance(observation_space, gym.spaces.Box):
+        raise RlkitError(
+            f"export needs Box observations (or Dict{{policy, privileged}}); got {observation_space}"
+        )
+    return observation_space, False
 
 
 def flatten_privileged(obs: np.ndarray | dict[str, np.ndarray]) -> np.ndarray:
@@ -54,7 +71,7 @@ def check_policy_gradient_spaces(agent: str, action_space: gym.Space) -> None:
     )
 
 
-class ActorCritic(nn.Module):
+class ActorCritic(PolicyNetwork):
     """Policy π(a|s) and value V(s) over (optionally normalized) observations.
 
     Actor and critic have separate encoders unless ``network.shared_encoder``. Observation normalization
@@ -126,6 +143,11 @@ class ActorCritic(nn.Module):
         """Feature sizes the policy and value heads read: the encoders' outputs (a recurrent subclass puts
         its memory cores in between)."""
         return self.actor_encoder.output_dim, self.critic_encoder.output_dim
+
+    def observe(self, obs: torch.Tensor) -> None:
+        """Update the running observation statistics (if normalizing) with raw (flat) observations."""
+        if self.obs_normalizer is not None:
+            self.obs_normalizer.stats.update(obs)
 
     def normalize(self, obs: torch.Tensor) -> torch.Tensor:
         """Observations as the networks see them."""

@@ -19,6 +19,10 @@ the copy), so its memory, statistics and storage evolve exactly as if it had sam
 ``(obs, episode_starts) -> actions`` that carries a recurrent agent's memory from step to step and wipes it
 where an episode starts. ``act`` is its stateless form for feed-forward agents.
 
+``deployable_policy()`` gives the same deterministic policy as one self-contained ``torch.nn.Module`` with
+its description (:class:`rlkit.nn.deploy.DeployablePolicy`): each agent family builds its own, so export and
+distillation ask the agent and know no family.
+
 ``state_dict`` holds everything needed to resume: networks, optimizer, normalization statistics,
 schedules and random streams, as tensors and plain Python values only, so checkpoints load with
 ``torch.load(weights_only=True)``.
@@ -28,13 +32,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 import gymnasium as gym
 import numpy as np
 import torch
 
+from rlkit.agents.actor_critic import actor_observation_space
 from rlkit.config.schema import AgentConfig
+from rlkit.errors import RlkitError
+from rlkit.nn.deploy import DeployablePolicy, DeploySpec, StateSpec
 from rlkit.policy import Policy
 
 
@@ -54,6 +61,25 @@ class StepResult:
     terminated: np.ndarray
     truncated: np.ndarray
     next_obs: np.ndarray
+
+
+class ExploredStep(Protocol):
+    """What :meth:`Agent.explore` keeps for :meth:`Agent.record` (an agent's ``_pending``): at least the
+    actions it chose, in the form ``explore(..., actions=)`` takes them (the policy's own actions, before
+    they are mapped onto the env's action space)."""
+
+    @property
+    def actions(self) -> np.ndarray | torch.Tensor:
+        """The chosen actions, one per env."""
+        ...
+
+
+class ExploredTransition(NamedTuple):
+    """What a replay agent's :meth:`Agent.explore` keeps for :meth:`Agent.record`: the observations (as the
+    replay stores them) and the actions chosen for them."""
+
+    obs: np.ndarray
+    actions: np.ndarray
 
 
 class Agent(ABC):
@@ -76,6 +102,8 @@ class Agent(ABC):
     remote_acting: ClassVar[bool] = False
     #: The networks (attribute names) an acting copy needs: the learner sends only these to workers.
     acting_modules: ClassVar[tuple[str, ...]] = ()
+    #: What the last :meth:`explore` left for :meth:`record`; None once recorded.
+    _pending: ExploredStep | None = None
 
     def __init__(
         self,
@@ -121,6 +149,47 @@ class Agent(ABC):
 
         return feed_forward
 
+    def deployable_policy(self) -> DeployablePolicy:
+        """This agent's deterministic policy as one self-contained module, built from copies of its networks
+        (:func:`rlkit.nn.deploy.deployable_copy`, on the CPU, in eval mode), and its description: what
+        ``rlkit export`` traces and checks, and (:attr:`DeployablePolicy.trainable`) what distillation fits.
+
+        The module's actions must be those of ``make_policy(deterministic=True)``; :meth:`deploy_spec`
+        describes its inputs and outputs.
+
+        Raises:
+            RlkitError: This agent cannot be exported (the default; its name is in the message).
+        """
+        raise RlkitError(
+            f"agent '{self.config.name}' cannot be exported: it builds no deployable policy; the "
+            "actor-critic (ppo, a2c, reinforce, recurrent_ppo), dqn, r2d2, sac and td3 agents do"
+        )
+
+    def deploy_spec(
+        self, family: str, squash: bool = False, states: tuple[StateSpec, ...] = ()
+    ) -> DeploySpec:
+        """The description of a deployable policy of this agent that reads the env's observation (only the
+        ``policy`` part of a ``Dict{policy, privileged}``) and acts in the env's action space.
+
+        Args:
+            family: How the policy is built (``rlkit.nn.deploy.FAMILIES`` names the built-in ones).
+            squash: Box actions are tanh-squashed and rescaled to the bounds (else clipped).
+            states: The recurrent state tensors the policy takes and returns (empty: feed-forward).
+
+        Raises:
+            RlkitError: The observation space is neither a Box nor a privileged Dict.
+        """
+        observation_space, privileged = actor_observation_space(self.observation_space)
+        return DeploySpec.of_spaces(
+            family,
+            self.config.name,
+            observation_space,
+            self.action_space,
+            squash=squash,
+            states=states,
+            privileged_policy_part=privileged,
+        )
+
     @abstractmethod
     def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
         """Actions for training; remembers what :meth:`record` will need about this step.
@@ -135,14 +204,13 @@ class Agent(ABC):
 
     def explored_actions(self) -> np.ndarray:
         """The actions the last :meth:`explore` chose, in the form ``explore(..., actions=)`` takes (the
-        policy's own actions, before they are mapped onto the env's action space): the second item of what
-        :meth:`explore` left for :meth:`record` (``_pending``), as agents that act remotely keep it."""
-        pending = getattr(self, "_pending", None)
+        policy's own actions, before they are mapped onto the env's action space): the ``actions`` of what
+        :meth:`explore` left for :meth:`record` (``_pending``, an :class:`ExploredStep`)."""
         if not self.remote_acting:
             raise NotImplementedError(f"{type(self).__name__} does not support acting on rollout workers")
-        if pending is None:
+        if self._pending is None:
             raise RuntimeError("explored_actions() called without a preceding explore()")
-        actions = pending[1]
+        actions = self._pending.actions
         return actions.cpu().numpy() if isinstance(actions, torch.Tensor) else actions
 
     def discard_experience(self) -> None:  # noqa: B027  (replay agents keep a bounded ring: nothing to do)

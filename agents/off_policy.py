@@ -21,12 +21,20 @@ import torch
 from torch import nn
 
 from rlkit.agents.actor_critic import ActionMapper, flatten_privileged, is_privileged_space
-from rlkit.agents.base import Agent, StepResult, load_generator_state
+from rlkit.agents.base import Agent, ExploredTransition, StepResult, load_generator_state
 from rlkit.agents.off_policy_config import OffPolicyConfig
 from rlkit.agents.q_critics import TwinQCritic
 from rlkit.agents.train_frequency import TrainFrequency
 from rlkit.buffers.replay_buffer import ReplayBuffer
 from rlkit.errors import RlkitError
+from rlkit.nn.deploy import (
+    DeployablePolicy,
+    EnvActionMapping,
+    FeedForwardPolicy,
+    ObservationPreprocessor,
+    OffPolicyActor,
+    deployable_copy,
+)
 from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
 from rlkit.seeding import seeded_generator, seeded_torch_generator, stream_seed
@@ -88,7 +96,7 @@ class OffPolicyActorCritic(Agent):
         self.rng = seeded_generator(seed, "warmup")
         self.env_steps = 0
         self.train_frequency = TrainFrequency(config.train_freq, config.learning_starts)
-        self._pending: tuple[np.ndarray, np.ndarray] | None = None
+        self._pending: ExploredTransition | None = None
 
     @abstractmethod
     def build_actor(self, actor_space: gym.Space, actor_dim: int | None) -> nn.Module:
@@ -132,6 +140,17 @@ class OffPolicyActorCritic(Agent):
         actions = self._deterministic_actions(obs_t) if deterministic else self._explore_actions(obs_t)
         return self.to_env_action(actions)
 
+    def deployable_policy(self) -> DeployablePolicy:
+        """The actor's deterministic action (its output, or its mode), tanh-squashed into ``[-1, 1]`` and
+        rescaled to the action bounds. It is fed the ``policy`` part of a privileged observation alone."""
+        actor = deployable_copy(self.actor)
+        # The actor keeps the leading actor_dim columns of the flat [policy | privileged] vector; the deployed
+        # one is given exactly those columns, so it reads its input whole (no slice in the graph).
+        actor.actor_dim = None  # type: ignore[assignment]  # nn.Module types attributes as tensors, modules
+        mapping = EnvActionMapping(self.action_space, squash=True)
+        module = FeedForwardPolicy(ObservationPreprocessor(None, None), OffPolicyActor(actor), mapping)
+        return DeployablePolicy(module, self.deploy_spec("off_policy_actor", squash=True))
+
     @torch.no_grad()
     def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
         flat = flatten_privileged(obs)
@@ -141,7 +160,7 @@ class OffPolicyActorCritic(Agent):
             actions = self.rng.uniform(-1.0, 1.0, (len(flat), self.action_dim)).astype(np.float32)
         else:
             actions = self._explore_actions(self._obs_tensor(flat)).cpu().numpy()
-        self._pending = (flat, actions)
+        self._pending = ExploredTransition(flat, actions)
         return self.to_env_action(torch.from_numpy(actions))
 
     def record(self, step: StepResult) -> None:

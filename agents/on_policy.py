@@ -8,7 +8,7 @@ from the stored rollout and :meth:`next_values`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import gymnasium as gym
 import numpy as np
@@ -25,10 +25,29 @@ from rlkit.agents.base import Agent, StepResult, load_generator_state
 from rlkit.agents.on_policy_config import OnPolicyConfig
 from rlkit.buffers.rollout_buffer import RolloutBuffer
 from rlkit.errors import RlkitError
+from rlkit.nn.deploy import (
+    ActorCriticActor,
+    DeployablePolicy,
+    EnvActionMapping,
+    FeedForwardPolicy,
+    ObservationPreprocessor,
+    TrainablePolicy,
+    deployable_copy,
+)
 from rlkit.nn.normalization import ReturnNormalizer
 from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer
 from rlkit.seeding import seeded_torch_generator
+
+
+class ExploredRolloutStep(NamedTuple):
+    """What :meth:`OnPolicyAgent.explore` keeps for :meth:`OnPolicyAgent.record`: one vector step of the
+    rollout as the networks saw it."""
+
+    obs: torch.Tensor
+    actions: torch.Tensor
+    log_probs: torch.Tensor
+    values: torch.Tensor
 
 
 class OnPolicyAgent(Agent):
@@ -52,8 +71,7 @@ class OnPolicyAgent(Agent):
         self.policy = self.build_policy(observation_space, action_space).to(device)
         self.parameters = list(self.policy.parameters())
         self.optimizer = build_optimizer(self.parameters, config)
-        # only PPO's config has target_kl; the others get build_lr_schedule's error for adaptive_kl
-        self.lr_schedule = build_lr_schedule(config, target_kl=getattr(config, "target_kl", None))
+        self.lr_schedule = build_lr_schedule(config, target_kl=self.kl_target())
         self.to_env_action = ActionMapper(action_space, config.squash_actions)
         discrete = isinstance(action_space, gym.spaces.Discrete)
         self.buffer = RolloutBuffer(
@@ -68,9 +86,14 @@ class OnPolicyAgent(Agent):
             ReturnNormalizer(num_envs, config.gamma) if config.normalize_returns else None
         )
         self.generator = seeded_torch_generator(seed, "exploration", device)
-        self._pending: tuple[torch.Tensor, ...] | None = None
+        self._pending: ExploredRolloutStep | None = None
         self._last_next_obs: np.ndarray | None = None
         self.updates = 0
+
+    def kl_target(self) -> float | None:
+        """The KL divergence per update that an ``adaptive_kl`` lr schedule holds; None where the algorithm
+        measures no KL (``build_lr_schedule`` then refuses ``adaptive_kl``). PPO's is ``agent.target_kl``."""
+        return None
 
     def build_policy(self, observation_space: gym.Space, action_space: gym.Space) -> ActorCritic:
         """The actor-critic network, from the config."""
@@ -111,13 +134,26 @@ class OnPolicyAgent(Agent):
     @torch.no_grad()
     def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
         raw = self._obs_tensor(obs)
-        if self.policy.obs_normalizer is not None:
-            self.policy.obs_normalizer.stats.update(raw)
+        self.policy.observe(raw)
         obs_t = self.policy.normalize(raw)
         dist, values = self.policy(obs_t)
         chosen = self.sample_or_take(dist, actions)
-        self._pending = (obs_t, chosen, dist.log_prob(chosen), values)
+        self._pending = ExploredRolloutStep(obs_t, chosen, dist.log_prob(chosen), values)
         return self.to_env_action(chosen)
+
+    def deployable_policy(self) -> DeployablePolicy:
+        """The actor as ``obs -> env action``: the frozen normalization, the actor's encoder, the policy
+        head's mode and the agent's action mapping. Its live network, with this agent's optimizer, is the
+        :attr:`DeployablePolicy.trainable` part (distillation fits it)."""
+        network = deployable_copy(self.policy)
+        squash = self.to_env_action.squash
+        module = FeedForwardPolicy(
+            ObservationPreprocessor(network.obs_normalizer, network.actor_dim),
+            ActorCriticActor(network.actor_encoder, network.policy_head),
+            EnvActionMapping(self.action_space, squash),
+        )
+        trainable = TrainablePolicy(self.policy, self.optimizer, self._obs_tensor, squash)
+        return DeployablePolicy(module, self.deploy_spec("actor_critic", squash), trainable)
 
     def sample_or_take(self, dist: Any, actions: np.ndarray | None) -> torch.Tensor:
         """A sample of ``dist``, or the ``actions`` a rollout worker's copy sampled, on this device."""

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rlkit.agents.base import Agent, StepResult, load_generator_state
+from rlkit.agents.base import Agent, ExploredTransition, StepResult, load_generator_state
 from rlkit.agents.dqn.config import DQNConfig
 from rlkit.agents.dqn.distributional import (
     categorical_loss,
@@ -27,6 +27,14 @@ from rlkit.buffers.prioritized_replay_buffer import PrioritizedReplayBuffer
 from rlkit.buffers.replay_buffer import ReplayBuffer, TransitionBatch
 from rlkit.errors import RlkitError
 from rlkit.nn import DuelingQHead, QHead, build_encoder, reset_noise
+from rlkit.nn.deploy import (
+    DeployablePolicy,
+    EnvActionMapping,
+    FeedForwardPolicy,
+    GreedyQ,
+    ObservationPreprocessor,
+    deployable_copy,
+)
 from rlkit.nn.encoders import image_layout
 from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
@@ -174,7 +182,7 @@ class DQN(Agent):
         self.last_target_step = 0
         self.epsilon = 0.0 if config.noisy_nets else config.exploration_initial_eps
         self.beta = config.priority_beta_start
-        self._pending: tuple[np.ndarray, np.ndarray] | None = None
+        self._pending: ExploredTransition | None = None
 
     @classmethod
     def check_spaces(cls, observation_space: gym.Space, action_space: gym.Space) -> None:
@@ -211,10 +219,19 @@ class DQN(Agent):
             actions[explore] = self.rng.integers(0, self.num_actions, size=int(explore.sum()))
         return actions
 
+    def deployable_policy(self) -> DeployablePolicy:
+        """The greedy policy as ``obs -> action index``: the Q-network (noisy layers with their mean weights),
+        the expected value of the atoms for a distributional one, then argmax."""
+        greedy = GreedyQ(deployable_copy(self.q_network), self.support)
+        module = FeedForwardPolicy(
+            ObservationPreprocessor(None, None), greedy, EnvActionMapping(self.action_space, False)
+        )
+        return DeployablePolicy(module, self.deploy_spec("dqn"))
+
     def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
         if actions is not None:  # chosen by a rollout worker's copy: nothing to compute here
-            self._pending = (obs, np.asarray(actions, dtype=np.int64))
-            return self._pending[1]
+            self._pending = ExploredTransition(obs, np.asarray(actions, dtype=np.int64))
+            return self._pending.actions
         cfg = self.config
         if cfg.noisy_nets:
             if env_steps < cfg.learning_starts:
@@ -223,7 +240,7 @@ class DQN(Agent):
             else:
                 reset_noise(self.q_network, self.noise_generator)
                 actions = self._greedy(obs)
-            self._pending = (obs, actions)
+            self._pending = ExploredTransition(obs, actions)
             return actions
         self.epsilon = linear_epsilon(
             env_steps / self.total_steps,
@@ -235,7 +252,7 @@ class DQN(Agent):
         explore = self.rng.random(len(obs)) < self.epsilon
         # Skip the network entirely while every env explores (the whole warm-up phase).
         actions = random_actions if explore.all() else np.where(explore, random_actions, self._greedy(obs))
-        self._pending = (obs, actions)
+        self._pending = ExploredTransition(obs, actions)
         return actions
 
     def record(self, step: StepResult) -> None:

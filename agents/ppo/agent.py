@@ -58,6 +58,10 @@ class PPO(OnPolicyAgent):
     config_class = PPOConfig
     config: PPOConfig
 
+    def kl_target(self) -> float | None:
+        """``agent.target_kl``: the KL per minibatch that ``adaptive_kl`` holds and the early stop guards."""
+        return self.config.target_kl
+
     def _clip_range(self, progress: float) -> float:
         if self.config.clip_range_schedule == "linear":
             return self.config.clip_range * (1.0 - progress)

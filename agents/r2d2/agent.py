@@ -18,7 +18,7 @@ the actor would have.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import gymnasium as gym
 import numpy as np
@@ -39,10 +39,29 @@ from rlkit.agents.train_frequency import TrainFrequency
 from rlkit.buffers.sequence_replay_buffer import SequenceBatch, SequenceReplayBuffer
 from rlkit.errors import RlkitError
 from rlkit.nn import RecurrentState
+from rlkit.nn.deploy import (
+    DeployablePolicy,
+    EnvActionMapping,
+    MemoryHead,
+    ObservationPreprocessor,
+    RecurrentPolicy,
+    deployable_copy,
+    state_specs,
+)
 from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_learning_rate
 from rlkit.policy import Policy
 from rlkit.seeding import seeded_generator, stream_seed
+
+
+class ExploredSequenceStep(NamedTuple):
+    """What :meth:`R2D2.explore` keeps for :meth:`R2D2.record`: the step's observations and actions, and the
+    memory before and after it (the replay stores both)."""
+
+    obs: np.ndarray
+    actions: np.ndarray
+    memory_before: RecurrentState
+    memory_after: RecurrentState
 
 
 class R2D2(Agent):
@@ -96,7 +115,7 @@ class R2D2(Agent):
         self.beta = config.priority_beta_start
         self._memory: RecurrentState = memory
         self._starts = np.ones(num_envs, dtype=bool)
-        self._pending: tuple[np.ndarray, np.ndarray, RecurrentState, RecurrentState] | None = None
+        self._pending: ExploredSequenceStep | None = None
 
     @classmethod
     def check_spaces(cls, observation_space: gym.Space, action_space: gym.Space) -> None:
@@ -136,6 +155,19 @@ class R2D2(Agent):
     def make_policy(self, deterministic: bool = True) -> Policy:
         return R2D2Policy(self, deterministic)
 
+    def deployable_policy(self) -> DeployablePolicy:
+        """One greedy step with explicit state, ``(obs, h[, c], episode_start) -> (action index, next_h[,
+        next_c])``: the Q-network's encoder and core, argmax of its Q head."""
+        network = deployable_copy(self.q_network)
+        module = RecurrentPolicy(
+            ObservationPreprocessor(None, None),
+            network.encoder,
+            network.core.rnn,
+            MemoryHead(network.head, greedy=True),
+            EnvActionMapping(self.action_space, False),
+        )
+        return DeployablePolicy(module, self.deploy_spec("r2d2", states=state_specs(network.core)))
+
     def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
         cfg = self.config
         self.epsilon = linear_epsilon(
@@ -151,7 +183,7 @@ class R2D2(Agent):
             actions = self._epsilon_greedy(q, self.epsilon, self.rng)
         else:  # chosen by a rollout worker's copy
             actions = np.asarray(actions, dtype=np.int64)
-        self._pending = (obs, actions, self._memory, memory)
+        self._pending = ExploredSequenceStep(obs, actions, self._memory, memory)
         self._memory = memory
         return actions
 

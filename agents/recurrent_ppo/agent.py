@@ -18,10 +18,11 @@ import torch
 
 from rlkit.agents.actor_critic import ActionDistribution, ActionMapper
 from rlkit.agents.base import StepResult
+from rlkit.agents.on_policy import ExploredRolloutStep
 from rlkit.agents.ppo.agent import PPO, PPOBatch
 from rlkit.agents.recurrent_actor_critic import ActorCriticState, RecurrentActorCritic
 from rlkit.agents.recurrent_ppo.config import RecurrentPPOConfig
-from rlkit.nn import RecurrentState
+from rlkit.nn import RecurrentState, deploy
 from rlkit.policy import Policy
 
 
@@ -91,8 +92,7 @@ class RecurrentPPO(PPO):
     @torch.no_grad()
     def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
         raw = self._obs_tensor(obs)
-        if self.policy.obs_normalizer is not None:
-            self.policy.obs_normalizer.stats.update(raw)
+        self.policy.observe(raw)
         obs_t = self.policy.normalize(raw)
         t = self.buffer.step
         if t % self.config.sequence_length == 0:
@@ -104,7 +104,7 @@ class RecurrentPPO(PPO):
             obs_t.unsqueeze(0), self._memory, self._starts.unsqueeze(0)
         )
         chosen = self.sample_or_take(dist, actions)
-        self._pending = (obs_t, chosen, dist.log_prob(chosen), values)
+        self._pending = ExploredRolloutStep(obs_t, chosen, dist.log_prob(chosen), values)
         return self.to_env_action(chosen)
 
     def record(self, step: StepResult) -> None:
@@ -180,6 +180,23 @@ class RecurrentPPO(PPO):
         """``[actor tensors..., critic tensors...]`` back into the actor's and the critic's state."""
         half = len(states) // 2
         return tuple(states[:half]), tuple(states[half:])
+
+    def deployable_policy(self) -> deploy.DeployablePolicy:
+        """One step of the actor with explicit state, ``(obs, h[, c], episode_start) -> (env action, next_h[,
+        next_c])``: the frozen normalization, the actor's encoder and core, the policy head's mode and the
+        action mapping. Nothing here is for distillation, which fits feed-forward policies only."""
+        network = deploy.deployable_copy(self.policy)
+        squash = self.to_env_action.squash
+        core = network.actor_core
+        module = deploy.RecurrentPolicy(
+            deploy.ObservationPreprocessor(network.obs_normalizer, network.actor_dim),
+            network.actor_encoder,
+            core.rnn,
+            deploy.MemoryHead(network.policy_head, greedy=False),
+            deploy.EnvActionMapping(self.action_space, squash),
+        )
+        spec = self.deploy_spec("recurrent_actor_critic", squash, deploy.state_specs(core))
+        return deploy.DeployablePolicy(module, spec)
 
     def make_policy(self, deterministic: bool = True) -> Policy:
         return RecurrentPolicy(

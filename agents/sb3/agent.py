@@ -41,7 +41,7 @@ COUNTERS = ("num_timesteps", "_n_updates", "_n_calls", "_episode_num")
 
 def default_policy(observation_space: gym.Space) -> str:
     """MultiInputPolicy for Dict observations, CnnPolicy for images, else MlpPolicy."""
-    from stable_baselines3.common.preprocessing import is_image_space
+    from stable_baselines3.common.preprocessing import is_image_space  # optional dependency: loaded on use
 
     if isinstance(observation_space, gym.spaces.Dict):
         return "MultiInputPolicy"
@@ -66,7 +66,7 @@ class Sb3Agent(Agent):
         seed: int,
     ) -> None:
         super().__init__(config, observation_space, action_space, num_envs, total_steps, device, seed)
-        from rlkit.agents.sb3.bridge import LoopBridge
+        from rlkit.agents.sb3.bridge import LoopBridge  # imports SB3, an optional dependency: loaded on use
 
         algorithm = resolve_algorithm(config.algorithm_name)
         self.bridge = LoopBridge(num_envs, observation_space, action_space)

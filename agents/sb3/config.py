@@ -28,6 +28,7 @@ import importlib
 import inspect
 from typing import Any, Literal
 
+import torch
 from pydantic import Field, model_validator
 
 from rlkit.config.schema import AgentConfig, NetworkConfig, OptimizerName
@@ -53,7 +54,7 @@ ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "elu": "ELU", "gelu": "GELU", "si
 
 def algorithm_names() -> dict[str, list[str]]:
     """The algorithms each installed package offers, by package."""
-    from stable_baselines3.common.base_class import BaseAlgorithm
+    from stable_baselines3.common.base_class import BaseAlgorithm  # optional dependency: loaded on use
 
     names: dict[str, list[str]] = {}
     for package in PACKAGES:
@@ -212,8 +213,6 @@ class Sb3Config(AgentConfig):
 
     def constructor_kwargs(self, algorithm: type) -> dict[str, Any]:
         """The keyword arguments for ``algorithm(policy, env, seed=..., device=..., **kwargs)``."""
-        import torch
-
         kwargs = dict(self.hyperparameters)
         parameters = constructor_parameters(algorithm)
         if self.lr is not None:

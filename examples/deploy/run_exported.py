@@ -21,6 +21,7 @@ import yaml
 
 from rlkit.config.loading import config_from_dict
 from rlkit.envs import make_env
+from rlkit.runs.checkpoint import load_checkpoint
 
 
 def load_policy(run_dir: Path) -> tuple[ort.InferenceSession, dict]:
@@ -37,9 +38,7 @@ def run_config(run_dir: Path) -> dict:
     """The run's resolved config: ``config.yaml``, else the one inside its latest checkpoint."""
     if (run_dir / "config.yaml").is_file():
         return yaml.safe_load((run_dir / "config.yaml").read_text())
-    from rlkit.runs.checkpoint import load_checkpoint  # torch.load(weights_only=True): no pickle
-
-    return load_checkpoint(run_dir)["config"]
+    return load_checkpoint(run_dir)["config"]  # torch.load(weights_only=True): no pickle
 
 
 def run_episode(session: ort.InferenceSession, metadata: dict, env, seed: int) -> float:

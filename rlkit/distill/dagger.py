@@ -33,6 +33,7 @@ import torch.nn.functional as F  # noqa: N812  (the conventional alias)
 from rlkit.config.loading import config_to_dict
 from rlkit.config.schema import RunConfig
 from rlkit.distill.dataset import LabelledDataset
+from rlkit.envs import make_env
 from rlkit.errors import RlkitError
 from rlkit.evaluate.checkpoint_eval import restore_agent
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
@@ -69,15 +70,11 @@ class Distiller:
         run_dir: The student's run directory.
 
     Raises:
-        RlkitError: The student's agent is not a feed-forward actor-critic, or the teacher's observations or
-            actions cannot be matched to the student's env.
+        RlkitError: The student's agent has no feed-forward policy to fit (its deployable policy has no
+            trainable part), or the teacher's observations or actions cannot be matched to the student's env.
     """
 
     def __init__(self, teacher: str | Path, config: RunConfig, run_dir: Path) -> None:
-        from rlkit.agents.actor_critic import ActorCritic
-        from rlkit.agents.recurrent_actor_critic import RecurrentActorCritic
-        from rlkit.envs import make_env
-
         restored = restore_agent(teacher)
         self.teacher_config = restored.config
         self.teacher_policy = restored.agent.make_policy(deterministic=True)
@@ -95,13 +92,18 @@ class Distiller:
         self.agent = build_agent(
             config, self.env.single_observation_space, self.env.single_action_space, self.device
         )
-        policy = getattr(self.agent, "policy", None)
-        if not isinstance(policy, ActorCritic) or isinstance(policy, RecurrentActorCritic):
+        # The student says what it can be fitted through: its deployable policy's live, trainable part.
+        try:
+            trainable = self.agent.deployable_policy().trainable
+        except RlkitError:  # an agent with no deployable policy has no policy to fit either
+            trainable = None
+        if trainable is None:
             raise RlkitError(
                 f"rlkit distill trains feed-forward actor-critic students (ppo, a2c, reinforce); "
                 f"agent.name is '{config.agent.name}'"
             )
-        self.policy = policy
+        self.student = trainable
+        self.policy = trainable.network
         teacher_env = make_env(self.teacher_config.env, check=False)
         self.teacher_space = teacher_env.observation_space
         teacher_actions = teacher_env.action_space
@@ -112,7 +114,7 @@ class Distiller:
                 f"{self.env.single_action_space}: they must be the same"
             )
         self.discrete = isinstance(self.env.single_action_space, gym.spaces.Discrete)
-        self.squash = getattr(self.agent.config, "squash_actions", False)
+        self.squash = trainable.squash
         self.dataset = LabelledDataset(config.distill.dataset_size)
         # who acts (teacher or student) and the minibatch order
         self.rng = seeded_generator(config.train.seed, "distillation")
@@ -143,9 +145,9 @@ class Distiller:
 
     def _labels(self, teacher_actions: np.ndarray) -> np.ndarray:
         """The teacher's env actions as the student's policy outputs them."""
-        if self.discrete or not self.squash:
-            return teacher_actions
         space = self.env.single_action_space
+        if self.discrete or not self.squash or not isinstance(space, gym.spaces.Box):
+            return teacher_actions
         unit = 2.0 * (teacher_actions - space.low) / (space.high - space.low) - 1.0
         return np.clip(unit, -1.0 + _SQUASH_MARGIN, 1.0 - _SQUASH_MARGIN).astype(np.float32)
 
@@ -168,8 +170,7 @@ class Distiller:
                 beta = distill.beta_start * distill.beta_decay**iteration
                 for _ in range(max(1, distill.steps_per_iteration // num_envs)):
                     teacher_actions = self.teacher_policy(self.teacher_observation(infos), starts)
-                    if self.policy.obs_normalizer is not None:
-                        self.policy.obs_normalizer.stats.update(self.agent._obs_tensor(obs))
+                    self.policy.observe(self.student.to_tensor(obs))
                     self.dataset.add(obs, self._labels(teacher_actions))
                     teacher_acts = self.rng.random(num_envs) < beta
                     if teacher_acts.all():
@@ -209,14 +210,14 @@ class Distiller:
     def _fit(self) -> float:
         """``distill.epochs`` passes over the dataset; the mean loss of the last pass."""
         distill = self.config.distill
-        optimizer = self.agent.optimizer
+        optimizer = self.student.optimizer
         max_grad_norm = self.agent.config.max_grad_norm
         parameters = list(self.policy.parameters())
         losses: list[torch.Tensor] = []
         for _ in range(distill.epochs):
             losses.clear()
             for obs, labels in self.dataset.minibatches(distill.batch_size, self.rng):
-                dist = self.policy.distribution(self.policy.normalize(self.agent._obs_tensor(obs)))
+                dist = self.policy.distribution(self.policy.normalize(self.student.to_tensor(obs)))
                 if self.discrete:
                     targets = torch.as_tensor(labels, dtype=torch.long, device=self.device)
                     loss = -dist.log_prob(targets).mean()

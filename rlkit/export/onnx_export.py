@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from rlkit.errors import RlkitError
-from rlkit.export.deploy_module import DeployablePolicy
+from rlkit.nn.deploy import DeployablePolicy
 
 #: Default ONNX opset (onnxruntime 1.16+ runs it; LSTM/GRU are covered since opset 14).
 DEFAULT_OPSET = 17
@@ -33,7 +33,7 @@ def export_onnx(policy: DeployablePolicy, metadata: dict[str, Any], opset: int =
     Raises:
         RlkitError: The exporter or the ONNX checker rejected the model.
     """
-    import onnx
+    import onnx  # an optional dependency by rlkit's rules: only ONNX export and reading load it
 
     spec = policy.spec
     dynamic_axes: dict[str, dict[int, str]] = {"obs": {0: "batch"}, "action": {0: "batch"}}
@@ -69,7 +69,7 @@ def export_onnx(policy: DeployablePolicy, metadata: dict[str, Any], opset: int =
 
 def read_onnx_metadata(model: bytes | str) -> dict[str, Any]:
     """The export description stored in an rlkit ONNX file (bytes or a path)."""
-    import onnx
+    import onnx  # an optional dependency by rlkit's rules: only ONNX export and reading load it
 
     loaded = onnx.load_from_string(model) if isinstance(model, bytes) else onnx.load(model)
     for entry in loaded.metadata_props:
@@ -83,7 +83,7 @@ class OnnxRunner:
     ``input_names``, numpy outputs in the order of ``output_names``."""
 
     def __init__(self, model: bytes | str, threads: int = 1) -> None:
-        import onnxruntime as ort
+        import onnxruntime as ort  # optional, as onnx: only running an ONNX policy loads it
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads

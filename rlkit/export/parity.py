@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from rlkit.export.deploy_module import DeploySpec
+from rlkit.nn.deploy import DeploySpec
 
 #: Absolute tolerance on continuous env actions, per unit of the largest action bound (at least 1).
 CONTINUOUS_ATOL = 1e-5

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from rlkit.envs import make_env
 from rlkit.errors import RlkitError
 from rlkit.evaluate.checkpoint_eval import restore_agent, run_dir_of
-from rlkit.export.deploy_module import DeploySpec, build_deployable_policy
 from rlkit.export.onnx_export import DEFAULT_OPSET, OnnxRunner, export_onnx
 from rlkit.export.parity import ParityResult, check_parity, record_rollout
 from rlkit.export.robot_interface import robot_interface
 from rlkit.export.torchscript_export import TorchScriptRunner, export_torchscript
 from rlkit.files import atomic_write_bytes, atomic_write_text
+from rlkit.nn.deploy import DeploySpec
 
 ExportFormat = Literal["onnx", "torchscript"]
 FORMATS: tuple[str, ...] = ("onnx", "torchscript")
@@ -70,7 +71,7 @@ def export_policy(
         raise RlkitError(f"parity steps must be at least 1, got {parity_steps}")
     restored = restore_agent(target)
     config, agent = restored.config, restored.agent
-    deployable = build_deployable_policy(agent)
+    deployable = agent.deployable_policy()  # the agent builds its own: export knows no agent family
     spec = deployable.spec
     metadata: dict[str, Any] = {
         "format": export_format,
@@ -86,10 +87,6 @@ def export_policy(
     else:
         data = export_torchscript(deployable, metadata)
         runner = TorchScriptRunner(data)
-
-    from rlkit.envs import (
-        make_env,  # the run wiring may import envs; the export core does not need it earlier
-    )
 
     env = make_env(config.env)
     try:
@@ -130,6 +127,7 @@ def describe_io(spec: DeploySpec) -> list[str]:
 
 
 def parity_line(result: ExportResult, export_format: str) -> str:
+    """The parity check's one line for the CLI, naming the runtime of ``export_format``."""
     return result.parity.line(RUNTIMES[export_format])
 
 

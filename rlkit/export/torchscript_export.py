@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from rlkit.errors import RlkitError
-from rlkit.export.deploy_module import DeployablePolicy
+from rlkit.nn.deploy import DeployablePolicy
 
 #: The name of the JSON description inside the TorchScript archive.
 METADATA_FILE = "rlkit_export.json"

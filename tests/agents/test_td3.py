@@ -143,7 +143,7 @@ def test_exploration_noise_is_scaled_to_the_action_range() -> None:
     # σ = 0.1 of the half range (2) in env units; the buffer keeps the actor's units
     np.testing.assert_allclose(actions.std(axis=0), [0.2, 0.2], rtol=0.03)
     np.testing.assert_allclose(actions.mean(axis=0), [0.0, 0.0], atol=0.01)
-    assert agent._pending is not None and agent._pending[1].std() == pytest.approx(0.1, rel=0.03)
+    assert agent._pending is not None and agent._pending.actions.std() == pytest.approx(0.1, rel=0.03)
     np.testing.assert_array_equal(agent.act(np.zeros((3, 3), np.float32)), np.zeros((3, 2)))
 
 

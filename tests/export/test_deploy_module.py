@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from rlkit.config.loading import load_config
-from rlkit.export.deploy_module import build_deployable_policy
 from rlkit.export.onnx_export import OnnxRunner, export_onnx
 from rlkit.export.torchscript_export import TorchScriptRunner, export_torchscript
 from rlkit.runs.build import build_agent
@@ -33,7 +32,7 @@ def test_a_normalized_pixel_policy_exports_pixels_scaled_once(preset: str, overr
     config = load_config(preset, [*QUIET, "agent.normalize_observations=true", *overrides])
     torch.manual_seed(0)
     agent = build_agent(config, PIXELS, gym.spaces.Box(-1.0, 1.0, (1,), np.float32), torch.device("cpu"))
-    deployable = build_deployable_policy(agent)
+    deployable = agent.deployable_policy()
     assert deployable.spec.observation_dtype == "uint8"
     assert not deployable.module.preprocess.normalize
 

@@ -11,13 +11,12 @@ import numpy as np
 import pytest
 import torch
 
+from rlkit.agents.ppo import PPO
 from rlkit.config.loading import load_config
-from rlkit.errors import RlkitError
-from rlkit.export import policy_export
-from rlkit.export.deploy_module import build_deployable_policy
 from rlkit.export.onnx_export import OnnxRunner, export_onnx, read_onnx_metadata
 from rlkit.export.policy_export import export_policy
 from rlkit.export.torchscript_export import TorchScriptRunner, export_torchscript, read_torchscript_metadata
+from rlkit.nn.deploy import DeployablePolicy
 from rlkit.runs.build import build_agent
 from rlkit.training.trainer import Trainer
 from tests.cli.conftest import run_cli
@@ -142,7 +141,7 @@ def test_normalization_is_inside_the_graph() -> None:
     assert np.abs(expected - np.clip(unnormalized, -2, 2)).max() > 0.1  # the statistics matter here
     assert (np.abs(expected) == 2.0).any() and (np.abs(expected) < 2.0).any()  # clipping matters too
 
-    deployable = build_deployable_policy(agent)
+    deployable = agent.deployable_policy()
     onnx_actions = OnnxRunner(export_onnx(deployable, {}))(obs)[0]
     script_actions = TorchScriptRunner(export_torchscript(deployable, {}))(obs)[0]
     np.testing.assert_allclose(onnx_actions, expected, atol=1e-5)
@@ -156,7 +155,7 @@ def test_recurrent_state_is_carried_and_reset_at_episode_start(preset: str) -> N
     obs_space = gym.spaces.Box(-np.inf, np.inf, (2,), np.float32)
     torch.manual_seed(1)
     agent = build_agent(config, obs_space, gym.spaces.Discrete(2), torch.device("cpu"))
-    deployable = build_deployable_policy(agent)
+    deployable = agent.deployable_policy()
     runners = {
         "onnx": OnnxRunner(export_onnx(deployable, {})),
         "torchscript": TorchScriptRunner(export_torchscript(deployable, {})),
@@ -188,14 +187,14 @@ def test_parity_failure_exits_2_with_one_line_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run_dir, _ = train_tiny(tmp_path, *RUNS["ppo-continuous"])
-    build = policy_export.build_deployable_policy
+    build = PPO.deployable_policy
 
-    def broken(agent):  # an export whose action mapping is off by a little
+    def broken(agent: PPO) -> DeployablePolicy:  # an export whose action mapping is off by a little
         deployable = build(agent)
         deployable.module.mapping.high.sub_(1.9)
         return deployable
 
-    monkeypatch.setattr(policy_export, "build_deployable_policy", broken)
+    monkeypatch.setattr(PPO, "deployable_policy", broken)
     status, out, err = run_cli(["export", str(run_dir), "--parity-steps", "32"], capsys)
     assert status == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and "parity" in err and "FAILED" in err
@@ -246,16 +245,6 @@ def test_cli_missing_or_bad_run_is_one_line_exit_2(
     assert status == 2 and out == ""
     assert err.startswith("rlkit export: error: ") and len(err.strip().splitlines()) == 1
     assert not (target / "export").exists()
-
-
-def test_an_unknown_agent_family_is_named_in_one_error() -> None:
-    class Custom:
-        config = type("Config", (), {"name": "my_agent"})()
-        observation_space = gym.spaces.Box(-1, 1, (2,), np.float32)
-        action_space = gym.spaces.Discrete(2)
-
-    with pytest.raises(RlkitError, match="agent 'my_agent' cannot be exported"):
-        build_deployable_policy(Custom())
 
 
 def test_the_sidecar_says_how_a_robot_wires_the_policy(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""A policy ready to leave the training process: one ``torch.nn.Module`` from the env's observation to the env's
-action, its description, and (where the agent has one) the live network it was copied from.
+"""A policy ready to leave the training process: one ``torch.nn.Module`` from the env's observation to the
+env's action, its description, and (where the agent has one) the live network it was copied from.
 
 Every agent builds its own (:meth:`rlkit.agents.base.Agent.deployable_policy`), from copies of its networks,
 with the pieces of :mod:`rlkit.nn.deploy`. The module is self-contained: it takes the observation a deployed

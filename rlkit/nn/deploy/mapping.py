@@ -22,6 +22,9 @@ class ObservationPreprocessor(nn.Module):
         width: Keep the first ``width`` statistics (None: all).
     """
 
+    mean: torch.Tensor
+    std: torch.Tensor
+
     def __init__(self, normalizer: ObservationNormalizer | None, width: int | None) -> None:
         super().__init__()
         self.normalize = normalizer is not None
@@ -50,9 +53,12 @@ class EnvActionMapping(nn.Module):
     caller; Box actions are rescaled from ``[-1, 1]`` (tanh-squashed) or clipped to the bounds, then cast.
 
     Args:
-        action_space: The env's Discrete or Box action space.
+        action_space: The env's Discrete or Box action space (agents check theirs: no other kind comes).
         squash: Box actions come tanh-squashed, in ``[-1, 1]`` (else they are clipped to the bounds).
     """
+
+    low: torch.Tensor
+    high: torch.Tensor
 
     def __init__(self, action_space: gym.Space, squash: bool) -> None:
         super().__init__()
@@ -61,7 +67,7 @@ class EnvActionMapping(nn.Module):
         low = torch.zeros(0)
         high = torch.zeros(0)
         self.dtype = torch.int64
-        if not self.discrete:
+        if isinstance(action_space, gym.spaces.Box):
             low = torch.as_tensor(action_space.low.astype(np.float32))
             high = torch.as_tensor(action_space.high.astype(np.float32))
             self.dtype = torch.from_numpy(np.zeros(0, dtype=action_space.dtype)).dtype

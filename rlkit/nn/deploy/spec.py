@@ -53,6 +53,8 @@ def action_description(action_space: gym.Space, squash: bool) -> dict[str, Any]:
     """
     if isinstance(action_space, gym.spaces.Discrete):
         return {"type": "discrete", "n": int(action_space.n), "start": int(action_space.start)}
+    if not isinstance(action_space, gym.spaces.Box):
+        raise TypeError(f"a deployable policy acts in a Discrete or Box action space, not {action_space}")
     return {
         "type": "box",
         "shape": [int(d) for d in action_space.shape],
