@@ -23,9 +23,13 @@ def build_wheel(tmp_path: Path) -> Path:
     # Build from a copy without build/ and *.egg-info: their leftovers from an earlier build can put files
     # in the wheel that a fresh clone's build leaves out.
     source = tmp_path / "source"
-    shutil.copytree(
-        ROOT, source, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "runs", "__pycache__")
-    )
+    leftovers = shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__")
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        # runs/ at the top is training output; rlkit/runs is a package
+        return set(leftovers(folder, names)) | ({"runs"} if Path(folder) == ROOT else set())
+
+    shutil.copytree(ROOT, source, ignore=ignore)
     subprocess.run(
         [
             sys.executable,
