@@ -18,10 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 
+from rlkit.agents.base import Agent, StepResult
 from rlkit.buffers.batches import Batch, take
 from rlkit.config.schema import RunConfig
+from rlkit.errors import RlkitError
+from rlkit.rollout.ray_vector_env import RayVectorEnv
+from rlkit.rollout.ray_worker import Fragment
 from rlkit.rollout.vector_env import final_observations
 
 
@@ -57,22 +62,25 @@ class LearnerActing:
         agent: The learning agent.
     """
 
-    def __init__(self, env: Any, agent: Any) -> None:
+    def __init__(self, env: gym.vector.VectorEnv, agent: Agent) -> None:
         self.env = env
         self.agent = agent
         self.obs: Batch | None = None
 
-    def reset(self, seeds: list[int]) -> None:
-        """Start an episode in every env, env ``i`` from ``seeds[i]``."""
-        self.obs, _ = self.env.reset(seed=seeds)
+    def reset(self, seeds: list[int | None]) -> None:
+        """Start an episode in every env, env ``i`` from ``seeds[i]`` (None: unseeded)."""
+        # every backend takes one seed per env, though VectorEnv's annotation says a single int
+        self.obs, _ = self.env.reset(seed=seeds)  # type: ignore[arg-type]
         self.agent.envs_reset()
 
     def step(self, env_steps: int) -> CollectedStep:
-        """Act, step every env, record."""
-        from rlkit.agents import (
-            StepResult,  # the loop drives agents; rlkit's core does not import them eagerly
-        )
+        """Act, step every env, record.
 
+        Raises:
+            RuntimeError: :meth:`reset` was not called first: there are no observations to act on.
+        """
+        if self.obs is None:
+            raise RuntimeError("LearnerActing.step before reset: the envs have no observations to act on")
         actions = self.agent.explore(self.obs, env_steps)
         next_obs, rewards, terminated, truncated, infos = self.env.step(actions)
         dones = terminated | truncated
@@ -93,27 +101,25 @@ class WorkerActing:
         config: The run config, from which every worker builds its copy of the agent.
     """
 
-    def __init__(self, env: Any, agent: Any, config: RunConfig) -> None:
+    def __init__(self, env: RayVectorEnv, agent: Agent, config: RunConfig) -> None:
         self.env = env
         self.agent = agent
         env.attach_agent(config)
         on_policy_length = agent.rollout_length
         self.length = on_policy_length or config.rollout.fragment_steps
         self.streaming = on_policy_length is None
-        self._fragment: Any = None
+        self._fragment: Fragment | None = None
         self._next_step = 0
         self._requested = False
 
-    def reset(self, seeds: list[int]) -> None:
-        """Start an episode in every env, env ``i`` from ``seeds[i]``."""
+    def reset(self, seeds: list[int | None]) -> None:
+        """Start an episode in every env, env ``i`` from ``seeds[i]`` (None: unseeded)."""
         self.env.reset(seed=seeds)  # the workers keep the observations: they act on them
         self.agent.envs_reset()
         self._fragment, self._next_step, self._requested = None, 0, False
 
     def step(self, env_steps: int) -> CollectedStep:
         """The next step of the current fragment, replayed through the learner's agent."""
-        from rlkit.agents import StepResult
-
         restarted = None
         if self._fragment is None or self._next_step == self.length:
             if not self._requested:
@@ -157,16 +163,16 @@ def first_non_finite(step: CollectedStep) -> tuple[str, int, float] | None:
     return None
 
 
-def make_collector(env: Any, agent: Any, config: RunConfig) -> LearnerActing | WorkerActing:
+def make_collector(
+    env: gym.vector.VectorEnv, agent: Agent, config: RunConfig
+) -> LearnerActing | WorkerActing:
     """The collector ``rollout.backend`` and ``rollout.inference`` ask for.
 
     Raises:
         RlkitError: ``rollout.inference`` is ``worker`` and the agent cannot act on rollout workers.
     """
-    from rlkit.errors import RlkitError
-
     rollout = config.rollout
-    if rollout.backend != "ray" or rollout.inference == "learner":
+    if not isinstance(env, RayVectorEnv) or rollout.inference == "learner":  # only Ray workers can act
         return LearnerActing(env, agent)
     if not agent.remote_acting:
         if rollout.inference == "worker":

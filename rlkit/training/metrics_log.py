@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from torch.utils.tensorboard import SummaryWriter
+
 from rlkit.errors import RlkitError
 from rlkit.files import atomic_write_text
 
@@ -32,6 +34,11 @@ class MetricsLog:
     A metric that appears for the first time after rows were written (say, losses after the first update)
     widens the header: the file is rewritten atomically with empty cells for the earlier rows, which is rare
     and keeps every row readable by any CSV reader.
+
+    Args:
+        run_dir: The run directory: ``metrics.csv`` goes there (a resumed run's rows are kept), and the
+            TensorBoard events into its ``tensorboard/``.
+        tensorboard: Write TensorBoard events too (``log.tensorboard``).
     """
 
     def __init__(self, run_dir: Path, tensorboard: bool = True) -> None:
@@ -43,10 +50,8 @@ class MetricsLog:
                 reader = csv.DictReader(handle)
                 self.columns = list(reader.fieldnames or BASE_COLUMNS)
                 self.rows = list(reader)
-        self.writer = None
+        self.writer: SummaryWriter | None = None
         if tensorboard:
-            from torch.utils.tensorboard import SummaryWriter  # slow import: only when asked for
-
             self.writer = SummaryWriter(log_dir=str(run_dir / "tensorboard"))
 
     def write(self, row: dict[str, Any]) -> None:

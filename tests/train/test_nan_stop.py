@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from rlkit.training.trainer import first_non_finite_tensor
+from rlkit.training.divergence import first_non_finite_tensor
 from tests.cli.conftest import TINY_PPO, run_cli
 
 FAST = [*TINY_PPO, "log.tensorboard=false", "train.device=cpu", "train.torch_threads=1"]
