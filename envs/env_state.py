@@ -32,7 +32,7 @@ _SKIP_MODULES = ("gymnasium.spaces", "gymnasium.envs.registration", "mujoco", "t
 _SKIP = object()
 
 
-def capture_envs(vector_env: gym.vector.VectorEnv) -> list[dict[str, Any]] | None:
+def capture_envs(vector_env: gym.vector.VectorEnv) -> list[list[dict[str, Any]]] | None:
     """Each env's state (its wrappers outermost first), or None for a backend whose envs live elsewhere or
     a wrapper that declares its state beyond capture (``state_capturable = False``)."""
     if not isinstance(vector_env, gym.vector.SyncVectorEnv):
@@ -119,10 +119,10 @@ def _encode(value: Any, depth: int) -> Any:
     if isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
             return _SKIP
-        items = {key: _encode(item, depth) for key, item in value.items()}
-        if any(item is _SKIP for item in items.values()):
+        entries = {key: _encode(item, depth) for key, item in value.items()}
+        if any(item is _SKIP for item in entries.values()):
             return _SKIP
-        return {"__dict__": items}
+        return {"__dict__": entries}
     module = type(value).__module__ or ""
     if (
         hasattr(value, "__dict__")
@@ -188,9 +188,9 @@ def _decode(saved: Any, current: Any) -> Any:
             return deque(items, maxlen=saved.get("maxlen"))
         return tuple(items) if kind == "tuple" else items
     if "__dict__" in saved:
-        old = current if isinstance(current, dict) else {}
+        old_entries = current if isinstance(current, dict) else {}
         return {
-            key: _decode(item, old.get(key) if _is_object(item) else None)
+            key: _decode(item, old_entries.get(key) if _is_object(item) else None)
             for key, item in saved["__dict__"].items()
         }
     if "__object__" in saved:

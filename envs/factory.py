@@ -123,9 +123,13 @@ def make_task_env(config: EnvConfig, render_mode: str | None = None, check: bool
             env = gym.wrappers.TimeLimit(env, config.max_episode_steps or 1000)
         elif ":" in config.id and "/" not in config.id.split(":")[0] and _is_env_class(config.id):
             env_class = import_attr(config.id, "environment")
-            env = env_class(**kwargs)  # type: ignore[operator]
-            if not isinstance(env, gym.Env):
-                raise RlkitError(f"environment '{config.id}' built {type(env).__name__}, not a gymnasium.Env")
+            assert callable(env_class)  # _is_env_class raised for anything else
+            built = env_class(**kwargs)
+            if not isinstance(built, gym.Env):
+                raise RlkitError(
+                    f"environment '{config.id}' built {type(built).__name__}, not a gymnasium.Env"
+                )
+            env = built
             if config.max_episode_steps is not None:
                 env = gym.wrappers.TimeLimit(env, config.max_episode_steps)
         else:  # a registered id, possibly 'module:Id-v0' (Gymnasium imports the module that registers it)
@@ -174,8 +178,7 @@ def _is_env_class(spec: str) -> bool:
     if not attr.isidentifier() and not all(part.isidentifier() for part in attr.split(".")):
         return False
     env_class = import_attr(spec, "environment")
-    is_class = isinstance(env_class, type)
-    if (is_class and not issubclass(env_class, gym.Env)) or not callable(env_class):
+    if (isinstance(env_class, type) and not issubclass(env_class, gym.Env)) or not callable(env_class):
         raise RlkitError(
             f"environment '{spec}' is neither a gymnasium.Env subclass nor a function building one"
         )
@@ -247,11 +250,11 @@ def _add_pixels(env: gym.Env, config: EnvConfig) -> gym.Env:
             raise RlkitError(f"{key} needs pixel observations: set env.pixels (e.g. env.pixels={{}})")
         return env
     env = PixelObservation(env, config.pixels)
-    key = "pixels" if config.pixels.mode == "pixels_state" else None
+    image_key = "pixels" if config.pixels.mode == "pixels_state" else None
     if config.camera is not None:
-        env = CameraObservation(env, config.camera, key)
+        env = CameraObservation(env, config.camera, image_key)
     if config.frame_stack > 1:
-        env = FrameStack(env, config.frame_stack, key)
+        env = FrameStack(env, config.frame_stack, image_key)
     return env
 
 

@@ -68,7 +68,8 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         height: Height of rendered frames in pixels.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 50}
+    # An instance variable, as gym.Env declares it (each env sets its own render_fps); this is the default.
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 50}  # noqa: RUF012
     MODEL: ClassVar[str | Path | None] = None
     """The model of a task class: an MJCF path or the XML itself."""
     TASK: ClassVar[TaskConfig | Mapping[str, Any] | None] = None
@@ -131,7 +132,9 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         excluded = set(self.task.exclude_joints)
         for i, name in enumerate(self.task.exclude_joints):
             resolve_id(model, mujoco.mjtObj.mjOBJ_JOINT, name, f"env.task.exclude_joints[{i}]")
-        qpos, qvel, names = [], [], []
+        qpos: list[int] = []
+        qvel: list[int] = []
+        names: list[tuple[str, int, int]] = []
         for j in range(model.njnt):
             name = mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, j) or f"joint{j}"
             start_pos, start_vel = model.jnt_qposadr[j], model.jnt_dofadr[j]

@@ -85,7 +85,7 @@ class _Target:
 
         A friction coefficient other than sliding qualifies the parameter: ``geom_friction.torsional/foot``.
         """
-        prefix = self.config.parameter
+        prefix: str = self.config.parameter
         if prefix == "timestep":
             return ["timestep"]
         if prefix == "geom_friction" and self.config.friction != "sliding":

@@ -99,6 +99,11 @@ class ObservationDelay(gym.Wrapper[ObsType, ActType, ObsType, ActType], gym.util
 
 def _copy(observation: ObsType) -> ObsType:
     """A deep copy; an array's own ``copy`` is that, at a fraction of ``copy.deepcopy``'s cost."""
-    if type(observation) is np.ndarray and observation.dtype != object:
+    # isinstance narrows the type for the checker; only an exact ndarray takes the fast path, as before.
+    if (
+        isinstance(observation, np.ndarray)
+        and type(observation) is np.ndarray
+        and observation.dtype != object
+    ):
         return observation.copy()
     return copy.deepcopy(observation)

@@ -40,6 +40,7 @@ class ObservedChannels(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
         self.channels = np.sort(channels)
         self.observation_names = [names[i] for i in self.channels]
         space = env.observation_space
+        assert isinstance(space, Box)  # channel_names raised for any other space
         self.observation_space = Box(
             space.low[self.channels], space.high[self.channels], (self.channels.size,), space.dtype
         )
