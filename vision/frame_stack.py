@@ -49,9 +49,11 @@ class FrameStack(gym.ObservationWrapper):
         super().__init__(env)
         self.key = key
         space = env.observation_space
+        dict_spaces: dict[str, gym.Space[Any]] = {}  # a Dict observation's entries
         if key is not None:
             if not isinstance(space, gym.spaces.Dict) or key not in space.spaces:
                 raise ValueError(f"FrameStack: the observation has no key '{key}' to stack ({space})")
+            dict_spaces = dict(space.spaces)
             space = space[key]
         if not isinstance(space, gym.spaces.Box) or space.dtype != np.uint8:
             raise ValueError(f"FrameStack needs a uint8 image Box observation space, got {space}")
@@ -70,7 +72,7 @@ class FrameStack(gym.ObservationWrapper):
         if key is None:
             self.observation_space = stacked_space
         else:
-            self.observation_space = gym.spaces.Dict({**env.observation_space.spaces, key: stacked_space})
+            self.observation_space = gym.spaces.Dict({**dict_spaces, key: stacked_space})
         self._ring = np.zeros((num_frames, *self.frame_shape), dtype=np.uint8)
         # Ring slot of the oldest frame; the newest is the slot before it.
         self._oldest = 0

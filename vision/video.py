@@ -180,6 +180,7 @@ class VideoWriter:
             raise ValueError(f"no frames were appended; {self.path} was not written")
         try:
             self._writer.close()
+            assert self._tmp_path is not None  # _open sets it before the writer
             publish(self._tmp_path, self.path)
         except BaseException:
             self._discard_tmp()

@@ -35,6 +35,8 @@ class JpegCompression(CameraTransform):
         if not ok:  # pragma: no cover - OpenCV fails only on invalid input, which check_image rules out
             raise RuntimeError(f"JPEG encoding of a {image.shape} image failed")
         decoded = cv2.imdecode(data, cv2.IMREAD_COLOR if colour else cv2.IMREAD_GRAYSCALE)
+        if decoded is None:  # pragma: no cover - the bytes come straight from imencode
+            raise RuntimeError(f"JPEG decoding of a {image.shape} image failed")
         if colour:
             return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB, dst=decoded)
         return like(decoded, image)

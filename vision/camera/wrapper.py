@@ -58,10 +58,12 @@ class CameraObservation(gym.ObservationWrapper, gym.utils.RecordConstructorArgs)
         gym.utils.RecordConstructorArgs.__init__(self, config=config, key=key, layout=layout)
         gym.ObservationWrapper.__init__(self, env)
         space = env.observation_space
+        dict_spaces: dict[str, gym.Space[Any]] = {}  # a Dict observation's entries
         if key is not None:
             if not isinstance(space, gym.spaces.Dict) or key not in space.spaces:
                 known = sorted(space.spaces) if isinstance(space, gym.spaces.Dict) else "none (not a Dict)"
                 raise ValueError(f"CameraObservation key {key!r} is not in the observation; keys: {known}")
+            dict_spaces = dict(space.spaces)
             space = space.spaces[key]
         if not isinstance(space, gym.spaces.Box) or space.dtype != np.uint8 or len(space.shape) not in (2, 3):
             raise ValueError(f"CameraObservation needs a uint8 image Box (2 or 3 axes), got {space}")
@@ -99,7 +101,7 @@ class CameraObservation(gym.ObservationWrapper, gym.utils.RecordConstructorArgs)
         if key is None:
             self.observation_space = image_space
         else:
-            self.observation_space = gym.spaces.Dict({**env.observation_space.spaces, key: image_space})
+            self.observation_space = gym.spaces.Dict({**dict_spaces, key: image_space})
         self._image_shape = shape
         self.raw_observation: np.ndarray | None = None
 

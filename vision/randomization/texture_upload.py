@@ -25,6 +25,8 @@ from typing import Any
 import gymnasium as gym
 import mujoco
 
+from rlkit.sim.mujoco_handles import mujoco_model_and_data
+
 _RENDERERS: weakref.WeakKeyDictionary[mujoco.MjModel, weakref.WeakSet[mujoco.Renderer]] = (
     weakref.WeakKeyDictionary()
 )
@@ -95,7 +97,7 @@ def upload_textures(env: gym.Env, texture_ids: Sequence[int]) -> int:
     """
     if len(texture_ids) == 0:
         return 0
-    model = env.unwrapped.model
+    model, _ = mujoco_model_and_data(env, "upload_textures")
     contexts = [
         contexts
         for renderer in list(_RENDERERS.get(model, ()))
