@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from rlkit.agent_registry import AGENTS
+from rlkit.config.loading import agent_config_class
 from rlkit.config.schema import AgentConfig, RunConfig
 
 
@@ -48,7 +49,7 @@ def config_reference() -> str:
     lines = ["config keys (set in YAML or as KEY=VALUE overrides):"]
     lines += _lines(RunConfig, "", skip=(AgentConfig,))
     for name in AGENTS:
-        config_class = AGENTS.get(name).config_class
+        config_class = agent_config_class(name)
         lines.append(f" agent keys for agent.name={name}:")
         lines += _lines(config_class, "agent.")
     return "\n".join(lines)

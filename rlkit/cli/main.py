@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from rlkit import __version__
 from rlkit.errors import RlkitError
@@ -24,7 +25,7 @@ EXIT_USAGE = 2
 class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (``rlkit <verb>: error: ...``) and exit status 2."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
