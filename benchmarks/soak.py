@@ -59,7 +59,7 @@ class WorkerKiller(threading.Thread):
     def run(self) -> None:
         while not self.stopped.wait(self.rng.uniform(self.low, self.high)):
             # no kills near the end, so that every kill is seen by a step before the envs close
-            if self.trainer.state["env_steps"] >= self.stop_at:
+            if self.trainer.state.env_steps >= self.stop_at:
                 return
             worker = self.rng.choice(self.trainer.env._workers)
             pid = worker.process.pid

@@ -171,7 +171,7 @@ def resume(run_dir: str | os.PathLike[str], *overrides: str, on_start: OnStart |
 def _train(trainer: Trainer, on_start: OnStart | None) -> Run:
     """Train a started run, evaluate it, and describe it."""
     if on_start is not None:
-        on_start(trainer.run_dir, trainer.config, trainer.state["env_steps"])
+        on_start(trainer.run_dir, trainer.config, trainer.state.env_steps)
     result = finish_run(trainer)
     outcome = result.outcome
     return Run(

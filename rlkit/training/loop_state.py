@@ -67,11 +67,3 @@ class LoopState:
             **{key: value for key, value in saved.items() if key in known},
             extra={key: value for key, value in saved.items() if key not in known},
         )
-
-    def __getitem__(self, key: str) -> Any:
-        """The value under a checkpoint key, as ``state["env_steps"]`` read before the state was typed.
-
-        Kept only for callers not yet moved to the attributes (``rlkit/cli/train.py``,
-        ``benchmarks/soak.py``, ``tests/rollout/test_ray_cluster.py``); new code reads the attributes.
-        """
-        return self.to_dict()[key]

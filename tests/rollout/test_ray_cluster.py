@@ -112,6 +112,6 @@ def test_training_survives_a_lost_node(cluster, tmp_path, inference) -> None:
         setattr(env, name, call_and_lose)
 
     trainer, rows, _ = train(tmp_path, on_cluster(cluster, inference), during_run=lose_a_node_mid_run)
-    assert trainer.state["env_steps"] == 2048 and rows[-1]["env_steps"] == "2048"
+    assert trainer.state.env_steps == 2048 and rows[-1]["env_steps"] == "2048"
     assert trainer.env.worker_restarts == 1 and rows[-1]["rollout/worker_restarts"] == "1"
     assert lost and lost[0] not in {node["NodeID"] for node in ray.nodes() if node["Alive"]}

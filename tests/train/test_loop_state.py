@@ -67,8 +67,3 @@ def test_the_saved_lists_are_copies() -> None:
     saved = state.to_dict()
     state.recent_returns.append(2.0)
     assert saved["recent_returns"] == [1.0]
-
-
-def test_indexing_by_key_reads_as_the_dict_did() -> None:
-    state = LoopState.from_dict(WRITTEN_BEFORE)
-    assert state["env_steps"] == 2048 and state["episode_lengths"] == [4, 0]
