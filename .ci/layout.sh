@@ -4,7 +4,8 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LAYOUT="$REPO/build/layout"
-rm -rf "$LAYOUT"
+# setuptools builds through build/lib and would ship what an earlier build left there (moved modules too).
+rm -rf "$LAYOUT" "$REPO/build/lib" "$REPO"/build/bdist.*
 python3 -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --no-compile --root-user-action=ignore \
   --target "$LAYOUT" "$REPO" >/dev/null
 rm -rf "$LAYOUT/bin" "$LAYOUT"/rlkit-*.dist-info
