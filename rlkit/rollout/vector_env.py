@@ -16,7 +16,20 @@ from rlkit.rollout.env_seeds import RESTART_SEED_OFFSET, per_env_seeds
 from rlkit.rollout.ray_vector_env import RayVectorEnv
 from rlkit.rollout.subprocess_vector_env import SubprocessVectorEnv
 
-__all__ = ["RESTART_SEED_OFFSET", "final_observations", "make_vector_env", "per_env_seeds"]
+__all__ = [
+    "RESTART_SEED_OFFSET",
+    "WORKER_BACKENDS",
+    "RolloutVectorEnv",
+    "final_observations",
+    "make_vector_env",
+    "per_env_seeds",
+]
+
+
+#: A vector env on one of the backends: the in-process ``sync`` one, or one with worker processes.
+RolloutVectorEnv = gym.vector.SyncVectorEnv | SubprocessVectorEnv | RayVectorEnv
+#: The backends whose envs step in worker processes (which can be lost and replaced).
+WORKER_BACKENDS = (SubprocessVectorEnv, RayVectorEnv)
 
 
 def make_vector_env(
@@ -24,7 +37,7 @@ def make_vector_env(
     num_envs: int,
     rollout: RolloutConfig | None = None,
     render_mode: str | None = None,
-) -> gym.vector.VectorEnv:
+) -> RolloutVectorEnv:
     """Build ``num_envs`` copies of the env described by ``env_config`` on the rollout backend.
 
     The first env is built eagerly, in this process, so that a bad env id fails here with a clear message.
@@ -41,7 +54,7 @@ def make_vector_env(
     first = make_env(env_config, render_mode=render_mode)
     if backend == "subprocess":
         first.close()
-        env: gym.vector.VectorEnv = SubprocessVectorEnv(env_config, num_envs, rollout, render_mode)
+        env: RolloutVectorEnv = SubprocessVectorEnv(env_config, num_envs, rollout, render_mode)
     elif backend == "ray":
         first.close()
         env = RayVectorEnv(env_config, num_envs, rollout, render_mode)

@@ -23,7 +23,7 @@ from rlkit.config.schema import RunConfig
 from rlkit.envs.env_state import capture_envs, decode, encode, restore_envs
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
-from rlkit.rollout.vector_env import make_vector_env
+from rlkit.rollout.vector_env import WORKER_BACKENDS, make_vector_env
 from rlkit.runs.build import build_agent, check_budget, configure_torch
 from rlkit.runs.checkpoint import load_agent_state, prune_checkpoints, save_checkpoint
 from rlkit.runs.model_files import portable_config
@@ -201,7 +201,8 @@ class Trainer:
             state.env_steps += num_envs
             self._check_finite(step)
             episodes.record(step)
-            if step.cut is not None or step.restarted is not None:  # a worker was lost: count its successor
+            lost_worker = step.cut is not None or step.restarted is not None
+            if lost_worker and isinstance(self.env, WORKER_BACKENDS):  # count its successor
                 state.worker_restarts = restarts_before + self.env.worker_restarts
             steps = state.env_steps
             if self.agent.update_due(steps):
@@ -262,7 +263,7 @@ class Trainer:
     ) -> None:
         """Write a row of ``metrics.csv`` (and TensorBoard) with ``columns`` last, and show the progress."""
         counters: dict[str, int] = {"train/gradient_steps": self.agent.gradient_steps_done}
-        if hasattr(self.env, "worker_restarts"):  # backends with worker processes
+        if isinstance(self.env, WORKER_BACKENDS):
             counters["rollout/worker_restarts"] = self.state.worker_restarts
         row, steps_per_second = rows.build(steps, episodes, counters, *columns)
         log.write(row)
