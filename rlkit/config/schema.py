@@ -143,10 +143,16 @@ class RolloutConfig(StrictModel):
     """How experience is collected."""
 
     num_envs: int = Field(default=8, ge=1, description="environments stepped in parallel")
-    backend: Literal["sync", "subprocess", "ray"] = Field(
+    backend: Literal["sync", "subprocess", "ray", "batched"] = Field(
         default="sync",
         description="where envs step: sync (in this process), subprocess (worker processes, shared "
-        "memory) or ray (Ray actors, on this machine or a cluster)",
+        "memory), ray (Ray actors, on this machine or a cluster) or batched (rlkit's MuJoCo tasks as one "
+        "batch of sims stepped by one call on rollout.threads threads, task terms on arrays)",
+    )
+    threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="batched: threads that step the batch's sims (None: one per CPU core)",
     )
     num_workers: int | None = Field(
         default=None,

@@ -11,7 +11,9 @@ from gymnasium.vector import AutoresetMode
 
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.envs import make_env
+from rlkit.errors import RlkitError
 from rlkit.rollout.autoreset import final_observations
+from rlkit.rollout.batched import BatchedVectorEnv
 from rlkit.rollout.env_seeds import RESTART_SEED_OFFSET, per_env_seeds
 from rlkit.rollout.ray_vector_env import RayVectorEnv
 from rlkit.rollout.subprocess_vector_env import SubprocessVectorEnv
@@ -26,8 +28,9 @@ __all__ = [
 ]
 
 
-#: A vector env on one of the backends: the in-process ``sync`` one, or one with worker processes.
-RolloutVectorEnv = gym.vector.SyncVectorEnv | SubprocessVectorEnv | RayVectorEnv
+#: A vector env on one of the backends: the in-process ``sync`` and ``batched`` ones, or one with worker
+#: processes.
+RolloutVectorEnv = gym.vector.SyncVectorEnv | BatchedVectorEnv | SubprocessVectorEnv | RayVectorEnv
 #: The backends whose envs step in worker processes (which can be lost and replaced).
 WORKER_BACKENDS = (SubprocessVectorEnv, RayVectorEnv)
 
@@ -58,13 +61,18 @@ def make_vector_env(
     elif backend == "ray":
         first.close()
         env = RayVectorEnv(env_config, num_envs, rollout, render_mode)
+    elif backend == "batched":
+        first.close()
+        if render_mode is not None:
+            raise RlkitError("rollout.backend batched does not render yet; use rollout.backend sync")
+        env = BatchedVectorEnv(env_config, num_envs, rollout)
     elif backend == "sync":
         makers = [lambda: first] + [lambda: make_env(env_config, render_mode=render_mode, check=False)] * (
             num_envs - 1
         )
         env = gym.vector.SyncVectorEnv(makers, autoreset_mode=AutoresetMode.SAME_STEP)
     else:
-        raise ValueError(f"unknown rollout backend '{backend}' (valid: sync, subprocess, ray)")
+        raise ValueError(f"unknown rollout backend '{backend}' (valid: sync, subprocess, ray, batched)")
     if env.metadata.get("autoreset_mode") != AutoresetMode.SAME_STEP:
         raise RuntimeError("rlkit rollouts need a vector env in SAME_STEP autoreset mode")
     return env

@@ -1,0 +1,82 @@
+"""N simulations of one MuJoCo model stepped by one call on a thread pool, with their state as live arrays.
+
+A thin layer over ``mujoco.batch.Batch`` that steps the way :class:`rlkit.envs.mujoco_env.MujocoEnv` does, so
+that sim ``i`` follows the trajectory a lone ``MujocoEnv`` would, to the bit: one call per control step runs
+``frame_skip`` substeps and then the position and velocity stages at the new state (``mjSTAGE_VEL``, as
+``MujocoEnv`` ends each substep with ``mj_step1``). The batch is persistent (one ``MjData`` per sim), so the
+next step continues from those stages at no extra cost, and the solver's warm start travels with each sim's
+state.
+"""
+
+from __future__ import annotations
+
+import mujoco
+import mujoco.batch
+import numpy as np
+
+#: Position- and velocity-dependent fields and sensors current after a step, as after ``mj_step1``.
+_AFTER_STEP = int(mujoco.mjtStage.mjSTAGE_VEL)
+#: No stage: a reset whose state the caller writes before :meth:`SimBatch.forward`.
+_NO_STAGE = int(mujoco.mjtStage.mjSTAGE_NONE)
+
+
+class SimBatch:
+    """``num_envs`` sims of ``model``, stepped together on ``threads`` threads.
+
+    The arrays are live views of the batch (rows are sims): writes to the state arrays (``qpos``, ``qvel``,
+    ``ctrl``, ``mocap_pos``) are the sims' state at the next call; derived arrays (``xpos``, ``xmat``,
+    ``site_xpos``, ``sensordata``) are refreshed by every call.
+
+    Args:
+        model: The compiled model (the batch keeps its own copy).
+        num_envs: Sims in the batch.
+        frame_skip: Physics substeps per control step.
+        threads: Threads that step the sims (including the caller's).
+
+    Attributes:
+        xpos_before: Body positions before the last step, ``(num_envs, nbody, 3)``, for velocities over it.
+    """
+
+    def __init__(self, model: mujoco.MjModel, num_envs: int, frame_skip: int, threads: int) -> None:
+        self.model = model
+        self.num_envs = num_envs
+        self.frame_skip = frame_skip
+        self.batch = mujoco.batch.Batch(model, num_envs, nthread=threads, persistent=True)
+        self.qpos = self.batch.bind("qpos")
+        self.qvel = self.batch.bind("qvel")
+        self.ctrl = self.batch.bind("ctrl")
+        self.mocap_pos = self.batch.bind("mocap_pos")
+        self.xpos = self.batch.bind("xpos")
+        self.xmat = self.batch.bind("xmat")
+        self.site_xpos = self.batch.bind("site_xpos")
+        self.sensordata = self.batch.bind("sensordata")
+        self.xpos_before = np.zeros_like(self.xpos)
+
+    @property
+    def threads(self) -> int:
+        """Threads that step the sims."""
+        return int(self.batch.nthread)
+
+    @property
+    def dt(self) -> float:
+        """Seconds of simulated time per control step."""
+        return float(self.model.opt.timestep) * self.frame_skip
+
+    def step(self, ctrl: np.ndarray) -> None:
+        """Apply ``ctrl`` ``(num_envs, nu)`` to every sim for ``frame_skip`` substeps, in one call."""
+        self.xpos_before[...] = self.xpos
+        self.ctrl[...] = ctrl
+        self.batch.step(nstep=self.frame_skip, stage=_AFTER_STEP)
+
+    def reset(self, ids: np.ndarray) -> None:
+        """Put sims ``ids`` in the model's initial state (``mj_resetData``), stages not yet computed: write
+        their initial state into the arrays, then call :meth:`forward`."""
+        self.batch.reset(ids, stage=_NO_STAGE)
+
+    def forward(self, ids: np.ndarray) -> None:
+        """Compute every stage of sims ``ids`` at their state (``mj_forward``)."""
+        self.batch.forward(ids)
+
+    def get_data(self, sim: int) -> mujoco.MjData:
+        """Sim ``sim``'s whole ``MjData`` (a copy), to render it or pass it to any MuJoCo function."""
+        return self.batch.get_data(sim)
