@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gymnasium as gym
 import numpy as np
 import torch
-from torch import nn
 
+from rlkit.agents.spaces import space_shape
 from rlkit.config.schema import NetworkConfig
 from rlkit.errors import RlkitError
 from rlkit.nn import CategoricalHead, GaussianHead, ValueHead, build_encoder, is_image_space
 from rlkit.nn.deploy import PolicyNetwork
 from rlkit.nn.distributions import Categorical, DiagGaussian
+from rlkit.nn.encoders import Encoder
 from rlkit.nn.normalization import ObservationNormalizer
 
 ActionDistribution = Categorical | DiagGaussian
@@ -19,26 +22,34 @@ ActionDistribution = Categorical | DiagGaussian
 PRIVILEGED_KEYS = ("policy", "privileged")
 
 
-def is_privileged_space(space: gym.Space) -> bool:
+def privileged_parts(space: gym.Space[Any]) -> tuple[gym.spaces.Box, gym.spaces.Box] | None:
+    """The ``policy`` and ``privileged`` Boxes of a ``Dict{policy, privileged}`` of 1-D Boxes, as a privileged
+    observation makes; None for any other space."""
+    if not (isinstance(space, gym.spaces.Dict) and set(space.spaces) == set(PRIVILEGED_KEYS)):
+        return None
+    policy, privileged = space["policy"], space["privileged"]
+    if not (isinstance(policy, gym.spaces.Box) and isinstance(privileged, gym.spaces.Box)):
+        return None
+    if len(policy.shape) != 1 or len(privileged.shape) != 1:
+        return None
+    return policy, privileged
+
+
+def is_privileged_space(space: gym.Space[Any]) -> bool:
     """Whether ``space`` is ``Dict{policy, privileged}`` of 1-D Boxes, as a privileged observation makes."""
-    return (
-        isinstance(space, gym.spaces.Dict)
-        and set(space.spaces) == set(PRIVILEGED_KEYS)
-        and all(
-            isinstance(space[key], gym.spaces.Box) and len(space[key].shape) == 1 for key in PRIVILEGED_KEYS
-        )
-    )
+    return privileged_parts(space) is not None
 
 
-def actor_observation_space(observation_space: gym.Space) -> tuple[gym.spaces.Box, bool]:
+def actor_observation_space(observation_space: gym.Space[Any]) -> tuple[gym.spaces.Box, bool]:
     """The space a deployed policy reads, and whether it is the ``policy`` part of a privileged Dict (else
     the whole observation space).
 
     Raises:
         RlkitError: The space is neither a Box nor a ``Dict{policy, privileged}``.
     """
-    if is_privileged_space(observation_space):
-        return observation_space["policy"], True
+    parts = privileged_parts(observation_space)
+    if parts is not None:
+        return parts[0], True
     if not isinstance(observation_space, gym.spaces.Box):
         raise RlkitError(
             f"export needs Box observations (or Dict{{policy, privileged}}); got {observation_space}"
@@ -56,7 +67,7 @@ def flatten_privileged(obs: np.ndarray | dict[str, np.ndarray]) -> np.ndarray:
     return obs
 
 
-def check_policy_gradient_spaces(agent: str, action_space: gym.Space) -> None:
+def check_policy_gradient_spaces(agent: str, action_space: gym.Space[Any]) -> None:
     """Policy-gradient agents act in Discrete and bounded 1-D Box action spaces."""
     if isinstance(action_space, gym.spaces.Discrete):
         return
@@ -86,8 +97,8 @@ class ActorCritic(PolicyNetwork):
 
     def __init__(
         self,
-        observation_space: gym.Space,
-        action_space: gym.Space,
+        observation_space: gym.Space[Any],
+        action_space: gym.Space[Any],
         network: NetworkConfig,
         normalize_observations: bool = False,
         clip_observations: float = 10.0,
@@ -98,23 +109,24 @@ class ActorCritic(PolicyNetwork):
         super().__init__()
         self.actor_dim: int | None = None
         actor_space = observation_space
-        if is_privileged_space(observation_space):
+        parts = privileged_parts(observation_space)
+        if parts is not None:
             if network.shared_encoder:
                 raise RlkitError("agent.network.shared_encoder cannot be used with a privileged observation")
-            actor_space = observation_space["policy"]
+            actor_space, privileged_space = parts
             self.actor_dim = int(actor_space.shape[0])
-            width = self.actor_dim + int(observation_space["privileged"].shape[0])
+            width = self.actor_dim + int(privileged_space.shape[0])
             observation_space = gym.spaces.Box(-np.inf, np.inf, (width,), np.float32)
-        self.observation_shape: tuple[int, ...] = tuple(observation_space.shape)
+        self.observation_shape: tuple[int, ...] = tuple(space_shape(observation_space))
         # Images are never standardized: the CNN scales pixels to [0, 1], and standardized pixels scaled
         # again would reach the first convolution as values of about +-0.01.
         self.obs_normalizer = (
-            ObservationNormalizer(observation_space.shape, clip_observations)
+            ObservationNormalizer(self.observation_shape, clip_observations)
             if normalize_observations and not is_image_space(observation_space)
             else None
         )
 
-        def encoder(space: gym.Space) -> nn.Module:
+        def encoder(space: gym.Space[Any]) -> Encoder[Any]:
             return build_encoder(
                 space,
                 hidden_sizes=network.hidden_sizes,
@@ -123,16 +135,19 @@ class ActorCritic(PolicyNetwork):
                 cnn=network.cnn,
             )
 
-        self.actor_encoder = encoder(actor_space)
-        self.critic_encoder = self.actor_encoder if network.shared_encoder else encoder(observation_space)
+        self.actor_encoder: Encoder[Any] = encoder(actor_space)
+        self.critic_encoder: Encoder[Any] = (
+            self.actor_encoder if network.shared_encoder else encoder(observation_space)
+        )
         features, critic_features = self.head_inputs()
         self.discrete = isinstance(action_space, gym.spaces.Discrete)
-        if self.discrete:
-            self.policy_head: nn.Module = CategoricalHead(features, int(action_space.n))
+        self.policy_head: CategoricalHead | GaussianHead
+        if isinstance(action_space, gym.spaces.Discrete):
+            self.policy_head = CategoricalHead(features, int(action_space.n))
         else:
             self.policy_head = GaussianHead(
                 features,
-                int(np.prod(action_space.shape)),
+                int(np.prod(space_shape(action_space))),
                 state_dependent_std=state_dependent_std,
                 log_std_init=log_std_init,
                 squash=squash_actions,
@@ -171,12 +186,14 @@ class ActorCritic(PolicyNetwork):
 class ActionMapper:
     """Turns policy outputs into env actions: integers for Discrete; clipped or rescaled floats for Box."""
 
-    def __init__(self, action_space: gym.Space, squash: bool) -> None:
+    def __init__(self, action_space: gym.Space[Any], squash: bool) -> None:
         self.discrete = isinstance(action_space, gym.spaces.Discrete)
-        if not self.discrete:
+        if isinstance(action_space, gym.spaces.Box):
             self.low = action_space.low.astype(np.float32)
             self.high = action_space.high.astype(np.float32)
             self.dtype = action_space.dtype
+        elif not self.discrete:
+            raise TypeError(f"actions map onto a Discrete or Box action space, not {action_space}")
         self.squash = squash
 
     def __call__(self, actions: torch.Tensor) -> np.ndarray:

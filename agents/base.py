@@ -108,8 +108,8 @@ class Agent(ABC):
     def __init__(
         self,
         config: AgentConfig,
-        observation_space: gym.Space,
-        action_space: gym.Space,
+        observation_space: gym.Space[Any],
+        action_space: gym.Space[Any],
         num_envs: int,
         total_steps: int,
         device: torch.device,
@@ -128,7 +128,7 @@ class Agent(ABC):
         self.gradient_steps_done = 0
 
     @classmethod  # noqa: B027  (deliberately not abstract: accepting any spaces is a valid default)
-    def check_spaces(cls, observation_space: gym.Space, action_space: gym.Space) -> None:
+    def check_spaces(cls, observation_space: gym.Space[Any], action_space: gym.Space[Any]) -> None:
         """Raise :class:`rlkit.errors.RlkitError` when this agent cannot act in these spaces."""
 
     @abstractmethod

@@ -20,10 +20,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from rlkit.agents.actor_critic import ActionMapper, flatten_privileged, is_privileged_space
+from rlkit.agents.actor_critic import ActionMapper, flatten_privileged, is_privileged_space, privileged_parts
 from rlkit.agents.base import Agent, ExploredTransition, StepResult, load_generator_state
 from rlkit.agents.off_policy_config import OffPolicyConfig
 from rlkit.agents.q_critics import TwinQCritic
+from rlkit.agents.spaces import space_dtype, space_shape
 from rlkit.agents.train_frequency import TrainFrequency
 from rlkit.buffers.replay_buffer import ReplayBuffer
 from rlkit.errors import RlkitError
@@ -40,6 +41,13 @@ from rlkit.optim import build_lr_schedule, build_optimizer, clip_gradients, set_
 from rlkit.seeding import seeded_generator, seeded_torch_generator, stream_seed
 
 
+class OffPolicyActorNetwork(nn.Module):
+    """An off-policy actor over flat observations: with ``actor_dim`` set it reads only the leading
+    ``actor_dim`` columns of a flat ``[policy | privileged]`` observation (None: all of it)."""
+
+    actor_dim: int | None
+
+
 class OffPolicyActorCritic(Agent):
     """Replay-based actor-critic for continuous actions; the networks' update is the subclass's algorithm.
 
@@ -53,24 +61,26 @@ class OffPolicyActorCritic(Agent):
     remote_acting = True
     acting_modules = ("actor",)
     config: OffPolicyConfig
+    actor: OffPolicyActorNetwork
 
     def __init__(
         self,
         config: OffPolicyConfig,
-        observation_space: gym.Space,
-        action_space: gym.Space,
+        observation_space: gym.Space[Any],
+        action_space: gym.Space[Any],
         num_envs: int,
         total_steps: int,
         device: torch.device,
         seed: int,
     ) -> None:
         super().__init__(config, observation_space, action_space, num_envs, total_steps, device, seed)
-        self.action_dim = int(action_space.shape[0])
+        self.action_dim = int(space_shape(action_space)[0])
         actor_space, critic_space, actor_dim = observation_space, observation_space, None
-        if is_privileged_space(observation_space):
-            actor_space = observation_space["policy"]
+        parts = privileged_parts(observation_space)
+        if parts is not None:
+            actor_space, privileged_space = parts
             actor_dim = int(actor_space.shape[0])
-            width = actor_dim + int(observation_space["privileged"].shape[0])
+            width = actor_dim + int(privileged_space.shape[0])
             critic_space = gym.spaces.Box(-np.inf, np.inf, (width,), np.float32)
         self.obs_space = critic_space  # what the buffer stores and the critics read
         # The actor before the critics: both draw their initial weights from torch's global stream.
@@ -85,10 +95,10 @@ class OffPolicyActorCritic(Agent):
         self.to_env_action = ActionMapper(action_space, squash=True)
         self.buffer = ReplayBuffer(
             min(config.buffer_size, max(total_steps, 1)),
-            critic_space.shape,
-            critic_space.dtype,
+            space_shape(critic_space),
+            space_dtype(critic_space),
             (self.action_dim,),
-            np.float32,
+            np.dtype(np.float32),
             device,
             stream_seed(seed, "replay"),
         )
@@ -99,12 +109,12 @@ class OffPolicyActorCritic(Agent):
         self._pending: ExploredTransition | None = None
 
     @abstractmethod
-    def build_actor(self, actor_space: gym.Space, actor_dim: int | None) -> nn.Module:
+    def build_actor(self, actor_space: gym.Space[Any], actor_dim: int | None) -> OffPolicyActorNetwork:
         """The actor over ``actor_space``; with ``actor_dim`` set it reads only the leading ``actor_dim``
         columns of a flat ``[policy | privileged]`` observation."""
 
     @classmethod
-    def check_spaces(cls, observation_space: gym.Space, action_space: gym.Space) -> None:
+    def check_spaces(cls, observation_space: gym.Space[Any], action_space: gym.Space[Any]) -> None:
         name = cls.config_class.model_fields["name"].default
         if isinstance(action_space, gym.spaces.Discrete):
             raise RlkitError(
@@ -146,7 +156,7 @@ class OffPolicyActorCritic(Agent):
         actor = deployable_copy(self.actor)
         # The actor keeps the leading actor_dim columns of the flat [policy | privileged] vector; the deployed
         # one is given exactly those columns, so it reads its input whole (no slice in the graph).
-        actor.actor_dim = None  # type: ignore[assignment]  # nn.Module types attributes as tensors, modules
+        actor.actor_dim = None
         mapping = EnvActionMapping(self.action_space, squash=True)
         module = FeedForwardPolicy(ObservationPreprocessor(None, None), OffPolicyActor(actor), mapping)
         return DeployablePolicy(module, self.deploy_spec("off_policy_actor", squash=True))

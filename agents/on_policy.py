@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from rlkit.agents.actor_critic import (
+    ActionDistribution,
     ActionMapper,
     ActorCritic,
     check_policy_gradient_spaces,
@@ -23,6 +24,7 @@ from rlkit.agents.actor_critic import (
 )
 from rlkit.agents.base import Agent, StepResult, load_generator_state
 from rlkit.agents.on_policy_config import OnPolicyConfig
+from rlkit.agents.spaces import space_shape
 from rlkit.buffers.rollout_buffer import RolloutBuffer
 from rlkit.errors import RlkitError
 from rlkit.nn.deploy import (
@@ -60,8 +62,8 @@ class OnPolicyAgent(Agent):
     def __init__(
         self,
         config: OnPolicyConfig,
-        observation_space: gym.Space,
-        action_space: gym.Space,
+        observation_space: gym.Space[Any],
+        action_space: gym.Space[Any],
         num_envs: int,
         total_steps: int,
         device: torch.device,
@@ -78,7 +80,7 @@ class OnPolicyAgent(Agent):
             config.n_steps,
             num_envs,
             self.policy.observation_shape,
-            () if discrete else action_space.shape,
+            () if discrete else space_shape(action_space),
             torch.long if discrete else torch.float32,
             device,
         )
@@ -95,7 +97,7 @@ class OnPolicyAgent(Agent):
         measures no KL (``build_lr_schedule`` then refuses ``adaptive_kl``). PPO's is ``agent.target_kl``."""
         return None
 
-    def build_policy(self, observation_space: gym.Space, action_space: gym.Space) -> ActorCritic:
+    def build_policy(self, observation_space: gym.Space[Any], action_space: gym.Space[Any]) -> ActorCritic:
         """The actor-critic network, from the config."""
         config = self.config
         return ActorCritic(
@@ -110,7 +112,7 @@ class OnPolicyAgent(Agent):
         )
 
     @classmethod
-    def check_spaces(cls, observation_space: gym.Space, action_space: gym.Space) -> None:
+    def check_spaces(cls, observation_space: gym.Space[Any], action_space: gym.Space[Any]) -> None:
         name = cls.config_class.model_fields["name"].default
         check_policy_gradient_spaces(name, action_space)
         if isinstance(observation_space, gym.spaces.Dict) and not is_privileged_space(observation_space):
@@ -155,7 +157,7 @@ class OnPolicyAgent(Agent):
         trainable = TrainablePolicy(self.policy, self.optimizer, self._obs_tensor, squash)
         return DeployablePolicy(module, self.deploy_spec("actor_critic", squash), trainable)
 
-    def sample_or_take(self, dist: Any, actions: np.ndarray | None) -> torch.Tensor:
+    def sample_or_take(self, dist: ActionDistribution, actions: np.ndarray | None) -> torch.Tensor:
         """A sample of ``dist``, or the ``actions`` a rollout worker's copy sampled, on this device."""
         if actions is None:
             return dist.sample(self.generator)
@@ -202,6 +204,8 @@ class OnPolicyAgent(Agent):
     def next_values(self) -> torch.Tensor:
         """(T, N) V(s_{t+1}) of the full rollout: the value of the observation after its last step, and of
         the true final observation where an episode was truncated (ignored where it terminated)."""
+        if self._last_next_obs is None:
+            raise RuntimeError("next_values() called before any step was recorded")
         last_values = self.bootstrap_values(self.policy.normalize(self._obs_tensor(self._last_next_obs)))
         return self.buffer.next_values(last_values)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gymnasium as gym
 import torch
 from torch import nn
@@ -13,7 +15,7 @@ from rlkit.nn import MLP, build_encoder
 class QCritic(nn.Module):
     """Q(s, a): an MLP over ``[encoded observation, action]`` (the encoder is the identity for vectors)."""
 
-    def __init__(self, observation_space: gym.Space, action_dim: int, network: NetworkConfig) -> None:
+    def __init__(self, observation_space: gym.Space[Any], action_dim: int, network: NetworkConfig) -> None:
         super().__init__()
         self.encoder = build_encoder(observation_space, hidden_sizes=(), cnn=network.cnn)
         self.mlp = MLP(
@@ -32,7 +34,7 @@ class QCritic(nn.Module):
 class TwinQCritic(nn.Module):
     """Two independently initialized critics; SAC and TD3 bootstrap from the smaller of their values."""
 
-    def __init__(self, observation_space: gym.Space, action_dim: int, network: NetworkConfig) -> None:
+    def __init__(self, observation_space: gym.Space[Any], action_dim: int, network: NetworkConfig) -> None:
         super().__init__()
         self.q1 = QCritic(observation_space, action_dim, network)
         self.q2 = QCritic(observation_space, action_dim, network)

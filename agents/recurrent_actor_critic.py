@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gymnasium as gym
 import torch
 
@@ -25,8 +27,8 @@ class RecurrentActorCritic(ActorCritic):
 
     def __init__(
         self,
-        observation_space: gym.Space,
-        action_space: gym.Space,
+        observation_space: gym.Space[Any],
+        action_space: gym.Space[Any],
         network: NetworkConfig,
         memory: MemoryConfig,
         normalize_observations: bool = False,
@@ -79,9 +81,10 @@ class RecurrentActorCritic(ActorCritic):
         return self.policy_head(features.reshape(-1, features.shape[-1])), state
 
     def value_sequence(
-        self, obs: torch.Tensor, state: RecurrentState, episode_starts: torch.Tensor
+        self, obs: torch.Tensor, state: RecurrentState, episode_starts: torch.Tensor | None
     ) -> tuple[torch.Tensor, RecurrentState]:
-        """V(h_t), ``(T * B,)`` time-major, and the critic's state after the last step."""
+        """V(h_t), ``(T * B,)`` time-major, and the critic's state after the last step (``episode_starts``
+        None: no episode starts within the sequence)."""
         features, state = self.critic_core(self._encode(self.critic_encoder, obs), state, episode_starts)
         return self.value_head(features.reshape(-1, features.shape[-1])), state
 

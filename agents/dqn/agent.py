@@ -19,9 +19,10 @@ from rlkit.agents.dqn.distributional import (
     project_distribution,
 )
 from rlkit.agents.dqn.losses import q_learning_loss, td_target
+from rlkit.agents.spaces import space_dtype, space_shape
 from rlkit.agents.train_frequency import TrainFrequency
 from rlkit.buffers.frame_replay_buffer import FrameReplayBuffer
-from rlkit.buffers.n_step import NStepAccumulator
+from rlkit.buffers.n_step import NStepAccumulator, NStepTransitions
 from rlkit.buffers.prioritized_frame_replay_buffer import PrioritizedFrameReplayBuffer
 from rlkit.buffers.prioritized_replay_buffer import PrioritizedReplayBuffer
 from rlkit.buffers.replay_buffer import ReplayBuffer, TransitionBatch
@@ -49,7 +50,7 @@ class QNetwork(nn.Module):
     stay deterministic).
     """
 
-    def __init__(self, observation_space: gym.Space, num_actions: int, config: DQNConfig) -> None:
+    def __init__(self, observation_space: gym.Space[Any], num_actions: int, config: DQNConfig) -> None:
         super().__init__()
         net = config.network
         self.encoder = build_encoder(
@@ -72,7 +73,7 @@ class QNetwork(nn.Module):
         return self.head(self.encoder(obs))
 
 
-def replay_frames(observation_space: gym.Space, frame_replay: str | bool) -> int | None:
+def replay_frames(observation_space: gym.Space[Any], frame_replay: str | bool) -> int | None:
     """Frames per observation for a frame-sharing replay buffer, or None for the plain buffer.
 
     Every channel plane of a channel-first image is a frame: a stack of ``k`` frames of ``C`` channels
@@ -84,6 +85,7 @@ def replay_frames(observation_space: gym.Space, frame_replay: str | bool) -> int
         return None
     if not image:
         raise RlkitError(f"agent.frame_replay=true needs uint8 image observations; the env's are {space}")
+    assert isinstance(space, gym.spaces.Box)  # what `image` says
     return space.shape[0] if image_layout(space.shape) == "chw" else 1
 
 
@@ -114,14 +116,15 @@ class DQN(Agent):
     def __init__(
         self,
         config: DQNConfig,
-        observation_space: gym.Space,
-        action_space: gym.Space,
+        observation_space: gym.Space[Any],
+        action_space: gym.Space[Any],
         num_envs: int,
         total_steps: int,
         device: torch.device,
         seed: int,
     ) -> None:
         super().__init__(config, observation_space, action_space, num_envs, total_steps, device, seed)
+        assert isinstance(action_space, gym.spaces.Discrete)  # check_spaces refused any other
         self.num_actions = int(action_space.n)
         self.q_network = QNetwork(observation_space, self.num_actions, config).to(device)
         self.target_network = QNetwork(observation_space, self.num_actions, config).to(device)
@@ -130,26 +133,28 @@ class DQN(Agent):
         self.parameters = list(self.q_network.parameters())
         self.optimizer = build_optimizer(self.parameters, config)
         self.lr_schedule = build_lr_schedule(config)
+        obs_shape, obs_dtype = space_shape(observation_space), space_dtype(observation_space)
+        action_dtype = np.dtype(np.int64)
         buffer_args = (
             min(config.buffer_size, max(total_steps, 1)),
-            observation_space.shape,
-            observation_space.dtype,
+            obs_shape,
+            obs_dtype,
             (),
-            np.int64,
+            action_dtype,
             device,
             stream_seed(seed, "replay"),
         )
         frames = replay_frames(observation_space, config.frame_replay)
-        priority_args = {"alpha": config.priority_alpha, "eps": config.priority_eps}
+        alpha, eps = config.priority_alpha, config.priority_eps
         if frames is None:
             self.buffer: ReplayBuffer = (
-                PrioritizedReplayBuffer(*buffer_args, **priority_args)
+                PrioritizedReplayBuffer(*buffer_args, alpha=alpha, eps=eps)
                 if config.prioritized_replay
                 else ReplayBuffer(*buffer_args)
             )
         else:
             self.buffer = (
-                PrioritizedFrameReplayBuffer(*buffer_args, frames_per_obs=frames, **priority_args)
+                PrioritizedFrameReplayBuffer(*buffer_args, frames_per_obs=frames, alpha=alpha, eps=eps)
                 if config.prioritized_replay
                 else FrameReplayBuffer(*buffer_args, frames_per_obs=frames)
             )
@@ -158,10 +163,10 @@ class DQN(Agent):
                 num_envs,
                 config.n_step,
                 config.gamma,
-                observation_space.shape,
-                observation_space.dtype,
+                obs_shape,
+                obs_dtype,
                 (),
-                np.int64,
+                action_dtype,
             )
             if config.n_step > 1
             else None
@@ -185,7 +190,7 @@ class DQN(Agent):
         self._pending: ExploredTransition | None = None
 
     @classmethod
-    def check_spaces(cls, observation_space: gym.Space, action_space: gym.Space) -> None:
+    def check_spaces(cls, observation_space: gym.Space[Any], action_space: gym.Space[Any]) -> None:
         if not isinstance(action_space, gym.spaces.Discrete):
             raise RlkitError(
                 f"agent 'dqn' needs a Discrete action space; the env's is {action_space} "
@@ -272,7 +277,7 @@ class DQN(Agent):
             self.last_target_step = self.env_steps
             self._update_target()
 
-    def _store(self, transitions: Any) -> None:
+    def _store(self, transitions: NStepTransitions) -> None:
         if len(transitions):
             t = transitions
             self.buffer.add(t.obs, t.actions, t.returns, t.next_obs, t.terminated, t.steps)
@@ -318,6 +323,7 @@ class DQN(Agent):
             self.optimizer.step()
             self.gradient_steps_done += 1
             if isinstance(self.buffer, PrioritizedReplayBuffer):
+                assert batch.indices is not None  # a prioritized batch names the slots it sampled
                 self.buffer.update_priorities(batch.indices, priorities.cpu().numpy())
             loss_sum += loss.detach()
             q_sum += q_mean

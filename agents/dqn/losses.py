@@ -2,8 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import torch
 import torch.nn.functional as F  # noqa: N812
+
+
+class ElementwiseLoss(Protocol):
+    """A regression loss of ``torch.nn.functional`` (``smooth_l1_loss``, ``mse_loss``): the mean, or with
+    ``reduction="none"`` the per-element losses."""
+
+    def __call__(
+        self, input: torch.Tensor, target: torch.Tensor, /, *, reduction: str = "mean"
+    ) -> torch.Tensor:
+        """The loss of ``input`` against ``target``."""
+        ...
+
+
+def td_loss_function(loss: str) -> ElementwiseLoss:
+    """The TD loss ``loss`` names: ``huber`` (smooth L1, δ = 1) or ``mse``.
+
+    Raises:
+        ValueError: Another name.
+    """
+    if loss == "huber":
+        return F.smooth_l1_loss
+    if loss == "mse":
+        return F.mse_loss
+    raise ValueError(f"unknown loss '{loss}' (valid: huber, mse)")
 
 
 def td_target(
@@ -51,12 +77,7 @@ def q_learning_loss(
         ``(loss, info)``; ``info`` holds ``q_mean`` and the (B,) ``td_error`` ``target - q_taken``.
     """
     target = target.detach()
-    if loss == "huber":
-        function = F.smooth_l1_loss
-    elif loss == "mse":
-        function = F.mse_loss
-    else:
-        raise ValueError(f"unknown loss '{loss}' (valid: huber, mse)")
+    function = td_loss_function(loss)
     if weights is None:
         value = function(q_taken, target)
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
@@ -55,7 +55,7 @@ class PPOBatch:
 class PPO(OnPolicyAgent):
     """PPO with GAE, clipped surrogate, optional value clipping and observation/return normalization."""
 
-    config_class = PPOConfig
+    config_class: ClassVar[type[PPOConfig]] = PPOConfig
     config: PPOConfig
 
     def kl_target(self) -> float | None:
@@ -99,14 +99,14 @@ class PPO(OnPolicyAgent):
                 break
         buffer.reset()
         self.updates += 1
-        totals = totals.tolist()
-        metrics = {name: total / minibatches for name, total in zip(METRIC_NAMES, totals, strict=True)}
+        means = totals.tolist()
+        metrics = {name: total / minibatches for name, total in zip(METRIC_NAMES, means, strict=True)}
         # The minibatch the KL stopped took no step: the gradient norm is the mean over the steps taken.
         steps_taken = minibatches - int(kl_stop)
         if cfg.max_grad_norm is None or steps_taken == 0:
             del metrics["optim/grad_norm"]
         else:
-            metrics["optim/grad_norm"] = totals[METRIC_NAMES.index("optim/grad_norm")] / steps_taken
+            metrics["optim/grad_norm"] = means[METRIC_NAMES.index("optim/grad_norm")] / steps_taken
         metrics["optim/lr"] = float(self.optimizer.param_groups[0]["lr"])
         metrics["policy/clip_range"] = clip_range
         metrics["value/explained_variance"] = explained_variance(buffer.values, returns)
@@ -151,7 +151,7 @@ class PPO(OnPolicyAgent):
         critic_loss = value_loss(values, batch.old_values, batch.returns, cfg.clip_range_vf)
         entropy = dist.entropy(self.generator).mean()
         loss = policy_loss + cfg.vf_coef * critic_loss - cfg.ent_coef * entropy
-        if cfg.target_kl is not None and not self._continue_after_kl(float(info["approx_kl"])):
+        if cfg.target_kl is not None and not self._continue_after_kl(float(info["approx_kl"]), cfg.target_kl):
             zero = torch.zeros((), device=self.device)
             stacked = [policy_loss, critic_loss, entropy, info["approx_kl"], info["clip_fraction"], zero]
             return torch.stack(stacked).detach(), True
@@ -166,13 +166,13 @@ class PPO(OnPolicyAgent):
             [policy_loss, critic_loss, entropy, info["approx_kl"], info["clip_fraction"], grad_norm]
         ).detach(), False
 
-    def _continue_after_kl(self, kl: float) -> bool:
+    def _continue_after_kl(self, kl: float, target_kl: float) -> bool:
         """KL control before a minibatch's step: adapt the lr (``adaptive_kl``), or say to stop at 1.5x
-        target_kl."""
+        ``target_kl``."""
         if isinstance(self.lr_schedule, AdaptiveKLSchedule):
             set_learning_rate(self.optimizer, self.lr_schedule.observe_kl(kl))
             return True
-        return kl <= 1.5 * self.config.target_kl
+        return kl <= 1.5 * target_kl
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()

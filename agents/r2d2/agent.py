@@ -35,6 +35,7 @@ from rlkit.agents.r2d2.losses import (
     value_rescale,
 )
 from rlkit.agents.r2d2.network import RecurrentQNetwork
+from rlkit.agents.spaces import space_dtype, space_shape
 from rlkit.agents.train_frequency import TrainFrequency
 from rlkit.buffers.sequence_replay_buffer import SequenceBatch, SequenceReplayBuffer
 from rlkit.errors import RlkitError
@@ -75,14 +76,15 @@ class R2D2(Agent):
     def __init__(
         self,
         config: R2D2Config,
-        observation_space: gym.Space,
-        action_space: gym.Space,
+        observation_space: gym.Space[Any],
+        action_space: gym.Space[Any],
         num_envs: int,
         total_steps: int,
         device: torch.device,
         seed: int,
     ) -> None:
         super().__init__(config, observation_space, action_space, num_envs, total_steps, device, seed)
+        assert isinstance(action_space, gym.spaces.Discrete)  # check_spaces refused any other
         self.num_actions = int(action_space.n)
         self.q_network = RecurrentQNetwork(observation_space, self.num_actions, config).to(device)
         self.target_network = RecurrentQNetwork(observation_space, self.num_actions, config).to(device)
@@ -100,8 +102,8 @@ class R2D2(Agent):
             num_envs,
             length,
             length - period,
-            observation_space.shape,
-            observation_space.dtype,
+            space_shape(observation_space),
+            space_dtype(observation_space),
             tuple((tensor.shape[0], tensor.shape[2]) for tensor in memory),
             device,
             stream_seed(seed, "replay"),
@@ -118,7 +120,7 @@ class R2D2(Agent):
         self._pending: ExploredSequenceStep | None = None
 
     @classmethod
-    def check_spaces(cls, observation_space: gym.Space, action_space: gym.Space) -> None:
+    def check_spaces(cls, observation_space: gym.Space[Any], action_space: gym.Space[Any]) -> None:
         if not isinstance(action_space, gym.spaces.Discrete):
             raise RlkitError(
                 f"agent 'r2d2' needs a Discrete action space; the env's is {action_space} "

@@ -4,7 +4,8 @@ functions of tensors. Per-step tensors are time-major ``(T, B)``."""
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F  # noqa: N812
+
+from rlkit.agents.dqn.losses import td_loss_function
 
 
 def value_rescale(x: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
@@ -99,12 +100,7 @@ def masked_sequence_loss(
         ``(loss, td_error)``: the scalar loss and the (T, B) detached ``targets - q_taken`` (0 where masked
         out).
     """
-    if loss == "huber":
-        function = F.smooth_l1_loss
-    elif loss == "mse":
-        function = F.mse_loss
-    else:
-        raise ValueError(f"unknown loss '{loss}' (valid: huber, mse)")
+    function = td_loss_function(loss)
     keep = mask.bool()
     zeros = torch.zeros_like(q_taken)
     q = torch.where(keep, q_taken, zeros)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gymnasium as gym
 import torch
 from torch import nn
@@ -17,7 +19,7 @@ class RecurrentQNetwork(nn.Module):
     memory right before the step where its episode starts. Acting is the case ``T = 1``.
     """
 
-    def __init__(self, observation_space: gym.Space, num_actions: int, config: R2D2Config) -> None:
+    def __init__(self, observation_space: gym.Space[Any], num_actions: int, config: R2D2Config) -> None:
         super().__init__()
         net, memory = config.network, config.memory
         self.encoder = build_encoder(

@@ -10,7 +10,7 @@ the same computation. Minibatches are whole sequences, shuffled; no step is padd
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import gymnasium as gym
 import numpy as np
@@ -26,6 +26,28 @@ from rlkit.nn import RecurrentState, deploy
 from rlkit.policy import Policy
 
 
+class SequenceMemory(NamedTuple):
+    """How a recurrent :class:`PPOBatch`'s sequences start (its ``memory``)."""
+
+    #: (L, S) where an episode starts at each step of each sequence.
+    episode_starts: torch.Tensor
+    #: The actor's, then the critic's state tensors before each sequence, each (layers, S, hidden).
+    states: list[torch.Tensor]
+
+
+def _sequence_memory(batch: PPOBatch) -> SequenceMemory:
+    """The :class:`SequenceMemory` a recurrent batch carries."""
+    memory = batch.memory
+    if not isinstance(memory, SequenceMemory):
+        raise TypeError(f"a recurrent PPO batch carries a SequenceMemory, not {type(memory).__name__}")
+    return memory
+
+
+def _flat_steps(tensor: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """Sequences ``index`` of an ``(L, S, ...)`` tensor, flattened time-major to ``(L * |index|, ...)``."""
+    return tensor[:, index].reshape(-1, *tensor.shape[2:])
+
+
 class RecurrentPPO(PPO):
     """Recurrent PPO (LSTM or GRU memory, separate cores for actor and critic)."""
 
@@ -36,8 +58,8 @@ class RecurrentPPO(PPO):
     def __init__(
         self,
         config: RecurrentPPOConfig,
-        observation_space: gym.Space,
-        action_space: gym.Space,
+        observation_space: gym.Space[Any],
+        action_space: gym.Space[Any],
         num_envs: int,
         total_steps: int,
         device: torch.device,
@@ -68,10 +90,13 @@ class RecurrentPPO(PPO):
         # Memory of another number of envs (a resume that changed rollout.num_envs) is not carried over:
         # those runs start fresh episodes anyway.
         if memory is not None and state["starts"].shape == self._starts.shape:
-            self._memory = tuple(tuple(tensor.to(self.device) for tensor in part) for part in memory)
+            actor, critic = (tuple(tensor.to(self.device) for tensor in part) for part in memory)
+            self._memory = (actor, critic)
             self._starts = state["starts"].to(self.device)
 
-    def build_policy(self, observation_space: gym.Space, action_space: gym.Space) -> RecurrentActorCritic:
+    def build_policy(
+        self, observation_space: gym.Space[Any], action_space: gym.Space[Any]
+    ) -> RecurrentActorCritic:
         config = self.config
         return RecurrentActorCritic(
             observation_space,
@@ -145,12 +170,12 @@ class RecurrentPPO(PPO):
             sequences(buffer.values),
             sequences(advantages),
             sequences(returns),
-            memory=(sequences(self.episode_starts), states),
+            memory=SequenceMemory(sequences(self.episode_starts), states),
         )
 
     def minibatches(self, samples: PPOBatch) -> Iterator[PPOBatch]:
         """One epoch of shuffled minibatches of whole sequences, per-step fields flattened time-major."""
-        starts, states = samples.memory
+        starts, states = _sequence_memory(samples)
         count = samples.obs.shape[1]
         per_batch = max(1, self.config.batch_size // self.config.sequence_length)
         order = torch.randperm(count, generator=self.generator, device=self.generator.device).to(self.device)
@@ -158,21 +183,16 @@ class RecurrentPPO(PPO):
             index = order[begin : begin + per_batch]
             yield PPOBatch(
                 samples.obs[:, index],
-                *(
-                    tensor[:, index].reshape(-1, *tensor.shape[2:])
-                    for tensor in (
-                        samples.actions,
-                        samples.old_log_probs,
-                        samples.old_values,
-                        samples.advantages,
-                        samples.returns,
-                    )
-                ),
-                memory=(starts[:, index], [state[:, index] for state in states]),
+                _flat_steps(samples.actions, index),
+                _flat_steps(samples.old_log_probs, index),
+                _flat_steps(samples.old_values, index),
+                _flat_steps(samples.advantages, index),
+                _flat_steps(samples.returns, index),
+                memory=SequenceMemory(starts[:, index], [state[:, index] for state in states]),
             )
 
     def evaluate_batch(self, batch: PPOBatch) -> tuple[ActionDistribution, torch.Tensor]:
-        starts, states = batch.memory
+        starts, states = _sequence_memory(batch)
         dist, values, _ = self.policy.forward_sequence(batch.obs, self._unflatten(states), starts)
         return dist, values
 

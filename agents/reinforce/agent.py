@@ -11,6 +11,8 @@ and the entropy bonus follows.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 
 from rlkit.agents.on_policy import OnPolicyAgent, explained_variance
@@ -25,7 +27,7 @@ from rlkit.optim import clip_gradients, set_learning_rate
 class Reinforce(OnPolicyAgent):
     """Monte-Carlo policy gradient with a value baseline; one gradient step per rollout."""
 
-    config_class = ReinforceConfig
+    config_class: ClassVar[type[OnPolicyConfig]] = ReinforceConfig
     config: OnPolicyConfig
 
     @torch.no_grad()

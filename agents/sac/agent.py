@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rlkit.agents.off_policy import OffPolicyActorCritic
+from rlkit.agents.off_policy import OffPolicyActorCritic, OffPolicyActorNetwork
 from rlkit.agents.q_critics import polyak_update
 from rlkit.agents.sac.config import SACConfig
 from rlkit.agents.sac.losses import actor_loss, critic_loss, entropy_coef_loss, soft_q_target
@@ -21,7 +21,7 @@ from rlkit.nn.distributions import DiagGaussian
 from rlkit.optim import build_optimizer
 
 
-class SquashedGaussianActor(nn.Module):
+class SquashedGaussianActor(OffPolicyActorNetwork):
     """π(a|s): an encoder and a Gaussian head with state-dependent, clamped log std, squashed by ``tanh``.
 
     Actions are in ``(-1, 1)``. With ``actor_dim`` set the actor reads only the leading ``actor_dim``
@@ -30,7 +30,7 @@ class SquashedGaussianActor(nn.Module):
 
     def __init__(
         self,
-        observation_space: gym.Space,
+        observation_space: gym.Space[Any],
         action_dim: int,
         network: NetworkConfig,
         log_std_bounds: tuple[float, float],
@@ -75,8 +75,8 @@ class SAC(OffPolicyActorCritic):
     def __init__(
         self,
         config: SACConfig,
-        observation_space: gym.Space,
-        action_space: gym.Space,
+        observation_space: gym.Space[Any],
+        action_space: gym.Space[Any],
         num_envs: int,
         total_steps: int,
         device: torch.device,
@@ -86,7 +86,10 @@ class SAC(OffPolicyActorCritic):
         self.auto_entropy = config.ent_coef == "auto"
         initial = config.ent_coef_init if self.auto_entropy else float(config.ent_coef)
         # log α for a fixed coefficient too, so that both cases checkpoint the same way; ln 0 is -inf.
-        self.log_alpha = torch.full((1,), float(np.log(initial)) if initial > 0 else -np.inf, device=device)
+        self.log_alpha = nn.Parameter(
+            torch.full((1,), float(np.log(initial)) if initial > 0 else -np.inf, device=device),
+            requires_grad=False,
+        )
         self.target_entropy = (
             float(config.target_entropy) if config.target_entropy is not None else -float(self.action_dim)
         )
@@ -95,7 +98,7 @@ class SAC(OffPolicyActorCritic):
             self.log_alpha.requires_grad_(True)
             self.ent_optimizer = build_optimizer([self.log_alpha], config)
 
-    def build_actor(self, actor_space: gym.Space, actor_dim: int | None) -> SquashedGaussianActor:
+    def build_actor(self, actor_space: gym.Space[Any], actor_dim: int | None) -> SquashedGaussianActor:
         bounds = (self.config.log_std_min, self.config.log_std_max)
         return SquashedGaussianActor(actor_space, self.action_dim, self.config.network, bounds, actor_dim)
 

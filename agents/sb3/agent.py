@@ -39,7 +39,7 @@ from rlkit.policy import Policy
 COUNTERS = ("num_timesteps", "_n_updates", "_n_calls", "_episode_num")
 
 
-def default_policy(observation_space: gym.Space) -> str:
+def default_policy(observation_space: gym.Space[Any]) -> str:
     """MultiInputPolicy for Dict observations, CnnPolicy for images, else MlpPolicy."""
     from stable_baselines3.common.preprocessing import is_image_space  # optional dependency: loaded on use
 
@@ -54,12 +54,13 @@ class Sb3Agent(Agent):
     """A Stable-Baselines3 algorithm learning through its own ``learn()`` on rlkit's envs."""
 
     config_class = Sb3Config
+    config: Sb3Config
 
     def __init__(
         self,
         config: Sb3Config,
-        observation_space: gym.Space,
-        action_space: gym.Space,
+        observation_space: gym.Space[Any],
+        action_space: gym.Space[Any],
         num_envs: int,
         total_steps: int,
         device: torch.device,

@@ -39,7 +39,9 @@ class LoopBridge(VecEnv):
         action_space: A single env's action space.
     """
 
-    def __init__(self, num_envs: int, observation_space: gym.Space, action_space: gym.Space) -> None:
+    def __init__(
+        self, num_envs: int, observation_space: gym.Space[Any], action_space: gym.Space[Any]
+    ) -> None:
         self.render_mode = None
         super().__init__(num_envs, observation_space, action_space)
         self._to_learner: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)

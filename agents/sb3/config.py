@@ -80,10 +80,8 @@ def resolve_algorithm(name: str) -> type:
 
 
 def constructor_parameters(algorithm: type) -> dict[str, inspect.Parameter]:
-    """The keyword arguments ``algorithm(...)`` takes."""
-    parameters = dict(inspect.signature(algorithm.__init__).parameters)
-    parameters.pop("self", None)
-    return parameters
+    """The keyword arguments ``algorithm(...)`` takes (its ``__init__``'s, without ``self``)."""
+    return dict(inspect.signature(algorithm).parameters)
 
 
 class LinearSchedule:

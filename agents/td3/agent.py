@@ -11,7 +11,7 @@ import gymnasium as gym
 import torch
 from torch import nn
 
-from rlkit.agents.off_policy import OffPolicyActorCritic
+from rlkit.agents.off_policy import OffPolicyActorCritic, OffPolicyActorNetwork
 from rlkit.agents.q_critics import polyak_update
 from rlkit.agents.sac.losses import critic_loss
 from rlkit.agents.td3.config import TD3Config
@@ -25,7 +25,7 @@ from rlkit.nn.init import orthogonal_init
 ACTOR_METRICS = ("loss/actor", "value/q_pi")
 
 
-class DeterministicActor(nn.Module):
+class DeterministicActor(OffPolicyActorNetwork):
     """μ(s): an encoder and a linear layer squashed by ``tanh``, so actions are in ``(-1, 1)``.
 
     The output layer starts tiny (gain 0.01) so that the first actions are near the middle of the range. With
@@ -35,7 +35,7 @@ class DeterministicActor(nn.Module):
 
     def __init__(
         self,
-        observation_space: gym.Space,
+        observation_space: gym.Space[Any],
         action_dim: int,
         network: NetworkConfig,
         actor_dim: int | None = None,
@@ -74,8 +74,8 @@ class TD3(OffPolicyActorCritic):
     def __init__(
         self,
         config: TD3Config,
-        observation_space: gym.Space,
-        action_space: gym.Space,
+        observation_space: gym.Space[Any],
+        action_space: gym.Space[Any],
         num_envs: int,
         total_steps: int,
         device: torch.device,
@@ -86,7 +86,7 @@ class TD3(OffPolicyActorCritic):
         # The actor learns on every policy_delay-th step only: logged rows repeat its latest metrics.
         self.actor_metrics: dict[str, float] = {}
 
-    def build_actor(self, actor_space: gym.Space, actor_dim: int | None) -> DeterministicActor:
+    def build_actor(self, actor_space: gym.Space[Any], actor_dim: int | None) -> DeterministicActor:
         return DeterministicActor(actor_space, self.action_dim, self.config.network, actor_dim)
 
     def _noise(self, shape: torch.Size, std: float) -> torch.Tensor:
