@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -29,7 +29,7 @@ class LabelledDataset:
     def add(self, obs: Batch, actions: np.ndarray) -> None:
         """Append one vector step: ``(N, ...)`` observations and their ``(N, ...)`` teacher actions."""
         count = len(actions)
-        if self.obs is None:
+        if self.obs is None or self.actions is None:  # the first step sizes the storage: both or neither
             self.obs = map_batches(lambda row: np.zeros((self.capacity, *row.shape[1:]), row.dtype), obs)
             self.actions = np.zeros((self.capacity, *actions.shape[1:]), actions.dtype)
         rows = (self._next + np.arange(count)) % self.capacity
@@ -38,9 +38,11 @@ class LabelledDataset:
         self._next = int((self._next + count) % self.capacity)
         self.size = min(self.size + count, self.capacity)
 
-    def minibatches(self, batch_size: int, rng: np.random.Generator) -> Any:
+    def minibatches(self, batch_size: int, rng: np.random.Generator) -> Iterator[tuple[Batch, np.ndarray]]:
         """One epoch over the stored samples in shuffled minibatches: ``(obs, actions)`` pairs."""
         order = rng.permutation(self.size)
+        if self.actions is None:  # nothing added yet: no minibatch
+            return
         for start in range(0, self.size, batch_size):
             index = order[start : start + batch_size]
             yield take(self.obs, index), self.actions[index]

@@ -49,7 +49,9 @@ def export_onnx(policy: DeployablePolicy, metadata: dict[str, Any], opset: int =
             torch.onnx.export(
                 policy.module,
                 policy.example_inputs(),
-                buffer,
+                # torch types f as a path, but the TorchScript exporter (dynamo=False) writes to any binary
+                # file object, as torch's own call into it does (with its own type: ignore)
+                buffer,  # type: ignore[arg-type]
                 input_names=spec.input_names,
                 output_names=spec.output_names,
                 dynamic_axes=dynamic_axes,

@@ -8,7 +8,7 @@ trained at.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import gymnasium as gym
 import mujoco
@@ -22,8 +22,10 @@ from rlkit.errors import RlkitError
 from rlkit.vision.frame_stack import FrameStack
 from rlkit.vision.pixels import PixelObservation
 
+WrapperT = TypeVar("WrapperT")
 
-def _observation(env: gym.Env) -> dict[str, Any]:
+
+def _observation(env: gym.Env[Any, Any]) -> dict[str, Any]:
     space = env.observation_space
     if isinstance(space, gym.spaces.Dict) and "policy" in space.spaces:  # privileged: the policy part only
         space = space["policy"]
@@ -37,7 +39,7 @@ def _observation(env: gym.Env) -> dict[str, Any]:
     return {**described, "image": image} if image is not None else described
 
 
-def _channel_names(env: gym.Env, count: int) -> list[str]:
+def _channel_names(env: gym.Env[Any, Any], count: int) -> list[str]:
     """The names of a flat observation's channels; a privileged teacher's appended physics samples after the
     sensor channels, by the names of the parameters sampled (``body_mass/pole``)."""
     privileged = _find_wrapper(env, PrivilegedObservation)
@@ -50,7 +52,7 @@ def _channel_names(env: gym.Env, count: int) -> list[str]:
     return names if len(names) == count else [f"obs[{i}]" for i in range(count)]
 
 
-def _image_layout(env: gym.Env, space: gym.spaces.Box) -> dict[str, Any] | None:
+def _image_layout(env: gym.Env[Any, Any], space: gym.spaces.Box) -> dict[str, Any] | None:
     """How rlkit's rendered observation (``env.pixels``) lays its channels out, None for other images."""
     pixels = _find_wrapper(env, PixelObservation)
     if pixels is None or len(space.shape) != 3:
@@ -66,7 +68,7 @@ def _image_layout(env: gym.Env, space: gym.spaces.Box) -> dict[str, Any] | None:
     }
 
 
-def _actuator_names(env: gym.Env) -> list[str] | None:
+def _actuator_names(env: gym.Env[Any, Any]) -> list[str] | None:
     model = getattr(env.unwrapped, "model", None)
     if not isinstance(model, mujoco.MjModel):
         return None
@@ -76,15 +78,17 @@ def _actuator_names(env: gym.Env) -> list[str] | None:
     ]
 
 
-def _find_wrapper(env: gym.Env, kind: type) -> Any:
-    while env is not None:
-        if isinstance(env, kind):
-            return env
-        env = getattr(env, "env", None)
+def _find_wrapper(env: gym.Env[Any, Any], kind: type[WrapperT]) -> WrapperT | None:
+    """The outermost wrapper of type ``kind`` in ``env``'s stack (``env`` itself included), None if none."""
+    layer: object = env
+    while layer is not None:
+        if isinstance(layer, kind):
+            return layer
+        layer = getattr(layer, "env", None)
     return None
 
 
-def _actions(env: gym.Env) -> dict[str, Any]:
+def _actions(env: gym.Env[Any, Any]) -> dict[str, Any]:
     space = env.action_space
     actuators = _actuator_names(env)
     if isinstance(space, gym.spaces.Discrete):
@@ -113,20 +117,21 @@ def _actions(env: gym.Env) -> dict[str, Any]:
     return {"kind": str(space)}
 
 
-def _control_period(env: gym.Env) -> float | None:
+def _control_period(env: gym.Env[Any, Any]) -> float | None:
     """Seconds between two policy actions: the task's step times each action repeat (env.actuators.repeat)."""
     dt = getattr(env.unwrapped, "dt", None)
     if not isinstance(dt, (int, float)) or dt <= 0:
         return None
     period = float(dt)
-    while env is not None:
-        if isinstance(env, ActionRepeat):
-            period *= env.repeat
-        env = getattr(env, "env", None)
+    layer: object = env
+    while layer is not None:
+        if isinstance(layer, ActionRepeat):
+            period *= layer.repeat
+        layer = getattr(layer, "env", None)
     return period
 
 
-def robot_interface(env: gym.Env) -> dict[str, Any]:
+def robot_interface(env: gym.Env[Any, Any]) -> dict[str, Any]:
     """The observation channel names in order, the action names and ranges, and the control period in
     seconds (None where the env does not say) of ``env``, as the export sidecar lists them."""
     return {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gymnasium as gym
 import numpy as np
 import torch
@@ -60,7 +62,7 @@ class EnvActionMapping(nn.Module):
     low: torch.Tensor
     high: torch.Tensor
 
-    def __init__(self, action_space: gym.Space, squash: bool) -> None:
+    def __init__(self, action_space: gym.Space[Any], squash: bool) -> None:
         super().__init__()
         self.discrete = isinstance(action_space, gym.spaces.Discrete)
         self.squash = squash

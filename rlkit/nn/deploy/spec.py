@@ -44,7 +44,7 @@ def state_specs(core: RecurrentCore, prefix: str = "") -> tuple[StateSpec, ...]:
     return tuple(StateSpec(f"{prefix}{name}", core.num_layers, core.hidden_size) for name in names)
 
 
-def action_description(action_space: gym.Space, squash: bool) -> dict[str, Any]:
+def action_description(action_space: gym.Space[Any], squash: bool) -> dict[str, Any]:
     """The env's action space as the deployed policy outputs it (JSON-ready).
 
     Args:
@@ -93,7 +93,7 @@ class DeploySpec:
         family: str,
         agent: str,
         observation_space: gym.spaces.Box,
-        action_space: gym.Space,
+        action_space: gym.Space[Any],
         squash: bool = False,
         states: tuple[StateSpec, ...] = (),
         privileged_policy_part: bool = False,
