@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from rlkit.config.schema import AgentConfig, NetworkConfig
+from rlkit.config.schema import NetworkConfig, OptimizedAgentConfig
 
 
-class OffPolicyConfig(AgentConfig):
+class OffPolicyConfig(OptimizedAgentConfig):
     """Replay, the update-to-data ratio and the Polyak-averaged targets of the off-policy actor-critic family.
 
     ``network`` shapes the actor's MLP and each critic's MLP over ``[encoded observation, action]``.

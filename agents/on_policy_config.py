@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from rlkit.config.schema import AgentConfig
+from rlkit.config.schema import OptimizedAgentConfig
 
 
-class OnPolicyConfig(AgentConfig):
+class OnPolicyConfig(OptimizedAgentConfig):
     """Rollout collection, the actor-critic network's options and the loss weights of the on-policy family."""
 
     n_steps: int = Field(2048, ge=1, description="steps per env collected before each update")

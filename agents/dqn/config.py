@@ -6,10 +6,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from rlkit.config.schema import AgentConfig, NetworkConfig
+from rlkit.config.schema import NetworkConfig, OptimizedAgentConfig
 
 
-class DQNConfig(AgentConfig):
+class DQNConfig(OptimizedAgentConfig):
     """Deep Q-learning with a replay buffer, a target network and Double-DQN targets.
 
     The Rainbow components (Hessel et al., 2018) are switches, all off by default: dueling heads, n-step

@@ -6,10 +6,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from rlkit.config.schema import AgentConfig, MemoryConfig, NetworkConfig
+from rlkit.config.schema import MemoryConfig, NetworkConfig, OptimizedAgentConfig
 
 
-class R2D2Config(AgentConfig):
+class R2D2Config(OptimizedAgentConfig):
     """Recurrent replay distributed DQN, single process: an LSTM Q-network learned from replayed sequences
     with stored recurrent states, burn-in, n-step Double-DQN targets, value rescaling and prioritized replay.
 

@@ -106,9 +106,16 @@ OptimizerName = Literal["adam", "adamw", "sgd", "rmsprop"]
 
 
 class AgentConfig(StrictModel):
-    """Fields every agent shares: its name, the network shape and the optimization settings."""
+    """What every agent's section has: the agent's name. The agent's own config class, selected by the name,
+    validates the rest of the section."""
 
     name: str = Field(..., description="agent: ppo, dqn (rlkit list shows all), or module:Class")
+
+
+class OptimizedAgentConfig(AgentConfig):
+    """The network shape and the optimization settings rlkit's own agents share (an agent built on another
+    library, such as the ``sb3:`` agents, declares its own)."""
+
     network: NetworkConfig = Field(default_factory=NetworkConfig, description="network shape")
     optimizer: OptimizerName = Field(default="adam", description="optimizer: adam, adamw, sgd or rmsprop")
     lr: float = Field(

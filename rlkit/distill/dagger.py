@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812  (the conventional alias)
 
 from rlkit.config.loading import config_to_dict
-from rlkit.config.schema import RunConfig
+from rlkit.config.schema import OptimizedAgentConfig, RunConfig
 from rlkit.distill.dataset import LabelledDataset
 from rlkit.envs import make_env
 from rlkit.errors import RlkitError
@@ -211,7 +211,10 @@ class Distiller:
         """``distill.epochs`` passes over the dataset; the mean loss of the last pass."""
         distill = self.config.distill
         optimizer = self.student.optimizer
-        max_grad_norm = self.agent.config.max_grad_norm
+        agent_config = self.agent.config
+        # a student is one of rlkit's feed-forward actor-critics (its trainable policy was checked at start)
+        assert isinstance(agent_config, OptimizedAgentConfig)
+        max_grad_norm = agent_config.max_grad_norm
         parameters = list(self.policy.parameters())
         losses: list[torch.Tensor] = []
         for _ in range(distill.epochs):

@@ -6,11 +6,13 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
-from rlkit.config.schema import AgentConfig
+from rlkit.config.schema import OptimizedAgentConfig
 from rlkit.errors import ConfigError
 
 
-def build_optimizer(parameters: Iterable[torch.nn.Parameter], config: AgentConfig) -> torch.optim.Optimizer:
+def build_optimizer(
+    parameters: Iterable[torch.nn.Parameter], config: OptimizedAgentConfig
+) -> torch.optim.Optimizer:
     """Make the optimizer ``config.optimizer`` names, with its lr, weight decay and momentum settings.
 
     Adam and AdamW use torch's fused kernel (one call updates every parameter) on CPU and CUDA: for the small

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from rlkit.config.schema import AgentConfig
+from rlkit.config.schema import OptimizedAgentConfig
 from rlkit.errors import ConfigError
 
 
@@ -94,7 +94,7 @@ class AdaptiveKLSchedule:
 LRSchedule = ProgressSchedule | AdaptiveKLSchedule
 
 
-def build_lr_schedule(config: AgentConfig, target_kl: float | None = None) -> LRSchedule:
+def build_lr_schedule(config: OptimizedAgentConfig, target_kl: float | None = None) -> LRSchedule:
     """The schedule ``config.lr_schedule`` names; ``adaptive_kl`` needs ``target_kl``."""
     if config.lr_schedule == "adaptive_kl":
         if target_kl is None:

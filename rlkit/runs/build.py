@@ -69,6 +69,7 @@ def compile_encoders(agent: Agent) -> int:
     build distributions, which are not worth compiling. Compilation happens at the first call of each
     encoder, and again for each new batch shape (acting and updating batches differ).
     """
+
     def compile_in(module: torch.nn.Module) -> int:
         if isinstance(module, Encoder):  # outermost encoders only: a Dict encoder takes its children along
             module.compile()

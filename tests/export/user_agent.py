@@ -15,13 +15,13 @@ from pydantic import Field
 from torch import nn
 
 from rlkit.agents.base import Agent, StepResult
-from rlkit.config.schema import AgentConfig
+from rlkit.config.schema import OptimizedAgentConfig
 from rlkit.nn.deploy import DeployablePolicy, deployable_copy
 
 NAME = "tests.export.user_agent:LinearAgent"
 
 
-class LinearConfig(AgentConfig):
+class LinearConfig(OptimizedAgentConfig):
     """The user agent's section."""
 
     name: str = Field(NAME, description="agent name")
