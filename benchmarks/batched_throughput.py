@@ -3,6 +3,7 @@
 Usage:
     python benchmarks/batched_throughput.py                       # the full table (about 3 minutes)
     python benchmarks/batched_throughput.py --tasks rlkit/Walker-v0 --num-envs 256 --threads 2 --seconds 1
+    python benchmarks/batched_throughput.py --sim2real             # the sensor and actuator models' table
 
 For each task, ``num_envs`` and thread count, in one run and one process:
 
@@ -14,8 +15,13 @@ For each task, ``num_envs`` and thread count, in one run and one process:
 * **sync**: ``rollout.backend: sync`` (a ``SyncVectorEnv`` of ``MujocoEnv``), the same actions; it runs on one
   thread, so it is measured once per ``num_envs``.
 
+With ``--sim2real``, the second table instead: the sensor and actuator models of ``walker-ppo-sim2real``
+(``env.sensors``, ``env.actuators``: action noise and latency, observation noise per channel group and
+observation latency; on the cart-pole its two channel groups are the positions and the velocities), on the
+batched env against the raw batched env (no models) and against ``sync`` with the same models, side by side.
+
 The clock runs over ``--seconds`` of steps after a warm-up, construction excluded. The table is printed and
-written to ``benchmarks/results/batched_throughput.md``.
+written to ``benchmarks/results/batched_throughput.md`` (``--sim2real`` rewrites only its own section).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import mujoco.batch
 import numpy as np
 from results_file import write_results
 
+from rlkit.config.loading import load_config
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.envs.factory import make_task_env
 from rlkit.envs.mujoco_env import MujocoEnv
@@ -42,6 +49,15 @@ RESULTS = Path(__file__).resolve().parent / "results"
 TASKS = ["rlkit/Walker-v0", "rlkit/CartPoleSwingup-v0"]
 NUM_ENVS = [16, 64, 256, 1024]
 THREADS = [1, 2]
+SIM2REAL_PRESET = "walker-ppo-sim2real"
+#: The preset's sensor groups select the walker's channels; on the cart-pole, the same groups by meaning.
+SIM2REAL_CHANNELS = {
+    "rlkit/CartPoleSwingup-v0": {
+        "qpos:.*": "cart_position|pole_axis.*",
+        "qvel:.*": ".*velocity",
+    }
+}
+SIM2REAL_SECTION = "## With the sensor and actuator models"
 
 
 def steps_per_second(step: Callable[[int], None], num_envs: int, seconds: float) -> float:
@@ -74,9 +90,18 @@ def physics(env_id: str, num_envs: int, threads: int, seconds: float) -> float:
     return steps_per_second(lambda i: batch.step(nstep=task.frame_skip, stage=stage), num_envs, seconds)
 
 
-def vector(env_id: str, num_envs: int, rollout: RolloutConfig, seconds: float) -> float:
+def sim2real_config(env_id: str) -> EnvConfig:
+    """``env_id`` with the sensor and actuator models of the ``walker-ppo-sim2real`` preset."""
+    sections = load_config(SIM2REAL_PRESET).env.model_dump(include={"sensors", "actuators"})
+    renamed = SIM2REAL_CHANNELS.get(env_id, {})
+    for model in sections["sensors"]["models"]:
+        model["channels"] = renamed.get(model["channels"], model["channels"])
+    return EnvConfig(id=env_id, **sections)
+
+
+def vector(config: EnvConfig, num_envs: int, rollout: RolloutConfig, seconds: float) -> float:
     """A vector env on ``rollout``'s backend, with random actions."""
-    env = make_vector_env(EnvConfig(id=env_id), num_envs, rollout)
+    env = make_vector_env(config, num_envs, rollout)
     env.reset(seed=0)
     actions = random_actions(env.single_action_space, num_envs)  # type: ignore[arg-type]
     rate = steps_per_second(lambda i: env.step(actions[i % len(actions)]), num_envs, seconds)
@@ -92,8 +117,20 @@ def main() -> None:
     parser.add_argument("--num-envs", nargs="+", type=int, default=NUM_ENVS)
     parser.add_argument("--threads", nargs="+", type=int, default=THREADS)
     parser.add_argument("--seconds", type=float, default=1.0, help="clock per measurement")
-    parser.add_argument("--note", default="", help="a line about the machine's load, written with the table")
+    parser.add_argument(
+        "--note",
+        default="",
+        help="a line about the machine's load, written with the table",
+    )
+    parser.add_argument(
+        "--sim2real",
+        action="store_true",
+        help=f"measure the table with {SIM2REAL_PRESET}'s sensor and actuator models instead",
+    )
     args = parser.parse_args()
+    if args.sim2real:
+        sim2real_table(args)
+        return
 
     header = (
         "| task | num_envs | threads | "
@@ -103,11 +140,19 @@ def main() -> None:
     print(header, flush=True)
     for env_id in args.tasks:
         for num_envs in args.num_envs:
-            sync = vector(env_id, num_envs, RolloutConfig(backend="sync"), args.seconds)
+            sync = vector(
+                EnvConfig(id=env_id),
+                num_envs,
+                RolloutConfig(backend="sync"),
+                args.seconds,
+            )
             for threads in args.threads:
                 limit = physics(env_id, num_envs, threads, args.seconds)
                 batched = vector(
-                    env_id, num_envs, RolloutConfig(backend="batched", threads=threads), args.seconds
+                    EnvConfig(id=env_id),
+                    num_envs,
+                    RolloutConfig(backend="batched", threads=threads),
+                    args.seconds,
                 )
                 row = (
                     f"| {env_id} | {num_envs} | {threads} | {limit:,.0f} | {batched:,.0f} | "
@@ -140,6 +185,61 @@ def main() -> None:
         ]
     )
     write_results(RESULTS / "batched_throughput.md", text)
+
+
+def sim2real_table(args: argparse.Namespace) -> None:
+    """The batched env with the preset's sensor and actuator models, against raw batched and ``sync``."""
+    header = (
+        "| task | num_envs | threads | batched raw | batched + models | models' cost | sync + models | "
+        "batched / sync (both + models) |"
+    )
+    rows = [header, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    print(header, flush=True)
+    for env_id in args.tasks:
+        config = sim2real_config(env_id)
+        for num_envs in args.num_envs:
+            sync = vector(config, num_envs, RolloutConfig(backend="sync"), args.seconds)
+            for threads in args.threads:
+                batched = RolloutConfig(backend="batched", threads=threads)
+                raw = vector(EnvConfig(id=env_id), num_envs, batched, args.seconds)
+                modelled = vector(config, num_envs, batched, args.seconds)
+                row = (
+                    f"| {env_id} | {num_envs} | {threads} | {raw:,.0f} | {modelled:,.0f} | "
+                    f"{1 - modelled / raw:+.0%} | {sync:,.0f} | {modelled / sync:.1f}× |"
+                )
+                rows.append(row)
+                print(row, flush=True)
+
+    command = "python " + " ".join(["benchmarks/batched_throughput.py", *sys.argv[1:]])
+    sections = load_config(SIM2REAL_PRESET).env
+    section = "\n".join(
+        [
+            SIM2REAL_SECTION,
+            "",
+            f"Env steps per second with random actions, with the sensor and actuator models of "
+            f"`{SIM2REAL_PRESET}` (`env.actuators`: {sections.actuators.model_dump(exclude_defaults=True)}; "
+            f"`env.sensors`: {sections.sensors.model_dump(exclude_defaults=True)}; on the cart-pole the two "
+            "channel groups are its positions and its velocities), without its physics randomization "
+            "and pushes, which the batched backend does not run yet. `batched raw` is the batched env "
+            "without the models, `models' cost` the share of its throughput they take (negative: faster, "
+            "i.e. noise of the load), `sync + models` the `sync` backend with the same models (one thread; "
+            f"the same figure on both thread rows). Each figure is one measurement of {args.seconds:g} s "
+            "after a warm-up, side by side in one process.",
+            "",
+            f"Command: `{command}`",
+            "",
+            f"Machine: {os.cpu_count()} CPU cores. {args.note}".rstrip(),
+            "",
+            *rows,
+        ]
+    )
+    path = RESULTS / "batched_throughput.md"
+    kept = (
+        path.read_text().split(SIM2REAL_SECTION)[0].rstrip()
+        if path.exists()
+        else "# Batched backend throughput"
+    )
+    write_results(path, kept + "\n\n" + section)
 
 
 if __name__ == "__main__":

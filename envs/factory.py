@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -37,6 +38,7 @@ from rlkit.config.schema import EnvConfig
 from rlkit.config.sim2real import ActuatorModelConfig, SensorsConfig
 from rlkit.envs.actuators import ActionDelay, ActionNoise, ActionRateLimit, ActionRepeat, ActionSaturation
 from rlkit.envs.discrete_actions import DiscreteActions
+from rlkit.envs.effects.layers import actuator_layers, observation_latency, observed_channels, sensor_layers
 from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.envs.randomization import PhysicsRandomization, PrivilegedObservation, RandomPushes
 from rlkit.envs.sensors import (
@@ -50,7 +52,6 @@ from rlkit.envs.sensors import (
     ObservedChannels,
     SampleAndHold,
     channel_names,
-    select_channels,
 )
 from rlkit.envs.teacher_view import TeacherView
 from rlkit.errors import EnvArgumentsError, RlkitError
@@ -101,8 +102,9 @@ def make_env(
         env = TeacherView(env, physics)
     env = _add_sensor_models(env, config.sensors)
     env = _add_pixels(env, config)
-    if config.sensors.latency is not None and config.sensors.latency.max > 0:
-        env = ObservationDelay(env, config.sensors.latency.min, config.sensors.latency.max)
+    latency = observation_latency(config.sensors)
+    if latency is not None:
+        env = ObservationDelay(env, **latency.arguments)
     if physics is not None and (randomization.privileged_observation or randomization.observe_parameters):
         env = PrivilegedObservation(env, physics, append=randomization.observe_parameters)
     if config.discrete_actions is not None:
@@ -185,59 +187,45 @@ def _is_env_class(spec: str) -> bool:
     return True
 
 
+#: The per-env wrapper of each sensor and actuator layer (:mod:`rlkit.envs.effects.layers`), by name.
+_WRAPPERS: dict[str, Callable[..., gym.Env]] = {
+    wrapper.__name__: wrapper
+    for wrapper in (
+        ActionRepeat,
+        ActionSaturation,
+        ActionRateLimit,
+        ActionDelay,
+        ActionNoise,
+        SampleAndHold,
+        ObservationBias,
+        ObservationDrift,
+        ObservationNoise,
+        ObservationQuantization,
+        ObservationClip,
+        ObservationDropout,
+    )
+}
+
+
 def _add_actuator_models(env: gym.Env, config: ActuatorModelConfig) -> gym.Env:
     # Wrapped innermost first: repeat sits next to the simulator, noise meets the policy's action first.
-    if config.repeat > 1:
-        env = ActionRepeat(env, config.repeat)
-    if config.saturation is not None:
-        env = ActionSaturation(env, config.saturation)
-    if config.rate_limit is not None:
-        env = ActionRateLimit(env, config.rate_limit)
-    if config.latency is not None and config.latency.max > 0:
-        env = ActionDelay(env, config.latency.min, config.latency.max)
-    if config.noise_std > 0:
-        env = ActionNoise(env, config.noise_std)
+    for layer in actuator_layers(config):
+        env = _WRAPPERS[layer.effect](env, **layer.arguments)
     return env
 
 
 def _add_sensor_models(env: gym.Env, config: SensorsConfig) -> gym.Env:
     if config.observed is not None:
         try:
-            env = ObservedChannels(env, select_channels(channel_names(env), config.observed))
+            names = channel_names(env)
         except RlkitError as exc:
             raise RlkitError(f"env.sensors.observed: {exc}") from None
+        kept = observed_channels(config, names)
+        assert kept is not None  # config.observed is set
+        env = ObservedChannels(env, kept)
     if config.models:
-        names = channel_names(env)
-    for i, model in enumerate(config.models):
-        try:
-            channels = select_channels(names, model.channels)
-        except RlkitError as exc:
-            raise RlkitError(f"env.sensors.models[{i}].channels: {exc}") from None
-        stream = f"/{i}"
-        if model.update_every > 1:
-            env = SampleAndHold(env, model.update_every, channels=channels, stream=f"SampleAndHold{stream}")
-        if model.bias_std > 0:
-            env = ObservationBias(env, model.bias_std, channels=channels, stream=f"ObservationBias{stream}")
-        if model.drift_std > 0:
-            env = ObservationDrift(
-                env, model.drift_std, channels=channels, stream=f"ObservationDrift{stream}"
-            )
-        if model.noise_std > 0:
-            env = ObservationNoise(
-                env, model.noise_std, channels=channels, stream=f"ObservationNoise{stream}"
-            )
-        if model.quantization > 0:
-            env = ObservationQuantization(env, model.quantization, channels=channels)
-        if model.clip is not None:
-            env = ObservationClip(env, *model.clip, channels=channels)
-        if model.dropout > 0:
-            env = ObservationDropout(
-                env,
-                model.dropout,
-                model.dropout_mode,
-                channels=channels,
-                stream=f"ObservationDropout{stream}",
-            )
+        for layer in sensor_layers(config, channel_names(env)):
+            env = _WRAPPERS[layer.effect](env, **layer.arguments)
     return env
 
 

@@ -7,6 +7,9 @@ changes the action space; every effect draws its random numbers from its own
 :class:`~rlkit.sim.random_stream.RandomStream`, re-seeded by ``reset(seed=...)``. Wrap each single env
 (inside a vector env, not around it): every reset of that env, autoresets included, clears the per-episode
 state.
+
+Each wrapper applies an array effect of :mod:`rlkit.envs.effects` to a batch of one env; the ``batched``
+rollout backend applies the same effects to all its envs at once, so each effect is implemented once.
 """
 
 from rlkit.envs.actuators.actuator import ActuatorWrapper, neutral_action

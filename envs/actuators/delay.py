@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
@@ -10,7 +9,7 @@ import numpy as np
 from gymnasium.core import ObsType
 
 from rlkit.envs.actuators.actuator import ActuatorWrapper
-from rlkit.envs.sensors.latency import delay_range, draw_delay
+from rlkit.envs.effects.action_delay import ActuatorDelay
 
 
 class ActionDelay(ActuatorWrapper, gym.utils.RecordConstructorArgs):
@@ -21,7 +20,8 @@ class ActionDelay(ActuatorWrapper, gym.utils.RecordConstructorArgs):
     sent at step ``t - k``; during the first ``k`` steps, before any sent action has arrived, it receives
     the neutral action: per dimension 0 where 0 lies within the action bounds, else the range's centre
     (see :func:`~rlkit.envs.actuators.actuator.neutral_action`). The delay of the episode is reported as
-    ``info["action_delay"]`` by ``reset`` and ``step``.
+    ``info["action_delay"]`` by ``reset`` and ``step``. The effect is
+    :class:`~rlkit.envs.effects.action_delay.ActuatorDelay` on a batch of one.
 
     Args:
         env: The env whose actions are delayed (1-D ``Box`` action space with finite bounds).
@@ -34,33 +34,33 @@ class ActionDelay(ActuatorWrapper, gym.utils.RecordConstructorArgs):
             unsuitable.
     """
 
+    effect: ActuatorDelay
+
     def __init__(self, env: gym.Env, min_delay: int, max_delay: int, stream: str = "ActionDelay") -> None:
         gym.utils.RecordConstructorArgs.__init__(
             self, min_delay=min_delay, max_delay=max_delay, stream=stream
         )
-        ActuatorWrapper.__init__(self, env, stream)
-        self.min_delay, self.max_delay = delay_range(min_delay, max_delay)
-        self.delay = self.min_delay
-        self._pending: deque[np.ndarray] = deque()
+        ActuatorWrapper.__init__(self, env)
+        self.effect = ActuatorDelay(self.space, 1, min_delay, max_delay, stream)
+        self.min_delay, self.max_delay = self.effect.delays.min_delay, self.effect.delays.max_delay
+        self._delay = self.min_delay
+
+    @property
+    def delay(self) -> int:
+        """This episode's delay in control steps."""
+        return int(self.effect.delays.delays[0])
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[ObsType, dict[str, Any]]:
         """Reset the env, draw the episode's delay and fill the pipeline with neutral actions."""
         observation, info = super().reset(seed=seed, options=options)
-        info["action_delay"] = self.delay
+        self._delay = self.delay  # looked up once per episode
+        info["action_delay"] = self._delay
         return observation, info
 
     def step(self, action: np.ndarray) -> tuple[ObsType, SupportsFloat, bool, bool, dict[str, Any]]:
         """Step the env with the action sent ``delay`` steps earlier."""
         observation, reward, terminated, truncated, info = super().step(action)
-        info["action_delay"] = self.delay
+        info["action_delay"] = self._delay
         return observation, reward, terminated, truncated, info
-
-    def _start_episode(self) -> None:
-        self.delay = draw_delay(self._stream, self.min_delay, self.max_delay)
-        self._pending = deque([self.neutral] * self.delay)
-
-    def _applied(self, action: np.ndarray) -> np.ndarray:
-        self._pending.append(action)
-        return self._pending.popleft()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import gymnasium as gym
-import numpy as np
 
 from rlkit.envs.actuators.actuator import ActuatorWrapper
+from rlkit.envs.effects.action_noise import ActuatorNoise
 
 
 class ActionNoise(ActuatorWrapper, gym.utils.RecordConstructorArgs):
     """Adds N(0, ``std_fraction`` × half-range) to each action dimension, then clips to the action bounds.
+
+    The effect is :class:`~rlkit.envs.effects.action_noise.ActuatorNoise` on a batch of one.
 
     Args:
         env: The env whose actions are perturbed (1-D ``Box`` action space with finite bounds).
@@ -22,16 +24,6 @@ class ActionNoise(ActuatorWrapper, gym.utils.RecordConstructorArgs):
 
     def __init__(self, env: gym.Env, std_fraction: float, stream: str = "ActionNoise") -> None:
         gym.utils.RecordConstructorArgs.__init__(self, std_fraction=std_fraction, stream=stream)
-        ActuatorWrapper.__init__(self, env, stream)
-        if not (np.isfinite(std_fraction) and std_fraction >= 0):
-            raise ValueError(f"std_fraction must be a finite number >= 0, got {std_fraction}")
-        self.std_fraction = float(std_fraction)
-        self.std = self.std_fraction * (self.high - self.low) / 2.0
-        self._noise = self._stream.normal_rows(self.std)
-
-    def _applied(self, action: np.ndarray) -> np.ndarray:
-        action += self._noise.next()
-        # In place; maximum then minimum is np.clip, at half its per-call cost.
-        np.maximum(action, self.low, out=action)
-        np.minimum(action, self.high, out=action)
-        return action
+        ActuatorWrapper.__init__(self, env)
+        self.effect = ActuatorNoise(self.space, 1, std_fraction, stream)
+        self.std_fraction, self.std = self.effect.std_fraction, self.effect.std

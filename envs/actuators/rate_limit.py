@@ -6,6 +6,7 @@ import gymnasium as gym
 import numpy as np
 
 from rlkit.envs.actuators.actuator import ActuatorWrapper
+from rlkit.envs.effects.action_rate_limit import ActuatorRateLimit
 
 
 class ActionRateLimit(ActuatorWrapper, gym.utils.RecordConstructorArgs):
@@ -15,6 +16,7 @@ class ActionRateLimit(ActuatorWrapper, gym.utils.RecordConstructorArgs):
     the previously *applied* action, so a large jump is spread over several steps. After a reset the
     previous action is the neutral action (per dimension 0 where 0 lies within the action bounds, else the
     range's centre; see :func:`~rlkit.envs.actuators.actuator.neutral_action`): the actuator starts at rest.
+    The effect is :class:`~rlkit.envs.effects.action_rate_limit.ActuatorRateLimit` on a batch of one.
 
     Args:
         env: The env whose actions are rate limited (1-D ``Box`` action space with finite bounds).
@@ -27,23 +29,15 @@ class ActionRateLimit(ActuatorWrapper, gym.utils.RecordConstructorArgs):
         ValueError: ``max_change_fraction`` is not a finite number > 0, or the action space is unsuitable.
     """
 
+    effect: ActuatorRateLimit
+
     def __init__(self, env: gym.Env, max_change_fraction: float, stream: str = "ActionRateLimit") -> None:
         gym.utils.RecordConstructorArgs.__init__(self, max_change_fraction=max_change_fraction, stream=stream)
-        ActuatorWrapper.__init__(self, env, stream)
-        if not (np.isfinite(max_change_fraction) and max_change_fraction > 0):
-            raise ValueError(f"max_change_fraction must be a finite number > 0, got {max_change_fraction}")
-        self.max_change_fraction = float(max_change_fraction)
-        self.max_change = self.max_change_fraction * (self.high - self.low)
-        self.previous = self.neutral
+        ActuatorWrapper.__init__(self, env)
+        self.effect = ActuatorRateLimit(self.space, 1, max_change_fraction, stream)
+        self.max_change_fraction, self.max_change = self.effect.max_change_fraction, self.effect.max_change
 
-    def _start_episode(self) -> None:
-        self.previous = self.neutral
-
-    def _applied(self, action: np.ndarray) -> np.ndarray:
-        # In place on the wrapper's own copy of the action, which becomes the new previous action; maximum
-        # then minimum is np.clip, at half its per-call cost.
-        previous, max_change = self.previous, self.max_change
-        np.maximum(action, previous - max_change, out=action)
-        np.minimum(action, previous + max_change, out=action)
-        self.previous = action
-        return action
+    @property
+    def previous(self) -> np.ndarray:
+        """The previously applied action."""
+        return self.effect.previous[0]

@@ -8,7 +8,10 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.core import ActType, ObsType
 
+from rlkit.envs.effects.repeat import RepeatedSteps
 from rlkit.sim.random_stream import RandomStream
+
+_ONE_ENV = np.zeros(1, dtype=np.int64)
 
 
 class ActionRepeat(gym.Wrapper[ObsType, ActType, ObsType, ActType], gym.utils.RecordConstructorArgs):
@@ -16,7 +19,8 @@ class ActionRepeat(gym.Wrapper[ObsType, ActType, ObsType, ActType], gym.utils.Re
 
     The repetition stops early when the env terminates or truncates; the last observation, flags and info
     are returned. Any action space works. Put this wrapper innermost among the sim2real effects, so that
-    the others count control steps (one per policy action), not env steps.
+    the others count control steps (one per policy action), not env steps. The bookkeeping is
+    :class:`~rlkit.envs.effects.repeat.RepeatedSteps` on a batch of one, as the ``batched`` backend's.
 
     Args:
         env: The env stepped several times per action.
@@ -31,9 +35,8 @@ class ActionRepeat(gym.Wrapper[ObsType, ActType, ObsType, ActType], gym.utils.Re
     def __init__(self, env: gym.Env[ObsType, ActType], repeat: int, stream: str = "ActionRepeat") -> None:
         gym.utils.RecordConstructorArgs.__init__(self, repeat=repeat, stream=stream)
         gym.Wrapper.__init__(self, env)
-        if isinstance(repeat, bool) or not isinstance(repeat, (int, np.integer)) or repeat < 1:
-            raise ValueError(f"repeat must be an integer >= 1, got {repeat!r}")
-        self.repeat = int(repeat)
+        self.steps = RepeatedSteps(repeat)
+        self.repeat = self.steps.repeat
         self._stream = RandomStream(stream)
 
     def reset(
@@ -45,10 +48,9 @@ class ActionRepeat(gym.Wrapper[ObsType, ActType, ObsType, ActType], gym.utils.Re
 
     def step(self, action: ActType) -> tuple[ObsType, SupportsFloat, bool, bool, dict[str, Any]]:
         """Step the env up to ``repeat`` times with ``action``, summing the rewards."""
-        total = 0.0
-        for _ in range(self.repeat):
+        steps = self.steps
+        steps.start(1)
+        while steps.stepping() is not None:
             observation, reward, terminated, truncated, info = self.env.step(action)
-            total += float(reward)
-            if terminated or truncated:
-                break
-        return observation, total, terminated, truncated, info
+            steps.record(_ONE_ENV, np.array([float(reward)]), np.array([terminated or truncated]))
+        return observation, float(steps.totals[0]), terminated, truncated, info

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import gymnasium as gym
-import numpy as np
 
 from rlkit.envs.actuators.actuator import ActuatorWrapper
+from rlkit.envs.effects.action_saturation import ActuatorSaturation
 
 
 class ActionSaturation(ActuatorWrapper, gym.utils.RecordConstructorArgs):
     """Clips the applied action to ``centre ± fraction × half-range`` in each dimension.
 
-    The policy still acts in the full action space; only what reaches the env is limited.
+    The policy still acts in the full action space; only what reaches the env is limited. The effect is
+    :class:`~rlkit.envs.effects.action_saturation.ActuatorSaturation` on a batch of one.
 
     Args:
         env: The env whose actions saturate (1-D ``Box`` action space with finite bounds).
@@ -25,16 +26,7 @@ class ActionSaturation(ActuatorWrapper, gym.utils.RecordConstructorArgs):
 
     def __init__(self, env: gym.Env, fraction: float, stream: str = "ActionSaturation") -> None:
         gym.utils.RecordConstructorArgs.__init__(self, fraction=fraction, stream=stream)
-        ActuatorWrapper.__init__(self, env, stream)
-        if not 0.0 < fraction <= 1.0:
-            raise ValueError(f"fraction must be in (0, 1], got {fraction}")
-        self.fraction = float(fraction)
-        centre, half_range = (self.high + self.low) / 2.0, (self.high - self.low) / 2.0
-        self.saturated_low = centre - self.fraction * half_range
-        self.saturated_high = centre + self.fraction * half_range
-
-    def _applied(self, action: np.ndarray) -> np.ndarray:
-        # In place; maximum then minimum is np.clip, at half its per-call cost.
-        np.maximum(action, self.saturated_low, out=action)
-        np.minimum(action, self.saturated_high, out=action)
-        return action
+        ActuatorWrapper.__init__(self, env)
+        self.effect = ActuatorSaturation(self.space, 1, fraction, stream)
+        self.fraction = self.effect.fraction
+        self.saturated_low, self.saturated_high = self.effect.saturated_low, self.effect.saturated_high

@@ -62,11 +62,17 @@ class SimBatch:
         """Seconds of simulated time per control step."""
         return float(self.model.opt.timestep) * self.frame_skip
 
-    def step(self, ctrl: np.ndarray) -> None:
-        """Apply ``ctrl`` ``(num_envs, nu)`` to every sim for ``frame_skip`` substeps, in one call."""
-        self.xpos_before[...] = self.xpos
-        self.ctrl[...] = ctrl
-        self.batch.step(nstep=self.frame_skip, stage=_AFTER_STEP)
+    def step(self, ctrl: np.ndarray, ids: np.ndarray | None = None) -> None:
+        """Apply ``ctrl`` ``(num_envs, nu)`` to every sim (or to sims ``ids``, the others left as they are)
+        for ``frame_skip`` substeps, in one call."""
+        if ids is None:
+            self.xpos_before[...] = self.xpos
+            self.ctrl[...] = ctrl
+            self.batch.step(nstep=self.frame_skip, stage=_AFTER_STEP)
+            return
+        self.xpos_before[ids] = self.xpos[ids]
+        self.ctrl[ids] = ctrl[ids]
+        self.batch.step(ids=ids, nstep=self.frame_skip, stage=_AFTER_STEP)
 
     def reset(self, ids: np.ndarray) -> None:
         """Put sims ``ids`` in the model's initial state (``mj_resetData``), stages not yet computed: write

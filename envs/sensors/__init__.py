@@ -10,6 +10,9 @@ task). Compose the effects innermost first in this order (that of
 :class:`~rlkit.sim.random_stream.RandomStream`, re-seeded by ``reset(seed=...)``, and keeps the observation
 space. Wrap each single env (inside a vector env, not around it): every reset of that env, autoresets
 included, clears the effects' per-episode state, whatever the vector env's ``autoreset_mode``.
+
+Each wrapper applies an array effect of :mod:`rlkit.envs.effects` to a batch of one env; the ``batched``
+rollout backend applies the same effects to all its envs at once, so each effect is implemented once.
 """
 
 from rlkit.envs.sensors.bias import ObservationBias

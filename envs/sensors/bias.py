@@ -7,11 +7,14 @@ from collections.abc import Sequence
 import gymnasium as gym
 import numpy as np
 
-from rlkit.envs.sensors.channels import ChannelWrapper, per_channel
+from rlkit.envs.effects.bias import SensorBias
+from rlkit.envs.sensors.channels import ChannelWrapper
 
 
 class ObservationBias(ChannelWrapper, gym.utils.RecordConstructorArgs):
     """Adds a bias drawn at every reset from N(0, std) and held constant for the whole episode.
+
+    The effect is :class:`~rlkit.envs.effects.bias.SensorBias` on a batch of one.
 
     Args:
         env: The env whose observations are read.
@@ -23,6 +26,8 @@ class ObservationBias(ChannelWrapper, gym.utils.RecordConstructorArgs):
         ValueError: ``std`` is negative or has the wrong shape, or ``channels`` is invalid.
     """
 
+    effect: SensorBias
+
     def __init__(
         self,
         env: gym.Env,
@@ -31,14 +36,11 @@ class ObservationBias(ChannelWrapper, gym.utils.RecordConstructorArgs):
         stream: str = "ObservationBias",
     ) -> None:
         gym.utils.RecordConstructorArgs.__init__(self, std=std, channels=channels, stream=stream)
-        ChannelWrapper.__init__(self, env, channels, stream)
-        self.std = per_channel(std, len(self.channels), "std", minimum=0.0)
-        self.bias = np.zeros(len(self.channels))
+        ChannelWrapper.__init__(self, env)
+        self.effect = SensorBias(self.space, 1, std, channels, stream)
+        self.std = self.effect.std
 
-    def _first_reading(self, values: np.ndarray) -> np.ndarray:
-        self.bias = self._rng.normal(0.0, self.std)
-        return self._reading(values)
-
-    def _reading(self, values: np.ndarray) -> np.ndarray:
-        values += self.bias
-        return values
+    @property
+    def bias(self) -> np.ndarray:
+        """This episode's bias, per selected channel."""
+        return self.effect.bias[0]

@@ -8,9 +8,6 @@ its effect through :class:`ChannelWrapper`, which leaves the other channels unto
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Callable, Sequence
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
@@ -18,10 +15,20 @@ import numpy as np
 from gymnasium.core import ActType
 from gymnasium.spaces import Box
 
+from rlkit.envs.effects.arguments import channel_index, channel_indices, per_channel
+from rlkit.envs.effects.channel_effect import ChannelEffect
+from rlkit.envs.effects.selection import select_channels
+from rlkit.envs.effects.streams import EVERY_ENV
 from rlkit.errors import RlkitError
-from rlkit.sim.random_stream import RandomStream
 
-_LISTED_NAMES = 20  # an error lists this many channel names, then an ellipsis
+__all__ = [
+    "ChannelWrapper",
+    "channel_index",
+    "channel_indices",
+    "channel_names",
+    "per_channel",
+    "select_channels",
+]
 
 
 def channel_names(env: gym.Env) -> list[str]:
@@ -56,225 +63,49 @@ def channel_names(env: gym.Env) -> list[str]:
     return names
 
 
-def select_channels(names: list[str], spec: str | Sequence[str | int]) -> np.ndarray:
-    """The indices of the channels that ``spec`` selects.
-
-    Args:
-        names: Every channel's name (see :func:`channel_names`).
-        spec: A regular expression, matched in full against every name (``"qvel\\[.*\\]"``), or a list of
-            exact names and integer indices (negative indices count from the end).
-
-    Returns:
-        Sorted, unique ``int64`` indices.
-
-    Raises:
-        RlkitError: The pattern is invalid or matches nothing, a name is unknown, an index is out of range,
-            or the list is empty.
-    """
-    if isinstance(spec, str):
-        try:
-            pattern = re.compile(spec)
-        except re.error as exc:
-            raise RlkitError(f"channels: '{spec}' is not a valid regular expression ({exc})") from None
-        indices = [i for i, name in enumerate(names) if pattern.fullmatch(name)]
-        if not indices:
-            raise RlkitError(
-                f"channels: the pattern '{spec}' matches no observation channel; "
-                f"the channels are {_listing(names)}"
-            )
-        return np.asarray(indices, dtype=np.int64)
-
-    index_of = {name: i for i, name in enumerate(names)}
-    indices = []
-    for entry in spec:
-        if isinstance(entry, str):
-            if entry not in index_of:
-                close = difflib.get_close_matches(entry, names, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise RlkitError(
-                    f"channels: no observation channel is named '{entry}'{hint}; "
-                    f"the channels are {_listing(names)}"
-                )
-            indices.append(index_of[entry])
-        elif isinstance(entry, (int, np.integer)) and not isinstance(entry, bool):
-            if not -len(names) <= entry < len(names):
-                raise RlkitError(
-                    f"channels: index {entry} is out of range for {len(names)} observation channels "
-                    f"(valid: {-len(names)} to {len(names) - 1}); the channels are {_listing(names)}"
-                )
-            indices.append(int(entry) % len(names))
-        else:
-            raise RlkitError(f"channels: {entry!r} is neither a channel name nor an integer index")
-    if not indices:
-        raise RlkitError(f"channels: the list selects no channel; the channels are {_listing(names)}")
-    return np.unique(np.asarray(indices, dtype=np.int64))
-
-
-def _listing(names: list[str]) -> str:
-    shown = ", ".join(names[:_LISTED_NAMES])
-    if len(names) > _LISTED_NAMES:
-        shown += f", … ({len(names) - _LISTED_NAMES} more)"
-    return shown
-
-
-def per_channel(
-    value: float | Sequence[float] | np.ndarray,
-    count: int,
-    argument: str,
-    *,
-    minimum: float | None = None,
-    exclusive: bool = False,
-    finite: bool = True,
-) -> np.ndarray:
-    """A scalar or per-channel constructor argument, checked and broadcast to ``count`` float64 values.
-
-    Args:
-        value: One number for every channel, or one per selected channel.
-        count: How many channels are selected.
-        argument: The argument's name, for the error message.
-        minimum: The smallest valid value (None: no lower limit).
-        exclusive: The value must exceed ``minimum`` rather than reach it.
-        finite: Infinite values are invalid.
-
-    Raises:
-        ValueError: The value has the wrong shape, is NaN or infinite where not allowed, or is too small.
-    """
-    array = np.asarray(value, dtype=np.float64)
-    if array.ndim != 0 and array.shape != (count,):
-        raise ValueError(
-            f"{argument} must be a number or an array of {count} numbers (one per selected channel), "
-            f"got shape {array.shape}"
-        )
-    if np.isnan(array).any() or (finite and not np.isfinite(array).all()):
-        raise ValueError(f"{argument} must be {'finite' if finite else 'a number, not NaN'}, got {value}")
-    if minimum is not None and (np.any(array <= minimum) if exclusive else np.any(array < minimum)):
-        raise ValueError(f"{argument} must be {'>' if exclusive else '>='} {minimum}, got {value}")
-    return np.broadcast_to(array, (count,)).copy()
-
-
-def channel_indices(channels: np.ndarray | Sequence[int] | None, count: int) -> np.ndarray:
-    """Check an index array over ``count`` channels; negative indices count from the end.
-
-    Returns:
-        The indices as non-negative ``int64``, in the given order (a per-channel argument follows it);
-        all channels when ``channels`` is None.
-
-    Raises:
-        ValueError: The indices are not integers, are out of range, repeat, or select nothing.
-    """
-    if channels is None:
-        return np.arange(count, dtype=np.int64)
-    array = np.asarray(channels)
-    if array.ndim != 1 or array.size == 0 or not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(f"channels must be a non-empty 1-D array of integer indices, got {channels!r}")
-    if np.any(array < -count) or np.any(array >= count):
-        raise ValueError(f"channels must be indices from {-count} to {count - 1}, got {channels!r}")
-    array = array.astype(np.int64) % count
-    if np.unique(array).size != array.size:
-        raise ValueError(f"channels must not repeat a channel, got {channels!r}")
-    return array
-
-
-def channel_index(channels: np.ndarray, count: int) -> slice | np.ndarray:
-    """The cheapest index that selects ``channels`` (in their order) from ``count`` channels.
-
-    A run of consecutive ascending channels (all channels included) becomes a ``slice``: indexing with it
-    gives a view, with no copy, and costs a fraction of indexing with an array. Any other choice stays the
-    index array.
-    """
-    start = int(channels[0])
-    if np.array_equal(channels, np.arange(start, start + len(channels))):
-        return slice(start, start + len(channels)) if len(channels) < count else slice(None)
-    return channels
-
-
 class ChannelWrapper(gym.Wrapper[np.ndarray, ActType, np.ndarray, ActType]):
-    """The base of the sensor effects: an effect on some channels of a 1-D float ``Box`` observation.
+    """The base of the sensor effects: an array effect on some channels, applied to a single env.
 
-    A subclass implements :meth:`_reading` (one step's reading of the selected channels) and, where the
-    effect keeps per-episode state, :meth:`_first_reading` (the reset observation's reading, which starts
-    that state afresh). Both receive the selected channels as a float64 array that belongs to this step
-    alone, which they may change in place, and return the reading (that array, or another one that this
-    class only reads). This class copies the observation, writes the reading back in the space's dtype, and
-    clips it to the space's bounds where the space has any. The observation space itself is left unchanged,
-    so that an env with sensor models and one without them accept the same policy.
+    The effect (:class:`~rlkit.envs.effects.channel_effect.ChannelEffect`, built by the subclass as
+    ``self.effect`` for a batch of one) is the one the ``batched`` backend applies to all its envs at once:
+    each effect is implemented once. It copies the observation, writes its reading back in the space's dtype
+    and clips it to the space's bounds where the space has any. The observation space itself is left
+    unchanged, so that an env with sensor models and one without them accept the same policy.
 
-    An effect must not keep the array it receives: it may be the observation handed to the caller. State
-    kept across steps (a held value) is a copy.
-
-    The wrapper's random numbers come only from ``self._stream``, re-seeded by ``reset(seed=...)``.
+    The effect's random numbers come only from its own stream, re-seeded by ``reset(seed=...)``.
 
     Args:
         env: The env whose observations are read.
-        channels: Indices of the channels the effect acts on (None: all).
-        stream: Name of the effect's random stream.
 
     Raises:
-        ValueError: The observation space is not a 1-D float ``Box``, or ``channels`` is invalid.
+        ValueError: The observation space is not a 1-D float ``Box``.
     """
 
-    def __init__(self, env: gym.Env[np.ndarray, ActType], channels: np.ndarray | None, stream: str) -> None:
+    effect: ChannelEffect
+
+    def __init__(self, env: gym.Env[np.ndarray, ActType]) -> None:
         gym.Wrapper.__init__(self, env)
         space = env.observation_space
         if not (isinstance(space, Box) and len(space.shape) == 1 and np.issubdtype(space.dtype, np.floating)):
             raise ValueError(
                 f"env: {type(self).__name__} needs a 1-D float Box observation space, got {space}"
             )
-        self.channels = channel_indices(channels, space.shape[0])
-        self._stream = RandomStream(stream)
-        self._low = space.low[self.channels].astype(np.float64)
-        self._high = space.high[self.channels].astype(np.float64)
-        self._bounded = bool(np.isfinite(self._low).any() or np.isfinite(self._high).any())
-        # Looked up once: ``observation_space`` is a property that walks down the wrapper chain.
-        self._dtype = space.dtype
-        self._index = channel_index(self.channels, space.shape[0])
-        # A float64 observation indexed by a slice is read and written through a view of the copy.
-        self._through_view = self._dtype == np.float64 and isinstance(self._index, slice)
+        self.space: Box = space
+        """The observation space, looked up once (``observation_space`` walks down the wrapper chain)."""
+
+    @property
+    def channels(self) -> np.ndarray:
+        """Indices of the channels the effect acts on."""
+        return self.effect.channels
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Reset the env and the effect's per-episode state; ``seed`` also re-seeds the effect's stream."""
-        self._stream.reseed(seed)
         observation, info = self.env.reset(seed=seed, options=options)
-        return self._apply(observation, self._first_reading), info
+        return self.effect.reset(np.asarray(observation)[None], EVERY_ENV, [seed])[0], info
 
     def step(self, action: ActType) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
         """Step the env and apply the effect to the observation."""
         observation, reward, terminated, truncated, info = self.env.step(action)
-        return self._apply(observation, self._reading), reward, terminated, truncated, info
-
-    @property
-    def _rng(self) -> np.random.Generator:
-        return self._stream.generator
-
-    def _apply(self, observation: np.ndarray, effect: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-        # A copy: the inner env may reuse its array, and the caller may keep ours.
-        result = np.array(observation, dtype=self._dtype)
-        if self._through_view:
-            values = result[self._index]  # a view: the effect writes into the result
-            reading = effect(values)
-            if reading is not values:
-                values[...] = reading
-            if self._bounded:
-                # maximum then minimum is np.clip, at half its per-call cost
-                np.maximum(values, self._low, out=values)
-                np.minimum(values, self._high, out=values)
-            return result
-        values = result[self._index].astype(np.float64, copy=False)  # a new array either way
-        reading = effect(values)
-        if self._bounded:  # not in place: the reading may be the effect's state
-            reading = np.minimum(np.maximum(reading, self._low), self._high)
-        result[self._index] = reading
-        return result
-
-    def _first_reading(self, values: np.ndarray) -> np.ndarray:
-        """The reading of the reset observation; a stateful effect starts its episode state here."""
-        return self._reading(values)
-
-    def _reading(self, values: np.ndarray) -> np.ndarray:
-        """One step's reading of the selected channels (float64, in ``self.channels`` order).
-
-        ``values`` may be changed in place and returned; see the class docstring.
-        """
-        raise NotImplementedError
+        return self.effect(np.asarray(observation)[None])[0], reward, terminated, truncated, info

@@ -7,13 +7,15 @@ from collections.abc import Sequence
 import gymnasium as gym
 import numpy as np
 
-from rlkit.envs.sensors.channels import ChannelWrapper, per_channel
+from rlkit.envs.effects.clip import SensorClip
+from rlkit.envs.sensors.channels import ChannelWrapper
 
 
 class ObservationClip(ChannelWrapper, gym.utils.RecordConstructorArgs):
     """Clips every reading of the selected channels to the sensor's measurement range [low, high].
 
-    The observation space is left unchanged (see :class:`~rlkit.envs.sensors.channels.ChannelWrapper`).
+    The observation space is left unchanged (see :class:`~rlkit.envs.sensors.channels.ChannelWrapper`). The
+    effect is :class:`~rlkit.envs.effects.clip.SensorClip` on a batch of one.
 
     Args:
         env: The env whose observations are read.
@@ -37,14 +39,6 @@ class ObservationClip(ChannelWrapper, gym.utils.RecordConstructorArgs):
         stream: str = "ObservationClip",
     ) -> None:
         gym.utils.RecordConstructorArgs.__init__(self, low=low, high=high, channels=channels, stream=stream)
-        ChannelWrapper.__init__(self, env, channels, stream)
-        self.low = per_channel(low, len(self.channels), "low", finite=False)
-        self.high = per_channel(high, len(self.channels), "high", finite=False)
-        if np.any(self.low > self.high):
-            raise ValueError(f"low must not exceed high, got low={low}, high={high}")
-
-    def _reading(self, values: np.ndarray) -> np.ndarray:
-        # In place; maximum then minimum is np.clip, at half its per-call cost.
-        np.maximum(values, self.low, out=values)
-        np.minimum(values, self.high, out=values)
-        return values
+        ChannelWrapper.__init__(self, env)
+        self.effect = SensorClip(self.space, 1, low, high, channels, stream)
+        self.low, self.high = self.effect.low, self.effect.high

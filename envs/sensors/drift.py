@@ -7,14 +7,16 @@ from collections.abc import Sequence
 import gymnasium as gym
 import numpy as np
 
-from rlkit.envs.sensors.channels import ChannelWrapper, per_channel
+from rlkit.envs.effects.drift import SensorDrift
+from rlkit.envs.sensors.channels import ChannelWrapper
 
 
 class ObservationDrift(ChannelWrapper, gym.utils.RecordConstructorArgs):
     """Adds a random walk that starts at 0 at every reset and moves by N(0, std) at every step.
 
     The reset observation carries no drift; the observation after ``t`` steps carries the sum of ``t``
-    independent increments, so its drift has standard deviation ``std * sqrt(t)``.
+    independent increments, so its drift has standard deviation ``std * sqrt(t)``. The effect is
+    :class:`~rlkit.envs.effects.drift.SensorDrift` on a batch of one.
 
     Args:
         env: The env whose observations are read.
@@ -26,6 +28,8 @@ class ObservationDrift(ChannelWrapper, gym.utils.RecordConstructorArgs):
         ValueError: ``std`` is negative or has the wrong shape, or ``channels`` is invalid.
     """
 
+    effect: SensorDrift
+
     def __init__(
         self,
         env: gym.Env,
@@ -34,18 +38,11 @@ class ObservationDrift(ChannelWrapper, gym.utils.RecordConstructorArgs):
         stream: str = "ObservationDrift",
     ) -> None:
         gym.utils.RecordConstructorArgs.__init__(self, std=std, channels=channels, stream=stream)
-        ChannelWrapper.__init__(self, env, channels, stream)
-        self.std = per_channel(std, len(self.channels), "std", minimum=0.0)
-        self.drift = np.zeros(len(self.channels))
-        """The current drift of each selected channel; a new array at every reset, updated in place."""
-        self._increments = self._stream.normal_rows(self.std)
+        ChannelWrapper.__init__(self, env)
+        self.effect = SensorDrift(self.space, 1, std, channels, stream)
+        self.std = self.effect.std
 
-    def _first_reading(self, values: np.ndarray) -> np.ndarray:
-        self.drift = np.zeros(len(self.channels))  # the reset observation carries no drift
-        return values
-
-    def _reading(self, values: np.ndarray) -> np.ndarray:
-        drift = self.drift
-        drift += self._increments.next()
-        values += drift
-        return values
+    @property
+    def drift(self) -> np.ndarray:
+        """The current drift of each selected channel."""
+        return self.effect.drift[0]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import gymnasium as gym
 import numpy as np
 
+from rlkit.envs.effects.dropout import DropoutMode, SensorDropout
 from rlkit.envs.sensors.channels import ChannelWrapper
 
-DropoutMode = Literal["zero", "hold"]
+__all__ = ["DropoutMode", "ObservationDropout"]
 
 
 class ObservationDropout(ChannelWrapper, gym.utils.RecordConstructorArgs):
@@ -17,7 +16,8 @@ class ObservationDropout(ChannelWrapper, gym.utils.RecordConstructorArgs):
 
     A lost reading reads 0 (``mode="zero"``; clipped to the observation space where 0 lies outside it) or
     the channel's last delivered value (``mode="hold"``). The reset observation is always delivered, in
-    both modes, so that a held value always exists.
+    both modes, so that a held value always exists. The effect is
+    :class:`~rlkit.envs.effects.dropout.SensorDropout` on a batch of one.
 
     Args:
         env: The env whose observations are read.
@@ -29,9 +29,11 @@ class ObservationDropout(ChannelWrapper, gym.utils.RecordConstructorArgs):
     Raises:
         ValueError: ``probability`` is outside [0, 1], ``mode`` is unknown, or ``channels`` is invalid.
 
-    ``probability`` and ``mode`` are read ahead, when a block of steps' losses is drawn (see
-    :class:`~rlkit.sim.random_stream.RowBlock`) and at construction: set them at construction.
+    ``probability`` is read ahead, when a block of steps' losses is drawn (see
+    :class:`~rlkit.sim.random_stream.RowBlock`): set it at construction.
     """
+
+    effect: SensorDropout
 
     def __init__(
         self,
@@ -44,28 +46,12 @@ class ObservationDropout(ChannelWrapper, gym.utils.RecordConstructorArgs):
         gym.utils.RecordConstructorArgs.__init__(
             self, probability=probability, mode=mode, channels=channels, stream=stream
         )
-        ChannelWrapper.__init__(self, env, channels, stream)
-        if not 0.0 <= probability <= 1.0:
-            raise ValueError(f"probability must be in [0, 1], got {probability}")
-        if mode not in ("zero", "hold"):
-            raise ValueError(f"mode must be 'zero' or 'hold', got {mode!r}")
-        self.probability = float(probability)
-        self.mode = mode
-        self.delivered = np.zeros(len(self.channels))
-        """The last reading this effect delivered, per selected channel (a copy of it)."""
-        # Which readings are lost, drawn ahead for many steps: the very numbers ``random(n) < p`` gives.
-        count = len(self.channels)
-        self._lost = self._stream.rows(
-            lambda generator, rows: generator.random((rows, count)) < self.probability
-        )
-        self._replacement = 0.0 if mode == "zero" else None  # None: the last delivered value
+        ChannelWrapper.__init__(self, env)
+        self.effect = SensorDropout(self.space, 1, probability, mode, channels, stream)
+        self.probability = self.effect.probability
+        self.mode = self.effect.mode
 
-    def _first_reading(self, values: np.ndarray) -> np.ndarray:
-        self.delivered = values.copy()
-        return values
-
-    def _reading(self, values: np.ndarray) -> np.ndarray:
-        replacement = self._replacement
-        np.copyto(values, self.delivered if replacement is None else replacement, where=self._lost.next())
-        self.delivered = values.copy()  # a copy: ``values`` may become the caller's observation
-        return values
+    @property
+    def delivered(self) -> np.ndarray:
+        """The last reading this effect delivered, per selected channel."""
+        return self.effect.delivered[0]

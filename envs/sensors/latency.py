@@ -1,40 +1,22 @@
 """Observation latency: the agent sees the env as it was some control steps ago.
 
-Also the checks and the per-episode draw of a delay, shared with :class:`rlkit.envs.actuators.ActionDelay`.
+Also the checks and the per-episode draw of a delay (:func:`delay_range`, :func:`draw_delay`, from
+:mod:`rlkit.envs.effects.delays`), shared with :class:`rlkit.envs.actuators.ActionDelay`.
 """
 
 from __future__ import annotations
 
-import copy
-from collections import deque
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
 from gymnasium.core import ActType, ObsType
 
-from rlkit.sim.random_stream import RandomStream
+from rlkit.envs.effects.delays import EpisodeDelays, delay_range, draw_delay
+from rlkit.envs.effects.latency import DelayLine
+from rlkit.envs.effects.streams import EVERY_ENV, EnvStreams
 
-
-def delay_range(min_delay: int, max_delay: int) -> tuple[int, int]:
-    """Check a delay range in control steps.
-
-    Raises:
-        ValueError: A bound is not an integer >= 0, or ``min_delay > max_delay``.
-    """
-    for argument, value in (("min_delay", min_delay), ("max_delay", max_delay)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-            raise ValueError(f"{argument} must be an integer >= 0, got {value!r}")
-    if min_delay > max_delay:
-        raise ValueError(f"min_delay ({min_delay}) must not exceed max_delay ({max_delay})")
-    return int(min_delay), int(max_delay)
-
-
-def draw_delay(stream: RandomStream, min_delay: int, max_delay: int) -> int:
-    """One episode's delay: ``min_delay`` when the range is one value, else uniform over [min, max]."""
-    if min_delay == max_delay:
-        return min_delay
-    return int(stream.generator.integers(min_delay, max_delay + 1))
+__all__ = ["ObservationDelay", "delay_range", "draw_delay"]
 
 
 class ObservationDelay(gym.Wrapper[ObsType, ActType, ObsType, ActType], gym.utils.RecordConstructorArgs):
@@ -45,7 +27,9 @@ class ObservationDelay(gym.Wrapper[ObsType, ActType, ObsType, ActType], gym.util
     ``max(t - k, 0)``: until ``k`` steps have passed, it sees the reset observation, the oldest one there is.
     The delay of the episode is reported as ``info["observation_delay"]`` by ``reset`` and ``step``.
 
-    The whole observation is delayed, whatever its space. Rewards, terminations and infos are not.
+    The whole observation is delayed, whatever its space: each array of it (each entry of a dict or tuple)
+    through its own :class:`~rlkit.envs.effects.latency.DelayLine` on a batch of one, all with the episode's
+    one delay. Rewards, terminations and infos are not.
 
     Args:
         env: The env whose observations are delayed.
@@ -64,46 +48,47 @@ class ObservationDelay(gym.Wrapper[ObsType, ActType, ObsType, ActType], gym.util
             self, min_delay=min_delay, max_delay=max_delay, stream=stream
         )
         gym.Wrapper.__init__(self, env)
-        self.min_delay, self.max_delay = delay_range(min_delay, max_delay)
-        self.delay = self.min_delay
-        self._stream = RandomStream(stream)
-        self._history: deque[ObsType] = deque(maxlen=self.delay + 1)
+        self.delays = EpisodeDelays(EnvStreams(stream, 1), min_delay, max_delay)
+        self.min_delay, self.max_delay = self.delays.min_delay, self.delays.max_delay
+        self._lines: dict[tuple[Any, ...], DelayLine] = {}
+        self._delay = self.min_delay
+
+    @property
+    def delay(self) -> int:
+        """This episode's delay in control steps."""
+        return int(self.delays.delays[0])
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[ObsType, dict[str, Any]]:
         """Reset the env, clear the history and draw the episode's delay."""
-        self._stream.reseed(seed)
-        self.delay = draw_delay(self._stream, self.min_delay, self.max_delay)
-        self._history = deque(maxlen=self.delay + 1)
+        self.delays.draw(EVERY_ENV, [seed])
         observation, info = self.env.reset(seed=seed, options=options)
-        info["observation_delay"] = self.delay
-        return self._delayed(observation), info
+        self._delay = self.delay  # looked up once per episode
+        info["observation_delay"] = self._delay
+        return self._delayed(observation, (), start=True), info
 
     def step(self, action: ActType) -> tuple[ObsType, SupportsFloat, bool, bool, dict[str, Any]]:
         """Step the env; return the observation from ``delay`` steps earlier."""
         observation, reward, terminated, truncated, info = self.env.step(action)
-        info["observation_delay"] = self.delay
-        return self._delayed(observation), reward, terminated, truncated, info
+        info["observation_delay"] = self._delay
+        return self._delayed(observation, (), start=False), reward, terminated, truncated, info
 
-    def _delayed(self, observation: ObsType) -> ObsType:
-        # A copy in: the inner env may reuse its array. A copy out only while the history is not full: then
-        # the oldest observation is returned again at the next step (the reset observation, at the start of
-        # an episode). Once the history is full, the returned observation leaves it at the next step, so the
-        # caller may have it.
-        history = self._history
-        history.append(_copy(observation))
-        oldest = history[0]
-        return oldest if len(history) == history.maxlen else _copy(oldest)
-
-
-def _copy(observation: ObsType) -> ObsType:
-    """A deep copy; an array's own ``copy`` is that, at a fraction of ``copy.deepcopy``'s cost."""
-    # isinstance narrows the type for the checker; only an exact ndarray takes the fast path, as before.
-    if (
-        isinstance(observation, np.ndarray)
-        and type(observation) is np.ndarray
-        and observation.dtype != object
-    ):
-        return observation.copy()
-    return copy.deepcopy(observation)
+    def _delayed(self, observation: Any, path: tuple[Any, ...], start: bool) -> Any:
+        """``observation`` with each of its arrays replaced by that array's delayed value (copies)."""
+        if not start and type(observation) is np.ndarray and path in self._lines:  # a flat observation
+            return self._lines[path](observation[None])[0]
+        if isinstance(observation, dict):
+            return type(observation)(
+                (key, self._delayed(value, (*path, key), start)) for key, value in observation.items()
+            )
+        if isinstance(observation, tuple):
+            return tuple(self._delayed(value, (*path, i), start) for i, value in enumerate(observation))
+        line = self._lines.get(path)
+        if line is None:
+            line = self._lines[path] = DelayLine(self.delays)
+        batch = np.asarray(observation)[None]
+        delayed = (line.reset(batch) if start else line(batch))[0]
+        if isinstance(observation, np.ndarray):
+            return delayed
+        return delayed.item() if isinstance(observation, int | float | bool) else delayed[()]

@@ -7,11 +7,14 @@ from collections.abc import Sequence
 import gymnasium as gym
 import numpy as np
 
-from rlkit.envs.sensors.channels import ChannelWrapper, per_channel
+from rlkit.envs.effects.noise import SensorNoise
+from rlkit.envs.sensors.channels import ChannelWrapper
 
 
 class ObservationNoise(ChannelWrapper, gym.utils.RecordConstructorArgs):
     """Adds independent zero-mean Gaussian noise to every reading of the selected channels.
+
+    The effect is :class:`~rlkit.envs.effects.noise.SensorNoise` on a batch of one.
 
     Example:
         >>> env = ObservationNoise(gym.make("Pendulum-v1"), std=0.01, channels=np.array([2]))
@@ -34,10 +37,6 @@ class ObservationNoise(ChannelWrapper, gym.utils.RecordConstructorArgs):
         stream: str = "ObservationNoise",
     ) -> None:
         gym.utils.RecordConstructorArgs.__init__(self, std=std, channels=channels, stream=stream)
-        ChannelWrapper.__init__(self, env, channels, stream)
-        self.std = per_channel(std, len(self.channels), "std", minimum=0.0)
-        self._noise = self._stream.normal_rows(self.std)
-
-    def _reading(self, values: np.ndarray) -> np.ndarray:
-        values += self._noise.next()
-        return values
+        ChannelWrapper.__init__(self, env)
+        self.effect = SensorNoise(self.space, 1, std, channels, stream)
+        self.std = self.effect.std

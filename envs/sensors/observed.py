@@ -8,6 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.spaces import Box
 
+from rlkit.envs.effects.observed import ChannelSelection
 from rlkit.envs.sensors.channels import channel_names
 
 
@@ -17,7 +18,8 @@ class ObservedChannels(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
     This is how a partially observable task is declared: a robot with joint encoders but no velocity
     sensors observes positions only, and a policy must infer velocities from its memory of past readings.
     The wrapper renames ``observation_names`` to the kept channels, so sensor models applied outside it
-    select among what is observed.
+    select among what is observed. The selection is :class:`~rlkit.envs.effects.observed.ChannelSelection`
+    on a batch of one.
 
     Args:
         env: An env with a 1-D ``Box`` observation space.
@@ -32,12 +34,8 @@ class ObservedChannels(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
         gym.utils.RecordConstructorArgs.__init__(self, channels=channels)
         gym.ObservationWrapper.__init__(self, env)
         names = channel_names(env)
-        channels = np.asarray(channels, dtype=np.int64)
-        if channels.ndim != 1 or channels.size == 0 or len(np.unique(channels)) != channels.size:
-            raise ValueError(f"observed channels must be a non-empty list of unique indices, got {channels}")
-        if channels.min() < 0 or channels.max() >= len(names):
-            raise ValueError(f"observed channels must lie in [0, {len(names)}), got {channels.tolist()}")
-        self.channels = np.sort(channels)
+        self.selection = ChannelSelection(channels, len(names))
+        self.channels = self.selection.channels
         self.observation_names = [names[i] for i in self.channels]
         space = env.observation_space
         assert isinstance(space, Box)  # channel_names raised for any other space
@@ -46,4 +44,4 @@ class ObservedChannels(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
         )
 
     def observation(self, observation: Any) -> np.ndarray:
-        return observation[self.channels]
+        return self.selection(np.asarray(observation)[None])[0]

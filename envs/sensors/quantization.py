@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import gymnasium as gym
 import numpy as np
 
-from rlkit.envs.sensors.channels import ChannelWrapper, per_channel
+from rlkit.envs.effects.quantization import SensorQuantization
+from rlkit.envs.sensors.channels import ChannelWrapper
 
 
 class ObservationQuantization(ChannelWrapper, gym.utils.RecordConstructorArgs):
@@ -15,7 +16,8 @@ class ObservationQuantization(ChannelWrapper, gym.utils.RecordConstructorArgs):
 
     A reading exactly half-way between two multiples rounds to the even multiple (NumPy's rule). Where the
     observation space is bounded and a bound is no multiple of ``step``, a reading rounded past the bound is
-    clipped back to it.
+    clipped back to it. The effect is :class:`~rlkit.envs.effects.quantization.SensorQuantization` on a batch
+    of one.
 
     Args:
         env: The env whose observations are read.
@@ -36,13 +38,6 @@ class ObservationQuantization(ChannelWrapper, gym.utils.RecordConstructorArgs):
         stream: str = "ObservationQuantization",
     ) -> None:
         gym.utils.RecordConstructorArgs.__init__(self, step=step, channels=channels, stream=stream)
-        ChannelWrapper.__init__(self, env, channels, stream)
-        self.step_size = per_channel(step, len(self.channels), "step", minimum=0.0, exclusive=True)
-
-    def _reading(self, values: np.ndarray) -> np.ndarray:
-        # In place; np.rint is np.round with no decimals (half to even), without its Python-level dispatch.
-        step_size = self.step_size
-        np.divide(values, step_size, out=values)
-        np.rint(values, out=values)
-        np.multiply(values, step_size, out=values)
-        return values
+        ChannelWrapper.__init__(self, env)
+        self.effect = SensorQuantization(self.space, 1, step, channels, stream)
+        self.step_size = self.effect.step_size

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
+from rlkit.envs.effects.sample_and_hold import SensorSampleAndHold
 from rlkit.envs.sensors.channels import ChannelWrapper
 
 
@@ -12,7 +13,8 @@ class SampleAndHold(ChannelWrapper, gym.utils.RecordConstructorArgs):
     """The selected channels update only every ``period`` control steps and hold their value in between.
 
     The reset observation is a sample (step 0); so is the observation after steps ``period``,
-    ``2 * period``, ... Between samples the channels read the last sample.
+    ``2 * period``, ... Between samples the channels read the last sample. The effect is
+    :class:`~rlkit.envs.effects.sample_and_hold.SensorSampleAndHold` on a batch of one.
 
     Args:
         env: The env whose observations are read.
@@ -25,6 +27,8 @@ class SampleAndHold(ChannelWrapper, gym.utils.RecordConstructorArgs):
         ValueError: ``period`` is not an integer >= 1, or ``channels`` is invalid.
     """
 
+    effect: SensorSampleAndHold
+
     def __init__(
         self,
         env: gym.Env,
@@ -33,21 +37,11 @@ class SampleAndHold(ChannelWrapper, gym.utils.RecordConstructorArgs):
         stream: str = "SampleAndHold",
     ) -> None:
         gym.utils.RecordConstructorArgs.__init__(self, period=period, channels=channels, stream=stream)
-        ChannelWrapper.__init__(self, env, channels, stream)
-        if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 1:
-            raise ValueError(f"period must be an integer >= 1, got {period!r}")
-        self.period = int(period)
-        self.held = np.zeros(len(self.channels))
-        self._steps = 0
+        ChannelWrapper.__init__(self, env)
+        self.effect = SensorSampleAndHold(self.space, 1, period, channels, stream)
+        self.period = self.effect.period
 
-    def _first_reading(self, values: np.ndarray) -> np.ndarray:
-        self._steps = 0
-        self.held = values.copy()  # a copy: ``values`` may become the caller's observation
-        return values
-
-    def _reading(self, values: np.ndarray) -> np.ndarray:
-        self._steps += 1
-        if self._steps % self.period == 0:
-            self.held = values.copy()
-            return values
-        return self.held
+    @property
+    def held(self) -> np.ndarray:
+        """The last sample, per selected channel."""
+        return self.effect.held[0]

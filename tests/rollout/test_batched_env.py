@@ -197,8 +197,6 @@ def test_train_and_resume_through_the_cli_on_the_batched_backend(
 @pytest.mark.parametrize(
     ("override", "key"),
     [
-        ("env.sensors.models=[{noise_std: 0.1}]", "env.sensors.models"),
-        ("env.actuators.noise_std=0.1", "env.actuators.noise_std"),
         (
             "env.randomization.parameters=[{parameter: body_mass, names: pole, low: 0.5, high: 2.0}]",
             "env.randomization.parameters",

@@ -1,0 +1,46 @@
+"""A constant bias per episode on some observation channels (a miscalibrated sensor), on a batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from gymnasium.spaces import Box
+
+from rlkit.envs.effects.arguments import per_channel
+from rlkit.envs.effects.channel_effect import ChannelEffect
+from rlkit.envs.effects.streams import Rows, env_ids
+
+
+class SensorBias(ChannelEffect):
+    """Adds a bias drawn from N(0, std) when each env's episode starts, constant for the whole episode.
+
+    Args:
+        space, num_envs, channels, stream: See :class:`~rlkit.envs.effects.channel_effect.ChannelEffect`.
+        std: Standard deviation of the bias: one for every channel, or one per selected channel.
+
+    Raises:
+        ValueError: ``std`` is negative or has the wrong shape, or ``channels`` is invalid.
+    """
+
+    def __init__(
+        self,
+        space: Box,
+        num_envs: int,
+        std: float | Sequence[float] | np.ndarray,
+        channels: np.ndarray | None = None,
+        stream: str = "ObservationBias",
+    ) -> None:
+        super().__init__(space, num_envs, channels, stream)
+        self.std = per_channel(std, len(self.channels), "std", minimum=0.0)
+        self.bias = np.zeros((num_envs, len(self.channels)))
+        """Each env's bias of this episode, per selected channel."""
+
+    def _first_reading(self, values: np.ndarray, rows: Rows) -> np.ndarray:
+        for env in env_ids(rows, self.num_envs):  # one draw per starting env, only at resets
+            self.bias[env] = self.streams.generator(env).normal(0.0, self.std)
+        return self._reading(values, rows)
+
+    def _reading(self, values: np.ndarray, rows: Rows) -> np.ndarray:
+        values += self.bias[rows]
+        return values
