@@ -2,8 +2,9 @@
 
 :class:`~rlkit.envs.batched.sim_batch.SimBatch` steps the sims (``mujoco.batch.Batch``) and holds their live
 ``(num_envs, ...)`` arrays; :class:`~rlkit.envs.batched.batched_task.BatchedTask` computes a task's
-observations, rewards, terminations and reset distribution on them. The rollout backend that makes a Gymnasium
-``VectorEnv`` of the two is :mod:`rlkit.rollout.batched`.
+observations, rewards, terminations and reset distribution on them. Gymnasium's MuJoCo locomotion tasks have
+their own pair, :mod:`rlkit.envs.batched.gymnasium_locomotion`. The rollout backend that makes a Gymnasium
+``VectorEnv`` of them is :mod:`rlkit.rollout.batched`.
 """
 
 from rlkit.envs.batched.batched_task import BatchedTask
