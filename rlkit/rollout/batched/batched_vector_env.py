@@ -1,15 +1,18 @@
 """The ``batched`` rollout backend: the N envs of an rlkit MuJoCo task as N sims stepped by one call.
 
 :class:`BatchedVectorEnv` is a Gymnasium ``VectorEnv`` that computes what the ``sync`` backend computes for
-the same seeds and actions (``SyncVectorEnv`` of ``MujocoEnv``s in ``SAME_STEP`` autoreset mode): the same
-observations, rewards, terminations, truncations, ``info["final_obs"]`` and ``info["reward_terms"]``, to the
-bit. The sims step together in MuJoCo's C thread pool (:class:`~rlkit.envs.batched.sim_batch.SimBatch`, on
-``rollout.threads`` threads), and the task is computed on the batch's arrays
-(:class:`~rlkit.envs.batched.batched_task.BatchedTask`): Python runs once per vector step, not once per env.
-Env ``i`` resets from its own generator, seeded with ``seed + i`` (:mod:`rlkit.rollout.env_seeds`), as a
-``MujocoEnv`` does, so that resets draw the same initial states as on every other backend.
+the same seeds and actions (``SyncVectorEnv`` of ``make_env``'s envs in ``SAME_STEP`` autoreset mode): the
+same observations, rewards, terminations, truncations, ``info["final_obs"]``, ``info["reward_terms"]`` and the
+latencies' ``info["action_delay"]`` and ``info["observation_delay"]``, to the bit. The sims step together in
+MuJoCo's C thread pool (:class:`~rlkit.envs.batched.sim_batch.SimBatch`, on ``rollout.threads`` threads), the
+task is computed on the batch's arrays (:class:`~rlkit.envs.batched.batched_task.BatchedTask`), and the
+sensor and actuator models of ``env.sensors`` and ``env.actuators`` are applied to all envs at once by the
+array effects the per-env wrappers are built on (:mod:`rlkit.envs.effects`), in ``make_env``'s order: Python
+runs once per vector step, not once per env. Env ``i`` resets from its own generator, seeded with
+``seed + i`` (:mod:`rlkit.rollout.env_seeds`), as a ``MujocoEnv`` does, and its effects' streams are seeded
+with the same seed, as its wrappers' are.
 
-The task runs without sim2real layers for now: a config that sets one fails at construction
+Other sim2real layers (randomization, pixels, ...) fail at construction for now
 (:mod:`rlkit.rollout.batched.batchable_config`).
 
 Gymnasium's MuJoCo locomotion tasks (``HalfCheetah-v5``, ``Hopper-v5``, ``Walker2d-v5``, ``Ant-v5``,
@@ -30,6 +33,7 @@ from gymnasium.vector.utils import batch_space
 
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.envs.batched import BatchedTask, SimBatch
+from rlkit.envs.effects import ActuatorChain, SensorChain
 from rlkit.envs.factory import make_task_env
 from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.errors import RlkitError
@@ -48,14 +52,49 @@ def _time_limit(env: gym.Env) -> int | None:
     return None
 
 
-def _masked(values: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-env values as ``SyncVectorEnv`` gathers an info dict: each key's values (0 where ``mask`` is
-    False), then its mask ``_key``."""
-    gathered: dict[str, np.ndarray] = {}
-    for key, value in values.items():
-        gathered[key] = np.where(mask, value, 0.0)
-        gathered[f"_{key}"] = mask.copy()
-    return gathered
+def _masked(value: Any, mask: np.ndarray) -> Any:
+    """Per-env values as ``SyncVectorEnv`` gathers an info entry: an array's values (0 where ``mask`` is
+    False); a dict's entries each followed by its mask ``_key``."""
+    if isinstance(value, dict):
+        gathered: dict[str, Any] = {}
+        for key, entry in value.items():
+            gathered[key] = _masked(entry, mask)
+            gathered[f"_{key}"] = mask.copy()
+        return gathered
+    return np.where(mask, value, np.zeros((), dtype=value.dtype))
+
+
+def _gathered(
+    step_info: dict[str, Any],
+    reset_info: dict[str, np.ndarray],
+    running: np.ndarray,
+    final_obs: np.ndarray | None,
+) -> dict[str, Any]:
+    """A vector step's infos as ``SyncVectorEnv`` gathers them in ``SAME_STEP`` mode: a running env's step
+    info; an ended env's ``final_obs``, ``final_info`` (its step info) and the info of its reset. Keys come in
+    the order env 0 meets them, then the other kind of env's new keys."""
+    ended = ~running
+    mask = {key: running for key in step_info}
+    values: dict[str, Any] = dict(step_info)
+    ended_keys: list[str] = []
+    if final_obs is not None:
+        ended_keys = ["final_obs", "final_info", *reset_info]
+        values["final_obs"], mask["final_obs"] = final_obs, ended
+        values["final_info"], mask["final_info"] = _masked(step_info, ended), ended
+        for key, value in reset_info.items():
+            if key in step_info:  # every env has it: a running env's step value, an ended env's reset value
+                mask[key] = np.ones_like(running)
+                values[key] = np.where(running, step_info[key], value)
+            else:
+                values[key], mask[key] = value, ended
+    kinds = [list(step_info) if running.any() else [], ended_keys]
+    first, other = kinds if running[0] else kinds[::-1]
+    infos: dict[str, Any] = {}
+    for key in [*first, *(key for key in other if key not in first)]:
+        value = values[key]
+        infos[key] = value if key in ("final_obs", "final_info") else _masked(value, mask[key])
+        infos[f"_{key}"] = mask[key].copy()
+    return infos
 
 
 class BatchedVectorEnv(VectorEnv):
@@ -63,13 +102,15 @@ class BatchedVectorEnv(VectorEnv):
 
     Args:
         env_config: The ``env`` section: an rlkit MuJoCo task (``rlkit/...`` id, ``robot.xml`` with
-            ``env.task``, or a ``MujocoEnv`` subclass whose task hooks have array forms), no sim2real layer.
+            ``env.task``, or a ``MujocoEnv`` subclass whose task hooks have array forms), with sensor and
+            actuator models if any, no other sim2real layer.
         num_envs: Envs (sims) in the batch.
         rollout: The ``rollout`` section, for ``threads`` (None: one thread per CPU core).
 
     Raises:
         ConfigError: The config sets a sim2real layer the backend cannot run yet.
-        RlkitError: The env is not a ``MujocoEnv``, or overrides a task hook with no array form.
+        RlkitError: The env is not a ``MujocoEnv``, overrides a task hook with no array form, or a sensor
+            model names an unknown channel.
     """
 
     metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}  # noqa: RUF012
@@ -97,17 +138,23 @@ class BatchedVectorEnv(VectorEnv):
         threads = (rollout.threads if rollout is not None else None) or os.cpu_count() or 1
         self.sims = SimBatch(task_env.model, num_envs, task_env.frame_skip, threads)
         self.num_envs = num_envs
-        self.single_observation_space = self.task.observation_space
+        #: The sensor and actuator models, on all envs at once.
+        self.actuators = ActuatorChain(env_config.actuators, self.task.action_space, num_envs)
+        self.sensors = SensorChain(
+            env_config.sensors, self.task.observation_space, self.task.observation_names, num_envs
+        )
+        self.single_observation_space = self.sensors.observation_space
         self.single_action_space = self.task.action_space
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.render_mode = None
         self.spec = template.spec
-        #: Each env's generator (seeded at reset, as ``gym.Env.np_random``), its steps in the episode and
-        #: its previous action (for action-rate costs).
+        #: Each env's generator (seeded at reset, as ``gym.Env.np_random``), its steps in the episode, its
+        #: previous action (for action-rate costs) and the observation it last returned.
         self._generators: list[np.random.Generator | None] = [None] * num_envs
         self._elapsed = np.zeros(num_envs, dtype=np.int64)
         self._previous_action = np.zeros((num_envs, task_env.model.nu))
+        self._observations = np.zeros((num_envs, *self.single_observation_space.shape))
 
     def _hand_to(self, env: GymnasiumBatchedVectorEnv) -> None:
         """Take ``env``'s spaces and time limit, and hand it every call."""
@@ -128,7 +175,7 @@ class BatchedVectorEnv(VectorEnv):
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start an episode in every env (or those of ``options["reset_mask"]``); env ``i`` is seeded with
-        ``seed + i`` (or ``seed[i]`` from a list; None keeps its generator)."""
+        ``seed + i`` (or ``seed[i]`` from a list; None keeps its generator and streams)."""
         if self.gymnasium is not None:
             return self.gymnasium.reset(seed=seed, options=options)
         seeds = per_env_seeds(seed, self.num_envs)
@@ -139,8 +186,11 @@ class BatchedVectorEnv(VectorEnv):
         for index in ids:
             if seeds[index] is not None or self._generators[index] is None:
                 self._generators[index] = seeding.np_random(seeds[index])[0]
-        self._start_episodes(ids)
-        return self.task.observation(self.sims), {}
+        self._observations[ids] = self._start_episodes(ids, [seeds[index] for index in ids])
+        infos = {}
+        for key, value in self._delays().items():
+            infos[key], infos[f"_{key}"] = np.where(mask, value, 0), mask.copy()
+        return self._observations.copy(), infos
 
     def step(
         self, actions: np.ndarray
@@ -149,39 +199,70 @@ class BatchedVectorEnv(VectorEnv):
         same step (``SAME_STEP``), its last observation in ``info["final_obs"]``."""
         if self.gymnasium is not None:
             return self.gymnasium.step(actions)
-        action = np.asarray(actions, dtype=np.float64).reshape(self.num_envs, -1)
-        self.sims.step(action)
-        rewards, terms = self.task.reward(self.sims, action, self._previous_action)
-        terminated = self.task.terminated(self.sims)
-        self._previous_action[...] = action
-        obs = self.task.observation(self.sims)
-        self._elapsed += 1
-        truncated = (
-            self._elapsed >= self.max_episode_steps
-            if self.max_episode_steps is not None
-            else np.zeros(self.num_envs, dtype=bool)
-        )
+        applied = self.actuators(np.asarray(actions).reshape(self.num_envs, -1))
+        action = np.asarray(applied, dtype=np.float64)
+        repeat = self.actuators.repeat
+        if repeat is None:
+            rewards, terms, terminated, truncated = self._advance(action, None)
+        else:  # the envs that have not ended step again, rewards summed; the last step's flags and terms
+            repeat.start(self.num_envs)
+            terminated = np.zeros(self.num_envs, dtype=bool)
+            truncated = np.zeros(self.num_envs, dtype=bool)
+            terms = {}
+            while (ids := repeat.stepping()) is not None:
+                step_rewards, step_terms, step_terminated, step_truncated = self._advance(action, ids)
+                terminated[ids], truncated[ids] = step_terminated[ids], step_truncated[ids]
+                for name, value in step_terms.items():
+                    terms.setdefault(name, np.zeros(self.num_envs))[ids] = value[ids]
+                repeat.record(ids, step_rewards[ids], terminated[ids] | truncated[ids])
+            rewards = repeat.totals
+        obs = self.sensors(self.task.observation(self.sims))
         ended = terminated | truncated
-        infos: dict[str, Any] = {}
         running = ~ended
-        if running[0] and running.any():  # SyncVectorEnv adds keys in the order env 0 meets them
-            infos["reward_terms"], infos["_reward_terms"] = _masked(terms, running), running
+        step_info: dict[str, Any] = {"reward_terms": terms, **self._delays()}
+        final_obs = None
         if ended.any():
             ids = np.flatnonzero(ended)
             final_obs = np.full(self.num_envs, None, dtype=object)
             for index, row in zip(ids, obs[ids].copy(), strict=True):
                 final_obs[index] = row
-            infos["final_obs"], infos["_final_obs"] = final_obs, ended.copy()
-            infos["final_info"] = {"reward_terms": _masked(terms, ended), "_reward_terms": ended.copy()}
-            infos["_final_info"] = ended.copy()
-            self._start_episodes(ids)
-            obs[ids] = self.task.observation(self.sims, ids)
-            if not running[0] and running.any():
-                infos["reward_terms"], infos["_reward_terms"] = _masked(terms, running), running
+            obs[ids] = self._start_episodes(ids, None)
+        infos = _gathered(step_info, self._delays(), running, final_obs)
+        self._observations = obs.copy()
         return obs, rewards, terminated, truncated, infos
 
-    def _start_episodes(self, ids: np.ndarray) -> None:
-        """Reset sims ``ids`` as ``MujocoEnv.reset`` does: defaults, the initial state, ``mj_forward``."""
+    def _advance(
+        self, action: np.ndarray, ids: np.ndarray | None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Step sims ``ids`` (None: all) once with ``action``: every sim's rewards, reward terms,
+        terminations and truncations (the rows of the sims not stepped are not meaningful)."""
+        self.sims.step(action, ids)
+        rewards, terms = self.task.reward(self.sims, action, self._previous_action)
+        terminated = self.task.terminated(self.sims)
+        rows = slice(None) if ids is None else ids
+        self._previous_action[rows] = action[rows]
+        self._elapsed[rows] += 1
+        truncated = (
+            self._elapsed >= self.max_episode_steps
+            if self.max_episode_steps is not None
+            else np.zeros(self.num_envs, dtype=bool)
+        )
+        return rewards, terms, terminated, truncated
+
+    def _delays(self) -> dict[str, np.ndarray]:
+        """The latencies' delays of every env's current episode, as their wrappers report them."""
+        delays = {}
+        if self.actuators.delay is not None:
+            delays["action_delay"] = self.actuators.delay.delays.delays.copy()
+        if self.sensors.latency is not None:
+            delays["observation_delay"] = self.sensors.latency.delays.delays.copy()
+        return delays
+
+    def _start_episodes(self, ids: np.ndarray, seeds: list[int | None] | None) -> np.ndarray:
+        """Reset sims ``ids`` as ``MujocoEnv.reset`` does (defaults, the initial state, ``mj_forward``) and
+        their sensor and actuator models (``seeds`` re-seed their streams; None continues them); returns
+        their first observations."""
+        self.actuators.reset(ids, seeds)
         self.sims.reset(ids)
         generators = [
             generator for generator in (self._generators[index] for index in ids) if generator is not None
@@ -192,16 +273,19 @@ class BatchedVectorEnv(VectorEnv):
         self.sims.forward(ids)
         self._previous_action[ids] = 0.0
         self._elapsed[ids] = 0
+        return self.sensors.reset(self.task.observation(self.sims, ids), ids, seeds)
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
         """An attribute of the task env, for every env (``dt``, ``observation_names``, ``task``, ...): the
-        same for all sims of the batch.
+        same for all sims of the batch; ``observation_names`` names the observed channels.
 
         Raises:
             RlkitError: ``name`` is a method: the batch holds no per-env env object to call it on.
         """
         if self.gymnasium is not None:
             return self.gymnasium.call(name, *args, **kwargs)
+        if name == "observation_names":
+            return (list(self.sensors.observation_names),) * self.num_envs
         value = getattr(self._template, name)
         if callable(value):
             raise RlkitError(
