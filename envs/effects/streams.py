@@ -104,6 +104,14 @@ class BatchRows:
         cursor = self._cursor
         if self._single:
             cursor[0] = self._at
+        if isinstance(rows, slice) and rows == EVERY_ENV:  # every env's next row: no gathering of cursors
+            if (cursor == self._rows).any():
+                for env in np.flatnonzero(cursor == self._rows):
+                    self._refill(int(env))
+            assert self._block is not None  # refilled above for every env that had no row
+            drawn = self._block[self._envs, cursor]
+            cursor += 1
+            return drawn
         envs = self._envs[rows]
         cursors = cursor[envs]
         spent = cursors == self._rows
