@@ -271,8 +271,8 @@ def sim2real_table(args: argparse.Namespace) -> None:
             "",
             "Reading it: the models' cost is their Python and NumPy work per vector step (one call per "
             "effect for all envs, and each env's random draws, which come from its own stream to give "
-            "`sync`'s numbers), so it is largest at few envs; at many envs it is within the noise of the load. "
-            "On the walker the actuator noise and latency also change the trajectories (falls, resets, "
+            "`sync`'s numbers), so it is largest at few envs; at many envs it is within the noise of the "
+            "load. On the walker the actuator noise and latency also change the trajectories (falls, resets, "
             "contacts), so the two batched columns do not step the same physics; the cart-pole's physics "
             "costs little either way, which shows the models' own cost best.",
             "",
