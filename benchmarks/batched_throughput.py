@@ -1,7 +1,7 @@
 """Batched-backend throughput: env steps/s with random actions, against the physics limit and ``sync``.
 
 Usage:
-    python benchmarks/batched_throughput.py                       # the full table (about 4 minutes)
+    python benchmarks/batched_throughput.py                       # the full table (a minute or more)
     python benchmarks/batched_throughput.py --tasks HalfCheetah-v5 --num-envs 256 --threads 2 --seconds 1
     python benchmarks/batched_throughput.py --sim2real             # the sensor and actuator models' table
 
