@@ -50,6 +50,8 @@ TASKS = ["rlkit/Walker-v0", "rlkit/CartPoleSwingup-v0", "HalfCheetah-v5"]
 NUM_ENVS = [16, 64, 256, 1024]
 THREADS = [1, 2]
 SIM2REAL_PRESET = "walker-ppo-sim2real"
+#: The tasks of ``--sim2real``: rlkit's, whose sensor and actuator models the batched backend runs.
+SIM2REAL_TASKS = ["rlkit/Walker-v0", "rlkit/CartPoleSwingup-v0"]
 #: The preset's sensor groups select the walker's channels; on the cart-pole, the same groups by meaning.
 SIM2REAL_CHANNELS = {
     "rlkit/CartPoleSwingup-v0": {
@@ -153,7 +155,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--tasks", nargs="+", default=TASKS)
+    parser.add_argument("--tasks", nargs="+", help=f"default: {TASKS}; with --sim2real {SIM2REAL_TASKS}")
     parser.add_argument("--num-envs", nargs="+", type=int, default=NUM_ENVS)
     parser.add_argument("--threads", nargs="+", type=int, default=THREADS)
     parser.add_argument("--seconds", type=float, default=1.0, help="clock per measurement")
@@ -169,8 +171,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.sim2real:
+        args.tasks = args.tasks or SIM2REAL_TASKS
         sim2real_table(args)
         return
+    args.tasks = args.tasks or TASKS
 
     header = (
         "| task | num_envs | threads | "
