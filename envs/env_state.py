@@ -17,6 +17,8 @@ fresh episodes.
 
 from __future__ import annotations
 
+import functools
+import types
 from collections import deque
 from typing import Any
 
@@ -30,6 +32,8 @@ _MAX_DEPTH = 4
 #: Modules whose objects are configuration, rebuilt from the config, never state.
 _SKIP_MODULES = ("gymnasium.spaces", "gymnasium.envs.registration", "mujoco", "torch", "numpy")
 _SKIP = object()
+#: Values that are code, never state (an effect object with ``__call__`` is state: its ``__dict__`` is kept).
+_CODE = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, functools.partial)
 
 
 def capture_envs(vector_env: gym.vector.VectorEnv) -> list[list[dict[str, Any]]] | None:
@@ -129,7 +133,7 @@ def _encode(value: Any, depth: int) -> Any:
         and depth < _MAX_DEPTH
         and not isinstance(value, (gym.Env, type))
         and not module.startswith(_SKIP_MODULES)
-        and not callable(value)
+        and not isinstance(value, _CODE)  # functions and methods are code; a callable object is state
     ):
         return {"__object__": _encode_attrs(value, depth + 1)}
     return _SKIP

@@ -50,7 +50,13 @@ class ObservationDelay(gym.Wrapper[ObsType, ActType, ObsType, ActType], gym.util
         gym.Wrapper.__init__(self, env)
         self.delays = EpisodeDelays(EnvStreams(stream, 1), min_delay, max_delay)
         self.min_delay, self.max_delay = self.delays.min_delay, self.delays.max_delay
-        self._lines: dict[tuple[Any, ...], DelayLine] = {}
+        # keyed by the array's path in the observation as a string ("" the whole, "pixels", "1"...): the env
+        # state a checkpoint keeps stores dicts with string keys only
+        self._lines: dict[str, DelayLine] = {}
+        # One line per array of the observation space, built now, not at the first reset: a checkpoint's
+        # env state is written into the objects a fresh env already has.
+        for path in _array_paths(env.observation_space, ""):
+            self._lines[path] = DelayLine(self.delays)
         self._delay = self.min_delay
 
     @property
@@ -66,24 +72,24 @@ class ObservationDelay(gym.Wrapper[ObsType, ActType, ObsType, ActType], gym.util
         observation, info = self.env.reset(seed=seed, options=options)
         self._delay = self.delay  # looked up once per episode
         info["observation_delay"] = self._delay
-        return self._delayed(observation, (), start=True), info
+        return self._delayed(observation, "", start=True), info
 
     def step(self, action: ActType) -> tuple[ObsType, SupportsFloat, bool, bool, dict[str, Any]]:
         """Step the env; return the observation from ``delay`` steps earlier."""
         observation, reward, terminated, truncated, info = self.env.step(action)
         info["observation_delay"] = self._delay
-        return self._delayed(observation, (), start=False), reward, terminated, truncated, info
+        return self._delayed(observation, "", start=False), reward, terminated, truncated, info
 
-    def _delayed(self, observation: Any, path: tuple[Any, ...], start: bool) -> Any:
+    def _delayed(self, observation: Any, path: str, start: bool) -> Any:
         """``observation`` with each of its arrays replaced by that array's delayed value (copies)."""
         if not start and type(observation) is np.ndarray and path in self._lines:  # a flat observation
             return self._lines[path](observation[None])[0]
         if isinstance(observation, dict):
             return type(observation)(
-                (key, self._delayed(value, (*path, key), start)) for key, value in observation.items()
+                (key, self._delayed(value, f"{path}/{key}", start)) for key, value in observation.items()
             )
         if isinstance(observation, tuple):
-            return tuple(self._delayed(value, (*path, i), start) for i, value in enumerate(observation))
+            return tuple(self._delayed(value, f"{path}/{i}", start) for i, value in enumerate(observation))
         line = self._lines.get(path)
         if line is None:
             line = self._lines[path] = DelayLine(self.delays)
@@ -92,3 +98,12 @@ class ObservationDelay(gym.Wrapper[ObsType, ActType, ObsType, ActType], gym.util
         if isinstance(observation, np.ndarray):
             return delayed
         return delayed.item() if isinstance(observation, int | float | bool) else delayed[()]
+
+
+def _array_paths(space: gym.Space[Any], path: str) -> list[str]:
+    """The paths (as :meth:`ObservationDelay._delayed` names them) of the arrays of an observation space."""
+    if isinstance(space, gym.spaces.Dict):
+        return [leaf for key, sub in space.spaces.items() for leaf in _array_paths(sub, f"{path}/{key}")]
+    if isinstance(space, gym.spaces.Tuple):
+        return [leaf for i, sub in enumerate(space.spaces) for leaf in _array_paths(sub, f"{path}/{i}")]
+    return [path]
