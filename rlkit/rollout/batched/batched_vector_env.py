@@ -38,7 +38,11 @@ from rlkit.envs.factory import make_task_env
 from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.errors import RlkitError
 from rlkit.rollout.batched.batchable_config import check_batchable
-from rlkit.rollout.batched.gymnasium_vector_env import GymnasiumBatchedVectorEnv, is_gymnasium_locomotion
+from rlkit.rollout.batched.gymnasium_vector_env import (
+    GymnasiumBatchedVectorEnv,
+    is_gymnasium_locomotion,
+    template_attribute,
+)
 from rlkit.rollout.env_seeds import per_env_seeds
 
 
@@ -286,13 +290,7 @@ class BatchedVectorEnv(VectorEnv):
             return self.gymnasium.call(name, *args, **kwargs)
         if name == "observation_names":
             return (list(self.sensors.observation_names),) * self.num_envs
-        value = getattr(self._template, name)
-        if callable(value):
-            raise RlkitError(
-                f"rollout.backend batched cannot call '{name}' on its envs (the sims have no per-env env "
-                "object); use rollout.backend sync"
-            )
-        return (value,) * self.num_envs
+        return template_attribute(self._template, name, self.num_envs)
 
     def get_attr(self, name: str) -> tuple[Any, ...]:
         """An attribute of the task env, for every env (see :meth:`call`)."""

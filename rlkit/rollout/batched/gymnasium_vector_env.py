@@ -221,13 +221,7 @@ class GymnasiumBatchedVectorEnv(VectorEnv):
         Raises:
             RlkitError: ``name`` is a method: the batch holds no per-env env object to call it on.
         """
-        value = getattr(self._template, name)
-        if callable(value):
-            raise RlkitError(
-                f"rollout.backend batched cannot call '{name}' on its envs (the sims have no per-env env "
-                "object); use rollout.backend sync"
-            )
-        return (value,) * self.num_envs
+        return template_attribute(self._template, name, self.num_envs)
 
     def get_attr(self, name: str) -> tuple[Any, ...]:
         """An attribute of the template env, for every env (see :meth:`call`)."""
@@ -236,3 +230,18 @@ class GymnasiumBatchedVectorEnv(VectorEnv):
     def close_extras(self, **kwargs: Any) -> None:
         """Release the template env."""
         self._template.close()
+
+
+def template_attribute(template: object, name: str, num_envs: int) -> tuple[Any, ...]:
+    """``template.name`` once per env: every sim of a batch shares its template env's attributes.
+
+    Raises:
+        RlkitError: ``name`` is a method: the batch holds no per-env env object to call it on.
+    """
+    value = getattr(template, name)
+    if callable(value):
+        raise RlkitError(
+            f"rollout.backend batched cannot call '{name}' on its envs (the sims have no per-env env "
+            "object); use rollout.backend sync"
+        )
+    return (value,) * num_envs
