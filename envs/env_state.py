@@ -17,6 +17,7 @@ fresh episodes.
 
 from __future__ import annotations
 
+import enum
 import functools
 import types
 from collections import deque
@@ -32,6 +33,8 @@ _MAX_DEPTH = 4
 #: Modules whose objects are configuration, rebuilt from the config, never state.
 _SKIP_MODULES = ("gymnasium.spaces", "gymnasium.envs.registration", "mujoco", "torch", "numpy")
 _SKIP = object()
+#: Types stored as they are; not their subclasses (enums, NumPy's float64): unpickling those runs code.
+_PLAIN = (bool, int, float, str)
 #: Values that are code, never state (an effect object with ``__call__`` is state: its ``__dict__`` is kept).
 _CODE = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, functools.partial)
 
@@ -95,8 +98,10 @@ def _encode_attrs(obj: Any, depth: int) -> dict[str, Any]:
 
 
 def _encode(value: Any, depth: int) -> Any:
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if value is None or type(value) in _PLAIN:
         return value
+    if isinstance(value, enum.Enum):  # its class is code: stored by value, rebuilt from the fresh env's
+        return {"__enum__": _encode(value.value, depth)}
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf" or value.dtype.byteorder == ">":
             return _SKIP
@@ -106,6 +111,8 @@ def _encode(value: Any, depth: int) -> Any:
             return _SKIP
     if isinstance(value, np.generic):
         return {"__npscalar__": value.dtype.str, "value": value.item()}
+    if isinstance(value, _PLAIN):  # a subclass of a plain type (its class is code): its plain value
+        return next(kind(value) for kind in _PLAIN if isinstance(value, kind))
     if isinstance(value, np.random.Generator):
         return {"__generator__": value.bit_generator.state}
     if isinstance(value, mujoco.MjData):
@@ -139,8 +146,10 @@ def _encode(value: Any, depth: int) -> Any:
     return _SKIP
 
 
-def _is_object(saved: Any) -> bool:
-    return isinstance(saved, dict) and "__object__" in saved
+def _in_place(saved: Any) -> bool:
+    """Whether ``saved`` is decoded with the fresh env's value: an object (restored in place) or an enum
+    member (rebuilt in its class)."""
+    return isinstance(saved, dict) and ("__object__" in saved or "__enum__" in saved)
 
 
 def _restore_attrs(obj: Any, attrs: dict[str, Any]) -> None:
@@ -165,6 +174,9 @@ def _decode(saved: Any, current: Any) -> Any:
             if np.array_equal(current, array, equal_nan=array.dtype.kind == "f"):
                 return current  # a constant (read-only) array: nothing to restore
         return array.copy()
+    if "__enum__" in saved:
+        value = _decode(saved["__enum__"], None)
+        return type(current)(value) if isinstance(current, enum.Enum) else value
     if "__npscalar__" in saved:
         return np.dtype(saved["__npscalar__"]).type(saved["value"])
     if "__generator__" in saved:
@@ -184,7 +196,7 @@ def _decode(saved: Any, current: Any) -> Any:
         # Items are rebuilt, except objects (restored in place: others may hold them): the items of a fresh
         # env's sequence may be one array several times (a delay line filled at reset).
         items = [
-            _decode(item, old[i] if i < len(old) and _is_object(item) else None)
+            _decode(item, old[i] if i < len(old) and _in_place(item) else None)
             for i, item in enumerate(saved["items"])
         ]
         kind = saved["__sequence__"]
@@ -194,7 +206,7 @@ def _decode(saved: Any, current: Any) -> Any:
     if "__dict__" in saved:
         old_entries = current if isinstance(current, dict) else {}
         return {
-            key: _decode(item, old_entries.get(key) if _is_object(item) else None)
+            key: _decode(item, old_entries.get(key) if _in_place(item) else None)
             for key, item in saved["__dict__"].items()
         }
     if "__object__" in saved:
