@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -27,10 +28,29 @@ class MetricsRows:
     def __init__(self, clock_start: float, env_steps: int) -> None:
         self.clock_start = clock_start
         self._last_time, self._last_steps = time.perf_counter(), env_steps
+        self._phase_seconds = {"rollout": 0.0, "update": 0.0}
 
     def wall_time(self) -> float:
         """Seconds in the loop since the run began, earlier sessions included."""
         return time.perf_counter() - self.clock_start
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        """Count the seconds spent in the block towards ``phase`` (``rollout`` or ``update``) in the next
+        :meth:`time_split`."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._phase_seconds[phase] += time.perf_counter() - start
+
+    def time_split(self) -> dict[str, float]:
+        """The columns ``time/rollout_seconds`` (env steps and the policy's acting) and
+        ``time/update_seconds`` (the agent's updates): the seconds each took since the previous call, which
+        restarts them; the rest of a row's wall time went to evaluation, checkpoints and logging."""
+        columns = {f"time/{phase}_seconds": round(spent, 4) for phase, spent in self._phase_seconds.items()}
+        self._phase_seconds = dict.fromkeys(self._phase_seconds, 0.0)
+        return columns
 
     def build(
         self, steps: int, episodes: EpisodeStats, *columns: Mapping[str, Any]

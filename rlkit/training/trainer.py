@@ -197,7 +197,8 @@ class Trainer:
         restarts_before = state.worker_restarts  # env workers replaced in earlier sessions of this run
         agent_metrics: dict[str, float] = {}
         while state.env_steps < total:
-            step = self.collector.step(state.env_steps)
+            with rows.timed("rollout"):
+                step = self.collector.step(state.env_steps)
             state.env_steps += num_envs
             self._check_finite(step)
             episodes.record(step)
@@ -206,7 +207,8 @@ class Trainer:
                 state.worker_restarts = restarts_before + self.env.worker_restarts
             steps = state.env_steps
             if self.agent.update_due(steps):
-                agent_metrics = self._update(steps)
+                with rows.timed("update"):
+                    agent_metrics = self._update(steps)
             progress.advance(steps, episodes.recent_returns)
             eval_columns = evaluation.run_if_due(steps)
             # a row also for every evaluation (its columns), for the target return and for the last step
@@ -265,7 +267,7 @@ class Trainer:
         counters: dict[str, int] = {"train/gradient_steps": self.agent.gradient_steps_done}
         if isinstance(self.env, WORKER_BACKENDS):
             counters["rollout/worker_restarts"] = self.state.worker_restarts
-        row, steps_per_second = rows.build(steps, episodes, counters, *columns)
+        row, steps_per_second = rows.build(steps, episodes, counters, rows.time_split(), *columns)
         log.write(row)
         progress.logged(steps, steps_per_second, episodes.recent_returns)
 
