@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rlkit.config.sweep import BUILTIN_SWEEPS, PERTURBATIONS
+from rlkit.config.perturbations import PERTURBATIONS
+from rlkit.config.sweep import BUILTIN_SWEEPS
 from rlkit.errors import RlkitError
 
 
@@ -94,7 +95,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         help="evaluate on a grid of fixed perturbations: a sweep YAML file or a built-in ("
         + ", ".join(f"{name}: {text}" for name, (text, _) in BUILTIN_SWEEPS.items())
         + "); writes sweep.json, sweep.md, sweep.png. Perturbations: "
-        + "; ".join(f"{name} (nominal {nominal:g})" for name, (_, nominal) in PERTURBATIONS.items()),
+        + "; ".join(f"{name}: {p.description} (nominal {p.nominal:g})" for name, p in PERTURBATIONS.items()),
     )
     parser.add_argument(
         "--output",

@@ -1,8 +1,7 @@
 """The sweep file of ``rlkit eval --sweep``: one or two axes of fixed perturbations to evaluate a policy on.
 
 A sweep is a grid: every combination of the axes' values is one cell, evaluated for ``episodes`` episodes.
-What each perturbation changes in the run's env config is documented on :data:`PERTURBATIONS` and applied by
-:func:`rlkit.evaluate.sweep_world.perturbed_env_config`.
+The perturbations an axis can name are the table :data:`rlkit.config.perturbations.PERTURBATIONS`.
 
 .. code-block:: yaml
 
@@ -16,43 +15,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from rlkit.config.base import StrictModel
-
-Perturbation = Literal[
-    "mass_scale",
-    "friction_scale",
-    "actuator_gain",
-    "observation_noise",
-    "observation_latency",
-    "action_latency",
-    "push_force",
-    "light_intensity",
-    "camera_noise",
-]
-
-#: What each perturbation sets, and its nominal value (the value that changes nothing).
-PERTURBATIONS: dict[str, tuple[str, float]] = {
-    "mass_scale": ("every body's mass (and inertia) × v", 1.0),
-    "friction_scale": ("every geom's friction coefficients × v", 1.0),
-    "actuator_gain": ("every actuator's gain × v", 1.0),
-    "observation_noise": ("Gaussian noise of std v on every observation channel", 0.0),
-    "observation_latency": ("the whole observation delayed by v control steps", 0.0),
-    "action_latency": ("every action delayed by v control steps", 0.0),
-    "push_force": ("pushes of v newtons on the axis' body (default: the robot's root body)", 0.0),
-    "light_intensity": ("pixels: every light's diffuse and ambient intensity × v", 1.0),
-    "camera_noise": ("pixels: camera read noise of std v (intensity units, 0-255)", 0.0),
-}
-
-_INTEGER = ("observation_latency", "action_latency")
-_PIXELS = ("light_intensity", "camera_noise")
+from rlkit.config.perturbations import PERTURBATIONS, Perturbation
 
 
 class SweepAxis(StrictModel):
     """One axis of the grid: a perturbation and the values it takes."""
 
-    perturbation: Perturbation = Field(..., description="what is perturbed (see rlkit eval --help)")
+    perturbation: str = Field(..., description="what is perturbed (see rlkit eval --help)")
     values: list[float] = Field(..., min_length=1, description="the values, in the order they are shown")
     body: str | None = Field(
         default=None,
@@ -63,11 +35,18 @@ class SweepAxis(StrictModel):
     )
     duration: int = Field(default=5, ge=1, description="push_force: env steps each push lasts")
 
+    @field_validator("perturbation")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        if name not in PERTURBATIONS:
+            raise ValueError(f"unknown perturbation '{name}' (valid: {', '.join(PERTURBATIONS)})")
+        return name
+
     @model_validator(mode="after")
     def _valid_values(self) -> SweepAxis:
         if any(v < 0 for v in self.values):
             raise ValueError(f"{self.perturbation} values must be non-negative, got {self.values}")
-        if self.perturbation in _INTEGER and any(v != int(v) for v in self.values):
+        if self.kind.whole_steps and any(v != int(v) for v in self.values):
             raise ValueError(f"{self.perturbation} values are whole control steps, got {self.values}")
         if len(set(self.values)) != len(self.values):
             raise ValueError(f"values must not repeat, got {self.values}")
@@ -78,14 +57,19 @@ class SweepAxis(StrictModel):
         return self
 
     @property
+    def kind(self) -> Perturbation:
+        """The perturbation's declaration."""
+        return PERTURBATIONS[self.perturbation]
+
+    @property
     def nominal(self) -> float:
         """The value of this perturbation that changes nothing."""
-        return PERTURBATIONS[self.perturbation][1]
+        return self.kind.nominal
 
     @property
     def needs_pixels(self) -> bool:
         """Whether the perturbation acts on camera images (a pixel policy's)."""
-        return self.perturbation in _PIXELS
+        return self.kind.needs_pixels
 
 
 class SweepConfig(StrictModel):

@@ -12,7 +12,8 @@ Two baselines (``baseline`` in the sweep file):
 * ``training``: the run's env config as trained, randomization included.
 
 Each perturbation then replaces the one layer it names (e.g. ``mass_scale`` replaces every ``body_mass``
-entry by one that scales every body by exactly ``v``), whatever the baseline.
+entry by one that scales every body by exactly ``v``), whatever the baseline; the perturbations are declared
+in :data:`rlkit.config.perturbations.PERTURBATIONS`.
 """
 
 from __future__ import annotations
@@ -24,16 +25,10 @@ from typing import Any
 import mujoco
 
 from rlkit.config.loading import validate_model
+from rlkit.config.perturbations import PushSetting, apply_perturbation
 from rlkit.config.schema import EnvConfig
 from rlkit.config.sweep import SweepAxis
 from rlkit.envs.factory import make_task_env
-from rlkit.errors import RlkitError
-
-_PHYSICS = {
-    "mass_scale": ("body_mass", {}),
-    "friction_scale": ("geom_friction", {"friction": "all"}),
-    "actuator_gain": ("actuator_gain", {}),
-}
 
 
 def nominal_env_config(env: EnvConfig) -> EnvConfig:
@@ -72,53 +67,13 @@ def perturbed_env_config(
     """
     raw = copy.deepcopy(env.model_dump())
     for axis, value in zip(axes, values, strict=True):
-        _apply(raw, axis, float(value), root_body)
+        push = PushSetting(axis.body or root_body, axis.interval, axis.duration)
+        apply_perturbation(raw, axis.perturbation, float(value), push)
     return validate_model(EnvConfig, raw, prefix="env")
 
 
 def _identity(entry: dict[str, Any]) -> float:
     return 1.0 if entry["mode"] == "scale" else 0.0
-
-
-def _apply(raw: dict[str, Any], axis: SweepAxis, value: float, root_body: str | None) -> None:
-    kind = axis.perturbation
-    if axis.needs_pixels and raw["pixels"] is None:
-        raise RlkitError(
-            f"perturbation {kind} changes camera images, but the run observes no pixels (env.pixels)"
-        )
-    if kind in _PHYSICS:
-        parameter, extra = _PHYSICS[kind]
-        randomization = raw["randomization"]
-        kept = [e for e in randomization["parameters"] if e["parameter"] != parameter]
-        fixed = {"parameter": parameter, "names": ".*", "low": value, "high": value, "shared": True, **extra}
-        randomization["parameters"] = [*kept, fixed]
-    elif kind == "observation_noise":
-        models = [{**model, "noise_std": 0.0} for model in raw["sensors"]["models"]]
-        raw["sensors"]["models"] = [*models, {"channels": ".*", "noise_std": value}]
-    elif kind == "observation_latency":
-        raw["sensors"]["latency"] = {"min": int(value), "max": int(value)}
-    elif kind == "action_latency":
-        raw["actuators"]["latency"] = {"min": int(value), "max": int(value)}
-    elif kind == "push_force":
-        body = axis.body or root_body
-        if body is None:
-            raise RlkitError("perturbation push_force needs a body: add 'body: NAME' to its axis")
-        raw["randomization"]["pushes"] = {
-            "body": body,
-            "interval": list(axis.interval),
-            "duration": axis.duration,
-            "force": [value, value],
-        }
-    elif kind == "light_intensity":
-        visual = raw["visual_randomization"] or {}
-        lights = {"names": ".*", "headlight": True, "diffuse": [value, value], "ambient": [value, value]}
-        raw["visual_randomization"] = {**visual, "lights": lights, "scale": 1.0}
-    elif kind == "camera_noise":
-        camera = raw["camera"] or {}
-        noise = {"gaussian_std": [value, value], "per": "frame"} if value > 0 else None
-        raw["camera"] = {**camera, "noise": noise}
-    else:  # pragma: no cover - SweepAxis validates the name
-        raise RlkitError(f"unknown perturbation '{kind}'")
 
 
 def root_body(env: EnvConfig) -> str | None:

@@ -11,6 +11,7 @@ import pytest
 from matplotlib.image import imread
 
 from rlkit.config.loading import load_config
+from rlkit.config.perturbations import PERTURBATIONS, Perturbation, PushSetting
 from rlkit.config.sweep import BUILTIN_SWEEPS, SweepAxis
 from rlkit.envs import make_env
 from rlkit.evaluate.checkpoint_eval import restore_agent
@@ -165,6 +166,21 @@ def test_bad_sweep_arguments(tiny_runs: tuple[Path, Path], tmp_path: Path, capsy
     status, _, err = run_cli(["eval", str(tiny_runs[0]), *args, "--output", str(tmp_path / "o")], capsys)
     assert status == 2 and err.count("\n") == 1 and expected in err, err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_perturbation_declared_in_the_table_is_a_valid_axis_and_applied(
+    tiny_runs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def gravity_scale(raw: dict, value: float, _: PushSetting) -> None:
+        entry = {"parameter": "gravity", "names": "z", "low": value, "high": value, "shared": True}
+        raw["randomization"]["parameters"].append(entry)
+
+    monkeypatch.setitem(PERTURBATIONS, "gravity_scale", Perturbation("gravity × v", 1.0, gravity_scale))
+    axis = SweepAxis(perturbation="gravity_scale", values=[0.5, 1.0])
+    assert axis.nominal == 1.0 and not axis.needs_pixels
+    env = make_env(perturbed_env_config(nominal_env_config(_env_config(tiny_runs[1])), [axis], [0.5]))
+    env.reset(seed=0)
+    assert env.unwrapped.model.opt.gravity[2] == pytest.approx(-9.81 / 2)
 
 
 def test_builtin_sweeps_load() -> None:

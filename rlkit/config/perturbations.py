@@ -1,0 +1,137 @@
+"""The perturbations a robustness sweep can set, each declared once: its name, what it does, its nominal
+value, the kind of values it takes, and how it rewrites an env config.
+
+``rlkit eval --sweep`` validates sweep axes against :data:`PERTURBATIONS`, lists them in ``--help`` and
+applies them through :func:`apply_perturbation`; a new perturbation is one :class:`Perturbation` in the table.
+Each one rewrites the plain-data form of an ``env`` section (``EnvConfig.model_dump()``), replacing the one
+layer it names whatever the run was trained with, so that the result validates as an ``EnvConfig`` again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rlkit.errors import RlkitError
+
+#: An env section as plain data (``EnvConfig.model_dump()``), rewritten in place.
+RawEnv = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PushSetting:
+    """Where and how often a ``push_force`` axis pushes."""
+
+    body: str | None
+    interval: tuple[int, int]
+    duration: int
+
+
+@dataclass(frozen=True)
+class Perturbation:
+    """One sweepable perturbation.
+
+    Attributes:
+        description: What value ``v`` sets, for ``--help`` and the sweep's report.
+        nominal: The value that changes nothing.
+        whole_steps: Values are whole control steps (latencies).
+        needs_pixels: It acts on camera images, so only a pixel policy's run can take it.
+        apply: Rewrites a raw env section for value ``v``.
+    """
+
+    description: str
+    nominal: float
+    apply: Callable[[RawEnv, float, PushSetting], None]
+    whole_steps: bool = False
+    needs_pixels: bool = False
+
+
+def _pin_parameter(parameter: str, **extra: Any) -> Callable[[RawEnv, float, PushSetting], None]:
+    """Replace every randomization entry of ``parameter`` by one that sets every element to exactly ``v``."""
+
+    def apply(raw: RawEnv, value: float, _: PushSetting) -> None:
+        randomization = raw["randomization"]
+        kept = [e for e in randomization["parameters"] if e["parameter"] != parameter]
+        fixed = {"parameter": parameter, "names": ".*", "low": value, "high": value, "shared": True, **extra}
+        randomization["parameters"] = [*kept, fixed]
+
+    return apply
+
+
+def _observation_noise(raw: RawEnv, value: float, _: PushSetting) -> None:
+    models = [{**model, "noise_std": 0.0} for model in raw["sensors"]["models"]]
+    raw["sensors"]["models"] = [*models, {"channels": ".*", "noise_std": value}]
+
+
+def _observation_latency(raw: RawEnv, value: float, _: PushSetting) -> None:
+    raw["sensors"]["latency"] = {"min": int(value), "max": int(value)}
+
+
+def _action_latency(raw: RawEnv, value: float, _: PushSetting) -> None:
+    raw["actuators"]["latency"] = {"min": int(value), "max": int(value)}
+
+
+def _push_force(raw: RawEnv, value: float, push: PushSetting) -> None:
+    if push.body is None:
+        raise RlkitError("perturbation push_force needs a body: add 'body: NAME' to its axis")
+    raw["randomization"]["pushes"] = {
+        "body": push.body,
+        "interval": list(push.interval),
+        "duration": push.duration,
+        "force": [value, value],
+    }
+
+
+def _light_intensity(raw: RawEnv, value: float, _: PushSetting) -> None:
+    visual = raw["visual_randomization"] or {}
+    lights = {"names": ".*", "headlight": True, "diffuse": [value, value], "ambient": [value, value]}
+    raw["visual_randomization"] = {**visual, "lights": lights, "scale": 1.0}
+
+
+def _camera_noise(raw: RawEnv, value: float, _: PushSetting) -> None:
+    camera = raw["camera"] or {}
+    noise = {"gaussian_std": [value, value], "per": "frame"} if value > 0 else None
+    raw["camera"] = {**camera, "noise": noise}
+
+
+#: Every perturbation a sweep axis can name.
+PERTURBATIONS: dict[str, Perturbation] = {
+    "mass_scale": Perturbation("every body's mass (and inertia) × v", 1.0, _pin_parameter("body_mass")),
+    "friction_scale": Perturbation(
+        "every geom's friction coefficients × v", 1.0, _pin_parameter("geom_friction", friction="all")
+    ),
+    "actuator_gain": Perturbation("every actuator's gain × v", 1.0, _pin_parameter("actuator_gain")),
+    "observation_noise": Perturbation(
+        "Gaussian noise of std v on every observation channel", 0.0, _observation_noise
+    ),
+    "observation_latency": Perturbation(
+        "the whole observation delayed by v control steps", 0.0, _observation_latency, whole_steps=True
+    ),
+    "action_latency": Perturbation(
+        "every action delayed by v control steps", 0.0, _action_latency, whole_steps=True
+    ),
+    "push_force": Perturbation(
+        "pushes of v newtons on the axis' body (default: the robot's root body)", 0.0, _push_force
+    ),
+    "light_intensity": Perturbation(
+        "pixels: every light's diffuse and ambient intensity × v", 1.0, _light_intensity, needs_pixels=True
+    ),
+    "camera_noise": Perturbation(
+        "pixels: camera read noise of std v (intensity units, 0-255)", 0.0, _camera_noise, needs_pixels=True
+    ),
+}
+
+
+def apply_perturbation(raw: RawEnv, name: str, value: float, push: PushSetting) -> None:
+    """Set perturbation ``name`` to ``value`` in the raw env section ``raw``.
+
+    Raises:
+        RlkitError: A pixel perturbation on an env without pixel observations, or a push without a body.
+    """
+    perturbation = PERTURBATIONS[name]
+    if perturbation.needs_pixels and raw["pixels"] is None:
+        raise RlkitError(
+            f"perturbation {name} changes camera images, but the run observes no pixels (env.pixels)"
+        )
+    perturbation.apply(raw, value, push)
