@@ -9,9 +9,8 @@ import mujoco
 import numpy as np
 
 from rlkit.config.sim2real import PushConfig
-from rlkit.envs.randomization.physics import entity_names
 from rlkit.errors import RlkitError
-from rlkit.sim.mujoco_handles import mujoco_model_and_data
+from rlkit.sim.mujoco_handles import entity_names, mujoco_model_and_data
 from rlkit.sim.random_stream import RandomStream
 
 
