@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
-import mujoco
 import numpy as np
 
 from rlkit.config.sim2real import PushConfig
-from rlkit.errors import RlkitError
-from rlkit.sim.mujoco_handles import entity_names, mujoco_model_and_data
-from rlkit.sim.random_stream import RandomStream
+from rlkit.envs.randomization.body_pushes import BodyPushes
+from rlkit.sim.mujoco_handles import mujoco_model_and_data
+
+#: The one env of a wrapper's batch of one.
+_ONE = np.zeros(1, dtype=np.int64)
 
 
 class RandomPushes(gym.Wrapper, gym.utils.RecordConstructorArgs):
@@ -27,6 +28,9 @@ class RandomPushes(gym.Wrapper, gym.utils.RecordConstructorArgs):
     ``info["push"]`` is the 6-vector (force, torque) applied during the step (zeros at reset and between
     pushes). Randomness comes from the wrapper's own stream, re-seeded by ``reset(seed=...)``.
 
+    The schedule is :class:`~rlkit.envs.randomization.body_pushes.BodyPushes` on a batch of one (this env's
+    ``xfrc_applied``), the implementation the ``batched`` rollout backend runs on all its sims.
+
     Args:
         env: A MuJoCo env (``env.unwrapped`` has ``model`` and ``data``).
         config: The body, interval, duration and magnitudes.
@@ -40,62 +44,24 @@ class RandomPushes(gym.Wrapper, gym.utils.RecordConstructorArgs):
         gym.utils.RecordConstructorArgs.__init__(self, config=config, stream=stream)
         gym.Wrapper.__init__(self, env)
         model, self._data = mujoco_model_and_data(env, "RandomPushes")
-        self._body = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, config.body)
-        if self._body < 0:
-            names = ", ".join(entity_names(model, mujoco.mjtObj.mjOBJ_BODY, model.nbody, "body"))
-            raise RlkitError(f"RandomPushes: body '{config.body}' is not in the model (bodies: {names})")
+        #: The pushes on a batch of one: this env's.
+        self.pushes = BodyPushes(model, config, 1, stream)
         self.config = config
-        self._stream = RandomStream(stream)
-        self._wrench = np.zeros(6)
-        self._steps_to_push = 0
-        self._push_steps_left = 0
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Any, dict[str, Any]]:
         """Clear any push, reset the inner env and schedule the first push."""
-        self._stream.reseed(seed)
-        self._end_push()
+        self.pushes.reset(self._data.xfrc_applied[None], _ONE, [seed])
         observation, info = self.env.reset(seed=seed, options=options)
-        self._steps_to_push = self._draw_interval()
-        info["push"] = self._wrench.copy()
+        info["push"] = self.pushes.applied[0].copy()
         return observation, info
 
     def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
         """Step the inner env, pushing the body if a push is due."""
-        if self._push_steps_left == 0:
-            if self._steps_to_push == 0:
-                self._start_push()
-            else:
-                self._steps_to_push -= 1
-        applied = self._wrench.copy()
-        if self._push_steps_left > 0:
-            # Written every pushed step: the inner env may clear xfrc_applied in between.
-            self._data.xfrc_applied[self._body] = self._wrench
+        xfrc = self._data.xfrc_applied[None]
+        self.pushes.start_step(xfrc, _ONE)
         observation, reward, terminated, truncated, info = self.env.step(action)
-        if self._push_steps_left > 0:
-            self._push_steps_left -= 1
-            if self._push_steps_left == 0:
-                self._end_push()
-                self._steps_to_push = self._draw_interval()
-        info["push"] = applied
+        self.pushes.end_step(xfrc, _ONE)
+        info["push"] = self.pushes.applied[0].copy()
         return observation, reward, terminated, truncated, info
-
-    def _draw_interval(self) -> int:
-        low, high = self.config.interval
-        return int(self._stream.generator.integers(low, high + 1))
-
-    def _start_push(self) -> None:
-        generator = self._stream.generator
-        angle = generator.uniform(0.0, 2.0 * np.pi)
-        force = generator.uniform(*self.config.force)
-        axis = generator.normal(size=3)
-        axis /= np.linalg.norm(axis)
-        torque = generator.uniform(*self.config.torque)
-        self._wrench = np.concatenate([force * np.array([np.cos(angle), np.sin(angle), 0.0]), torque * axis])
-        self._push_steps_left = self.config.duration
-
-    def _end_push(self) -> None:
-        self._wrench = np.zeros(6)
-        self._push_steps_left = 0
-        self._data.xfrc_applied[self._body] = 0.0
