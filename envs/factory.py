@@ -40,7 +40,12 @@ from rlkit.envs.actuators import ActionDelay, ActionNoise, ActionRateLimit, Acti
 from rlkit.envs.discrete_actions import DiscreteActions
 from rlkit.envs.effects.layers import actuator_layers, observation_latency, observed_channels, sensor_layers
 from rlkit.envs.mujoco_env import MujocoEnv
-from rlkit.envs.randomization import PhysicsRandomization, PrivilegedObservation, RandomPushes
+from rlkit.envs.randomization import (
+    PhysicsRandomization,
+    PrivilegedObservation,
+    RandomPushes,
+    check_observed_samples,
+)
 from rlkit.envs.sensors import (
     ObservationBias,
     ObservationClip,
@@ -83,14 +88,7 @@ def make_env(
     env = make_task_env(config, render_mode, check)
     _check_mujoco_settings(env, config)
     randomization = config.randomization
-    for key in ("privileged_observation", "observe_parameters"):
-        if getattr(randomization, key) and not randomization.parameters:
-            raise RlkitError(f"env.randomization.{key} needs env.randomization.parameters to observe")
-    if randomization.privileged_observation and randomization.observe_parameters:
-        raise RlkitError(
-            "env.randomization: choose privileged_observation (the critic sees the physics) or "
-            "observe_parameters (the whole agent does), not both"
-        )
+    check_observed_samples(randomization)
     physics = PhysicsRandomization(env, randomization.parameters) if randomization.parameters else None
     env = physics or env
     if randomization.pushes is not None:

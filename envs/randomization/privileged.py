@@ -7,6 +7,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from rlkit.config.sim2real import RandomizationConfig
 from rlkit.envs.randomization.physics import PhysicsRandomization
 from rlkit.errors import RlkitError
 
@@ -42,26 +43,58 @@ class PrivilegedObservation(gym.ObservationWrapper, gym.utils.RecordConstructorA
         self.source = find_randomization(env, source)
         self.append = append
         size = len(self.source.sampled_names)
-        samples = gym.spaces.Box(-np.inf, np.inf, (size,), np.float32)
-        if not append:
-            self.observation_space = gym.spaces.Dict({"policy": env.observation_space, "privileged": samples})
-            return
-        space = env.observation_space
-        if not isinstance(space, gym.spaces.Box) or len(space.shape) != 1:
-            raise RlkitError(
-                f"env.randomization.observe_parameters needs a vector observation, the env's is {space}"
-            )
-        self.observation_space = gym.spaces.Box(
-            np.concatenate([space.low, samples.low]).astype(np.float32),
-            np.concatenate([space.high, samples.high]).astype(np.float32),
-            dtype=np.float32,
-        )
+        self.observation_space = privileged_space(env.observation_space, size, append)
 
     def observation(self, observation: Any) -> Any:
         """Pair (or join) the observation with the episode's samples."""
-        if self.append:
-            return np.concatenate([observation, self.source.sampled_vector()], dtype=np.float32)
-        return {"policy": observation, "privileged": self.source.sampled_vector()}
+        return with_samples(observation, self.source.sampled_vector(), self.append)
+
+
+def check_observed_samples(config: RandomizationConfig) -> None:
+    """Fail in one line when ``env.randomization`` asks to observe samples it cannot give: a privileged
+    observation or ``observe_parameters`` without parameters, or both forms at once.
+
+    Raises:
+        RlkitError: Such a setting.
+    """
+    for key in ("privileged_observation", "observe_parameters"):
+        if getattr(config, key) and not config.parameters:
+            raise RlkitError(f"env.randomization.{key} needs env.randomization.parameters to observe")
+    if config.privileged_observation and config.observe_parameters:
+        raise RlkitError(
+            "env.randomization: choose privileged_observation (the critic sees the physics) or "
+            "observe_parameters (the whole agent does), not both"
+        )
+
+
+def privileged_space(space: gym.Space, size: int, append: bool) -> gym.Space:
+    """The observation space of ``space``'s observations with ``size`` sampled values beside them: a Dict
+    ``{policy, privileged}``, or with ``append`` one float32 Box.
+
+    Raises:
+        RlkitError: ``append`` with a space that is not a 1-D Box.
+    """
+    samples = gym.spaces.Box(-np.inf, np.inf, (size,), np.float32)
+    if not append:
+        return gym.spaces.Dict({"policy": space, "privileged": samples})
+    if not isinstance(space, gym.spaces.Box) or len(space.shape) != 1:
+        raise RlkitError(
+            f"env.randomization.observe_parameters needs a vector observation, the env's is {space}"
+        )
+    return gym.spaces.Box(
+        np.concatenate([space.low, samples.low]).astype(np.float32),
+        np.concatenate([space.high, samples.high]).astype(np.float32),
+        dtype=np.float32,
+    )
+
+
+def with_samples(observation: Any, samples: np.ndarray, append: bool) -> Any:
+    """Observations with their env's float32 samples beside them (one env's, or a batch's along the last
+    axis): ``{"policy": observation, "privileged": samples}``, or with ``append`` ``[observation | samples]``
+    as float32."""
+    if append:
+        return np.concatenate([observation, samples], axis=-1, dtype=np.float32)
+    return {"policy": observation, "privileged": samples}
 
 
 def find_randomization(env: gym.Env, source: PhysicsRandomization | None = None) -> PhysicsRandomization:
