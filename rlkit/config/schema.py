@@ -150,16 +150,24 @@ class RolloutConfig(StrictModel):
     """How experience is collected."""
 
     num_envs: int = Field(default=8, ge=1, description="environments stepped in parallel")
-    backend: Literal["sync", "subprocess", "ray", "batched"] = Field(
+    backend: Literal["sync", "subprocess", "ray", "batched", "auto"] = Field(
         default="sync",
         description="where envs step: sync (in this process), subprocess (worker processes, shared "
-        "memory), ray (Ray actors, on this machine or a cluster) or batched (rlkit's MuJoCo tasks as one "
-        "batch of sims stepped by one call on rollout.threads threads, task terms on arrays)",
+        "memory), ray (Ray actors, on this machine or a cluster), batched (rlkit's MuJoCo tasks as one "
+        "batch of sims stepped by one call on rollout.threads threads, task terms on arrays) or auto "
+        "(batched where it can run the env, else sync: the same results, faster; not the default because "
+        "only sync envs are checkpointed, so a --resume of a batched run starts fresh episodes)",
     )
     threads: int | None = Field(
         default=None,
         ge=1,
-        description="batched: threads that step the batch's sims (None: one per CPU core)",
+        description="batched: threads that step the batch's sims (None: one per CPU core; a ray worker "
+        "with a batched env: 1)",
+    )
+    worker_backend: Literal["sync", "batched", "auto"] = Field(
+        default="sync",
+        description="ray: how each worker steps its envs: sync, batched (one batch of sims on "
+        "rollout.threads threads, which the worker reserves) or auto (batched where it can run the env)",
     )
     num_workers: int | None = Field(
         default=None,
@@ -193,6 +201,10 @@ class RolloutConfig(StrictModel):
             )
         if self.inference == "worker" and self.backend != "ray":
             raise ValueError(f"inference 'worker' needs backend 'ray' (backend is '{self.backend}')")
+        if self.worker_backend != "sync" and self.backend != "ray":
+            raise ValueError(
+                f"worker_backend '{self.worker_backend}' needs backend 'ray' (backend is '{self.backend}')"
+            )
         return self
 
 

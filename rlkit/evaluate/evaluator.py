@@ -1,4 +1,10 @@
-"""Evaluation: run a policy for whole episodes on fresh envs and summarize the returns."""
+"""Evaluation: run a policy for whole episodes on fresh envs and summarize the returns.
+
+The episodes step on the ``batched`` backend where it can run the env (``rollout.backend: auto``), else on
+``sync``: the two return the same episodes to the bit for the same seeds, so the backend changes how long an
+evaluation takes, never its returns. Videos render their episodes per env elsewhere
+(:mod:`rlkit.evaluate.video`).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from rlkit.config.schema import EnvConfig
+from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.files import atomic_write_text
 from rlkit.policy import Policy
+from rlkit.rollout.in_process_vector_env import backend_name
 from rlkit.rollout.vector_env import make_vector_env
 
 #: Offset between training env seeds and evaluation env seeds, so evaluation episodes are unseen ones.
@@ -20,10 +27,11 @@ EVAL_SEED_OFFSET = 1_000_000
 
 @dataclass
 class EvaluationResult:
-    """Per-episode returns and lengths of one evaluation."""
+    """Per-episode returns and lengths of one evaluation, and the backend its envs stepped on."""
 
     returns: list[float] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
+    backend: str = "sync"
 
     def summary(self) -> dict[str, Any]:
         """Mean, std, min and max return, mean length and the episode count."""
@@ -39,17 +47,32 @@ class EvaluationResult:
 
 
 def evaluate_policy(
-    policy: Policy, env_config: EnvConfig, episodes: int, seed: int, max_parallel: int = 16
+    policy: Policy,
+    env_config: EnvConfig,
+    episodes: int,
+    seed: int,
+    max_parallel: int = 16,
+    threads: int | None = None,
 ) -> EvaluationResult:
     """Run ``episodes`` whole episodes, episode ``j`` on an env reset with seed ``seed + j``.
 
     Episodes run in waves of up to ``max_parallel`` envs with one batched policy call per step; each env
     contributes exactly its first episode of the wave, so short episodes are not over-represented. The
-    policy is told where episodes start, so a recurrent one begins each episode with an empty memory.
+    policy is told where episodes start, so a recurrent one begins each episode with an empty memory. The
+    envs step on the ``batched`` backend where it can run them, else on ``sync`` (the same returns).
+
+    Args:
+        policy: Acts on a batch of observations, told which start an episode.
+        env_config: The ``env`` section.
+        episodes: Episodes to run.
+        seed: Episode ``j`` resets with ``seed + j``.
+        max_parallel: Envs stepped side by side.
+        threads: Threads that step a batched env's sims (None: one per CPU core).
     """
     parallel = min(episodes, max_parallel)
-    env = make_vector_env(env_config, parallel)
-    result = EvaluationResult()
+    rollout = RolloutConfig(num_envs=parallel, backend="auto", threads=threads)
+    env = make_vector_env(env_config, parallel, rollout)
+    result = EvaluationResult(backend=backend_name(env))
     try:
         for start in range(0, episodes, parallel):
             count = min(parallel, episodes - start)

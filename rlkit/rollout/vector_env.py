@@ -1,4 +1,5 @@
-"""Vectorized environments for rollouts, on the backend ``rollout.backend`` names.
+"""Vectorized environments for rollouts, on the backend ``rollout.backend`` names (``auto``: ``batched``
+where it can run the env, else ``sync``).
 
 Every backend uses Gymnasium's ``SAME_STEP`` autoreset mode (:mod:`rlkit.rollout.autoreset`) and seeds env
 ``i`` with ``seed + i`` (:mod:`rlkit.rollout.env_seeds`).
@@ -11,10 +12,14 @@ from gymnasium.vector import AutoresetMode
 
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.envs import make_env
-from rlkit.errors import RlkitError
 from rlkit.rollout.autoreset import final_observations
 from rlkit.rollout.batched import BatchedVectorEnv
 from rlkit.rollout.env_seeds import RESTART_SEED_OFFSET, per_env_seeds
+from rlkit.rollout.in_process_vector_env import (
+    IN_PROCESS_BACKENDS,
+    describe_auto_choice,
+    make_in_process_vector_env,
+)
 from rlkit.rollout.ray_vector_env import RayVectorEnv
 from rlkit.rollout.subprocess_vector_env import SubprocessVectorEnv
 
@@ -22,6 +27,7 @@ __all__ = [
     "RESTART_SEED_OFFSET",
     "WORKER_BACKENDS",
     "RolloutVectorEnv",
+    "describe_backend_choice",
     "final_observations",
     "make_vector_env",
     "per_env_seeds",
@@ -50,7 +56,9 @@ def make_vector_env(
     Args:
         env_config: The ``env`` section.
         num_envs: Envs stepped in parallel.
-        rollout: The ``rollout`` section (None: ``sync``).
+        rollout: The ``rollout`` section (None: ``sync``). ``auto`` builds a ``batched`` env where that
+            backend can run the env and no render mode is asked for, else a ``sync`` one
+            (:mod:`rlkit.rollout.in_process_vector_env`).
         render_mode: Passed to every env.
     """
     backend = "sync" if rollout is None else rollout.backend
@@ -61,18 +69,26 @@ def make_vector_env(
     elif backend == "ray":
         first.close()
         env = RayVectorEnv(env_config, num_envs, rollout, render_mode)
-    elif backend == "batched":
-        first.close()
-        if render_mode is not None:
-            raise RlkitError("rollout.backend batched does not render yet; use rollout.backend sync")
-        env = BatchedVectorEnv(env_config, num_envs, rollout)
-    elif backend == "sync":
-        makers = [lambda: first] + [lambda: make_env(env_config, render_mode=render_mode, check=False)] * (
-            num_envs - 1
-        )
-        env = gym.vector.SyncVectorEnv(makers, autoreset_mode=AutoresetMode.SAME_STEP)
+    elif backend in IN_PROCESS_BACKENDS:
+        env = make_in_process_vector_env(env_config, num_envs, backend, rollout, render_mode, first)
     else:
-        raise ValueError(f"unknown rollout backend '{backend}' (valid: sync, subprocess, ray, batched)")
+        raise ValueError(f"unknown rollout backend '{backend}' (valid: sync, subprocess, ray, batched, auto)")
     if env.metadata.get("autoreset_mode") != AutoresetMode.SAME_STEP:
         raise RuntimeError("rlkit rollouts need a vector env in SAME_STEP autoreset mode")
     return env
+
+
+def describe_backend_choice(
+    env: RolloutVectorEnv, env_config: EnvConfig, rollout: RolloutConfig
+) -> str | None:
+    """The backend ``rollout`` left rlkit to choose and what it chose for ``env``, in one line for a run's
+    log: ``rollout.backend auto`` (batched or sync, and why), or the ray workers' ``rollout.worker_backend``;
+    None when the config named the backend itself."""
+    if rollout.backend == "auto":
+        return f"rollout.backend auto: {describe_auto_choice(env, env_config)}"
+    if isinstance(env, RayVectorEnv) and rollout.worker_backend != "sync":
+        return (
+            f"rollout.worker_backend {rollout.worker_backend}: {env.num_workers} ray workers, each stepping "
+            f"{env.envs_per_worker} envs on {env.worker_backend}"
+        )
+    return None

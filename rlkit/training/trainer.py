@@ -11,6 +11,7 @@ or a stop signal; and resume from a checkpoint.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from rlkit.config.schema import RunConfig
 from rlkit.envs.env_state import capture_envs, decode, encode, restore_envs
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
-from rlkit.rollout.vector_env import WORKER_BACKENDS, make_vector_env
+from rlkit.rollout.vector_env import WORKER_BACKENDS, describe_backend_choice, make_vector_env
 from rlkit.runs.build import build_agent, check_budget, configure_torch
 from rlkit.runs.checkpoint import load_agent_state, prune_checkpoints, save_checkpoint
 from rlkit.runs.model_files import portable_config
@@ -37,6 +38,8 @@ from rlkit.training.metrics_log import MetricsLog
 from rlkit.training.metrics_rows import MetricsRows
 from rlkit.training.periodic_evaluation import PeriodicEvaluation
 from rlkit.training.progress import TrainingProgress
+
+logger = logging.getLogger(__name__)
 
 #: Each fresh reset of a run draws its envs' seeds this many times ``num_envs`` above the last one's, so no
 #: two resets share a seed.
@@ -78,6 +81,8 @@ class Trainer:
         self.device = configure_torch(config)
         self.env = make_vector_env(config.env, config.rollout.num_envs, config.rollout)
         reclaim()  # ray.init replaces the SIGTERM handler with a plain exit, which would skip the checkpoint
+        #: What rlkit chose where the config left it the backend (``rollout.backend: auto``): a log line.
+        self.backend_choice = describe_backend_choice(self.env, config.env, config.rollout)
         self.agent = build_agent(
             config, self.env.single_observation_space, self.env.single_action_space, self.device
         )
@@ -139,6 +144,7 @@ class Trainer:
             cfg.env,
             cfg.eval.episodes,
             seed=cfg.train.seed + EVAL_SEED_OFFSET,
+            threads=cfg.rollout.threads,
         )
         return result.summary()
 
@@ -153,6 +159,9 @@ class Trainer:
         log = MetricsLog(self.run_dir, tensorboard=cfg.log.tensorboard)
         rows = MetricsRows(time.perf_counter() - state.wall_time, state.env_steps)
         progress = TrainingProgress(cfg.train.total_steps, state.env_steps, enabled=cfg.log.progress)
+        if self.backend_choice is not None:
+            logger.info(self.backend_choice)
+            progress.note(self.backend_choice)
         final_envs = None
         completed = interrupted = reached_target = False
         status = 0

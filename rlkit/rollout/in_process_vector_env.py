@@ -1,0 +1,100 @@
+"""The backends whose envs step in the calling process, ``sync`` and ``batched``, and ``auto``'s choice
+between them.
+
+``auto`` runs the envs on the ``batched`` backend where it can (a MuJoCo task it batches, no sim2real layer
+it refuses, no render mode), else on ``sync``. The two compute the same results to the bit for the same
+seeds, so the choice changes the speed, never the data. The ``ray`` backend's workers build their envs here
+too (``rollout.worker_backend``).
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+from gymnasium.vector import AutoresetMode
+
+from rlkit.config.schema import EnvConfig, RolloutConfig
+from rlkit.envs import make_env
+from rlkit.errors import RlkitError
+from rlkit.rollout.batched import BatchedVectorEnv
+
+#: The backends this module builds: ``auto`` picks one of the other two.
+IN_PROCESS_BACKENDS = ("sync", "batched", "auto")
+
+#: A vector env stepped in this process.
+InProcessVectorEnv = gym.vector.SyncVectorEnv | BatchedVectorEnv
+
+
+def make_in_process_vector_env(
+    env_config: EnvConfig,
+    num_envs: int,
+    backend: str,
+    rollout: RolloutConfig | None = None,
+    render_mode: str | None = None,
+    first: gym.Env | None = None,
+) -> InProcessVectorEnv:
+    """Build ``num_envs`` envs of ``env_config`` on ``backend`` (``sync``, ``batched`` or ``auto``).
+
+    Args:
+        env_config: The ``env`` section.
+        num_envs: Envs stepped in parallel.
+        backend: ``sync``, ``batched``, or ``auto`` (``batched`` where :func:`batched_or_refusal` builds one,
+            else ``sync``).
+        rollout: The ``rollout`` section, for ``threads`` of a batched env (None: one per CPU core).
+        render_mode: Passed to every env; a batched env does not render, so ``auto`` picks ``sync``.
+        first: Env 0 of a ``sync`` env, already built (and checked) by the caller; closed when not used.
+
+    Raises:
+        RlkitError: ``backend`` is ``batched`` and the env cannot be batched, or asks to render.
+    """
+    if backend not in IN_PROCESS_BACKENDS:
+        raise ValueError(f"unknown in-process backend '{backend}' (valid: {', '.join(IN_PROCESS_BACKENDS)})")
+    if backend == "batched":
+        if first is not None:
+            first.close()
+        if render_mode is not None:
+            raise RlkitError("rollout.backend batched does not render yet; use rollout.backend sync")
+        return BatchedVectorEnv(env_config, num_envs, rollout)
+    if backend == "auto":
+        batched = batched_or_refusal(env_config, num_envs, rollout, render_mode)
+        if isinstance(batched, BatchedVectorEnv):
+            if first is not None:
+                first.close()
+            return batched
+    env0 = first if first is not None else make_env(env_config, render_mode=render_mode, check=False)
+    makers = [lambda: env0] + [lambda: make_env(env_config, render_mode=render_mode, check=False)] * (
+        num_envs - 1
+    )
+    return gym.vector.SyncVectorEnv(makers, autoreset_mode=AutoresetMode.SAME_STEP)
+
+
+def batched_or_refusal(
+    env_config: EnvConfig,
+    num_envs: int,
+    rollout: RolloutConfig | None = None,
+    render_mode: str | None = None,
+) -> BatchedVectorEnv | str:
+    """A batched env of ``num_envs`` envs of ``env_config``, or the one-line reason it cannot be built
+    (the batched backend's own error: the setting or the env it cannot run yet, or the render mode)."""
+    if render_mode is not None:
+        return f"render_mode '{render_mode}': the batched backend does not render"
+    try:
+        return BatchedVectorEnv(env_config, num_envs, rollout)
+    except RlkitError as refusal:  # its advice, to use sync, is what auto does
+        return str(refusal).removesuffix("; use rollout.backend sync")
+
+
+def describe_auto_choice(env: gym.vector.VectorEnv, env_config: EnvConfig) -> str:
+    """What ``auto`` picked for ``env`` (built from ``env_config``) and why, in one line for a run's log."""
+    if isinstance(env, BatchedVectorEnv):
+        threads = f"{env.threads} thread" + ("s" if env.threads != 1 else "")
+        return f"batched ({env.num_envs} envs as one batch of sims on {threads})"
+    refusal = batched_or_refusal(env_config, 1)
+    if isinstance(refusal, BatchedVectorEnv):  # batchable after all: the env was built to render
+        refusal.close()
+        refusal = "its envs render"
+    return f"sync (the batched backend cannot run it: {refusal})"
+
+
+def backend_name(env: gym.vector.VectorEnv) -> str:
+    """``batched`` for a batched env, else ``sync``: the in-process backend ``env`` steps on."""
+    return "batched" if isinstance(env, BatchedVectorEnv) else "sync"
