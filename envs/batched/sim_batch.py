@@ -51,6 +51,7 @@ class SimBatch:
         self.site_xpos = self.batch.bind("site_xpos")
         self.sensordata = self.batch.bind("sensordata")
         self.xpos_before = np.zeros_like(self.xpos)
+        self._timestep: np.ndarray | None = None  # each sim's, once the timestep is expanded
 
     @property
     def threads(self) -> int:
@@ -58,9 +59,30 @@ class SimBatch:
         return int(self.batch.nthread)
 
     @property
-    def dt(self) -> float:
-        """Seconds of simulated time per control step."""
+    def dt(self) -> float | np.ndarray:
+        """Seconds of simulated time per control step: one for all sims, or each sim's ``(num_envs,)`` once
+        the timestep is per-sim (:meth:`expand`)."""
+        if self._timestep is not None:
+            return self._timestep * self.frame_skip
         return float(self.model.opt.timestep) * self.frame_skip
+
+    def expand(self, name: str) -> np.ndarray:
+        """Give the model field ``name`` (``body_mass``, ``opt.gravity``) per-sim values: the live
+        ``(num_envs, ...)`` array of them, which the sims read at their next call. After writing a field that
+        ``mj_setConst`` reads, call :meth:`set_const` for the sims written."""
+        values = self.batch.expand(name)
+        if name == "opt.timestep":
+            self._timestep = values
+        return values
+
+    def set_const(self, ids: np.ndarray) -> None:
+        """Recompute the constants derived from the model (``mj_setConst``) of sims ``ids``, from their own
+        per-sim fields; the other sims keep theirs."""
+        self.batch.set_const(ids)
+
+    def bind(self, name: str) -> np.ndarray:
+        """The live ``(num_envs, ...)`` array of the ``MjData`` field ``name`` (``xfrc_applied``)."""
+        return self.batch.bind(name)
 
     def step(self, ctrl: np.ndarray, ids: np.ndarray | None = None) -> None:
         """Apply ``ctrl`` ``(num_envs, nu)`` to every sim (or to sims ``ids``, the others left as they are)

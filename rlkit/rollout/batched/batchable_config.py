@@ -1,5 +1,6 @@
 """Which ``env`` settings the ``batched`` backend runs yet: the task with its sensor and actuator models
-(``env.sensors``, ``env.actuators``), no other sim2real layer."""
+(``env.sensors``, ``env.actuators``) and its physics randomization, pushes, observed samples and curriculum
+(``env.randomization``), no other sim2real layer."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from rlkit.errors import ConfigError
 
 #: The ``env`` sections that add a layer the batched backend has no array form of yet.
 LAYER_SECTIONS = (
-    "randomization",
     "discrete_actions",
     "pixels",
     "camera",
@@ -38,12 +38,12 @@ def check_batchable(config: EnvConfig) -> None:
     """Fail in one line naming the first setting the batched backend cannot run yet.
 
     Raises:
-        ConfigError: ``config`` sets a sim2real layer other than sensor and actuator models (randomization,
-            pixels, ...).
+        ConfigError: ``config`` sets a sim2real layer other than sensor and actuator models and physics
+            randomization (pixels, visual randomization, ...).
     """
     key = first_layer_setting(config)
     if key is not None:
         raise ConfigError(
             f"{key} is not supported by rollout.backend batched yet (it runs the task with its sensor and "
-            "actuator models only); use rollout.backend sync"
+            "actuator models and physics randomization only); use rollout.backend sync"
         )

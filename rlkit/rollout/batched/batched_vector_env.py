@@ -3,16 +3,21 @@
 :class:`BatchedVectorEnv` is a Gymnasium ``VectorEnv`` that computes what the ``sync`` backend computes for
 the same seeds and actions (``SyncVectorEnv`` of ``make_env``'s envs in ``SAME_STEP`` autoreset mode): the
 same observations, rewards, terminations, truncations, ``info["final_obs"]``, ``info["reward_terms"]`` and the
-latencies' ``info["action_delay"]`` and ``info["observation_delay"]``, to the bit. The sims step together in
+latencies' ``info["action_delay"]`` and ``info["observation_delay"]``, and with ``env.randomization``
+``info["randomization"]`` and ``info["push"]``, to the bit. The sims step together in
 MuJoCo's C thread pool (:class:`~rlkit.envs.batched.sim_batch.SimBatch`, on ``rollout.threads`` threads), the
 task is computed on the batch's arrays (:class:`~rlkit.envs.batched.batched_task.BatchedTask`), and the
-sensor and actuator models of ``env.sensors`` and ``env.actuators`` are applied to all envs at once by the
-array effects the per-env wrappers are built on (:mod:`rlkit.envs.effects`), in ``make_env``'s order: Python
-runs once per vector step, not once per env. Env ``i`` resets from its own generator, seeded with
-``seed + i`` (:mod:`rlkit.rollout.env_seeds`), as a ``MujocoEnv`` does, and its effects' streams are seeded
-with the same seed, as its wrappers' are.
+sensor and actuator models of ``env.sensors`` and ``env.actuators`` and the physics randomization, pushes
+and observed samples of ``env.randomization`` are applied to all envs at once by the array effects the
+per-env wrappers are built on (:mod:`rlkit.envs.effects`, :mod:`rlkit.envs.randomization`), in
+``make_env``'s order: Python runs once per vector step, not once per env. Each env's physics parameters are
+drawn at its reset into the batch's per-sim model fields
+(:class:`~rlkit.envs.batched.randomization.BatchedRandomization`); the curriculum reaches them through
+``call("set_randomization_scale", scale)``, as it reaches the per-env wrappers. Env ``i`` resets from its
+own generator, seeded with ``seed + i`` (:mod:`rlkit.rollout.env_seeds`), as a ``MujocoEnv`` does, and its
+effects' streams are seeded with the same seed, as its wrappers' are.
 
-Other sim2real layers (randomization, pixels, ...) fail at construction for now
+Other sim2real layers (pixels, visual randomization, discrete actions, ...) fail at construction for now
 (:mod:`rlkit.rollout.batched.batchable_config`).
 
 Gymnasium's MuJoCo locomotion tasks (``HalfCheetah-v5``, ``Hopper-v5``, ``Walker2d-v5``, ``Ant-v5``,
@@ -33,6 +38,7 @@ from gymnasium.vector.utils import batch_space
 
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.envs.batched import BatchedTask, SimBatch
+from rlkit.envs.batched.randomization import BatchedRandomization
 from rlkit.envs.effects import ActuatorChain, SensorChain
 from rlkit.envs.factory import make_task_env
 from rlkit.envs.mujoco_env import MujocoEnv
@@ -45,6 +51,9 @@ from rlkit.rollout.batched.gymnasium_vector_env import (
 )
 from rlkit.rollout.env_seeds import per_env_seeds
 
+#: What the trainer's curriculum calls on a vector env's envs, answered by the batch's randomization.
+_RANDOMIZATION_CALLS = ("set_randomization_scale", "randomization_scale")
+
 
 def _time_limit(env: gym.Env) -> int | None:
     """The episode length a ``TimeLimit`` in ``env``'s wrapper chain truncates at, or None."""
@@ -56,8 +65,13 @@ def _time_limit(env: gym.Env) -> int | None:
     return None
 
 
+def _rows_where(mask: np.ndarray, value: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """``value``'s rows where ``mask`` holds, ``other``'s elsewhere (rows of any shape)."""
+    return np.where(mask.reshape(-1, *(1,) * (value.ndim - 1)), value, other)
+
+
 def _masked(value: Any, mask: np.ndarray) -> Any:
-    """Per-env values as ``SyncVectorEnv`` gathers an info entry: an array's values (0 where ``mask`` is
+    """Per-env values as ``SyncVectorEnv`` gathers an info entry: an array's rows (0 where ``mask`` is
     False); a dict's entries each followed by its mask ``_key``."""
     if isinstance(value, dict):
         gathered: dict[str, Any] = {}
@@ -65,7 +79,21 @@ def _masked(value: Any, mask: np.ndarray) -> Any:
             gathered[key] = _masked(entry, mask)
             gathered[f"_{key}"] = mask.copy()
         return gathered
-    return np.where(mask, value, np.zeros((), dtype=value.dtype))
+    return _rows_where(mask, value, np.zeros((), dtype=value.dtype))
+
+
+def _merged(running: np.ndarray, step_value: Any, reset_value: Any) -> Any:
+    """A running env's step value and an ended env's reset value of an info entry both kinds have."""
+    if isinstance(step_value, dict):
+        return {key: _merged(running, entry, reset_value[key]) for key, entry in step_value.items()}
+    return _rows_where(running, step_value, reset_value)
+
+
+def _row(observations: Any, row: int) -> Any:
+    """One env's observation from a batch of them (an array, or a dict of arrays)."""
+    if isinstance(observations, dict):
+        return {key: value[row] for key, value in observations.items()}
+    return observations[row]
 
 
 def _gathered(
@@ -88,7 +116,7 @@ def _gathered(
         for key, value in reset_info.items():
             if key in step_info:  # every env has it: a running env's step value, an ended env's reset value
                 mask[key] = np.ones_like(running)
-                values[key] = np.where(running, step_info[key], value)
+                values[key] = _merged(running, step_info[key], value)
             else:
                 values[key], mask[key] = value, ended
     kinds = [list(step_info) if running.any() else [], ended_keys]
@@ -142,12 +170,13 @@ class BatchedVectorEnv(VectorEnv):
         threads = (rollout.threads if rollout is not None else None) or os.cpu_count() or 1
         self.sims = SimBatch(task_env.model, num_envs, task_env.frame_skip, threads)
         self.num_envs = num_envs
-        #: The sensor and actuator models, on all envs at once.
+        #: The sensor and actuator models and the randomization, on all envs at once.
         self.actuators = ActuatorChain(env_config.actuators, self.task.action_space, num_envs)
         self.sensors = SensorChain(
             env_config.sensors, self.task.observation_space, self.task.observation_names, num_envs
         )
-        self.single_observation_space = self.sensors.observation_space
+        self.randomization = BatchedRandomization(env_config.randomization, self.sims)
+        self.single_observation_space = self.randomization.observation_space(self.sensors.observation_space)
         self.single_action_space = self.task.action_space
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
@@ -158,7 +187,7 @@ class BatchedVectorEnv(VectorEnv):
         self._generators: list[np.random.Generator | None] = [None] * num_envs
         self._elapsed = np.zeros(num_envs, dtype=np.int64)
         self._previous_action = np.zeros((num_envs, task_env.model.nu))
-        self._observations = np.zeros((num_envs, *self.single_observation_space.shape))
+        self._observations = np.zeros((num_envs, *self.sensors.observation_space.shape))
 
     def _hand_to(self, env: GymnasiumBatchedVectorEnv) -> None:
         """Take ``env``'s spaces and time limit, and hand it every call."""
@@ -192,9 +221,9 @@ class BatchedVectorEnv(VectorEnv):
                 self._generators[index] = seeding.np_random(seeds[index])[0]
         self._observations[ids] = self._start_episodes(ids, [seeds[index] for index in ids])
         infos = {}
-        for key, value in self._delays().items():
-            infos[key], infos[f"_{key}"] = np.where(mask, value, 0), mask.copy()
-        return self._observations.copy(), infos
+        for key, value in {**self.randomization.info(), **self._delays()}.items():
+            infos[key], infos[f"_{key}"] = _masked(value, mask), mask.copy()
+        return self.randomization.observe(self._observations.copy()), infos
 
     def step(
         self, actions: np.ndarray
@@ -223,24 +252,27 @@ class BatchedVectorEnv(VectorEnv):
         obs = self.sensors(self.task.observation(self.sims))
         ended = terminated | truncated
         running = ~ended
-        step_info: dict[str, Any] = {"reward_terms": terms, **self._delays()}
+        step_info: dict[str, Any] = {"reward_terms": terms, **self.randomization.info(), **self._delays()}
         final_obs = None
         if ended.any():
             ids = np.flatnonzero(ended)
             final_obs = np.full(self.num_envs, None, dtype=object)
-            for index, row in zip(ids, obs[ids].copy(), strict=True):
-                final_obs[index] = row
+            last = self.randomization.observe(obs[ids].copy(), ids)  # with the ending episodes' samples
+            for row, index in enumerate(ids):
+                final_obs[index] = _row(last, row)
             obs[ids] = self._start_episodes(ids, None)
-        infos = _gathered(step_info, self._delays(), running, final_obs)
+        infos = _gathered(step_info, {**self.randomization.info(), **self._delays()}, running, final_obs)
         self._observations = obs.copy()
-        return obs, rewards, terminated, truncated, infos
+        return self.randomization.observe(obs), rewards, terminated, truncated, infos
 
     def _advance(
         self, action: np.ndarray, ids: np.ndarray | None
     ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
         """Step sims ``ids`` (None: all) once with ``action``: every sim's rewards, reward terms,
         terminations and truncations (the rows of the sims not stepped are not meaningful)."""
+        self.randomization.start_step(ids)
         self.sims.step(action, ids)
+        self.randomization.end_step(ids)
         rewards, terms = self.task.reward(self.sims, action, self._previous_action)
         terminated = self.task.terminated(self.sims)
         rows = slice(None) if ids is None else ids
@@ -267,6 +299,7 @@ class BatchedVectorEnv(VectorEnv):
         their sensor and actuator models (``seeds`` re-seed their streams; None continues them); returns
         their first observations."""
         self.actuators.reset(ids, seeds)
+        self.randomization.reset(ids, seeds)  # the parameters are drawn before the sims reset with them
         self.sims.reset(ids)
         generators = [
             generator for generator in (self._generators[index] for index in ids) if generator is not None
@@ -281,15 +314,23 @@ class BatchedVectorEnv(VectorEnv):
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
         """An attribute of the task env, for every env (``dt``, ``observation_names``, ``task``, ...): the
-        same for all sims of the batch; ``observation_names`` names the observed channels.
+        same for all sims of the batch, but ``dt`` (each sim's, with a randomized timestep);
+        ``observation_names`` names the observed channels. With physics randomization, the curriculum's
+        ``set_randomization_scale(scale)`` and ``randomization_scale`` are answered for every env, as the
+        per-env wrappers answer them.
 
         Raises:
-            RlkitError: ``name`` is a method: the batch holds no per-env env object to call it on.
+            RlkitError: ``name`` is another method: the batch holds no per-env env object to call it on.
         """
         if self.gymnasium is not None:
             return self.gymnasium.call(name, *args, **kwargs)
         if name == "observation_names":
             return (list(self.sensors.observation_names),) * self.num_envs
+        if name == "dt":
+            return tuple(float(dt) for dt in np.broadcast_to(self.sims.dt, self.num_envs))
+        if name in _RANDOMIZATION_CALLS and self.randomization.parameters is not None:
+            value = getattr(self.randomization, name)
+            return (value(*args, **kwargs) if callable(value) else value,) * self.num_envs
         return template_attribute(self._template, name, self.num_envs)
 
     def get_attr(self, name: str) -> tuple[Any, ...]:
