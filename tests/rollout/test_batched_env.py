@@ -197,10 +197,7 @@ def test_train_and_resume_through_the_cli_on_the_batched_backend(
 @pytest.mark.parametrize(
     ("override", "key"),
     [
-        (
-            "env.randomization.parameters=[{parameter: body_mass, names: pole, low: 0.5, high: 2.0}]",
-            "env.randomization.parameters",
-        ),
+        ("env.discrete_actions=3", "env.discrete_actions"),
         ("env.pixels={}", "env.pixels"),
     ],
 )
