@@ -3,7 +3,7 @@
 Usage:
     python benchmarks/batched_throughput.py                       # the full table (a minute or more)
     python benchmarks/batched_throughput.py --tasks HalfCheetah-v5 --num-envs 256 --threads 2 --seconds 1
-    python benchmarks/batched_throughput.py --sim2real             # the sensor and actuator models' table
+    python benchmarks/batched_throughput.py --sim2real             # the sim2real stack's table
 
 For each task, ``num_envs`` and thread count, in one run and one process:
 
@@ -17,10 +17,11 @@ For each task, ``num_envs`` and thread count, in one run and one process:
   Gymnasium's own for ``HalfCheetah-v5``), the same actions; it runs on one thread, so it is measured once
   per ``num_envs``.
 
-With ``--sim2real``, the second table instead: the sensor and actuator models of ``walker-ppo-sim2real``
-(``env.sensors``, ``env.actuators``: action noise and latency, observation noise per channel group and
-observation latency; on the cart-pole its two channel groups are the positions and the velocities), on the
-batched env against the raw batched env (no models) and against ``sync`` with the same models, side by side.
+With ``--sim2real``, the second table instead: the sim2real stack of ``walker-ppo-sim2real``
+(``env.randomization``: physics parameters redrawn at every reset and pushes; ``env.sensors``,
+``env.actuators``: action noise and latency, observation noise per channel group and observation latency; on
+the cart-pole its two channel groups are the positions and the velocities, and the pole is pushed), on the
+batched env against the raw batched env (no models) and against ``sync`` with the same stack, side by side.
 
 The clock runs over ``--seconds`` of steps after a warm-up, construction excluded. The table is printed and
 written to ``benchmarks/results/batched_throughput.md`` (``--sim2real`` rewrites only its own section).
@@ -50,7 +51,7 @@ TASKS = ["rlkit/Walker-v0", "rlkit/CartPoleSwingup-v0", "HalfCheetah-v5"]
 NUM_ENVS = [16, 64, 256, 1024]
 THREADS = [1, 2]
 SIM2REAL_PRESET = "walker-ppo-sim2real"
-#: The tasks of ``--sim2real``: rlkit's, whose sensor and actuator models the batched backend runs.
+#: The tasks of ``--sim2real``: rlkit's, whose sim2real layers the batched backend runs.
 SIM2REAL_TASKS = ["rlkit/Walker-v0", "rlkit/CartPoleSwingup-v0"]
 #: The preset's sensor groups select the walker's channels; on the cart-pole, the same groups by meaning.
 SIM2REAL_CHANNELS = {
@@ -59,6 +60,8 @@ SIM2REAL_CHANNELS = {
         "qvel:.*": ".*velocity",
     }
 }
+#: The preset pushes the walker's torso; the cart-pole's pushed body.
+SIM2REAL_PUSHED = {"rlkit/CartPoleSwingup-v0": "pole"}
 SIM2REAL_SECTION = "## With the sensor and actuator models"
 #: How to read the main table, written above it.
 READING = [
@@ -133,11 +136,15 @@ def batched_and_physics(
 
 
 def sim2real_config(env_id: str) -> EnvConfig:
-    """``env_id`` with the sensor and actuator models of the ``walker-ppo-sim2real`` preset."""
-    sections = load_config(SIM2REAL_PRESET).env.model_dump(include={"sensors", "actuators"})
+    """``env_id`` with the randomization and the sensor and actuator models of the ``walker-ppo-sim2real``
+    preset."""
+    sections = load_config(SIM2REAL_PRESET).env.model_dump(include={"randomization", "sensors", "actuators"})
     renamed = SIM2REAL_CHANNELS.get(env_id, {})
     for model in sections["sensors"]["models"]:
         model["channels"] = renamed.get(model["channels"], model["channels"])
+    pushes = sections["randomization"]["pushes"]
+    if pushes is not None:
+        pushes["body"] = SIM2REAL_PUSHED.get(env_id, pushes["body"])
     return EnvConfig(id=env_id, **sections)
 
 
@@ -167,7 +174,7 @@ def main() -> None:
     parser.add_argument(
         "--sim2real",
         action="store_true",
-        help=f"measure the table with {SIM2REAL_PRESET}'s sensor and actuator models instead",
+        help=f"measure the table with {SIM2REAL_PRESET}'s randomization, sensor and actuator models instead",
     )
     args = parser.parse_args()
     if args.sim2real:
@@ -231,7 +238,7 @@ def main() -> None:
 
 
 def sim2real_table(args: argparse.Namespace) -> None:
-    """The batched env with the preset's sensor and actuator models, against raw batched and ``sync``."""
+    """The batched env with the preset's sim2real stack, against raw batched and ``sync``."""
     header = (
         "| task | num_envs | threads | batched raw | batched + models | models' cost | sync + models | "
         "batched / sync (both + models) |"
@@ -259,13 +266,15 @@ def sim2real_table(args: argparse.Namespace) -> None:
         [
             SIM2REAL_SECTION,
             "",
-            f"Env steps per second with random actions, with the sensor and actuator models of "
-            f"`{SIM2REAL_PRESET}` (`env.actuators`: {sections.actuators.model_dump(exclude_defaults=True)}; "
+            f"Env steps per second with random actions, with the physics randomization, pushes, sensor and "
+            f"actuator models of `{SIM2REAL_PRESET}` (`env.randomization`: "
+            f"{sections.randomization.model_dump(exclude_defaults=True)}; "
+            f"`env.actuators`: {sections.actuators.model_dump(exclude_defaults=True)}; "
             f"`env.sensors`: {sections.sensors.model_dump(exclude_defaults=True)}; on the cart-pole the two "
-            "channel groups are its positions and its velocities), without its physics randomization "
-            "and pushes, which the batched backend does not run yet. `batched raw` is the batched env "
-            "without the models, `models' cost` the share of its throughput they take (negative: faster, "
-            "i.e. noise of the load), `sync + models` the `sync` backend with the same models (one thread; "
+            "channel groups are its positions and its velocities, and the pole is pushed). `batched raw` is "
+            'the batched env without them ("the models" below), `models\' cost` the share of its '
+            "throughput they take (negative: faster, i.e. noise of the load), `sync + models` the `sync` "
+            "backend with the same models (one thread; "
             f"the same figure on both thread rows). Each figure is one measurement of {args.seconds:g} s "
             "after a warm-up, side by side in one process.",
             "",
