@@ -1,7 +1,10 @@
 """The ``ray`` rollout backend: envs stepped by Ray actors, on this machine or across a cluster.
 
-Each actor (:class:`~rlkit.rollout.ray_worker.RolloutWorker`) steps a ``SyncVectorEnv`` in ``SAME_STEP``
-autoreset mode. Two ways to drive them:
+Each actor (:class:`~rlkit.rollout.ray_worker.RolloutWorker`) steps its envs in ``SAME_STEP`` autoreset
+mode as a ``SyncVectorEnv``, or, with ``rollout.worker_backend`` ``batched`` (or ``auto``, for an env the
+batched backend can run), as one batch of sims on ``rollout.threads`` threads (None: 1), for which it reserves
+as many CPUs: a few such workers, one per machine of a cluster, each step a big share of the envs on all of
+their machine's cores. The results are the same on either. Two ways to drive them:
 
 * **The policy in the learner** (``rollout.inference: learner``): every step sends each actor its slice of
   the batched actions, in one remote call per actor (all issued before any is awaited), and gets numpy
@@ -73,12 +76,14 @@ class RayVectorEnv(gym.vector.VectorEnv):
         env_config: The ``env`` section; every actor builds its envs from it with :func:`rlkit.envs.make_env`.
         num_envs: Envs stepped in parallel (a multiple of the number of workers).
         rollout: The ``rollout`` section: ``num_workers`` (None: one per CPU of the cluster, at most
-            ``num_envs``, rounded down to a divisor of ``num_envs``) and ``ray_address``.
+            ``num_envs``, rounded down to a divisor of ``num_envs``), ``ray_address``, and each worker's
+            ``worker_backend`` and ``threads``.
         render_mode: Passed to every env.
 
     Attributes:
         worker_restarts: Workers replaced after being lost, since construction.
         restarts: The same, for each worker.
+        worker_backend: The in-process backend the workers step their envs on: ``sync`` or ``batched``.
 
     Raises:
         RlkitError: Ray cannot be started, or the cluster at ``rollout.ray_address`` cannot be reached.
@@ -105,11 +110,14 @@ class RayVectorEnv(gym.vector.VectorEnv):
         self.worker_restarts = 0
         self._env_config = env_config
         self._render_mode = render_mode
+        self._rollout = rollout
         self._actor_class = ray.remote(RolloutWorker)
-        # Reserve up to one CPU per worker so that Ray spreads them over the cluster's cores; less when the
-        # cluster is busy, so that a second vector env (or one on a small cluster) never waits forever.
+        # Reserve up to one CPU per worker (a batched one: its threads) so that Ray spreads them over the
+        # cluster's cores; less when the cluster is busy, so that a second vector env (or one on a small
+        # cluster) never waits forever.
+        wanted = float(rollout.threads or 1) if rollout.worker_backend != "sync" else 1.0
         available = ray.available_resources().get("CPU", 0.0)
-        self._cpus_per_worker = math.floor(min(1.0, available / num_workers) * 1e4) / 1e4
+        self._cpus_per_worker = math.floor(min(wanted, available / num_workers) * 1e4) / 1e4
         self._workers = [self._start_worker(self._cpus_per_worker) for _ in range(num_workers)]
         self._seeds: list[int | None] = [None] * num_envs
         self._last_obs: list[Any] = [None] * num_workers
@@ -130,6 +138,7 @@ class RayVectorEnv(gym.vector.VectorEnv):
         self.metadata = description["metadata"]
         self.render_mode = description["render_mode"]
         self.spec = description["spec"]
+        self.worker_backend: str = description["backend"]
 
     # -----------------------------------------------------------------------------------------------------
     # The VectorEnv API
@@ -348,7 +357,7 @@ class RayVectorEnv(gym.vector.VectorEnv):
         # Ray's own actor restarts are off (max_restarts=0): a restarted actor would come back with fresh
         # envs and no word to the learner. SPREAD places the workers on as many nodes as it can.
         return self._actor_class.options(num_cpus=cpus, max_restarts=0, scheduling_strategy="SPREAD").remote(
-            self._env_config, self.envs_per_worker, self._render_mode
+            self._env_config, self.envs_per_worker, self._render_mode, self._rollout
         )
 
     def _gather(self, refs: dict[int, Any]) -> dict[int, Any]:

@@ -17,13 +17,12 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
-from gymnasium.vector import AutoresetMode
 
 from rlkit.agents.base import StepResult
 from rlkit.buffers.batches import Batch, concatenate, stack, take
-from rlkit.config.schema import EnvConfig, RunConfig
-from rlkit.envs import make_env
+from rlkit.config.schema import EnvConfig, RolloutConfig, RunConfig
 from rlkit.rollout.autoreset import final_observations
+from rlkit.rollout.in_process_vector_env import backend_name, make_in_process_vector_env
 from rlkit.runs.build import build_agent
 
 #: Replay capacity of a worker's acting copy of a replay agent: it never learns, only acts and records.
@@ -92,7 +91,9 @@ def _replace_rows(batch: Batch, rows: np.ndarray, values: Batch) -> Batch:
 
 
 class RolloutWorker:
-    """Owns a ``SyncVectorEnv`` (``SAME_STEP`` autoreset) of ``num_envs`` envs built from ``env_config``.
+    """Owns a vector env (``SAME_STEP`` autoreset) of ``num_envs`` envs built from ``env_config``, on the
+    in-process backend ``rollout.worker_backend`` names: a ``SyncVectorEnv``, or one batch of sims stepped on
+    ``rollout.threads`` threads (None: 1), the same results to the bit.
 
     Every method is one remote call, and returns numpy arrays (which Ray hands back without copying them
     through pickle).
@@ -101,23 +102,35 @@ class RolloutWorker:
         env_config: The ``env`` section.
         num_envs: Envs this worker steps.
         render_mode: Passed to every env.
+        rollout: The ``rollout`` section, for ``worker_backend`` and ``threads`` (None: ``sync``).
     """
 
-    def __init__(self, env_config: EnvConfig, num_envs: int, render_mode: str | None = None) -> None:
+    def __init__(
+        self,
+        env_config: EnvConfig,
+        num_envs: int,
+        render_mode: str | None = None,
+        rollout: RolloutConfig | None = None,
+    ) -> None:
+        backend = "sync" if rollout is None else rollout.worker_backend
+        if rollout is not None:  # the worker's batch runs on the CPUs it reserved, not on all of its node's
+            rollout = rollout.model_copy(update={"threads": rollout.threads or 1})
         # The learner already built (and checked) one env; the checker's wrapper would only cost time here.
-        makers = [lambda: make_env(env_config, render_mode=render_mode, check=False)] * num_envs
-        self.env = gym.vector.SyncVectorEnv(makers, autoreset_mode=AutoresetMode.SAME_STEP)
+        self.env = make_in_process_vector_env(env_config, num_envs, backend, rollout, render_mode)
         self.obs: Batch | None = None  # the latest observations, where collect() goes on from
         self.agent: Any = None  # the acting copy, once attach_agent() built it
 
     def describe(self) -> dict[str, Any]:
-        """What the learner needs to present the same vector env: spaces, metadata, render mode, spec."""
+        """What the learner needs to present the same vector env: spaces, metadata, render mode, spec; and
+        the backend the worker's envs step on (``sync`` or ``batched``)."""
+        env = self.env
         return {
-            "observation_space": self.env.single_observation_space,
-            "action_space": self.env.single_action_space,
-            "metadata": self.env.metadata,
-            "render_mode": self.env.render_mode,
-            "spec": self.env.envs[0].spec,
+            "observation_space": env.single_observation_space,
+            "action_space": env.single_action_space,
+            "metadata": env.metadata,
+            "render_mode": env.render_mode,
+            "spec": env.envs[0].spec if isinstance(env, gym.vector.SyncVectorEnv) else env.spec,
+            "backend": backend_name(env),
         }
 
     def node_id(self) -> str:
