@@ -4,8 +4,15 @@ The model comes from an XML file or string. Actions drive the model's actuators 
 Observations are the model's ``<sensor>`` readings (plus qpos/qvel when the task asks), flattened, with one
 name per channel in :attr:`MujocoEnv.observation_names` so sensor models can address channels by name.
 The task (:class:`rlkit.config.sim2real.TaskConfig`) declares frame skip, initial-state noise, the render
-camera, and reward and termination terms; a subclass may instead override :meth:`MujocoEnv.reward`,
-:meth:`MujocoEnv.terminated` and :meth:`MujocoEnv.reset_state`.
+camera, and reward and termination terms.
+
+The task's reward, termination and reset distribution are computed on arrays (:mod:`rlkit.envs.task_terms`,
+:mod:`rlkit.envs.initial_states`), the env being a batch of one (:class:`~rlkit.envs.sim_arrays.OneSim`), so
+that the ``batched`` rollout backend runs the very same code on all its sims. A task class changes them by
+overriding :meth:`MujocoEnv.task_reward`, :meth:`MujocoEnv.task_termination` and
+:meth:`MujocoEnv.reset_distribution` (it then runs batched too); overriding the per-env hooks
+:meth:`MujocoEnv.reward`, :meth:`MujocoEnv.terminated` or :meth:`MujocoEnv.reset_state` also works, on the
+per-env backends only.
 
 All randomness comes from ``self.np_random``, seeded by ``reset(seed=...)``.
 """
@@ -22,10 +29,14 @@ import numpy as np
 
 from rlkit.config.loading import validate_model
 from rlkit.config.sim2real import TaskConfig
-from rlkit.envs.task_terms import RewardFunction, TerminationCondition, resolve_id
+from rlkit.envs.initial_states import ResetDistribution, init_noise
+from rlkit.envs.sim_arrays import OneSim
+from rlkit.envs.task_terms import RewardArrays, RewardTerms, TerminationArrays, TerminationTerms, resolve_id
 from rlkit.errors import RlkitError
 
 _SENSOR_PREFIX = "mjSENS_"
+#: The row of this env's sim in its batch of one.
+_ONLY_SIM = np.zeros(1, dtype=np.int64)
 
 
 def load_model(model: str | Path) -> mujoco.MjModel:
@@ -118,10 +129,13 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
             -np.inf, np.inf, (len(self.observation_names),), dtype=np.float64
         )
         self.action_space = self._action_space()
-        self.reward_function = RewardFunction(self.model, self.task.reward)
-        self.termination = TerminationCondition(self.model, self.task.termination)
         self.previous_action = np.zeros(self.model.nu)
         self._xpos_before = self.data.xpos.copy()
+        self.sim_arrays = OneSim(self.model, self.data, self._xpos_before, self.frame_skip)
+        """This env's sim as a batch of one, for the task's array forms."""
+        self._reward_arrays = self.task_reward()
+        self._termination_arrays = self.task_termination()
+        self._reset_distribution = self.reset_distribution()
         mujoco.mj_forward(self.model, self.data)
 
     # ---------------------------------------------------------------------------------------- spaces
@@ -222,20 +236,32 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         return np.concatenate(parts)
 
     def reward(self, action: np.ndarray) -> tuple[float, dict[str, float]]:
-        """The reward of the step just taken and its weighted terms (the task's terms by default)."""
-        return self.reward_function(self, action)
+        """The reward of the step just taken and its weighted terms (:meth:`task_reward` on this env)."""
+        total, terms = self._reward_arrays(self.sim_arrays, action[None], self.previous_action[None])
+        return float(total[0]), {label: float(value[0]) for label, value in terms.items()}
 
     def terminated(self) -> bool:
-        """Whether the episode has ended (the task's termination terms by default)."""
-        return self.termination(self)
+        """Whether the episode has ended (:meth:`task_termination` on this env)."""
+        return bool(self._termination_arrays(self.sim_arrays)[0])
 
     def reset_state(self) -> None:
-        """Set the initial state: the model's ``qpos0`` and zero velocity, plus uniform noise."""
-        noise = self.task.init_noise
-        if noise > 0:
-            self.data.qpos[:] += self.np_random.uniform(-noise, noise, self.model.nq)
-            self.data.qvel[:] += self.np_random.uniform(-noise, noise, self.model.nv)
-            mujoco.mj_normalizeQuat(self.model, self.data.qpos)
+        """Set the initial state of the episode (:meth:`reset_distribution` on this env)."""
+        self._reset_distribution(self.sim_arrays, _ONLY_SIM, [self.np_random])
+
+    # ------------------------------------------------------------------------------ the task on arrays
+
+    def task_reward(self) -> RewardArrays:
+        """The task's reward on arrays: the declared terms of ``task.reward`` (none: zero)."""
+        return RewardTerms(self.model, self.task.reward)
+
+    def task_termination(self) -> TerminationArrays:
+        """The task's termination on arrays: the declared conditions of ``task.termination``."""
+        return TerminationTerms(self.model, self.task.termination)
+
+    def reset_distribution(self) -> ResetDistribution:
+        """The task's initial state on arrays: the model's ``qpos0`` and zero velocity, plus uniform noise
+        of half-width ``task.init_noise``."""
+        return init_noise(self.model, self.task.init_noise)
 
     def body_velocity(self, body: int) -> np.ndarray:
         """World-frame velocity of a body's origin over the step just taken, from its two positions."""

@@ -1,14 +1,16 @@
-"""The library of reward and termination terms a task declares in YAML, compiled against a MuJoCo model.
+"""The library of reward and termination terms a task declares in YAML, compiled against a MuJoCo model and
+computed on arrays: for every sim of a batch at once, or for one env as a batch of one.
 
 Each reward term computes a value where larger is better (costs are negative), and the reward is the sum of
 ``weight * value``. Names of bodies and sites are resolved once, when the env is built, so a misspelled name
-fails at load with a line listing the names the model has, not in the middle of training.
+fails at load with a line listing the names the model has, not in the middle of training. A term reads the
+live arrays of a :class:`~rlkit.envs.sim_arrays.SimArrays` and returns one value per sim, ``(num_envs,)``;
+``np.vecdot`` is the per-row ``np.dot``, so a row's value does not depend on the rows beside it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import mujoco
 import numpy as np
@@ -25,10 +27,8 @@ from rlkit.config.sim2real import (
     TerminationTerm,
     UprightTerm,
 )
+from rlkit.envs.sim_arrays import SimArrays
 from rlkit.errors import RlkitError
-
-if TYPE_CHECKING:
-    from rlkit.envs.mujoco_env import MujocoEnv
 
 _AXES = {"x": 0, "y": 1, "z": 2}
 
@@ -65,47 +65,82 @@ def resolve_id(model: mujoco.MjModel, kind: mujoco.mjtObj, name: str, where: str
     return int(index)
 
 
-TermValue = Callable[["MujocoEnv", np.ndarray], float]
-"""A compiled reward term: its value (before the weight) for the step just taken and its action."""
+RewardArrays = Callable[[SimArrays, np.ndarray, np.ndarray], tuple[np.ndarray, dict[str, np.ndarray]]]
+"""A task's reward: ``(sims, action, previous_action) -> (reward, weighted terms)``, each ``(num_envs,)``;
+actions are ``(num_envs, nu)`` float64."""
+TerminationArrays = Callable[[SimArrays], np.ndarray]
+"""A task's termination: ``sims -> terminated``, ``(num_envs,)`` bool."""
+
+ArrayTerm = Callable[[SimArrays, np.ndarray, np.ndarray], np.ndarray]
+"""A compiled reward term: ``(sims, action, previous_action) -> (num_envs,)`` values, before the
+weight, for the step just taken; actions are ``(num_envs, nu)`` float64."""
 
 
-def _reward_term(model: mujoco.MjModel, term: RewardTerm, at: str) -> TermValue:
-    """Compile one declared term into a function, its names resolved now (an error names ``at``)."""
+def forward_velocity(sims: SimArrays, body: int, axis: int) -> np.ndarray:
+    """Velocity of each sim's body origin along ``axis`` over the step just taken, from its two positions."""
+    return (sims.xpos[:, body, axis] - sims.xpos_before[:, body, axis]) / sims.dt
 
-    def body(name: str, key: str = "body") -> int:
-        return resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, name, f"{at}.{key}")
+
+def body_height(sims: SimArrays, body: int) -> np.ndarray:
+    """World height of each sim's body origin."""
+    return sims.xpos[:, body, 2].copy()
+
+
+def upright(sims: SimArrays, body: int) -> np.ndarray:
+    """The z component of each sim's body z axis (1 upright, -1 upside down)."""
+    return sims.xmat[:, body, 8].copy()
+
+
+def body_tilt(sims: SimArrays, body: int) -> np.ndarray:
+    """The angle (radians) between each sim's body z axis and the world's."""
+    return np.arccos(np.clip(sims.xmat[:, body, 8], -1.0, 1.0))
+
+
+def site_distance(sims: SimArrays, site_a: int, site_b: int) -> np.ndarray:
+    """Minus the distance between two sites of each sim."""
+    difference = sims.site_xpos[:, site_a] - sims.site_xpos[:, site_b]
+    return -np.sqrt(np.vecdot(difference, difference))
+
+
+def squared_norm(values: np.ndarray) -> np.ndarray:
+    """``np.dot(v, v)`` of each row, to the bit (``np.vecdot`` runs ``np.dot``'s inner loop)."""
+    return np.vecdot(values, values)
+
+
+def _reward_term(model: mujoco.MjModel, term: RewardTerm, at: str) -> ArrayTerm:
+    """Compile one declared term, its names resolved now (an error names ``at``)."""
+
+    def body(name: str) -> int:
+        return resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, name, f"{at}.body")
 
     def site(name: str, key: str) -> int:
         return resolve_id(model, mujoco.mjtObj.mjOBJ_SITE, name, f"{at}.{key}")
 
     if isinstance(term, ForwardVelocityTerm):
         index, axis = body(term.body), _AXES[term.axis]
-        return lambda env, action: float(env.body_velocity(index)[axis])
+        return lambda sims, action, previous: forward_velocity(sims, index, axis)
     if isinstance(term, BodyHeightTerm):
         index = body(term.body)
-        return lambda env, action: float(env.data.xpos[index, 2])
+        return lambda sims, action, previous: body_height(sims, index)
     if isinstance(term, UprightTerm):
         index = body(term.body)
-        return lambda env, action: float(env.data.xmat[index, 8])  # z component of the body's z axis
+        return lambda sims, action, previous: upright(sims, index)
     if isinstance(term, SiteDistanceTerm):
         a, b = site(term.site_a, "site_a"), site(term.site_b, "site_b")
-        return lambda env, action: -float(np.linalg.norm(env.data.site_xpos[a] - env.data.site_xpos[b]))
+        return lambda sims, action, previous: site_distance(sims, a, b)
     if isinstance(term, ControlCostTerm):
-        return lambda env, action: -float(np.dot(action, action))
+        return lambda sims, action, previous: -squared_norm(action)
     if isinstance(term, ActionRateCostTerm):
-
-        def action_rate_cost(env: MujocoEnv, action: np.ndarray) -> float:
-            change = action - env.previous_action
-            return -float(np.dot(change, change))
-
-        return action_rate_cost
+        return lambda sims, action, previous: -squared_norm(action - previous)
     if isinstance(term, AliveBonusTerm):
-        return lambda env, action: 1.0
+        return lambda sims, action, previous: np.ones(sims.num_envs)
     raise AssertionError(f"unhandled reward term {term.term}")
 
 
-class RewardFunction:
-    """The weighted sum of reward terms, with each weighted term reported for logging.
+class RewardTerms:
+    """The weighted sum of reward terms over the batch, with each weighted term reported for logging.
+
+    A repeated term is labelled ``<term>_<index>``.
 
     Args:
         model: The compiled model, to resolve names.
@@ -113,27 +148,41 @@ class RewardFunction:
         where: Config path of the term list, for error messages.
     """
 
-    def __init__(self, model: mujoco.MjModel, terms: Sequence[RewardTerm], where: str = "env.task.reward"):
-        self._terms: list[tuple[str, float, TermValue]] = []
+    def __init__(
+        self, model: mujoco.MjModel, terms: Sequence[RewardTerm], where: str = "env.task.reward"
+    ) -> None:
+        self._terms: list[tuple[str, float, ArrayTerm]] = []
         labels: set[str] = set()
         for i, term in enumerate(terms):
             label = term.term if term.term not in labels else f"{term.term}_{i}"
             labels.add(label)
             self._terms.append((label, term.weight, _reward_term(model, term, f"{where}[{i}]")))
 
-    def __call__(self, env: MujocoEnv, action: np.ndarray) -> tuple[float, dict[str, float]]:
-        """The reward of the step just taken, and each weighted term."""
-        values = {label: weight * value(env, action) for label, weight, value in self._terms}
-        return sum(values.values()), values
+    def __call__(
+        self, sims: SimArrays, action: np.ndarray, previous_action: np.ndarray
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Each sim's reward for the step just taken, ``(num_envs,)``, and each weighted term."""
+        values = {
+            label: weight * value(sims, action, previous_action) for label, weight, value in self._terms
+        }
+        total = np.zeros(sims.num_envs)  # summed in order from 0, as Python's sum() does per env
+        for value in values.values():
+            total = total + value
+        return total, values
 
 
-class TerminationCondition:
-    """True when any declared condition holds: a body's height or tilt has left its range."""
+class TerminationTerms:
+    """True for each sim where any declared condition holds: a body's height or tilt has left its range.
+
+    Args:
+        model: The compiled model, to resolve names.
+        terms: The declared conditions.
+        where: Config path of the term list, for error messages.
+    """
 
     def __init__(
         self, model: mujoco.MjModel, terms: Sequence[TerminationTerm], where: str = "env.task.termination"
-    ):
-        # (body, tilt?, min, max) per condition: the height or the tilt of a body, and its allowed range.
+    ) -> None:
         self._conditions = [
             (
                 resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{where}[{i}].body"),
@@ -144,13 +193,10 @@ class TerminationCondition:
             for i, term in enumerate(terms)
         ]
 
-    def __call__(self, env: MujocoEnv) -> bool:
-        """Whether the episode has ended in the current state."""
+    def __call__(self, sims: SimArrays) -> np.ndarray:
+        """Whether each sim's episode has ended in its current state, ``(num_envs,)`` bool."""
+        ended = np.zeros(sims.num_envs, dtype=bool)
         for body, tilt, low, high in self._conditions:
-            if tilt:
-                value = float(np.arccos(np.clip(env.data.xmat[body, 8], -1.0, 1.0)))
-            else:
-                value = float(env.data.xpos[body, 2])
-            if not low <= value <= high:
-                return True
-        return False
+            value = body_tilt(sims, body) if tilt else sims.xpos[:, body, 2]
+            ended |= ~((low <= value) & (value <= high))
+        return ended

@@ -1,35 +1,26 @@
 """A MuJoCo task's observations, rewards, terminations and reset distribution, on a batch's arrays.
 
 :class:`BatchedTask` is compiled from one built :class:`~rlkit.envs.mujoco_env.MujocoEnv` (the template):
-its model, task config and spaces, and the class that defines each of its task hooks. A hook defined by
-``MujocoEnv`` itself maps to the task-term library on arrays (:mod:`rlkit.envs.batched.task_terms`); one a
-shipped task overrides maps to that task's array form (:mod:`rlkit.envs.batched.cartpole_terms`,
-:mod:`rlkit.envs.batched.initial_states`). A class that overrides a hook with no array form cannot be
-batched yet, and says so in one line.
+its model, task config and spaces, and the task's array forms, the very functions the template runs on
+itself as a batch of one (``task_reward``, ``task_termination``, ``reset_distribution``). A class that
+overrides a per-env hook instead (``reward``, ``terminated``, ``reset_state``, ...) has no array form, and
+the batch says so in one line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import gymnasium as gym
 import numpy as np
 
-from rlkit.envs.batched.cartpole_terms import CartPoleFall, CartPoleReward
-from rlkit.envs.batched.initial_states import RESET_DISTRIBUTIONS, ResetDistribution
 from rlkit.envs.batched.sim_batch import SimBatch
-from rlkit.envs.batched.task_terms import ArrayReward, ArrayTermination
 from rlkit.envs.mujoco_env import MujocoEnv
-from rlkit.envs.tasks.cartpole_swingup import CartPoleBalance, CartPoleSwingup
 from rlkit.errors import RlkitError
 
-RewardArrays = Callable[[SimBatch, np.ndarray, np.ndarray], tuple[np.ndarray, dict[str, np.ndarray]]]
-"""``(sims, action, previous_action) -> (reward, terms)``, each ``(num_envs,)``."""
-TerminationArrays = Callable[[SimBatch], np.ndarray]
-"""``sims -> terminated``, ``(num_envs,)`` bool."""
-
-#: Hooks whose per-env form only ``MujocoEnv`` may define: the batch does their work itself.
-_BASE_ONLY = ("step", "reset", "observation", "body_velocity")
+#: Per-env hooks only ``MujocoEnv`` may define: the batch does their work itself, or through the task's
+#: array forms.
+_BASE_ONLY = ("step", "reset", "observation", "reward", "terminated", "reset_state", "body_velocity")
 
 
 def _defined_by(env_class: type, name: str) -> type:
@@ -42,7 +33,8 @@ def _unsupported(env: MujocoEnv, name: str) -> RlkitError:
     owner = _defined_by(env_class, name)
     return RlkitError(
         f"rollout.backend batched cannot run {env_class.__module__}.{env_class.__name__}: "
-        f"{owner.__name__}.{name} has no array form yet; use rollout.backend sync"
+        f"{owner.__name__}.{name} is a per-env hook (define the task on arrays: task_reward, "
+        "task_termination, reset_distribution) or use rollout.backend sync"
     )
 
 
@@ -70,28 +62,9 @@ class BatchedTask:
         # the observed joints' columns, as MujocoEnv computed them for its own observation
         self._qpos_columns = env._qpos_index
         self._qvel_columns = env._qvel_index
-        self.reward = self._reward_arrays(env)
-        self.terminated = self._termination_arrays(env)
-        reset_owner = _defined_by(env_class, "reset_state")
-        if reset_owner not in RESET_DISTRIBUTIONS:
-            raise _unsupported(env, "reset_state")
-        self._reset_state: ResetDistribution = RESET_DISTRIBUTIONS[reset_owner](env)
-
-    def _reward_arrays(self, env: MujocoEnv) -> RewardArrays:
-        owner = _defined_by(type(env), "reward")
-        if owner is MujocoEnv or (owner is CartPoleSwingup and self.task.reward):
-            return ArrayReward(self.model, self.task.reward)
-        if owner is CartPoleSwingup:
-            return CartPoleReward(self.model)
-        raise _unsupported(env, "reward")
-
-    def _termination_arrays(self, env: MujocoEnv) -> TerminationArrays:
-        owner = _defined_by(type(env), "terminated")
-        if owner is MujocoEnv or (owner is CartPoleBalance and self.task.termination):
-            return ArrayTermination(self.model, self.task.termination)
-        if owner is CartPoleBalance:
-            return CartPoleFall(self.model)
-        raise _unsupported(env, "terminated")
+        self.reward = env.task_reward()
+        self.terminated = env.task_termination()
+        self._reset_state = env.reset_distribution()
 
     def observation(self, sims: SimBatch, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """The observations of sims ``rows``: sensor readings, then observed qpos, then observed qvel."""

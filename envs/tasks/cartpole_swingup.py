@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
+import mujoco
 import numpy as np
 
 from rlkit.config.sim2real import TaskConfig
+from rlkit.envs.initial_states import ResetDistribution, init_noise
 from rlkit.envs.mujoco_env import MujocoEnv
+from rlkit.envs.sim_arrays import SimArrays
+from rlkit.envs.task_terms import RewardArrays, TerminationArrays
 
 
 class CartPoleSwingup(MujocoEnv):
@@ -32,33 +36,24 @@ class CartPoleSwingup(MujocoEnv):
         height: int = 480,
     ) -> None:
         super().__init__(task=task, render_mode=render_mode, width=width, height=height)
-        self._slider = self.model.joint("slider").qposadr[0]
-        self._hinge = self.model.joint("hinge").qposadr[0]
-        self._hinge_velocity = self.model.joint("hinge").dofadr[0]
 
-    def reset_state(self) -> None:
+    def task_reward(self) -> RewardArrays:
+        """``upright · centred · small_control · small_velocity``, each in [0, 1] (a reward given in the
+        config replaces it)."""
+        if self.task.reward:
+            return super().task_reward()
+        return CartPoleReward(self.model)
+
+    def reset_distribution(self) -> ResetDistribution:
         """The pole hangs down (θ = π), with the task's initial-state noise."""
-        self.data.qpos[self._hinge] = np.pi
-        super().reset_state()
+        hinge = int(self.model.joint("hinge").qposadr[0])
+        noise = init_noise(self.model, self.task.init_noise)
 
-    def reward(self, action: np.ndarray) -> tuple[float, dict[str, float]]:
-        """``upright · centred · small_control · small_velocity``, each in [0, 1]."""
-        if self.task.reward:  # a task given in the config replaces the built-in reward
-            return super().reward(action)
-        cos_angle = float(np.cos(self.data.qpos[self._hinge]))
-        cart = float(self.data.qpos[self._slider])
-        angular_velocity = float(self.data.qvel[self._hinge_velocity])
-        upright = (cos_angle + 1.0) / 2.0
-        centred = (1.0 + np.exp(-(cart**2) / 2.0)) / 2.0
-        small_control = (4.0 + (1.0 - float(np.clip(action[0], -1.0, 1.0)) ** 2)) / 5.0
-        small_velocity = (1.0 + np.exp(-(angular_velocity**2) / 50.0)) / 2.0
-        terms = {
-            "upright": upright,
-            "centred": centred,
-            "small_control": small_control,
-            "small_velocity": small_velocity,
-        }
-        return upright * centred * small_control * small_velocity, terms
+        def reset(sims: SimArrays, ids: np.ndarray, generators: Sequence[np.random.Generator]) -> None:
+            sims.qpos[ids, hinge] = np.pi
+            noise(sims, ids, generators)
+
+        return reset
 
 
 class CartPoleBalance(CartPoleSwingup):
@@ -79,14 +74,58 @@ class CartPoleBalance(CartPoleSwingup):
     #: Distance of the cart from the centre (metres) beyond which it leaves the close camera's view.
     CART_LIMIT = 1.4
 
-    def reset_state(self) -> None:
+    def reset_distribution(self) -> ResetDistribution:
         """The pole upright, with the task's initial-state noise."""
-        MujocoEnv.reset_state(self)
+        return init_noise(self.model, self.task.init_noise)
 
-    def terminated(self) -> bool:
-        if self.task.termination:  # a task given in the config replaces the built-in condition
-            return super().terminated()
-        lean = abs(
-            float(np.arctan2(np.sin(self.data.qpos[self._hinge]), np.cos(self.data.qpos[self._hinge])))
+    def task_termination(self) -> TerminationArrays:
+        """The pole has fallen or the cart has left the view (a termination given in the config replaces
+        it)."""
+        if self.task.termination:
+            return super().task_termination()
+        return CartPoleFall(self.model)
+
+
+class CartPoleReward:
+    """``upright · centred · small_control · small_velocity`` of every sim, each term in [0, 1]."""
+
+    def __init__(self, model: mujoco.MjModel) -> None:
+        self._slider = int(model.joint("slider").qposadr[0])
+        self._hinge = int(model.joint("hinge").qposadr[0])
+        self._hinge_velocity = int(model.joint("hinge").dofadr[0])
+
+    def __call__(
+        self, sims: SimArrays, action: np.ndarray, previous_action: np.ndarray
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Each sim's reward for the step just taken, ``(num_envs,)``, and its (unweighted) terms."""
+        cos_angle = np.cos(sims.qpos[:, self._hinge])
+        cart = sims.qpos[:, self._slider]
+        angular_velocity = sims.qvel[:, self._hinge_velocity]
+        upright = (cos_angle + 1.0) / 2.0
+        centred = (1.0 + np.exp(-(cart**2) / 2.0)) / 2.0
+        small_control = (4.0 + (1.0 - np.clip(action[:, 0], -1.0, 1.0) ** 2)) / 5.0
+        small_velocity = (1.0 + np.exp(-(angular_velocity**2) / 50.0)) / 2.0
+        terms = {
+            "upright": upright,
+            "centred": centred,
+            "small_control": small_control,
+            "small_velocity": small_velocity,
+        }
+        return upright * centred * small_control * small_velocity, terms
+
+
+class CartPoleFall:
+    """True for each sim whose pole leans past ``CartPoleBalance.FALL_ANGLE`` or whose cart has left the
+    view (``CartPoleBalance.CART_LIMIT``)."""
+
+    def __init__(self, model: mujoco.MjModel) -> None:
+        self._slider = int(model.joint("slider").qposadr[0])
+        self._hinge = int(model.joint("hinge").qposadr[0])
+
+    def __call__(self, sims: SimArrays) -> np.ndarray:
+        """Whether each sim's pole has fallen, ``(num_envs,)`` bool."""
+        angle = sims.qpos[:, self._hinge]
+        lean = np.abs(np.arctan2(np.sin(angle), np.cos(angle)))
+        return (lean > CartPoleBalance.FALL_ANGLE) | (
+            np.abs(sims.qpos[:, self._slider]) > CartPoleBalance.CART_LIMIT
         )
-        return lean > self.FALL_ANGLE or abs(float(self.data.qpos[self._slider])) > self.CART_LIMIT

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from rlkit.config.sim2real import TaskConfig
+from rlkit.envs.initial_states import ResetDistribution, init_noise
 from rlkit.envs.mujoco_env import MujocoEnv
+from rlkit.envs.sim_arrays import SimArrays
 
 REACHER_TASK = TaskConfig.model_validate(
     {
@@ -47,14 +49,22 @@ class Reacher(MujocoEnv):
         height: int = 480,
         target_radius: tuple[float, float] = (0.05, 0.2),
     ) -> None:
+        self.target_radius = target_radius  # read by reset_distribution, which the base constructor calls
         super().__init__(task=task, render_mode=render_mode, width=width, height=height)
-        self.target_radius = target_radius
-        self._target = self.model.body("target").mocapid[0]
 
-    def reset_state(self) -> None:
-        """Arm near its rest pose with noise; the target uniform over the annulus (by area)."""
-        super().reset_state()
+    def reset_distribution(self) -> ResetDistribution:
+        """Arm near its rest pose with the task's noise; the target uniform over the annulus (by area)."""
         low, high = self.target_radius
-        radius = np.sqrt(self.np_random.uniform(low**2, high**2))
-        angle = self.np_random.uniform(-np.pi, np.pi)
-        self.data.mocap_pos[self._target, :2] = radius * np.cos(angle), radius * np.sin(angle)
+        target = int(self.model.body("target").mocapid[0])
+        noise = init_noise(self.model, self.task.init_noise)
+
+        def reset(sims: SimArrays, ids: np.ndarray, generators: Sequence[np.random.Generator]) -> None:
+            noise(sims, ids, generators)
+            draws = np.array(
+                [(rng.uniform(low**2, high**2), rng.uniform(-np.pi, np.pi)) for rng in generators]
+            )
+            radius, angle = np.sqrt(draws[:, 0]), draws[:, 1]
+            sims.mocap_pos[ids, target, 0] = radius * np.cos(angle)
+            sims.mocap_pos[ids, target, 1] = radius * np.sin(angle)
+
+        return reset

@@ -1,0 +1,135 @@
+"""The arrays a task reads and writes, for any number of sims: a batch, or one ``MjData`` as a batch of one.
+
+A task's reward and termination terms and its reset distribution are written once, against
+:class:`SimArrays`: rows are sims. The batched backend hands them its
+:class:`~rlkit.envs.batched.sim_batch.SimBatch`; a lone :class:`~rlkit.envs.mujoco_env.MujocoEnv` hands them
+:class:`OneSim`, views of its own ``MjData`` with a leading axis of one. Both run the same float operations
+on the same values, so a batch and a loop of envs agree to the bit.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import mujoco
+import numpy as np
+
+
+class SimArrays(Protocol):
+    """Live ``(num_envs, ...)`` arrays of sims: state (writable) and the fields derived from it."""
+
+    @property
+    def num_envs(self) -> int:
+        """Sims (rows)."""
+        ...
+
+    @property
+    def dt(self) -> float:
+        """Seconds of simulated time per control step."""
+        ...
+
+    @property
+    def qpos(self) -> np.ndarray:
+        """Joint positions, ``(num_envs, nq)``."""
+        ...
+
+    @property
+    def qvel(self) -> np.ndarray:
+        """Joint velocities, ``(num_envs, nv)``."""
+        ...
+
+    @property
+    def mocap_pos(self) -> np.ndarray:
+        """Mocap bodies' positions, ``(num_envs, nmocap, 3)``."""
+        ...
+
+    @property
+    def xpos(self) -> np.ndarray:
+        """Body positions, ``(num_envs, nbody, 3)``."""
+        ...
+
+    @property
+    def xpos_before(self) -> np.ndarray:
+        """Body positions before the last step, ``(num_envs, nbody, 3)``."""
+        ...
+
+    @property
+    def xmat(self) -> np.ndarray:
+        """Body orientations, ``(num_envs, nbody, 9)``."""
+        ...
+
+    @property
+    def site_xpos(self) -> np.ndarray:
+        """Site positions, ``(num_envs, nsite, 3)``."""
+        ...
+
+    @property
+    def sensordata(self) -> np.ndarray:
+        """Sensor readings, ``(num_envs, nsensordata)``."""
+        ...
+
+
+class OneSim:
+    """One sim's ``MjData`` as a batch of one: each array a live view with a leading axis of length 1.
+
+    Args:
+        model: The sim's model (its timestep gives :attr:`dt`).
+        data: The sim's data; writes to the state arrays are writes to it.
+        xpos_before: The body positions before the last step, ``(nbody, 3)``, kept by the caller.
+        frame_skip: Physics substeps per control step.
+    """
+
+    num_envs = 1
+
+    def __init__(
+        self, model: mujoco.MjModel, data: mujoco.MjData, xpos_before: np.ndarray, frame_skip: int
+    ) -> None:
+        self._model = model
+        self._data = data
+        self._xpos_before = xpos_before
+        self._frame_skip = frame_skip
+
+    @property
+    def dt(self) -> float:
+        """Seconds of simulated time per control step (follows a randomized timestep)."""
+        return float(self._model.opt.timestep) * self._frame_skip
+
+    @property
+    def qpos(self) -> np.ndarray:
+        """Joint positions, ``(1, nq)``."""
+        return self._data.qpos[None]
+
+    @property
+    def qvel(self) -> np.ndarray:
+        """Joint velocities, ``(1, nv)``."""
+        return self._data.qvel[None]
+
+    @property
+    def mocap_pos(self) -> np.ndarray:
+        """Mocap bodies' positions, ``(1, nmocap, 3)``."""
+        return self._data.mocap_pos[None]
+
+    @property
+    def xpos(self) -> np.ndarray:
+        """Body positions, ``(1, nbody, 3)``."""
+        return self._data.xpos[None]
+
+    @property
+    def xpos_before(self) -> np.ndarray:
+        """Body positions before the last step, ``(1, nbody, 3)``."""
+        return self._xpos_before[None]
+
+    @property
+    def xmat(self) -> np.ndarray:
+        """Body orientations, ``(1, nbody, 9)``."""
+        return self._data.xmat[None]
+
+    @property
+    def site_xpos(self) -> np.ndarray:
+        """Site positions, ``(1, nsite, 3)``."""
+        return self._data.site_xpos[None]
+
+    @property
+    def sensordata(self) -> np.ndarray:
+        """Sensor readings, ``(1, nsensordata)``."""
+        return self._data.sensordata[None]
