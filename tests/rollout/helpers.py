@@ -25,7 +25,9 @@ def kill(worker: Any) -> None:
 
 
 def assert_same(a: Any, b: Any, where: str = "") -> None:
-    """Equal to the bit, with the same dtypes: arrays (also of objects), dicts, tuples, scalars."""
+    """Equal to the bit, with the same dtypes: arrays (also of objects), dicts, tuples, scalars; arrays in
+    the same memory order too (torch computes on a column-major batch in another order, so a policy's outputs
+    would differ in the last bit)."""
     if isinstance(a, dict):
         assert isinstance(b, dict) and list(a) == list(b), f"{where}: {list(a)} != {list(b)}"
         for key in a:
@@ -41,5 +43,7 @@ def assert_same(a: Any, b: Any, where: str = "") -> None:
     elif isinstance(a, np.ndarray | np.generic):
         assert np.asarray(a).dtype == np.asarray(b).dtype, f"{where}: {np.asarray(a).dtype} != {b}"
         assert np.array_equal(a, b), f"{where}: {a} != {b}"
+        layout = (np.asarray(a).flags.c_contiguous, np.asarray(b).flags.c_contiguous)
+        assert layout[0] == layout[1], f"{where}: C-contiguous {layout[0]} != {layout[1]}"
     else:
         assert type(a) is type(b) and a == b, f"{where}: {a!r} != {b!r}"

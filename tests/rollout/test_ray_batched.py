@@ -68,11 +68,6 @@ def test_auto_workers_batch_a_mujoco_task_and_not_cartpole(local_ray) -> None:
     cartpole.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BatchedVectorEnv.step returns Fortran-ordered observations, on which torch's forward pass "
-    "differs from the sync env's C-ordered ones in the last bit: actions drift from the second step",
-)
 def test_workers_acting_on_batched_envs_send_the_fragments_of_sync_workers(local_ray) -> None:
     torch.manual_seed(0)
     run = RunConfig(env=WALKER, agent=PPOConfig(n_steps=8))

@@ -70,6 +70,13 @@ def _rows_where(mask: np.ndarray, value: np.ndarray, other: np.ndarray) -> np.nd
     return np.where(mask.reshape(-1, *(1,) * (value.ndim - 1)), value, other)
 
 
+def _c_order(observations: np.ndarray) -> np.ndarray:
+    """Observations in C order, as a stack of per-env observations is (selecting columns, as the observed
+    joints and channels do, gives a column-major batch): torch sums a column-major batch in another order,
+    and a policy's outputs would differ in the last bit from the per-env backends'."""
+    return np.ascontiguousarray(observations)
+
+
 def _masked(value: Any, mask: np.ndarray) -> Any:
     """Per-env values as ``SyncVectorEnv`` gathers an info entry: an array's rows (0 where ``mask`` is
     False); a dict's entries each followed by its mask ``_key``."""
@@ -249,7 +256,7 @@ class BatchedVectorEnv(VectorEnv):
                     terms.setdefault(name, np.zeros(self.num_envs))[ids] = value[ids]
                 repeat.record(ids, step_rewards[ids], terminated[ids] | truncated[ids])
             rewards = repeat.totals
-        obs = self.sensors(self.task.observation(self.sims))
+        obs = _c_order(self.sensors(self.task.observation(self.sims)))
         ended = terminated | truncated
         running = ~ended
         step_info: dict[str, Any] = {"reward_terms": terms, **self.randomization.info(), **self._delays()}
@@ -310,7 +317,7 @@ class BatchedVectorEnv(VectorEnv):
         self.sims.forward(ids)
         self._previous_action[ids] = 0.0
         self._elapsed[ids] = 0
-        return self.sensors.reset(self.task.observation(self.sims, ids), ids, seeds)
+        return _c_order(self.sensors.reset(self.task.observation(self.sims, ids), ids, seeds))
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
         """An attribute of the task env, for every env (``dt``, ``observation_names``, ``task``, ...): the
