@@ -8,6 +8,10 @@ state), and lists, tuples, deques, dicts and plain objects of those. Everything 
 renderers, callables) is rebuilt from the config. :func:`restore_envs` writes the values back into freshly
 built envs of the same config, in place, so arrays that several wrappers share stay shared.
 
+A vector env that holds its envs' state itself (the ``batched`` backend's sims) captures it with its own
+``capture_state`` and ``restore_state``, built on :func:`encode_attrs` and :func:`restore_attrs`; an object
+whose class sets ``walked_by_env_state = False`` (a batch of sims) is left to its owner.
+
 What this cannot see it cannot restore: state kept outside the env's attributes (globals, a C library),
 or in an ``MjModel`` changed at reset. A wrapper that changes the model puts it back from its restored
 attributes in an ``after_state_restored`` hook (physics randomization), or declares
@@ -28,8 +32,9 @@ import mujoco
 import numpy as np
 import torch
 
-#: Attribute walks go no deeper than this into plain objects (an env's helpers, a wrapper's stream).
-_MAX_DEPTH = 4
+#: Attribute walks go no deeper than this into plain objects (an env's helpers, a wrapper's stream, a
+#: batched env's effect chain: chain, effect, its delays, their streams, each stream).
+_MAX_DEPTH = 6
 #: Modules whose objects are configuration, rebuilt from the config, never state.
 _SKIP_MODULES = ("gymnasium.spaces", "gymnasium.envs.registration", "mujoco", "torch", "numpy")
 _SKIP = object()
@@ -39,19 +44,29 @@ _PLAIN = (bool, int, float, str)
 _CODE = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, functools.partial)
 
 
-def capture_envs(vector_env: gym.vector.VectorEnv) -> list[list[dict[str, Any]]] | None:
-    """Each env's state (its wrappers outermost first), or None for a backend whose envs live elsewhere or
-    a wrapper that declares its state beyond capture (``state_capturable = False``)."""
+def capture_envs(vector_env: gym.vector.VectorEnv) -> Any:
+    """Each env's state (its wrappers outermost first), or the state a vector env captures itself
+    (``capture_state``); None for a backend whose envs live elsewhere or a wrapper that declares its state
+    beyond capture (``state_capturable = False``)."""
+    capture = getattr(vector_env, "capture_state", None)
+    if callable(capture):
+        state = capture()
+        return None if state is None else {"__vector__": type(vector_env).__name__, "state": state}
     if not isinstance(vector_env, gym.vector.SyncVectorEnv):
         return None
     if any(not getattr(layer, "state_capturable", True) for env in vector_env.envs for layer in _layers(env)):
         return None
-    return [[_encode_attrs(layer, 0) for layer in _layers(env)] for env in vector_env.envs]
+    return [[encode_attrs(layer) for layer in _layers(env)] for env in vector_env.envs]
 
 
-def restore_envs(vector_env: gym.vector.VectorEnv, state: list[list[dict[str, Any]]]) -> bool:
+def restore_envs(vector_env: gym.vector.VectorEnv, state: Any) -> bool:
     """Write :func:`capture_envs`'s ``state`` into ``vector_env``'s envs; False (nothing written) when it
     does not fit them (another backend, number of envs or wrapper chain)."""
+    if isinstance(state, dict) and "__vector__" in state:
+        restore = getattr(vector_env, "restore_state", None)
+        if state["__vector__"] != type(vector_env).__name__ or not callable(restore):
+            return False
+        return bool(restore(state["state"]))
     if not isinstance(vector_env, gym.vector.SyncVectorEnv) or len(state) != len(vector_env.envs):
         return False
     chains = [_layers(env) for env in vector_env.envs]
@@ -59,7 +74,7 @@ def restore_envs(vector_env: gym.vector.VectorEnv, state: list[list[dict[str, An
         return False
     for chain, saved in zip(chains, state, strict=True):
         for layer, attrs in zip(chain, saved, strict=True):  # outermost first: MjData is restored last
-            _restore_attrs(layer, attrs)
+            restore_attrs(layer, attrs)
             hook = getattr(layer, "after_state_restored", None)
             if callable(hook) and "after_state_restored" in vars(type(layer)):
                 hook()  # state the layer keeps outside its attributes (a randomized MjModel)
@@ -86,10 +101,12 @@ def _layers(env: gym.Env) -> list[gym.Env]:
     return layers
 
 
-def _encode_attrs(obj: Any, depth: int) -> dict[str, Any]:
+def encode_attrs(obj: Any, exclude: tuple[str, ...] = (), depth: int = 0) -> dict[str, Any]:
+    """The state ``obj``'s attributes hold (those named in ``exclude`` left out), as checkpoint data."""
     attrs = {}
     for key, value in vars(obj).items():
-        if isinstance(obj, gym.Wrapper) and key == "env":  # the next layer, walked on its own
+        # a wrapper's next layer is walked on its own
+        if key in exclude or (isinstance(obj, gym.Wrapper) and key == "env"):
             continue
         encoded = _encode(value, depth)
         if encoded is not _SKIP:
@@ -141,8 +158,9 @@ def _encode(value: Any, depth: int) -> Any:
         and not isinstance(value, (gym.Env, type))
         and not module.startswith(_SKIP_MODULES)
         and not isinstance(value, _CODE)  # functions and methods are code; a callable object is state
+        and getattr(type(value), "walked_by_env_state", True)
     ):
-        return {"__object__": _encode_attrs(value, depth + 1)}
+        return {"__object__": encode_attrs(value, depth=depth + 1)}
     return _SKIP
 
 
@@ -152,7 +170,8 @@ def _in_place(saved: Any) -> bool:
     return isinstance(saved, dict) and ("__object__" in saved or "__enum__" in saved)
 
 
-def _restore_attrs(obj: Any, attrs: dict[str, Any]) -> None:
+def restore_attrs(obj: Any, attrs: dict[str, Any]) -> None:
+    """Write :func:`encode_attrs`'s ``attrs`` back into ``obj``: arrays, generators and objects in place."""
     for key, saved in attrs.items():
         current = getattr(obj, key, None)
         value = _decode(saved, current)
@@ -204,13 +223,12 @@ def _decode(saved: Any, current: Any) -> Any:
             return deque(items, maxlen=saved.get("maxlen"))
         return tuple(items) if kind == "tuple" else items
     if "__dict__" in saved:
+        # Entries are restored in place, as attributes are: a dict may hold live arrays (a batch's per-sim
+        # model fields).
         old_entries = current if isinstance(current, dict) else {}
-        return {
-            key: _decode(item, old_entries.get(key) if _in_place(item) else None)
-            for key, item in saved["__dict__"].items()
-        }
+        return {key: _decode(item, old_entries.get(key)) for key, item in saved["__dict__"].items()}
     if "__object__" in saved:
         if current is not None:
-            _restore_attrs(current, saved["__object__"])
+            restore_attrs(current, saved["__object__"])
         return current
     return saved

@@ -26,12 +26,15 @@ import gymnasium as gym
 import mujoco
 import mujoco.batch
 import numpy as np
+import torch
 from gymnasium.envs.mujoco.ant_v5 import AntEnv
 from gymnasium.envs.mujoco.half_cheetah_v5 import HalfCheetahEnv
 from gymnasium.envs.mujoco.hopper_v5 import HopperEnv
 from gymnasium.envs.mujoco.humanoid_v5 import HumanoidEnv
 from gymnasium.envs.mujoco.mujoco_env import MujocoEnv as GymnasiumMujocoEnv
 from gymnasium.envs.mujoco.walker2d_v5 import Walker2dEnv
+
+from rlkit.envs.batched.sim_batch import capture_batch, restore_batch
 
 #: No stage after a step: the derived fields stay those of the last substep's start, as after ``mj_step``.
 _NO_STAGE = int(mujoco.mjtStage.mjSTAGE_NONE)
@@ -56,6 +59,9 @@ class LocomotionSims:
         cfrc_ext: Each sim's ``cfrc_ext`` as Gymnasium's env holds it, ``(num_envs, nbody, 6)`` (zeros when
             ``post_constraint`` is off).
     """
+
+    #: Its state is captured by :meth:`capture`, not by walking its live arrays (:mod:`rlkit.envs.env_state`).
+    walked_by_env_state = False
 
     def __init__(
         self,
@@ -103,6 +109,19 @@ class LocomotionSims:
         self.batch.forward(ids)
         if self._bound_cfrc_ext is not None:
             self.cfrc_ext[ids] = self._bound_cfrc_ext[ids]
+
+    def capture(self) -> dict[str, torch.Tensor]:
+        """The sims' state as checkpoint data: their physics state rows and ``cfrc_ext``."""
+        return {"state": capture_batch(self.batch), "cfrc_ext": torch.from_numpy(self.cfrc_ext.copy())}
+
+    def restore(self, saved: dict[str, torch.Tensor]) -> bool:
+        """Write :meth:`capture`'s state back; False (nothing written) when it does not fit the batch."""
+        if tuple(saved["cfrc_ext"].shape) != self.cfrc_ext.shape or not restore_batch(
+            self.batch, saved["state"]
+        ):
+            return False
+        self.cfrc_ext[...] = saved["cfrc_ext"].numpy()
+        return True
 
     def get_data(self, sim: int) -> mujoco.MjData:
         """Sim ``sim``'s whole ``MjData`` (a copy)."""

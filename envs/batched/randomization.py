@@ -75,6 +75,13 @@ class BatchedRandomization:
             assert self._xfrc is not None  # bound with the pushes
             self.pushes.reset(self._xfrc, ids, seeds)
 
+    def after_state_restored(self) -> None:
+        """Recompute every sim's derived constants from its restored model fields (a checkpoint holds the
+        fields, not the constants); before the sims' state is written back, which ``mj_setConst`` would
+        overwrite."""
+        if self.parameters is not None and self.parameters.feeds_constants:
+            self.sims.set_const(self._every_env)
+
     def start_step(self, ids: np.ndarray | None) -> None:
         """Before sims ``ids`` (None: all) step: push those whose push is due or goes on."""
         if self.pushes is not None:

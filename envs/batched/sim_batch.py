@@ -13,11 +13,29 @@ from __future__ import annotations
 import mujoco
 import mujoco.batch
 import numpy as np
+import torch
 
 #: Position- and velocity-dependent fields and sensors current after a step, as after ``mj_step1``.
 _AFTER_STEP = int(mujoco.mjtStage.mjSTAGE_VEL)
 #: No stage: a reset whose state the caller writes before :meth:`SimBatch.forward`.
 _NO_STAGE = int(mujoco.mjtStage.mjSTAGE_NONE)
+
+
+def capture_batch(batch: mujoco.batch.Batch) -> torch.Tensor:
+    """Every sim's full physics state (its ``mjSTATE_INTEGRATION`` row, warm start included), as checkpoint
+    data."""
+    return torch.from_numpy(batch.state.copy())
+
+
+def restore_batch(batch: mujoco.batch.Batch, saved: torch.Tensor) -> bool:
+    """Write :func:`capture_batch`'s rows back and recompute every stage (``mj_forward``), as a lone env's
+    state is restored; False (nothing written) when they do not fit the batch."""
+    rows = saved.numpy()
+    if rows.shape != batch.state.shape:
+        return False
+    batch.state[...] = rows
+    batch.forward()
+    return True
 
 
 class SimBatch:
@@ -36,6 +54,9 @@ class SimBatch:
     Attributes:
         xpos_before: Body positions before the last step, ``(num_envs, nbody, 3)``, for velocities over it.
     """
+
+    #: Its state is captured by :meth:`capture`, not by walking its live arrays (:mod:`rlkit.envs.env_state`).
+    walked_by_env_state = False
 
     def __init__(self, model: mujoco.MjModel, num_envs: int, frame_skip: int, threads: int) -> None:
         self.model = model
@@ -104,6 +125,21 @@ class SimBatch:
     def forward(self, ids: np.ndarray) -> None:
         """Compute every stage of sims ``ids`` at their state (``mj_forward``)."""
         self.batch.forward(ids)
+
+    def capture(self) -> dict[str, torch.Tensor]:
+        """The sims' state as checkpoint data: their physics state rows and the body positions before the
+        last step."""
+        return {"state": capture_batch(self.batch), "xpos_before": torch.from_numpy(self.xpos_before.copy())}
+
+    def restore(self, saved: dict[str, torch.Tensor]) -> bool:
+        """Write :meth:`capture`'s state back (after the per-sim model fields it ran on); False (nothing
+        written) when it does not fit the batch."""
+        if tuple(saved["xpos_before"].shape) != self.xpos_before.shape or not restore_batch(
+            self.batch, saved["state"]
+        ):
+            return False
+        self.xpos_before[...] = saved["xpos_before"].numpy()
+        return True
 
     def get_data(self, sim: int) -> mujoco.MjData:
         """Sim ``sim``'s whole ``MjData`` (a copy), to render it or pass it to any MuJoCo function."""

@@ -302,7 +302,7 @@ class Trainer:
 
     def _capture_envs(self) -> dict[str, Any] | None:
         """The envs' state and the observations the agent acts on next, where the backend allows (``sync``
-        envs stepped by the learner's agent; see :mod:`rlkit.envs.env_state`)."""
+        and ``batched`` envs stepped by the learner's agent; see :mod:`rlkit.envs.env_state`)."""
         obs = getattr(self.collector, "obs", None)
         envs = capture_envs(self.env) if isinstance(self.collector, LearnerActing) else None
         if envs is None or obs is None:

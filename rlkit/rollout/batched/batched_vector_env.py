@@ -40,6 +40,7 @@ from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.envs.batched import BatchedTask, SimBatch
 from rlkit.envs.batched.randomization import BatchedRandomization
 from rlkit.envs.effects import ActuatorChain, SensorChain
+from rlkit.envs.env_state import encode_attrs, restore_attrs
 from rlkit.envs.factory import make_task_env
 from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.errors import RlkitError
@@ -68,6 +69,10 @@ def _time_limit(env: gym.Env) -> int | None:
 def _rows_where(mask: np.ndarray, value: np.ndarray, other: np.ndarray) -> np.ndarray:
     """``value``'s rows where ``mask`` holds, ``other``'s elsewhere (rows of any shape)."""
     return np.where(mask.reshape(-1, *(1,) * (value.ndim - 1)), value, other)
+
+
+#: Attributes rebuilt from the config, never state: the template env, the compiled task, the spaces.
+_REBUILT = ("gymnasium", "_template", "task", "sims", "spec")
 
 
 def _c_order(observations: np.ndarray) -> np.ndarray:
@@ -318,6 +323,25 @@ class BatchedVectorEnv(VectorEnv):
         self._previous_action[ids] = 0.0
         self._elapsed[ids] = 0
         return _c_order(self.sensors.reset(self.task.observation(self.sims, ids), ids, seeds))
+
+    def capture_state(self) -> dict[str, Any]:
+        """Every env's state as checkpoint data, for a resume that continues their episodes exactly: the
+        sims' physics state, each env's generator, sensor, actuator and randomization state (its per-sim
+        model fields included), the latest observations and actions (see :mod:`rlkit.envs.env_state`)."""
+        if self.gymnasium is not None:
+            return self.gymnasium.capture_state()
+        return {"sims": self.sims.capture(), "env": encode_attrs(self, exclude=_REBUILT)}
+
+    def restore_state(self, state: dict[str, Any]) -> bool:
+        """Continue the episodes :meth:`capture_state` saved; False (nothing written) when they do not fit
+        this batch."""
+        if self.gymnasium is not None:
+            return self.gymnasium.restore_state(state)
+        if tuple(state["sims"]["state"].shape) != self.sims.batch.state.shape:
+            return False
+        restore_attrs(self, state["env"])
+        self.randomization.after_state_restored()  # the model first: mj_setConst overwrites the state
+        return self.sims.restore(state["sims"])
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
         """An attribute of the task env, for every env (``dt``, ``observation_names``, ``task``, ...): the

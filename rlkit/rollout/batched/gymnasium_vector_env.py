@@ -29,6 +29,7 @@ from rlkit.envs.batched.gymnasium_locomotion import (
     LocomotionTask,
     locomotion_task,
 )
+from rlkit.envs.env_state import encode_attrs, restore_attrs
 from rlkit.envs.factory import make_task_env
 from rlkit.errors import ConfigError, RlkitError
 from rlkit.rollout.env_seeds import per_env_seeds
@@ -214,6 +215,19 @@ class GymnasiumBatchedVectorEnv(VectorEnv):
         self.task.reset_state(self.sims, ids, generators)
         self.sims.forward(ids)
         self._elapsed[ids] = 0
+
+    def capture_state(self) -> dict[str, Any]:
+        """Every env's state as checkpoint data: the sims' physics state, each env's generator and step
+        count, and what the task keeps between steps (see :mod:`rlkit.envs.env_state`)."""
+        return {"sims": self.sims.capture(), "env": encode_attrs(self, exclude=("_template", "sims", "spec"))}
+
+    def restore_state(self, state: dict[str, Any]) -> bool:
+        """Continue the episodes :meth:`capture_state` saved; False (nothing written) when they do not fit
+        this batch."""
+        if tuple(state["sims"]["state"].shape) != self.sims.batch.state.shape:
+            return False
+        restore_attrs(self, state["env"])
+        return self.sims.restore(state["sims"])
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
         """An attribute of the template env, for every env (``dt``, ``frame_skip``, ...).
