@@ -1,7 +1,7 @@
 """Batched-backend scaling: env steps/s, physics limit, policy inference and memory per env over num_envs.
 
 Usage:
-    python benchmarks/batched_scaling.py                      # the full table (about 5 minutes on 2 cores)
+    python benchmarks/batched_scaling.py                      # the full table (a few minutes on 2 cores)
     python benchmarks/batched_scaling.py --tasks rlkit/Walker-v0 --num-envs 256 4096 --threads 2 --seconds 0.5
 
 For each task, ``num_envs`` and thread count:
