@@ -8,6 +8,9 @@ state), and lists, tuples, deques, dicts and plain objects of those. Everything 
 renderers, callables) is rebuilt from the config. :func:`restore_envs` writes the values back into freshly
 built envs of the same config, in place, so arrays that several wrappers share stay shared.
 
+An object may leave attributes it rebuilds out of the checkpoint (``checkpoint_exclude``, a class attribute)
+and rebuild them in an ``after_state_restored`` method, called once its attributes are restored.
+
 A vector env that holds its envs' state itself (the ``batched`` backend's sims) captures it with its own
 ``capture_state`` and ``restore_state``, built on :func:`encode_attrs` and :func:`restore_attrs`; an object
 whose class sets ``walked_by_env_state = False`` (a batch of sims) is left to its owner.
@@ -104,6 +107,7 @@ def _layers(env: gym.Env) -> list[gym.Env]:
 def encode_attrs(obj: Any, exclude: tuple[str, ...] = (), depth: int = 0) -> dict[str, Any]:
     """The state ``obj``'s attributes hold (those named in ``exclude`` left out), as checkpoint data."""
     attrs = {}
+    exclude = (*exclude, *getattr(type(obj), "checkpoint_exclude", ()))
     for key, value in vars(obj).items():
         # a wrapper's next layer is walked on its own
         if key in exclude or (isinstance(obj, gym.Wrapper) and key == "env"):
@@ -230,5 +234,8 @@ def _decode(saved: Any, current: Any) -> Any:
     if "__object__" in saved:
         if current is not None:
             restore_attrs(current, saved["__object__"])
+            hook = getattr(current, "after_state_restored", None)
+            if callable(hook):
+                hook()  # what the object rebuilds from its restored attributes (a block of draws)
         return current
     return saved

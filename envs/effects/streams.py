@@ -74,6 +74,9 @@ class EnvStreams:
 class BatchRows:
     """Each env's :class:`~rlkit.sim.random_stream.RowBlock`, held as one ``(num_envs, rows, ...)`` array.
 
+    A checkpoint holds each env's generator state from before its block was drawn, not the block (which
+    would be ``rows`` steps of draws per env); :meth:`after_state_restored` draws the blocks again from it.
+
     Args:
         streams: The envs' streams; their ``reseed`` discards an env's rows drawn ahead.
         draw: Fills one env's block, ``draw(generator, rows)``.
@@ -89,6 +92,11 @@ class BatchRows:
         self._envs = np.arange(streams.num_envs)
         self._single = streams.num_envs == 1
         self._at = rows  # a batch of one's cursor (``_cursor`` holds it between calls of the general path)
+        # each env's generator state before its current block was drawn (None: no block yet)
+        self._block_states: list[dict | None] = [None] * streams.num_envs
+
+    #: Left out of checkpoints (see :mod:`rlkit.envs.env_state`): drawn again from ``_block_states``.
+    checkpoint_exclude = ("_block",)
 
     def next(self, rows: Rows = EVERY_ENV) -> np.ndarray:
         """The next step's draws of envs ``rows``, one row each: ``(len(rows), ...)``, to be read before the
@@ -127,12 +135,27 @@ class BatchRows:
         return drawn
 
     def _refill(self, env: int) -> None:
-        block = self._draw(self._streams.generator(env), self._rows)
+        generator = self._streams.generator(env)
+        self._block_states[env] = generator.bit_generator.state
+        block = self._draw(generator, self._rows)
         if self._block is None:
             self._block = np.zeros((len(self._cursor), *block.shape), dtype=block.dtype)
         self._block[env] = block
         self._cursor[env] = 0
         self._at = 0 if self._single else self._at
+
+    def after_state_restored(self) -> None:
+        """Draw each env's block again from its generator state before the block (a checkpoint holds the
+        states, not the blocks)."""
+        self._block = None
+        for env, state in enumerate(self._block_states):
+            if state is not None:
+                generator = np.random.Generator(getattr(np.random, state["bit_generator"])())
+                generator.bit_generator.state = state
+                block = self._draw(generator, self._rows)
+                if self._block is None:
+                    self._block = np.zeros((len(self._cursor), *block.shape), dtype=block.dtype)
+                self._block[env] = block
 
     def discard(self, env: int) -> None:
         """Forget env ``env``'s rows drawn ahead: its next row is drawn afresh from its stream."""

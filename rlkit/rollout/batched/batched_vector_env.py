@@ -339,8 +339,9 @@ class BatchedVectorEnv(VectorEnv):
             return self.gymnasium.restore_state(state)
         if tuple(state["sims"]["state"].shape) != self.sims.batch.state.shape:
             return False
+        # the model first (its fields, then mj_setConst in the randomization's after_state_restored): the
+        # constants' computation overwrites the sims' state
         restore_attrs(self, state["env"])
-        self.randomization.after_state_restored()  # the model first: mj_setConst overwrites the state
         return self.sims.restore(state["sims"])
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
