@@ -151,12 +151,11 @@ class RolloutConfig(StrictModel):
 
     num_envs: int = Field(default=8, ge=1, description="environments stepped in parallel")
     backend: Literal["sync", "subprocess", "ray", "batched", "auto"] = Field(
-        default="sync",
+        default="auto",
         description="where envs step: sync (in this process), subprocess (worker processes, shared "
-        "memory), ray (Ray actors, on this machine or a cluster), batched (rlkit's MuJoCo tasks as one "
-        "batch of sims stepped by one call on rollout.threads threads, task terms on arrays) or auto "
-        "(batched where it can run the env, else sync: the same results, faster; not the default because "
-        "only sync envs are checkpointed, so a --resume of a batched run starts fresh episodes)",
+        "memory), ray (Ray actors, on this machine or a cluster), batched (MuJoCo tasks as one batch of "
+        "sims stepped by one call on rollout.threads threads, task terms and sim2real effects on arrays) "
+        "or auto (batched where it can run the env, else sync: the same results to the bit, faster)",
     )
     threads: int | None = Field(
         default=None,

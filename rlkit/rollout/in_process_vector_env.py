@@ -10,6 +10,7 @@ too (``rollout.worker_backend``).
 from __future__ import annotations
 
 import gymnasium as gym
+import mujoco
 from gymnasium.vector import AutoresetMode
 
 from rlkit.config.schema import EnvConfig, RolloutConfig
@@ -83,8 +84,11 @@ def batched_or_refusal(
         return str(refusal).removesuffix("; use rollout.backend sync")
 
 
-def describe_auto_choice(env: gym.vector.VectorEnv, env_config: EnvConfig) -> str:
-    """What ``auto`` picked for ``env`` (built from ``env_config``) and why, in one line for a run's log."""
+def describe_auto_choice(env: gym.vector.VectorEnv, env_config: EnvConfig) -> str | None:
+    """What ``auto`` picked for ``env`` (built from ``env_config``) and why, in one line for a run's log;
+    None for an env that is not a MuJoCo sim (``sync`` is then the only choice, and nothing to explain)."""
+    if isinstance(env, gym.vector.SyncVectorEnv) and not _steps_mujoco(env.envs[0]):
+        return None
     if isinstance(env, BatchedVectorEnv):
         threads = f"{env.threads} thread" + ("s" if env.threads != 1 else "")
         return f"batched ({env.num_envs} envs as one batch of sims on {threads})"
@@ -93,6 +97,11 @@ def describe_auto_choice(env: gym.vector.VectorEnv, env_config: EnvConfig) -> st
         refusal.close()
         refusal = "its envs render"
     return f"sync (the batched backend cannot run it: {refusal})"
+
+
+def _steps_mujoco(env: gym.Env) -> bool:
+    """Whether ``env`` simulates a MuJoCo model (rlkit's tasks, Gymnasium's MuJoCo envs)."""
+    return isinstance(getattr(env.unwrapped, "model", None), mujoco.MjModel)
 
 
 def backend_name(env: gym.vector.VectorEnv) -> str:

@@ -83,9 +83,11 @@ def describe_backend_choice(
 ) -> str | None:
     """The backend ``rollout`` left rlkit to choose and what it chose for ``env``, in one line for a run's
     log: ``rollout.backend auto`` (batched or sync, and why), or the ray workers' ``rollout.worker_backend``;
-    None when the config named the backend itself."""
+    None when the config named the backend itself, or ``auto`` had no choice (an env that is not a MuJoCo
+    sim)."""
     if rollout.backend == "auto":
-        return f"rollout.backend auto: {describe_auto_choice(env, env_config)}"
+        choice = describe_auto_choice(env, env_config)
+        return None if choice is None else f"rollout.backend auto: {choice}"
     if isinstance(env, RayVectorEnv) and rollout.worker_backend != "sync":
         return (
             f"rollout.worker_backend {rollout.worker_backend}: {env.num_workers} ray workers, each stepping "

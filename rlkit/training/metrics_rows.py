@@ -12,6 +12,12 @@ import numpy as np
 from rlkit.training.episode_stats import EpisodeStats
 
 
+def is_clock_column(name: str) -> bool:
+    """Whether a ``metrics.csv`` column measures time (``wall_time``, ``steps_per_second``, ``time/...``):
+    the columns two runs of the same seed may differ in."""
+    return name in ("wall_time", "steps_per_second") or name.startswith("time/")
+
+
 class MetricsRows:
     """Builds one metrics row at a time, in :data:`rlkit.training.metrics_log.BASE_COLUMNS` order, with the
     caller's columns after them.

@@ -40,7 +40,6 @@ def test_auto_batches_a_mujoco_task_with_the_results_of_sync(env_id: str) -> Non
 @pytest.mark.parametrize(
     ("config", "render_mode", "reason"),
     [
-        (EnvConfig(id="CartPole-v1"), None, "environment 'CartPole-v1' is CartPoleEnv"),
         (EnvConfig(id="rlkit/Reacher-v0", pixels={}), None, "env.pixels is not supported"),
         (EnvConfig(id="rlkit/Reacher-v0"), "rgb_array", "render_mode 'rgb_array'"),
     ],
@@ -57,15 +56,21 @@ def test_auto_steps_on_sync_what_the_batched_backend_cannot_run(
     env.close()
 
 
-def test_sync_stays_the_default_and_a_named_backend_is_not_reported() -> None:
-    # Only sync envs are checkpointed for an exact --resume mid-episode (rlkit.envs.env_state), so auto is
-    # asked for, not assumed.
-    assert RolloutConfig().backend == "sync"
-    assert "--resume" in RolloutConfig.model_fields["backend"].description
-    config = EnvConfig(id="rlkit/Walker-v0")
-    env = make_vector_env(config, 2)
+def test_auto_says_nothing_for_an_env_that_is_not_a_mujoco_sim() -> None:
+    config = EnvConfig(id="CartPole-v1")
+    env = make_vector_env(config, 2, AUTO)
     assert isinstance(env, gym.vector.SyncVectorEnv)
-    assert describe_backend_choice(env, config, RolloutConfig()) is None
+    assert describe_backend_choice(env, config, AUTO) is None
+    env.close()
+
+
+def test_auto_is_the_default_and_a_named_backend_is_not_reported() -> None:
+    # batched and sync give the same data and both resume exactly, so the faster one is picked by default
+    assert RolloutConfig().backend == "auto"
+    config = EnvConfig(id="rlkit/Walker-v0")
+    env = make_vector_env(config, 2, RolloutConfig(backend="sync"))
+    assert isinstance(env, gym.vector.SyncVectorEnv)
+    assert describe_backend_choice(env, config, RolloutConfig(backend="sync")) is None
     env.close()
 
 
@@ -111,4 +116,4 @@ def test_rlkit_train_with_auto_says_what_it_picked_and_steps_there(
 
     status, out, err = run_cli([*TRAIN, "env.id=CartPole-v1", "--run-dir", str(tmp_path / "sync")], capsys)
     assert status == 0, err
-    assert "rollout.backend auto: sync (the batched backend cannot run it: " in out
+    assert "rollout.backend auto" not in out  # not a MuJoCo sim: sync is the only choice, nothing to say

@@ -17,13 +17,13 @@ from ray.cluster_utils import Cluster  # noqa: E402
 
 from rlkit.config.loading import load_config  # noqa: E402
 from rlkit.rollout.ray_vector_env import RayVectorEnv  # noqa: E402
+from rlkit.training.metrics_rows import is_clock_column  # noqa: E402
 from rlkit.training.trainer import Trainer  # noqa: E402
 
 pytestmark = pytest.mark.ray_cluster
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.interval=0", "train.target_return=null"]
 SHORT_PPO = [*QUIET, "train.total_steps=2048", "log.interval=512", "eval.episodes=3"]
-TIMING_COLUMNS = ("wall_time", "steps_per_second")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def train(run_dir: Path, overrides: list[str], during_run=None) -> tuple[Trainer
         during_run(trainer)
     trainer.run()
     with (run_dir / "metrics.csv").open(newline="") as handle:
-        rows = [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in csv.DictReader(handle)]
+        rows = [{k: v for k, v in row.items() if not is_clock_column(k)} for row in csv.DictReader(handle)]
     return trainer, rows, trainer.evaluate()
 
 
