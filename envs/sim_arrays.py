@@ -24,8 +24,8 @@ class SimArrays(Protocol):
         ...
 
     @property
-    def dt(self) -> float:
-        """Seconds of simulated time per control step."""
+    def dt(self) -> float | np.ndarray:
+        """Seconds of simulated time per control step: one for all sims, or each sim's ``(num_envs,)``."""
         ...
 
     @property

@@ -136,7 +136,7 @@ class BatchRows:
 
     def _refill(self, env: int) -> None:
         generator = self._streams.generator(env)
-        self._block_states[env] = generator.bit_generator.state
+        self._block_states[env] = dict(generator.bit_generator.state)
         block = self._draw(generator, self._rows)
         if self._block is None:
             self._block = np.zeros((len(self._cursor), *block.shape), dtype=block.dtype)

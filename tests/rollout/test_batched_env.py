@@ -220,3 +220,10 @@ def test_an_env_that_is_not_a_mujoco_task_fails_in_one_line(tmp_path: Path) -> N
         make_vector_env(EnvConfig(id="CartPole-v1"), 2, BATCHED)
     with pytest.raises(ConfigError, match=r"env\.pixels is not supported"):
         BatchedVectorEnv(EnvConfig(id="rlkit/Reacher-v0", pixels={}), 2, BATCHED)
+
+
+def test_setting_an_attribute_of_the_batched_envs_fails_in_one_line() -> None:
+    env = make_vector_env(EnvConfig(id="rlkit/CartPoleSwingup-v0"), 2, BATCHED)
+    with pytest.raises(RlkitError, match="cannot set 'frame_skip' on its envs"):
+        env.set_attr("frame_skip", [2, 2])
+    env.close()

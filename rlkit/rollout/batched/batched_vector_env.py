@@ -369,6 +369,17 @@ class BatchedVectorEnv(VectorEnv):
         """An attribute of the task env, for every env (see :meth:`call`)."""
         return self.call(name)
 
+    def set_attr(self, name: str, values: Any) -> None:
+        """Not available: the sims share one template env, with no per-env env object to set it on.
+
+        Raises:
+            RlkitError: Always, naming the attribute.
+        """
+        raise RlkitError(
+            f"rollout.backend batched cannot set '{name}' on its envs (the sims have no per-env env object); "
+            "use rollout.backend sync"
+        )
+
     def close_extras(self, **kwargs: Any) -> None:
         """Release the template env."""
         (self.gymnasium or self._template).close()
