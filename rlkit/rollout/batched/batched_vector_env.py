@@ -30,7 +30,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
@@ -49,21 +48,12 @@ from rlkit.rollout.batched.gymnasium_vector_env import (
     GymnasiumBatchedVectorEnv,
     is_gymnasium_locomotion,
     template_attribute,
+    time_limit,
 )
 from rlkit.rollout.env_seeds import per_env_seeds
 
 #: What the trainer's curriculum calls on a vector env's envs, answered by the batch's randomization.
 _RANDOMIZATION_CALLS = ("set_randomization_scale", "randomization_scale")
-
-
-def _time_limit(env: gym.Env) -> int | None:
-    """The episode length a ``TimeLimit`` in ``env``'s wrapper chain truncates at, or None."""
-    layer: Any = env
-    while isinstance(layer, gym.Wrapper):
-        if isinstance(layer, gym.wrappers.TimeLimit):
-            return int(layer._max_episode_steps)
-        layer = layer.env
-    return None
 
 
 def _rows_where(mask: np.ndarray, value: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -177,7 +167,7 @@ class BatchedVectorEnv(VectorEnv):
                 f"'{env_config.id}' is {type(task_env).__name__}; use rollout.backend sync"
             )
         self._template = task_env
-        self.max_episode_steps = _time_limit(template)
+        self.max_episode_steps = time_limit(template)
         self.task = BatchedTask(task_env)
         threads = (rollout.threads if rollout is not None else None) or os.cpu_count() or 1
         self.sims = SimBatch(task_env.model, num_envs, task_env.frame_skip, threads)
