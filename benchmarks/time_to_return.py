@@ -159,7 +159,7 @@ GOALS = {
             5,
             (
                 Contender(
-                    "rlkit PPO, batched", "rlkit", "halfcheetah-ppo-batched", ("eval.interval=250000",)
+                    "rlkit PPO, halfcheetah-ppo-fast", "rlkit", "halfcheetah-ppo-fast", interval=100_000
                 ),
                 Contender("SB3 PPO", "sb3", "ppo"),
                 Contender("SB3 SAC", "sb3", "sac"),
@@ -174,7 +174,12 @@ GOALS = {
             50_000,
             5,
             (
-                Contender("rlkit PPO, batched", "rlkit", "walker-ppo-sim2real-batched", interval=100_000),
+                Contender(
+                    "rlkit PPO, walker-ppo-sim2real-fast",
+                    "rlkit",
+                    "walker-ppo-sim2real-fast",
+                    interval=100_000,
+                ),
                 Contender("SB3 PPO", "sb3", "ppo"),
                 Contender("SB3 SAC", "sb3", "sac"),
             ),

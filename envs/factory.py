@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -36,7 +35,6 @@ import mujoco
 
 from rlkit.config.schema import EnvConfig
 from rlkit.config.sim2real import ActuatorModelConfig, SensorsConfig
-from rlkit.envs.actuators import ActionDelay, ActionNoise, ActionRateLimit, ActionRepeat, ActionSaturation
 from rlkit.envs.discrete_actions import DiscreteActions
 from rlkit.envs.effects.layers import actuator_layers, observation_latency, observed_channels, sensor_layers
 from rlkit.envs.mujoco_env import MujocoEnv
@@ -46,18 +44,7 @@ from rlkit.envs.randomization import (
     RandomPushes,
     check_observed_samples,
 )
-from rlkit.envs.sensors import (
-    ObservationBias,
-    ObservationClip,
-    ObservationDelay,
-    ObservationDrift,
-    ObservationDropout,
-    ObservationNoise,
-    ObservationQuantization,
-    ObservedChannels,
-    SampleAndHold,
-    channel_names,
-)
+from rlkit.envs.sensors import ObservedChannels, channel_names
 from rlkit.envs.teacher_view import TeacherView
 from rlkit.errors import EnvArgumentsError, RlkitError
 from rlkit.registry import import_attr
@@ -102,7 +89,7 @@ def make_env(
     env = _add_pixels(env, config)
     latency = observation_latency(config.sensors)
     if latency is not None:
-        env = ObservationDelay(env, **latency.arguments)
+        env = latency.wrapper()(env, **latency.arguments)
     if physics is not None and (randomization.privileged_observation or randomization.observe_parameters):
         env = PrivilegedObservation(env, physics, append=randomization.observe_parameters)
     if config.discrete_actions is not None:
@@ -185,30 +172,10 @@ def _is_env_class(spec: str) -> bool:
     return True
 
 
-#: The per-env wrapper of each sensor and actuator layer (:mod:`rlkit.envs.effects.layers`), by name.
-_WRAPPERS: dict[str, Callable[..., gym.Env]] = {
-    wrapper.__name__: wrapper
-    for wrapper in (
-        ActionRepeat,
-        ActionSaturation,
-        ActionRateLimit,
-        ActionDelay,
-        ActionNoise,
-        SampleAndHold,
-        ObservationBias,
-        ObservationDrift,
-        ObservationNoise,
-        ObservationQuantization,
-        ObservationClip,
-        ObservationDropout,
-    )
-}
-
-
 def _add_actuator_models(env: gym.Env, config: ActuatorModelConfig) -> gym.Env:
     # Wrapped innermost first: repeat sits next to the simulator, noise meets the policy's action first.
     for layer in actuator_layers(config):
-        env = _WRAPPERS[layer.effect](env, **layer.arguments)
+        env = layer.wrapper()(env, **layer.arguments)
     return env
 
 
@@ -223,7 +190,7 @@ def _add_sensor_models(env: gym.Env, config: SensorsConfig) -> gym.Env:
         env = ObservedChannels(env, kept)
     if config.models:
         for layer in sensor_layers(config, channel_names(env)):
-            env = _WRAPPERS[layer.effect](env, **layer.arguments)
+            env = layer.wrapper()(env, **layer.arguments)
     return env
 
 

@@ -13,6 +13,7 @@ rollout backend applies the same effects to all its envs at once, so each effect
 """
 
 from rlkit.envs.actuators.actuator import ActuatorWrapper, neutral_action
+from rlkit.envs.actuators.actuator_effect import ActuatorEffectWrapper
 from rlkit.envs.actuators.delay import ActionDelay
 from rlkit.envs.actuators.noise import ActionNoise
 from rlkit.envs.actuators.rate_limit import ActionRateLimit
@@ -25,6 +26,7 @@ __all__ = [
     "ActionRateLimit",
     "ActionRepeat",
     "ActionSaturation",
+    "ActuatorEffectWrapper",
     "ActuatorWrapper",
     "neutral_action",
 ]

@@ -9,11 +9,12 @@ to all its sims at once, in the order ``make_env`` stacks the wrappers (:mod:`rl
 :mod:`rlkit.envs.effects.chains`).
 
 Sensor effects (:class:`~rlkit.envs.effects.channel_effect.ChannelEffect`): :class:`SensorSampleAndHold`,
-:class:`SensorBias`, :class:`SensorDrift`, :class:`SensorNoise`, :class:`SensorQuantization`,
-:class:`SensorClip`, :class:`SensorDropout`; then :class:`ObservationLatency`; channels kept by
-:class:`ChannelSelection`. Actuator effects (:class:`~rlkit.envs.effects.action_effect.ActionEffect`):
-:class:`ActuatorNoise`, :class:`ActuatorDelay`, :class:`ActuatorRateLimit`, :class:`ActuatorSaturation`;
-the repeat's bookkeeping is :class:`RepeatedSteps`.
+:class:`SensorGain`, :class:`SensorBias`, :class:`SensorDrift`, :class:`SensorNoise`,
+:class:`SensorQuantization`, :class:`SensorClip`, :class:`SensorDropout`; then :class:`ObservationLatency`;
+channels kept by :class:`ChannelSelection`. Each is declared once, with its config field, nominal value and
+sweep axis, in the tables of :mod:`rlkit.config.sim2real_effects`. Actuator effects
+(:class:`~rlkit.envs.effects.action_effect.ActionEffect`): :class:`ActuatorNoise`, :class:`ActuatorDelay`,
+:class:`ActuatorRateLimit`, :class:`ActuatorSaturation`; the repeat's bookkeeping is :class:`RepeatedSteps`.
 """
 
 from rlkit.envs.effects.action_delay import ActuatorDelay
@@ -27,6 +28,7 @@ from rlkit.envs.effects.channel_effect import ChannelEffect
 from rlkit.envs.effects.clip import SensorClip
 from rlkit.envs.effects.drift import SensorDrift
 from rlkit.envs.effects.dropout import SensorDropout
+from rlkit.envs.effects.gain import SensorGain
 from rlkit.envs.effects.latency import DelayLine, ObservationLatency
 from rlkit.envs.effects.noise import SensorNoise
 from rlkit.envs.effects.observed import ChannelSelection
@@ -51,6 +53,7 @@ __all__ = [
     "SensorClip",
     "SensorDrift",
     "SensorDropout",
+    "SensorGain",
     "SensorNoise",
     "SensorQuantization",
     "SensorSampleAndHold",

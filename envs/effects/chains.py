@@ -18,40 +18,11 @@ from gymnasium.spaces import Box
 from rlkit.config.sim2real import ActuatorModelConfig, SensorsConfig
 from rlkit.envs.effects.action_delay import ActuatorDelay
 from rlkit.envs.effects.action_effect import ActionEffect
-from rlkit.envs.effects.action_noise import ActuatorNoise
-from rlkit.envs.effects.action_rate_limit import ActuatorRateLimit
-from rlkit.envs.effects.action_saturation import ActuatorSaturation
-from rlkit.envs.effects.bias import SensorBias
-from rlkit.envs.effects.channel_effect import ChannelEffect
-from rlkit.envs.effects.clip import SensorClip
-from rlkit.envs.effects.drift import SensorDrift
-from rlkit.envs.effects.dropout import SensorDropout
 from rlkit.envs.effects.latency import ObservationLatency
 from rlkit.envs.effects.layers import actuator_layers, observation_latency, observed_channels, sensor_layers
-from rlkit.envs.effects.noise import SensorNoise
 from rlkit.envs.effects.observed import ChannelSelection
-from rlkit.envs.effects.quantization import SensorQuantization
 from rlkit.envs.effects.repeat import RepeatedSteps
-from rlkit.envs.effects.sample_and_hold import SensorSampleAndHold
 from rlkit.envs.effects.streams import EVERY_ENV, Rows
-
-#: The array effect of each sensor layer, by the name of its per-env wrapper.
-SENSOR_EFFECTS: dict[str, type[ChannelEffect]] = {
-    "SampleAndHold": SensorSampleAndHold,
-    "ObservationBias": SensorBias,
-    "ObservationDrift": SensorDrift,
-    "ObservationNoise": SensorNoise,
-    "ObservationQuantization": SensorQuantization,
-    "ObservationClip": SensorClip,
-    "ObservationDropout": SensorDropout,
-}
-#: The array effect of each actuator layer but the repeat, by the name of its per-env wrapper.
-ACTUATOR_EFFECTS: dict[str, type[ActionEffect]] = {
-    "ActionSaturation": ActuatorSaturation,
-    "ActionRateLimit": ActuatorRateLimit,
-    "ActionDelay": ActuatorDelay,
-    "ActionNoise": ActuatorNoise,
-}
 
 
 class ActuatorChain:
@@ -73,10 +44,11 @@ class ActuatorChain:
         self.repeat: RepeatedSteps | None = None
         self.effects: list[ActionEffect] = []
         for layer in reversed(layers):  # outermost first
-            if layer.effect == "ActionRepeat":
+            effect = layer.effect()
+            if effect is None:  # the repeat: the stepper steps each action this many times
                 self.repeat = RepeatedSteps(**layer.arguments)
             else:
-                self.effects.append(ACTUATOR_EFFECTS[layer.effect](space, num_envs, **layer.arguments))
+                self.effects.append(effect(space, num_envs, **layer.arguments))
         delays = [effect for effect in self.effects if isinstance(effect, ActuatorDelay)]
         self.delay: ActuatorDelay | None = delays[0] if delays else None
 
@@ -120,11 +92,12 @@ class SensorChain:
         self.observation_space = space
         self.observation_names = names
         self.effects = [
-            SENSOR_EFFECTS[layer.effect](space, num_envs, **layer.arguments)
-            for layer in sensor_layers(config, names)
+            layer.effect()(space, num_envs, **layer.arguments) for layer in sensor_layers(config, names)
         ]
         latency = observation_latency(config)
-        self.latency = None if latency is None else ObservationLatency(num_envs, **latency.arguments)
+        self.latency: ObservationLatency | None = (
+            None if latency is None else latency.effect()(num_envs, **latency.arguments)
+        )
 
     def reset(
         self, observations: np.ndarray, rows: Rows = EVERY_ENV, seeds: Sequence[int | None] | None = None

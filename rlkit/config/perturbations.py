@@ -2,7 +2,9 @@
 value, the kind of values it takes, and how it rewrites an env config.
 
 ``rlkit eval --sweep`` validates sweep axes against :data:`PERTURBATIONS`, lists them in ``--help`` and
-applies them through :func:`apply_perturbation`; a new perturbation is one :class:`Perturbation` in the table.
+applies them through :func:`apply_perturbation`. The sensor and actuator perturbations are the sweep axes of
+the effect tables (:mod:`rlkit.config.sim2real_effects`), where a new effect declares its own; the others
+(physics, pushes, pixels) are declared here, one :class:`Perturbation` each.
 Each one rewrites the plain-data form of an ``env`` section (``EnvConfig.model_dump()``), replacing the one
 layer it names whatever the run was trained with, so that the result validates as an ``EnvConfig`` again.
 """
@@ -13,6 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rlkit.config.sim2real_effects import (
+    ACTUATOR_EFFECTS,
+    OBSERVATION_LATENCY,
+    SENSOR_MODEL_EFFECTS,
+    Effect,
+    SweepAxis,
+)
 from rlkit.errors import RlkitError
 
 #: An env section as plain data (``EnvConfig.model_dump()``), rewritten in place.
@@ -59,17 +68,42 @@ def _pin_parameter(parameter: str, **extra: Any) -> Callable[[RawEnv, float, Pus
     return apply
 
 
-def _observation_noise(raw: RawEnv, value: float, _: PushSetting) -> None:
-    models = [{**model, "noise_std": 0.0} for model in raw["sensors"]["models"]]
-    raw["sensors"]["models"] = [*models, {"channels": ".*", "noise_std": value}]
+def _sensor_model(effect: Effect, axis: SweepAxis) -> Callable[[RawEnv, float, PushSetting], None]:
+    """Turn ``effect`` off in every channel group, then add one group of every channel with it at ``v``."""
+
+    def apply(raw: RawEnv, value: float, _: PushSetting) -> None:
+        models = [{**model, effect.key: effect.nominal} for model in raw["sensors"]["models"]]
+        raw["sensors"]["models"] = [*models, {"channels": ".*", effect.key: axis.value(value)}]
+
+    return apply
 
 
-def _observation_latency(raw: RawEnv, value: float, _: PushSetting) -> None:
-    raw["sensors"]["latency"] = {"min": int(value), "max": int(value)}
+def _section_field(
+    section: str, effect: Effect, axis: SweepAxis
+) -> Callable[[RawEnv, float, PushSetting], None]:
+    """Set ``effect``'s field of ``raw[section]`` to its value for ``v``."""
+
+    def apply(raw: RawEnv, value: float, _: PushSetting) -> None:
+        raw[section][effect.key] = axis.value(value)
+
+    return apply
 
 
-def _action_latency(raw: RawEnv, value: float, _: PushSetting) -> None:
-    raw["actuators"]["latency"] = {"min": int(value), "max": int(value)}
+def _effect_axes() -> dict[str, Perturbation]:
+    """The sweep axes the sensor and actuator effects declare, in their tables' order."""
+    axes: dict[str, Perturbation] = {}
+    declared = [
+        *((effect, _sensor_model) for effect in SENSOR_MODEL_EFFECTS),
+        (OBSERVATION_LATENCY, lambda e, a: _section_field("sensors", e, a)),
+        *((effect, lambda e, a: _section_field("actuators", e, a)) for effect in ACTUATOR_EFFECTS),
+    ]
+    for effect, setter in declared:
+        if effect.sweep is not None:
+            axis = effect.sweep
+            axes[axis.name] = Perturbation(
+                axis.description, axis.nominal, setter(effect, axis), whole_steps=axis.whole_steps
+            )
+    return axes
 
 
 def _push_force(raw: RawEnv, value: float, push: PushSetting) -> None:
@@ -102,15 +136,7 @@ PERTURBATIONS: dict[str, Perturbation] = {
         "every geom's friction coefficients × v", 1.0, _pin_parameter("geom_friction", friction="all")
     ),
     "actuator_gain": Perturbation("every actuator's gain × v", 1.0, _pin_parameter("actuator_gain")),
-    "observation_noise": Perturbation(
-        "Gaussian noise of std v on every observation channel", 0.0, _observation_noise
-    ),
-    "observation_latency": Perturbation(
-        "the whole observation delayed by v control steps", 0.0, _observation_latency, whole_steps=True
-    ),
-    "action_latency": Perturbation(
-        "every action delayed by v control steps", 0.0, _action_latency, whole_steps=True
-    ),
+    **_effect_axes(),
     "push_force": Perturbation(
         "pushes of v newtons on the axis' body (default: the robot's root body)", 0.0, _push_force
     ),

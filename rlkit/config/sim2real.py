@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, create_model, field_validator, model_validator
 
 from rlkit.config.base import StrictModel
+from rlkit.config.sim2real_effects import (
+    ACTUATOR_EFFECTS,
+    OBSERVATION_LATENCY,
+    SENSOR_MODEL_EFFECTS,
+    LatencyConfig,
+    section_fields,
+)
 
 # --------------------------------------------------------------------------------------------------------
 # Task of a robot given as an XML file (the no-Python way to plug a robot in)
@@ -266,72 +273,32 @@ class RandomizationConfig(StrictModel):
 # --------------------------------------------------------------------------------------------------------
 
 
-class SensorModelConfig(StrictModel):
-    """A model of the sensors behind some observation channels.
+# The fields of these two sections are the effects' own, declared once in rlkit.config.sim2real_effects.
+SensorModelConfig = create_model(
+    "SensorModelConfig",
+    __base__=StrictModel,
+    __doc__="A model of the sensors behind some observation channels.\n\nEffects apply in this order: "
+    + ", ".join(effect.key for effect in SENSOR_MODEL_EFFECTS)
+    + ".",
+    __module__=__name__,
+    channels=(
+        str | list[str | int],
+        Field(
+            default=".*",
+            description="channels: a regular expression over channel names, or a list of names and indices",
+        ),
+    ),
+    **section_fields(SENSOR_MODEL_EFFECTS),
+)
 
-    Effects apply in this order: sample-and-hold at ``update_every``, bias, drift, noise, quantization,
-    clipping, dropout.
-    """
-
-    channels: str | list[str | int] = Field(
-        default=".*",
-        description="channels: a regular expression over channel names, or a list of names and indices",
-    )
-    noise_std: float = Field(default=0.0, ge=0, description="additive Gaussian noise, standard deviation")
-    bias_std: float = Field(default=0.0, ge=0, description="per-episode constant bias ~ N(0, bias_std)")
-    drift_std: float = Field(default=0.0, ge=0, description="random-walk drift, std of each step's increment")
-    dropout: float = Field(
-        default=0.0, ge=0, le=1, description="probability that a reading is lost each step"
-    )
-    dropout_mode: Literal["zero", "hold"] = Field(
-        default="hold", description="a lost reading reads zero, or holds the last delivered value"
-    )
-    quantization: float = Field(
-        default=0.0, ge=0, description="resolution: readings round to multiples (0: off)"
-    )
-    clip: tuple[float, float] | None = Field(
-        default=None, description="measurement range [low, high] (None: off)"
-    )
-    update_every: int = Field(
-        default=1, ge=1, description="the sensor updates every this many control steps (sample-and-hold)"
-    )
-
-
-class LatencyConfig(StrictModel):
-    """A delay in control steps: fixed (min = max) or drawn per episode, uniform over [min, max]."""
-
-    min: int = Field(default=0, ge=0, description="smallest delay in control steps")
-    max: int = Field(default=0, ge=0, description="largest delay in control steps")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> LatencyConfig:
-        if self.min > self.max:
-            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
-        return self
-
-
-class ActuatorModelConfig(StrictModel):
-    """A model of the actuators between the policy and the simulator.
-
-    Effects apply in this order: noise, latency, rate limit, saturation, then the action is repeated.
-    """
-
-    noise_std: float = Field(
-        default=0.0, ge=0, description="Gaussian action noise, std as a fraction of each action's half-range"
-    )
-    latency: LatencyConfig | None = Field(default=None, description="delay before an action takes effect")
-    rate_limit: float | None = Field(
-        default=None, gt=0, description="largest change per step, as a fraction of each action's full range"
-    )
-    saturation: float | None = Field(
-        default=None,
-        gt=0,
-        le=1,
-        description="actuators reach only this fraction of their range around its centre",
-    )
-    repeat: int = Field(
-        default=1, ge=1, description="each action is held for this many env steps (rewards summed)"
-    )
+ActuatorModelConfig = create_model(
+    "ActuatorModelConfig",
+    __base__=StrictModel,
+    __doc__="A model of the actuators between the policy and the simulator.\n\nEffects apply in this "
+    "order: " + ", ".join(effect.key for effect in ACTUATOR_EFFECTS) + ".",
+    __module__=__name__,
+    **section_fields(ACTUATOR_EFFECTS),
+)
 
 
 class SensorsConfig(StrictModel):
@@ -345,4 +312,4 @@ class SensorsConfig(StrictModel):
     models: list[SensorModelConfig] = Field(
         default=[], description="sensor models, each for a group of channels"
     )
-    latency: LatencyConfig | None = Field(default=None, description="observation delay in control steps")
+    latency: LatencyConfig | None = OBSERVATION_LATENCY.field

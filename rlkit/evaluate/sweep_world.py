@@ -5,9 +5,10 @@ Two baselines (``baseline`` in the sweep file):
 * ``nominal`` (the default): the run's training randomization is *replaced*, so that every run of a
   side-by-side comparison is evaluated in the same world whatever it was trained on. Every physics
   randomization entry is pinned at its nominal value (kept, so that a privileged observation keeps its
-  size), pushes are off, actuator noise and latency are off, sensor noise, bias, drift and dropout are off,
-  observation latency is off, visual randomization is off and the camera model's noise is off. What shapes
-  the observation or the action is kept: observed channels, quantization, clipping, sample-and-hold, rate
+  size), pushes are off, every sensor and actuator effect its table marks as noise is off
+  (:mod:`rlkit.config.sim2real_effects`: today sensor noise, bias, drift and dropout, actuator noise, and
+  both latencies), visual randomization is off and the camera model's noise is off. What shapes the
+  observation or the action is kept: observed channels, quantization, clipping, sample-and-hold, rate
   limits, saturation, action repeat, pixels, the rest of the camera model, frame stacking, discretization.
 * ``training``: the run's env config as trained, randomization included.
 
@@ -27,6 +28,7 @@ import mujoco
 from rlkit.config.loading import validate_model
 from rlkit.config.perturbations import PushSetting, apply_perturbation
 from rlkit.config.schema import EnvConfig
+from rlkit.config.sim2real_effects import ACTUATOR_EFFECTS, OBSERVATION_LATENCY, SENSOR_MODEL_EFFECTS
 from rlkit.config.sweep import SweepAxis
 from rlkit.envs.factory import make_task_env
 
@@ -41,10 +43,12 @@ def nominal_env_config(env: EnvConfig) -> EnvConfig:
     ]
     randomization["pushes"] = None
     randomization["curriculum"] = None
-    raw["actuators"].update(noise_std=0.0, latency=None)
+    noise = [effect for effect in ACTUATOR_EFFECTS if effect.noise]
+    raw["actuators"].update({effect.key: effect.nominal for effect in noise})
+    noise = [effect for effect in SENSOR_MODEL_EFFECTS if effect.noise]
     for model in raw["sensors"]["models"]:
-        model.update(noise_std=0.0, bias_std=0.0, drift_std=0.0, dropout=0.0)
-    raw["sensors"]["latency"] = None
+        model.update({effect.key: effect.nominal for effect in noise})
+    raw["sensors"][OBSERVATION_LATENCY.key] = OBSERVATION_LATENCY.nominal
     raw["visual_randomization"] = None
     if raw["camera"] is not None:
         raw["camera"]["noise"] = None

@@ -24,6 +24,7 @@ from rlkit.envs.effects import (
     SensorClip,
     SensorDrift,
     SensorDropout,
+    SensorGain,
     SensorNoise,
     SensorQuantization,
     SensorSampleAndHold,
@@ -37,6 +38,7 @@ from rlkit.envs.sensors import (
     ObservationNoise,
     ObservationQuantization,
     SampleAndHold,
+    SensorEffectWrapper,
 )
 from tests.envs.counter_env import CounterEnv
 
@@ -50,6 +52,10 @@ SENSORS: dict[str, Pair] = {
     "noise": (
         lambda env: ObservationNoise(env, [0.1, 0.5, 2.0], SELECTED),
         lambda: SensorNoise(SPACE, NUM_ENVS, [0.1, 0.5, 2.0], SELECTED),
+    ),
+    "gain": (
+        lambda env: SensorEffectWrapper(env, SensorGain, std=[0.1, 0.2, 0.3], channels=SELECTED),
+        lambda: SensorGain(SPACE, NUM_ENVS, [0.1, 0.2, 0.3], SELECTED),
     ),
     "bias": (
         lambda env: ObservationBias(env, 0.3, SELECTED),
