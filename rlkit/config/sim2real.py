@@ -6,7 +6,7 @@ function's docstring). Every section is off by default, so a config without them
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, create_model, field_validator, model_validator
 
@@ -274,31 +274,47 @@ class RandomizationConfig(StrictModel):
 
 
 # The fields of these two sections are the effects' own, declared once in rlkit.config.sim2real_effects.
-SensorModelConfig = create_model(
-    "SensorModelConfig",
-    __base__=StrictModel,
-    __doc__="A model of the sensors behind some observation channels.\n\nEffects apply in this order: "
-    + ", ".join(effect.key for effect in SENSOR_MODEL_EFFECTS)
-    + ".",
-    __module__=__name__,
-    channels=(
-        str | list[str | int],
-        Field(
-            default=".*",
-            description="channels: a regular expression over channel names, or a list of names and indices",
-        ),
-    ),
-    **section_fields(SENSOR_MODEL_EFFECTS),
-)
+if TYPE_CHECKING:  # built at run time from the tables: statically, a section's fields read as Any
 
-ActuatorModelConfig = create_model(
-    "ActuatorModelConfig",
-    __base__=StrictModel,
-    __doc__="A model of the actuators between the policy and the simulator.\n\nEffects apply in this "
-    "order: " + ", ".join(effect.key for effect in ACTUATOR_EFFECTS) + ".",
-    __module__=__name__,
-    **section_fields(ACTUATOR_EFFECTS),
-)
+    class SensorModelConfig(StrictModel):
+        """A model of the sensors behind some observation channels."""
+
+        channels: str | list[str | int]
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    class ActuatorModelConfig(StrictModel):
+        """A model of the actuators between the policy and the simulator."""
+
+        def __getattr__(self, name: str) -> Any: ...
+
+else:
+    SensorModelConfig = create_model(
+        "SensorModelConfig",
+        __base__=StrictModel,
+        __doc__="A model of the sensors behind some observation channels.\n\nEffects apply in this order: "
+        + ", ".join(effect.key for effect in SENSOR_MODEL_EFFECTS)
+        + ".",
+        __module__=__name__,
+        channels=(
+            str | list[str | int],
+            Field(
+                default=".*",
+                description="channels: a regular expression over channel names, or a list of names and "
+                "indices",
+            ),
+        ),
+        **section_fields(SENSOR_MODEL_EFFECTS),
+    )
+
+    ActuatorModelConfig = create_model(
+        "ActuatorModelConfig",
+        __base__=StrictModel,
+        __doc__="A model of the actuators between the policy and the simulator.\n\nEffects apply in this "
+        "order: " + ", ".join(effect.key for effect in ACTUATOR_EFFECTS) + ".",
+        __module__=__name__,
+        **section_fields(ACTUATOR_EFFECTS),
+    )
 
 
 class SensorsConfig(StrictModel):
