@@ -52,19 +52,36 @@ def normalize_quaternions(qpos: np.ndarray, addresses: np.ndarray) -> np.ndarray
     return qpos
 
 
-def init_noise(model: mujoco.MjModel, noise: float) -> ResetDistribution:
-    """The default initial state: the model's ``qpos0`` and zero velocity plus uniform noise of half-width
-    ``noise`` on every qpos, then every qvel (each sim drawing from its own generator in that order),
-    quaternions renormalized as ``mj_normalizeQuat`` does."""
+def floating_base_mask(model: mujoco.MjModel) -> tuple[np.ndarray, np.ndarray]:
+    """Which qpos and qvel entries belong to joints other than free joints, ``(nq,)`` and ``(nv,)`` bool:
+    the entries initial-state noise may move without lifting, sinking or tilting a floating base."""
+    qpos, qvel = np.ones(model.nq, dtype=bool), np.ones(model.nv, dtype=bool)
+    for joint in np.flatnonzero(model.jnt_type == mujoco.mjtJoint.mjJNT_FREE):
+        qpos[model.jnt_qposadr[joint] : model.jnt_qposadr[joint] + 7] = False
+        qvel[model.jnt_dofadr[joint] : model.jnt_dofadr[joint] + 6] = False
+    return qpos, qvel
+
+
+def init_noise(model: mujoco.MjModel, noise: float, keyframe: int | None = None) -> ResetDistribution:
+    """The default initial state: the model's ``qpos0`` at rest, or keyframe ``keyframe``'s ``qpos`` and
+    ``qvel``, plus uniform noise of half-width ``noise`` on every qpos, then every qvel (each sim drawing
+    from its own generator in that order) except those of free joints: a floating base starts where the
+    model or keyframe puts it, neither tilted nor sunk. Quaternions are renormalized as
+    ``mj_normalizeQuat`` does."""
     nq, nv = model.nq, model.nv
     quaternions = quaternion_addresses(model)
+    moved_qpos, moved_qvel = floating_base_mask(model)
+    start = None if keyframe is None else (model.key_qpos[keyframe].copy(), model.key_qvel[keyframe].copy())
 
     def reset(sims: SimArrays, ids: np.ndarray, generators: Sequence[np.random.Generator]) -> None:
+        if start is not None:
+            sims.qpos[ids] = start[0]
+            sims.qvel[ids] = start[1]
         if noise <= 0:
             return
         draws = [(rng.uniform(-noise, noise, nq), rng.uniform(-noise, noise, nv)) for rng in generators]
-        qpos = sims.qpos[ids] + np.stack([q for q, _ in draws])
+        qpos = sims.qpos[ids] + np.stack([q for q, _ in draws]) * moved_qpos
         sims.qpos[ids] = normalize_quaternions(qpos, quaternions)
-        sims.qvel[ids] += np.stack([v for _, v in draws])
+        sims.qvel[ids] += np.stack([v for _, v in draws]) * moved_qvel
 
     return reset

@@ -119,6 +119,11 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         )
         self.metadata = {**self.metadata, "render_fps": max(1, round(1.0 / self.dt))}
 
+        self._keyframe = (
+            None
+            if self.task.keyframe is None
+            else resolve_id(self.model, mujoco.mjtObj.mjOBJ_KEY, self.task.keyframe, "env.task.keyframe")
+        )
         self._qpos_index, self._qvel_index, joint_names = self._observed_joints()
         self.observation_names = self._channel_names(joint_names)
         if not self.observation_names:
@@ -144,13 +149,21 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         """Indices into qpos and qvel of the observed joints, and (name, qpos width, qvel width) of each."""
         model = self.model
         excluded = set(self.task.exclude_joints)
+        joint_names = [
+            mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, j) or f"joint{j}" for j in range(model.njnt)
+        ]
         for i, name in enumerate(self.task.exclude_joints):
-            resolve_id(model, mujoco.mjtObj.mjOBJ_JOINT, name, f"env.task.exclude_joints[{i}]")
+            if name not in joint_names:
+                listed = ", ".join(joint_names[:40]) + (", ..." if len(joint_names) > 40 else "")
+                raise RlkitError(
+                    f"env.task.exclude_joints[{i}]: the model has no joint named '{name}' (joint names, an "
+                    f"unnamed one as jointN: {listed or 'none'})"
+                )
         qpos: list[int] = []
         qvel: list[int] = []
         names: list[tuple[str, int, int]] = []
         for j in range(model.njnt):
-            name = mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, j) or f"joint{j}"
+            name = joint_names[j]
             start_pos, start_vel = model.jnt_qposadr[j], model.jnt_dofadr[j]
             end_pos = model.jnt_qposadr[j + 1] if j + 1 < model.njnt else model.nq
             end_vel = model.jnt_dofadr[j + 1] if j + 1 < model.njnt else model.nv
@@ -259,9 +272,9 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         return TerminationTerms(self.model, self.task.termination)
 
     def reset_distribution(self) -> ResetDistribution:
-        """The task's initial state on arrays: the model's ``qpos0`` and zero velocity, plus uniform noise
-        of half-width ``task.init_noise``."""
-        return init_noise(self.model, self.task.init_noise)
+        """The task's initial state on arrays: the model's ``qpos0`` at rest or the keyframe
+        ``task.keyframe``, plus uniform noise of half-width ``task.init_noise`` (none on free joints)."""
+        return init_noise(self.model, self.task.init_noise, self._keyframe)
 
     def body_velocity(self, body: int) -> np.ndarray:
         """World-frame velocity of a body's origin over the step just taken, from its two positions."""

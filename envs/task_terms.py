@@ -42,6 +42,7 @@ def entity_names(model: mujoco.MjModel, kind: mujoco.mjtObj) -> list[str]:
         mujoco.mjtObj.mjOBJ_SENSOR: model.nsensor,
         mujoco.mjtObj.mjOBJ_CAMERA: model.ncam,
         mujoco.mjtObj.mjOBJ_ACTUATOR: model.nu,
+        mujoco.mjtObj.mjOBJ_KEY: model.nkey,
     }[kind]
     names = (mujoco.mj_id2name(model, kind, i) for i in range(count))
     return [name for name in names if name]

@@ -128,12 +128,19 @@ class TaskConfig(StrictModel):
     qpos: bool = Field(default=False, description="also observe joint positions (qpos)")
     qvel: bool = Field(default=False, description="also observe joint velocities (qvel)")
     exclude_joints: list[str] = Field(
-        default=[], description="joints left out of qpos/qvel observations (e.g. a free root's x position)"
+        default=[],
+        description="joints left out of qpos/qvel observations (e.g. a free root); an unnamed joint is "
+        "jointN, N its index",
+    )
+    keyframe: str | None = Field(
+        default=None,
+        description="start each episode from this <key>'s qpos and qvel (None: the model's qpos0 at rest)",
     )
     init_noise: float = Field(
         default=0.01,
         ge=0,
-        description="initial qpos and qvel are nominal plus uniform noise of this half-width",
+        description="initial qpos and qvel are the start plus uniform noise of this half-width, except a "
+        "free joint's (a floating base is not tilted or sunk)",
     )
     camera: str | None = Field(
         default=None, description="named camera for rgb_array rendering (None: free camera)"

@@ -208,3 +208,61 @@ def test_a_task_class_declares_its_model_and_task() -> None:
     assert Slider(task={"frame_skip": 2}).frame_skip == 2  # env.task replaces the class's task
     with pytest.raises(RlkitError, match="MujocoEnv needs a model"):
         MujocoEnv()
+
+
+FLOATING_XML = """
+<mujoco>
+  <worldbody>
+    <geom type="plane" size="5 5 0.1"/>
+    <body name="base" pos="0 0 0.5">
+      <freejoint/>
+      <geom type="box" size="0.2 0.1 0.05" mass="2"/>
+      <body name="leg" pos="0.2 0 0">
+        <joint name="knee" type="hinge" axis="0 1 0" range="-2 2"/>
+        <geom type="capsule" fromto="0 0 0 0 0 -0.3" size="0.02" mass="0.2"/>
+      </body>
+    </body>
+  </worldbody>
+  <actuator><position joint="knee" kp="10" ctrlrange="-2 2"/></actuator>
+  <keyframe>
+    <key name="crouch" qpos="0.1 0 0.4 0.9238795 0 0.3826834 0 -1.2" qvel="0 0 0 0 0 0 0.5"/>
+  </keyframe>
+</mujoco>
+"""
+
+
+def test_an_episode_starts_at_the_named_keyframe_with_noise_on_the_joints_not_the_floating_base() -> None:
+    env = MujocoEnv(FLOATING_XML, task={"keyframe": "crouch", "init_noise": 0.1, "qpos": True, "qvel": True})
+    key = env.model.key("crouch")
+    for seed in range(5):
+        env.reset(seed=seed)
+        np.testing.assert_array_equal(env.data.qpos[:7], key.qpos[:7])  # the base: where the key puts it
+        np.testing.assert_array_equal(env.data.qvel[:6], key.qvel[:6])
+        assert 0 < abs(env.data.qpos[7] - key.qpos[7]) <= 0.1  # the knee: the key's angle plus noise
+        assert 0 < abs(env.data.qvel[6] - key.qvel[6]) <= 0.1
+    exact = MujocoEnv(FLOATING_XML, task={"keyframe": "crouch", "init_noise": 0.0, "qpos": True})
+    exact.reset(seed=0)
+    np.testing.assert_array_equal(exact.data.qpos, key.qpos)
+
+
+def test_without_a_keyframe_the_floating_base_is_still_left_unmoved_by_the_noise() -> None:
+    env = MujocoEnv(FLOATING_XML, task={"init_noise": 0.3, "qpos": True})
+    env.reset(seed=1)
+    np.testing.assert_array_equal(env.data.qpos[:7], env.model.qpos0[:7])
+    assert env.data.qpos[7] != 0.0
+
+
+def test_an_unnamed_free_joint_is_left_out_of_the_observation_by_its_index_name() -> None:
+    env = MujocoEnv(FLOATING_XML, task={"qpos": True, "qvel": True, "exclude_joints": ["joint0"]})
+    assert env.observation_names == ["qpos:knee", "qvel:knee"]
+
+
+def test_a_misspelled_keyframe_or_joint_is_one_line_naming_what_the_model_has() -> None:
+    with pytest.raises(
+        RlkitError, match=r"env.task.keyframe: the model has no key named 'home' \(key names: crouch\)"
+    ):
+        MujocoEnv(FLOATING_XML, task={"keyframe": "home"})
+    with pytest.raises(
+        RlkitError, match=r"exclude_joints\[0\]: the model has no joint named 'root' .*joint0, knee"
+    ):
+        MujocoEnv(FLOATING_XML, task={"qpos": True, "exclude_joints": ["root"]})

@@ -19,8 +19,10 @@ from rlkit.rollout.vector_env import final_observations, make_vector_env
 from tests.cli.conftest import run_cli
 from tests.rollout.helpers import assert_same
 
-#: A robot of the user's own: a free-floating torso (a quaternion to renormalize at reset), a motor-driven
-#: leg, sites and sensors of several stages, and a task that uses every term of the library.
+#: A robot of the user's own: a free-floating torso started pitched 30 degrees (a keyframe), so that it
+#: falls in about half its episodes, a motor-driven leg, a ball-jointed tail (a quaternion the initial-state
+#: noise moves and renormalizes), sites and sensors of several stages, and a task that uses every term of the
+#: library.
 ROBOT_XML = """
 <mujoco>
   <option timestep="0.005" integrator="implicitfast"/>
@@ -36,8 +38,15 @@ ROBOT_XML = """
         <geom type="capsule" fromto="0 0 0 0 0 -0.4" size="0.03"/>
         <site name="foot" pos="0 0 -0.43"/>
       </body>
+      <body name="tail" pos="-0.2 0 0">
+        <joint name="tail" type="ball" damping="0.1"/>
+        <geom type="capsule" fromto="0 0 0 -0.2 0 0" size="0.01" mass="0.05"/>
+      </body>
     </body>
   </worldbody>
+  <keyframe>
+    <key name="tilted" qpos="0 0 0.6 0.9659258 0 0.2588190 0 0 1 0 0 0"/>
+  </keyframe>
   <actuator><motor joint="hip" gear="20" ctrlrange="-1 1"/></actuator>
   <sensor>
     <framequat objtype="body" objname="torso"/>
@@ -51,6 +60,7 @@ ROBOT_TASK = {
     "frame_skip": 3,
     "qpos": True,
     "qvel": True,
+    "keyframe": "tilted",
     "init_noise": 0.2,
     "reward": [
         {"term": "forward_velocity", "body": "torso", "weight": 1.0},
