@@ -1,6 +1,7 @@
 """The base class of rlkit's MuJoCo tasks: a Gymnasium env defined by an MJCF model and a task.
 
-The model comes from an XML file or string. Actions drive the model's actuators within their ``ctrlrange``.
+The model comes from an XML file or string. Actions drive the model's actuators within their ``ctrlrange``,
+or offset their joints' angles in a default pose (``task.action``, :mod:`rlkit.envs.action_modes`).
 Observations are the model's ``<sensor>`` readings (plus qpos/qvel when the task asks), flattened, with one
 name per channel in :attr:`MujocoEnv.observation_names` so sensor models can address channels by name.
 The task (:class:`rlkit.config.sim2real.TaskConfig`) declares frame skip, initial-state noise, the render
@@ -29,6 +30,13 @@ import numpy as np
 
 from rlkit.config.loading import validate_model
 from rlkit.config.sim2real import TaskConfig
+from rlkit.envs.action_modes import (
+    ControlArrays,
+    default_targets,
+    direct_control,
+    joint_offset_control,
+    joint_offset_space,
+)
 from rlkit.envs.initial_states import ResetDistribution, init_noise
 from rlkit.envs.sim_arrays import OneSim
 from rlkit.envs.task_terms import RewardArrays, RewardTerms, TerminationArrays, TerminationTerms, resolve_id
@@ -133,7 +141,7 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         self.observation_space = gym.spaces.Box(
             -np.inf, np.inf, (len(self.observation_names),), dtype=np.float64
         )
-        self.action_space = self._action_space()
+        self._control, self.action_space = self._action_mode()
         self.previous_action = np.zeros(self.model.nu)
         self._xpos_before = self.data.xpos.copy()
         self.sim_arrays = OneSim(self.model, self.data, self._xpos_before, self.frame_skip)
@@ -195,11 +203,25 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
                 names += expand(f"qvel:{name}", width)
         return names
 
-    def _action_space(self) -> gym.spaces.Box:
+    def _action_mode(self) -> tuple[ControlArrays, gym.spaces.Box]:
+        """The control of ``task.action`` on arrays, and the action space it takes."""
+        if self.task.action.mode == "joint_offset":
+            if self._keyframe is None:
+                raise RlkitError(
+                    "env.task.action.mode joint_offset needs env.task.keyframe: the default pose the "
+                    "actions offset"
+                )
+            default = default_targets(self.model, self._keyframe, "env.task.action.mode")
+            scale = self.task.action.scale
+            return joint_offset_control(default, scale), joint_offset_space(self.model, default, scale)
         bounds = self.model.actuator_ctrlrange.astype(np.float32).copy()
         limited = self.model.actuator_ctrllimited.astype(bool)
         bounds[~limited] = (-np.inf, np.inf)
-        return gym.spaces.Box(bounds[:, 0], bounds[:, 1], dtype=np.float32)
+        return direct_control, gym.spaces.Box(bounds[:, 0], bounds[:, 1], dtype=np.float32)
+
+    def task_control(self) -> ControlArrays:
+        """The task's actions to controls on arrays (``task.action``): the same function for a batch."""
+        return self._control
 
     # ------------------------------------------------------------------------------------------ API
 
@@ -223,7 +245,7 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         """Apply ``action`` to the actuators for ``frame_skip`` physics steps."""
         action = np.asarray(action, dtype=np.float64).reshape(self.model.nu)
         self._xpos_before[:] = self.data.xpos
-        self.data.ctrl[:] = action
+        self.data.ctrl[:] = self._control(action[None])[0]
         for _ in range(self.frame_skip):
             # step2 then step1 (as dm_control does): positions, velocities and their sensors describe the
             # state after the step at no extra cost; acceleration-stage sensors (accelerometer, touch,

@@ -62,6 +62,7 @@ class BatchedTask:
         # the observed joints' columns, as MujocoEnv computed them for its own observation
         self._qpos_columns = env._qpos_index
         self._qvel_columns = env._qvel_index
+        self.control = env.task_control()
         self.reward = env.task_reward()
         self.terminated = env.task_termination()
         self._reset_state = env.reset_distribution()

@@ -120,6 +120,19 @@ class BodyTiltTermination(_RangeTerm):
 TerminationTerm = Annotated[BodyHeightTermination | BodyTiltTermination, Field(discriminator="term")]
 
 
+class ActionConfig(StrictModel):
+    """How the policy's action becomes the actuators' controls."""
+
+    mode: Literal["direct", "joint_offset"] = Field(
+        default="direct",
+        description="direct: the action is the control, within ctrlrange; joint_offset: each position "
+        "actuator's target is its joint's angle in env.task.keyframe plus scale × the action",
+    )
+    scale: float = Field(
+        default=1.0, gt=0, description="joint_offset: radians (or metres) per unit of action"
+    )
+
+
 class TaskConfig(StrictModel):
     """What a robot given as ``env.id: robot.xml`` observes, is rewarded for, and when its episode ends."""
 
@@ -135,6 +148,9 @@ class TaskConfig(StrictModel):
     keyframe: str | None = Field(
         default=None,
         description="start each episode from this <key>'s qpos and qvel (None: the model's qpos0 at rest)",
+    )
+    action: ActionConfig = Field(
+        default_factory=ActionConfig, description="how actions drive the actuators (mode, scale)"
     )
     init_noise: float = Field(
         default=0.01,

@@ -273,7 +273,7 @@ class BatchedVectorEnv(VectorEnv):
         """Step sims ``ids`` (None: all) once with ``action``: every sim's rewards, reward terms,
         terminations and truncations (the rows of the sims not stepped are not meaningful)."""
         self.randomization.start_step(ids)
-        self.sims.step(action, ids)
+        self.sims.step(self.task.control(action), ids)
         self.randomization.end_step(ids)
         rewards, terms = self.task.reward(self.sims, action, self._previous_action)
         terminated = self.task.terminated(self.sims)
