@@ -38,6 +38,7 @@ from rlkit.envs.action_modes import (
     joint_offset_space,
 )
 from rlkit.envs.initial_states import ResetDistribution, init_noise
+from rlkit.envs.observation_terms import ObservationTerms
 from rlkit.envs.sim_arrays import OneSim
 from rlkit.envs.task_terms import RewardArrays, RewardTerms, TerminationArrays, TerminationTerms, resolve_id
 from rlkit.errors import RlkitError
@@ -133,10 +134,14 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
             else resolve_id(self.model, mujoco.mjtObj.mjOBJ_KEY, self.task.keyframe, "env.task.keyframe")
         )
         self._qpos_index, self._qvel_index, joint_names = self._observed_joints()
-        self.observation_names = self._channel_names(joint_names)
+        default_qpos = self.model.qpos0 if self._keyframe is None else self.model.key_qpos[self._keyframe]
+        self.observation_terms = ObservationTerms(self.model, self.task.observations, default_qpos)
+        """The named observation terms of ``task.observations``, on arrays (the batch runs them too)."""
+        self.observation_names = self._channel_names(joint_names) + self.observation_terms.names
         if not self.observation_names:
             raise RlkitError(
-                "the task observes nothing: the model has no <sensor> and the task sets neither qpos nor qvel"
+                "the task observes nothing: the model has no <sensor> and the task sets neither qpos, qvel "
+                "nor observations"
             )
         self.observation_space = gym.spaces.Box(
             -np.inf, np.inf, (len(self.observation_names),), dtype=np.float64
@@ -260,7 +265,7 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
     # ---------------------------------------------------------------------------------- task hooks
 
     def observation(self) -> np.ndarray:
-        """Sensor readings, then observed qpos, then observed qvel."""
+        """Sensor readings, then observed qpos, then observed qvel, then the named observation terms."""
         parts = []
         if self.task.sensors:
             parts.append(self.data.sensordata)
@@ -268,6 +273,8 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
             parts.append(self.data.qpos[self._qpos_index])
         if self.task.qvel:
             parts.append(self.data.qvel[self._qvel_index])
+        if self.observation_terms:
+            parts.append(self.observation_terms(self.sim_arrays)[0])
         return np.concatenate(parts)
 
     def reward(self, action: np.ndarray) -> tuple[float, dict[str, float]]:

@@ -62,13 +62,15 @@ class BatchedTask:
         # the observed joints' columns, as MujocoEnv computed them for its own observation
         self._qpos_columns = env._qpos_index
         self._qvel_columns = env._qvel_index
+        self._terms = env.observation_terms
         self.control = env.task_control()
         self.reward = env.task_reward()
         self.terminated = env.task_termination()
         self._reset_state = env.reset_distribution()
 
     def observation(self, sims: SimBatch, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """The observations of sims ``rows``: sensor readings, then observed qpos, then observed qvel."""
+        """The observations of sims ``rows``: sensor readings, then observed qpos, then observed qvel, then
+        the named observation terms."""
         parts = []
         if self.task.sensors:
             parts.append(sims.sensordata[rows])
@@ -76,6 +78,8 @@ class BatchedTask:
             parts.append(sims.qpos[rows][:, self._qpos_columns])
         if self.task.qvel:
             parts.append(sims.qvel[rows][:, self._qvel_columns])
+        if self._terms:
+            parts.append(self._terms(sims, rows))
         return np.concatenate(parts, axis=1)
 
     def reset_state(self, sims: SimBatch, ids: np.ndarray, generators: Sequence[np.random.Generator]) -> None:

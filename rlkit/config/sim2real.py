@@ -120,6 +120,27 @@ class BodyTiltTermination(_RangeTerm):
 TerminationTerm = Annotated[BodyHeightTermination | BodyTiltTermination, Field(discriminator="term")]
 
 
+class ObservationTerm(StrictModel):
+    """An observation named by what it is, computed from the model's state (no sensor needed)."""
+
+    term: Literal[
+        "projected_gravity",
+        "base_linear_velocity",
+        "base_angular_velocity",
+        "joint_positions",
+        "joint_velocities",
+    ] = Field(
+        ...,
+        description="projected_gravity: the gravity direction in the base's frame; base_linear_velocity, "
+        "base_angular_velocity: the base's velocity in its own frame; joint_positions: every hinge and slide "
+        "joint's angle minus the default pose's (env.task.keyframe, else the model's qpos0); "
+        "joint_velocities: theirs",
+    )
+    body: str | None = Field(
+        default=None, description="the base body, with a free joint (the projected_gravity and base_ terms)"
+    )
+
+
 class ActionConfig(StrictModel):
     """How the policy's action becomes the actuators' controls."""
 
@@ -144,6 +165,11 @@ class TaskConfig(StrictModel):
         default=[],
         description="joints left out of qpos/qvel observations (e.g. a free root); an unnamed joint is "
         "jointN, N its index",
+    )
+    observations: list[ObservationTerm] = Field(
+        default=[],
+        description="named observation terms, after the sensors, qpos and qvel (e.g. {term: "
+        "projected_gravity, body: trunk})",
     )
     keyframe: str | None = Field(
         default=None,

@@ -65,8 +65,15 @@ def test_joint_offset_without_a_keyframe_or_on_a_tendon_is_one_line() -> None:
         MujocoEnv(xml, task={"keyframe": "k", "qpos": True, "action": {"mode": "joint_offset"}})
 
 
-def test_batched_offsets_equal_sync_offsets_to_the_bit() -> None:
-    config = EnvConfig(id=QUADRUPED, task={**OFFSET, "init_noise": 0.05, "qpos": True, "qvel": True})
+def test_batched_offsets_and_observation_terms_equal_sync_ones_to_the_bit() -> None:
+    terms = [
+        {"term": "projected_gravity", "body": "trunk"},
+        {"term": "base_linear_velocity", "body": "trunk"},
+        {"term": "base_angular_velocity", "body": "trunk"},
+        {"term": "joint_positions"},
+        {"term": "joint_velocities"},
+    ]
+    config = EnvConfig(id=QUADRUPED, task={**OFFSET, "init_noise": 0.05, "observations": terms})
     sync = make_vector_env(config, 3)
     batched = make_vector_env(config, 3, RolloutConfig(backend="batched", threads=2))
     assert isinstance(batched, BatchedVectorEnv)

@@ -1,0 +1,108 @@
+"""Observations named by what they are, computed on arrays from a model's state without editing its XML:
+for every sim of a batch at once, or for one env as a batch of one.
+
+The terms a legged robot's policy reads (legged_gym, Isaac Lab, MuJoCo Playground): the gravity direction in
+the base's frame (which way is down, as an IMU's accelerometer at rest tells it), the base's linear and
+angular velocity in its own frame, the joints' angles relative to the default pose and their velocities.
+A base is a body with a free joint. Every term is written with elementwise NumPy operations on rows, so that
+a batch and a loop of envs agree to the bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import mujoco
+import numpy as np
+
+from rlkit.config.sim2real import ObservationTerm
+from rlkit.envs.sim_arrays import SimArrays
+from rlkit.envs.task_terms import resolve_id
+from rlkit.errors import RlkitError
+
+ArrayObservation = Callable[[SimArrays, np.ndarray | slice], np.ndarray]
+"""A compiled term: ``(sims, rows) -> (len(rows), width)`` float64."""
+
+
+def to_body_frame(xmat: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """``R^T v`` row by row, ``xmat`` ``(n, 9)`` row-major and ``vector`` ``(n, 3)``: a world vector in the
+    body's frame (written out, so that no row's sum depends on the batch's size)."""
+    return xmat[:, 0:3] * vector[:, 0:1] + xmat[:, 3:6] * vector[:, 1:2] + xmat[:, 6:9] * vector[:, 2:3]
+
+
+def free_joint_of(model: mujoco.MjModel, body: int, where: str) -> int:
+    """The free joint of ``body`` (a floating base), or a one-line error naming ``where``."""
+    for joint in range(model.body_jntadr[body], model.body_jntadr[body] + model.body_jntnum[body]):
+        if int(model.jnt_type[joint]) == int(mujoco.mjtJoint.mjJNT_FREE):
+            return joint
+    name = mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_BODY, body)
+    raise RlkitError(f"{where}: body '{name}' has no free joint (a floating base has <freejoint/>)")
+
+
+def one_dof_joints(model: mujoco.MjModel) -> list[int]:
+    """The model's hinge and slide joints, in order: the joints a legged robot's policy observes."""
+    one_dof = (int(mujoco.mjtJoint.mjJNT_HINGE), int(mujoco.mjtJoint.mjJNT_SLIDE))
+    return [j for j in range(model.njnt) if int(model.jnt_type[j]) in one_dof]
+
+
+class ObservationTerms:
+    """The named observation terms of a task, their channel names, and their values for rows of sims.
+
+    Args:
+        model: The compiled model, to resolve names.
+        terms: The declared terms.
+        default_qpos: The default pose, ``(nq,)`` (a keyframe's qpos, else ``qpos0``): joint positions are
+            observed relative to it.
+        where: Config path of the term list, for error messages.
+    """
+
+    def __init__(
+        self,
+        model: mujoco.MjModel,
+        terms: Sequence[ObservationTerm],
+        default_qpos: np.ndarray,
+        where: str = "env.task.observations",
+    ) -> None:
+        self.names: list[str] = []
+        self._terms: list[ArrayObservation] = []
+        for i, term in enumerate(terms):
+            names, compute = self._compile(model, term, default_qpos, f"{where}[{i}]")
+            self.names += names
+            self._terms.append(compute)
+
+    def __bool__(self) -> bool:
+        return bool(self._terms)
+
+    def __call__(self, sims: SimArrays, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """The terms of sims ``rows``, side by side, ``(len(rows), len(names))``."""
+        return np.concatenate([term(sims, rows) for term in self._terms], axis=1)
+
+    @staticmethod
+    def _compile(
+        model: mujoco.MjModel, term: ObservationTerm, default_qpos: np.ndarray, at: str
+    ) -> tuple[list[str], ArrayObservation]:
+        xyz = [f"{term.term}[{axis}]" for axis in "xyz"]
+        if term.term in ("projected_gravity", "base_linear_velocity", "base_angular_velocity"):
+            if term.body is None:
+                raise RlkitError(f"{at}.body: {term.term} needs the base body's name")
+            body = resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{at}.body")
+            if term.term == "projected_gravity":
+                return xyz, lambda sims, rows: -sims.xmat[rows, body, 6:9]
+            dof = int(model.jnt_dofadr[free_joint_of(model, body, f"{at}.body")])
+            if term.term == "base_linear_velocity":  # a free joint's linear velocity is in the world frame
+                return xyz, lambda sims, rows: to_body_frame(
+                    sims.xmat[rows, body], sims.qvel[rows, dof : dof + 3]
+                )
+            # ... and its angular velocity in the body's own
+            return xyz, lambda sims, rows: sims.qvel[rows, dof + 3 : dof + 6].copy()
+        joints = one_dof_joints(model)
+        labels = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, j) or f"joint{j}" for j in joints]
+        names = [f"{term.term}:{label}" for label in labels]
+        if term.term == "joint_positions":
+            addresses = model.jnt_qposadr[joints]
+            default = default_qpos[addresses].copy()
+            return names, lambda sims, rows: sims.qpos[rows][:, addresses] - default
+        if term.term == "joint_velocities":
+            dofs = model.jnt_dofadr[joints]
+            return names, lambda sims, rows: sims.qvel[rows][:, dofs]
+        raise AssertionError(f"unhandled observation term {term.term}")
