@@ -20,7 +20,7 @@ All randomness comes from ``self.np_random``, seeded by ``reset(seed=...)``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,7 +29,7 @@ import mujoco
 import numpy as np
 
 from rlkit.config.loading import validate_model
-from rlkit.config.sim2real import TaskConfig
+from rlkit.config.sim2real import BodyContactTermination, TaskConfig
 from rlkit.envs.action_modes import (
     ControlArrays,
     default_targets,
@@ -37,6 +37,8 @@ from rlkit.envs.action_modes import (
     joint_offset_control,
     joint_offset_space,
 )
+from rlkit.envs.contact_sensors import PREFIX as CONTACT_PREFIX
+from rlkit.envs.contact_sensors import add_contact_sensors, matching_bodies
 from rlkit.envs.initial_states import ResetDistribution, init_noise
 from rlkit.envs.observation_terms import ObservationTerms
 from rlkit.envs.sim_arrays import OneSim
@@ -48,19 +50,25 @@ _SENSOR_PREFIX = "mjSENS_"
 _ONLY_SIM = np.zeros(1, dtype=np.int64)
 
 
-def load_model(model: str | Path) -> mujoco.MjModel:
-    """Compile an MJCF model from a file path or an XML string, with a one-line error when it fails."""
+def load_model(model: str | Path, edit: Callable[[mujoco.MjSpec], None] | None = None) -> mujoco.MjModel:
+    """Compile an MJCF model from a file path or an XML string, after ``edit`` changes its spec (adds the
+    sensors a task needs), with a one-line error when it fails."""
     text = str(model)
+    is_xml = text.lstrip().startswith("<")
     try:
-        if text.lstrip().startswith("<"):
-            return mujoco.MjModel.from_xml_string(text)
-        path = Path(text)
-        if not path.is_file():
-            raise RlkitError(f"model file '{text}' does not exist")
-        return mujoco.MjModel.from_xml_path(str(path))
-    except ValueError as exc:  # MuJoCo's compiler errors
+        if is_xml:
+            spec = mujoco.MjSpec.from_string(text)
+        else:
+            path = Path(text)
+            if not path.is_file():
+                raise RlkitError(f"model file '{text}' does not exist")
+            spec = mujoco.MjSpec.from_file(str(path))
+        if edit is not None:
+            edit(spec)
+        return spec.compile()
+    except ValueError as exc:  # MuJoCo's parser and compiler errors
         message = " ".join(str(exc).split())
-        source = "the XML string" if text.lstrip().startswith("<") else f"'{text}'"
+        source = "the XML string" if is_xml else f"'{text}'"
         raise RlkitError(f"MuJoCo cannot load {source}: {message}") from None
 
 
@@ -109,7 +117,11 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         self.task = parse_task(task if task is not None else self.TASK)
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise RlkitError(f"render_mode '{render_mode}' is not supported (valid: rgb_array or None)")
-        self.model = load_model(model)
+        self.model = load_model(model, self._add_task_sensors)
+        # the sensors the task added sit after the model's own, which alone are observed
+        added = [i for i in range(self.model.nsensor) if self._is_added_sensor(i)]
+        self._own_sensors = added[0] if added else self.model.nsensor
+        self._own_sensordata = int(self.model.sensor_adr[added[0]]) if added else self.model.nsensordata
         if self.model.nu == 0:
             source = "the XML string" if str(model).lstrip().startswith("<") else f"model '{model}'"
             raise RlkitError(
@@ -158,6 +170,18 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
 
     # ---------------------------------------------------------------------------------------- spaces
 
+    def _add_task_sensors(self, spec: mujoco.MjSpec) -> None:
+        """Add to the model the sensors the task's terms read (a contact sensor per watched body)."""
+        bodies = [body.name for body in spec.bodies]
+        for i, term in enumerate(self.task.termination):
+            if isinstance(term, BodyContactTermination):
+                where = f"env.task.termination[{i}].bodies"
+                add_contact_sensors(spec, matching_bodies(bodies, term.bodies, where))
+
+    def _is_added_sensor(self, sensor: int) -> bool:
+        name = mujoco.mj_id2name(self.model, mujoco.mjtObj.mjOBJ_SENSOR, sensor) or ""
+        return name.startswith(CONTACT_PREFIX)
+
     def _observed_joints(self) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int, int]]]:
         """Indices into qpos and qvel of the observed joints, and (name, qpos width, qvel width) of each."""
         model = self.model
@@ -193,7 +217,7 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
 
         names: list[str] = []
         if self.task.sensors:
-            for s in range(self.model.nsensor):
+            for s in range(self._own_sensors):
                 sensor_type = mujoco.mjtSensor(self.model.sensor_type[s]).name.removeprefix(_SENSOR_PREFIX)
                 name = (
                     mujoco.mj_id2name(self.model, mujoco.mjtObj.mjOBJ_SENSOR, s)
@@ -268,7 +292,7 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         """Sensor readings, then observed qpos, then observed qvel, then the named observation terms."""
         parts = []
         if self.task.sensors:
-            parts.append(self.data.sensordata)
+            parts.append(self.data.sensordata[: self._own_sensordata])
         if self.task.qpos:
             parts.append(self.data.qpos[self._qpos_index])
         if self.task.qvel:

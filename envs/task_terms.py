@@ -18,6 +18,7 @@ import numpy as np
 from rlkit.config.sim2real import (
     ActionRateCostTerm,
     AliveBonusTerm,
+    BodyContactTermination,
     BodyHeightTerm,
     BodyTiltTermination,
     ControlCostTerm,
@@ -27,6 +28,7 @@ from rlkit.config.sim2real import (
     TerminationTerm,
     UprightTerm,
 )
+from rlkit.envs.contact_sensors import contact_sensor_name, matching_bodies
 from rlkit.envs.sim_arrays import SimArrays
 from rlkit.errors import RlkitError
 
@@ -173,10 +175,12 @@ class RewardTerms:
 
 
 class TerminationTerms:
-    """True for each sim where any declared condition holds: a body's height or tilt has left its range.
+    """True for each sim where any declared condition holds: a body's height or tilt has left its range, or
+    a watched body touches something.
 
     Args:
-        model: The compiled model, to resolve names.
+        model: The compiled model, to resolve names (a ``body_contact`` condition reads the contact sensors
+            :func:`~rlkit.envs.contact_sensors.add_contact_sensors` added to it).
         terms: The declared conditions.
         where: Config path of the term list, for error messages.
     """
@@ -184,20 +188,32 @@ class TerminationTerms:
     def __init__(
         self, model: mujoco.MjModel, terms: Sequence[TerminationTerm], where: str = "env.task.termination"
     ) -> None:
-        self._conditions = [
-            (
-                resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{where}[{i}].body"),
-                isinstance(term, BodyTiltTermination),
-                -np.inf if term.min is None else term.min,
-                np.inf if term.max is None else term.max,
+        self._ranges: list[tuple[int, bool, float, float]] = []
+        contact_columns: list[int] = []
+        for i, term in enumerate(terms):
+            at = f"{where}[{i}]"
+            if isinstance(term, BodyContactTermination):
+                names = entity_names(model, mujoco.mjtObj.mjOBJ_BODY)
+                for body in matching_bodies(names, term.bodies, f"{at}.bodies"):
+                    sensor = resolve_id(model, mujoco.mjtObj.mjOBJ_SENSOR, contact_sensor_name(body), at)
+                    contact_columns.append(int(model.sensor_adr[sensor]))
+                continue
+            self._ranges.append(
+                (
+                    resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{at}.body"),
+                    isinstance(term, BodyTiltTermination),
+                    -np.inf if term.min is None else term.min,
+                    np.inf if term.max is None else term.max,
+                )
             )
-            for i, term in enumerate(terms)
-        ]
+        self._contact_columns = np.asarray(contact_columns, dtype=np.int64)
 
     def __call__(self, sims: SimArrays) -> np.ndarray:
         """Whether each sim's episode has ended in its current state, ``(num_envs,)`` bool."""
         ended = np.zeros(sims.num_envs, dtype=bool)
-        for body, tilt, low, high in self._conditions:
+        for body, tilt, low, high in self._ranges:
             value = body_tilt(sims, body) if tilt else sims.xpos[:, body, 2]
             ended |= ~((low <= value) & (value <= high))
+        if self._contact_columns.size:
+            ended |= (sims.sensordata[:, self._contact_columns] > 0).any(axis=1)
         return ended

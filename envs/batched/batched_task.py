@@ -63,6 +63,7 @@ class BatchedTask:
         self._qpos_columns = env._qpos_index
         self._qvel_columns = env._qvel_index
         self._terms = env.observation_terms
+        self._own_sensordata = env._own_sensordata
         self.control = env.task_control()
         self.reward = env.task_reward()
         self.terminated = env.task_termination()
@@ -73,7 +74,7 @@ class BatchedTask:
         the named observation terms."""
         parts = []
         if self.task.sensors:
-            parts.append(sims.sensordata[rows])
+            parts.append(sims.sensordata[rows, : self._own_sensordata])
         if self.task.qpos:
             parts.append(sims.qpos[rows][:, self._qpos_columns])
         if self.task.qvel:

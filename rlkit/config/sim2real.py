@@ -117,7 +117,18 @@ class BodyTiltTermination(_RangeTerm):
     body: str = Field(..., description="body whose tilt is watched")
 
 
-TerminationTerm = Annotated[BodyHeightTermination | BodyTiltTermination, Field(discriminator="term")]
+class BodyContactTermination(StrictModel):
+    """End the episode when any of some bodies touches anything (a base or a knee hitting the ground)."""
+
+    term: Literal["body_contact"]
+    bodies: str = Field(
+        ..., description="a regular expression over body names, e.g. 'trunk|.*_thigh' (each must match whole)"
+    )
+
+
+TerminationTerm = Annotated[
+    BodyHeightTermination | BodyTiltTermination | BodyContactTermination, Field(discriminator="term")
+]
 
 
 class ObservationTerm(StrictModel):

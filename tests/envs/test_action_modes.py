@@ -73,13 +73,19 @@ def test_batched_offsets_and_observation_terms_equal_sync_ones_to_the_bit() -> N
         {"term": "joint_positions"},
         {"term": "joint_velocities"},
     ]
-    config = EnvConfig(id=QUADRUPED, task={**OFFSET, "init_noise": 0.05, "observations": terms})
+    contact = [{"term": "body_contact", "bodies": "trunk|.*_thigh"}]  # random actions fold it: it ends
+    task = {**OFFSET, "init_noise": 0.05, "observations": terms, "termination": contact}
+    config = EnvConfig(id=QUADRUPED, task=task, max_episode_steps=15)
     sync = make_vector_env(config, 3)
     batched = make_vector_env(config, 3, RolloutConfig(backend="batched", threads=2))
     assert isinstance(batched, BatchedVectorEnv)
     assert batched.single_action_space == sync.single_action_space
     assert_same(sync.reset(seed=4), batched.reset(seed=4), "reset")
     rng = np.random.default_rng(1)
-    for step in range(40):
-        actions = rng.uniform(-1.0, 1.0, (3, 12)).astype(np.float32)
-        assert_same(sync.step(actions), batched.step(actions), f"step {step}")
+    terminations = 0
+    for step in range(60):
+        actions = rng.uniform(-4.0, 4.0, (3, 12)).astype(np.float32)
+        expected = sync.step(actions)
+        assert_same(expected, batched.step(actions), f"step {step}")
+        terminations += int(expected[2].sum())
+    assert terminations >= 2, terminations

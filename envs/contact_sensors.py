@@ -1,0 +1,63 @@
+"""Contact sensors a task's terms need, added to the robot's model at load (``MjSpec``), not written into
+its XML.
+
+A term that asks whether a body touches something (a base-contact termination) reads a MuJoCo ``contact``
+sensor: MuJoCo counts the body's contacts in the same step that computes them, for every sim of a batch in
+C, so the term reads one column of ``sensordata`` instead of walking each env's contact list in Python. The
+added sensors sit after the model's own, and the observation leaves them out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import mujoco
+
+from rlkit.errors import RlkitError
+
+#: Prefix of the sensors rlkit adds, which no model's own sensor is expected to use.
+PREFIX = "rlkit/contact/"
+
+# A contact sensor's intprm: what it reports (1: how many contacts it found), how it reduces them (0: none),
+# and how many it reports (1); its one value is then the number of contacts found (0: none).
+_FOUND, _NO_REDUCTION, _ONE = 1, 0, 1
+
+
+def contact_sensor_name(body: str) -> str:
+    """The name of the added sensor that counts ``body``'s contacts."""
+    return PREFIX + body
+
+
+def matching_bodies(names: Iterable[str], pattern: str, where: str) -> list[str]:
+    """The body names that match the regular expression ``pattern`` as a whole, in model order.
+
+    Raises:
+        RlkitError: ``pattern`` is not a regular expression, or matches no body (names ``where``).
+    """
+    names = [name for name in names if name]
+    try:
+        expression = re.compile(pattern)
+    except re.error as exc:
+        raise RlkitError(f"{where}: '{pattern}' is not a regular expression ({exc})") from None
+    matched = [name for name in names if expression.fullmatch(name)]
+    if not matched:
+        listed = ", ".join(names[:40]) + (", ..." if len(names) > 40 else "")
+        raise RlkitError(f"{where}: '{pattern}' matches no body (body names: {listed or 'none'})")
+    return matched
+
+
+def add_contact_sensors(spec: mujoco.MjSpec, bodies: Iterable[str]) -> None:
+    """Add a sensor counting the contacts of each body (with anything), unless the spec has it already."""
+    present = {sensor.name for sensor in spec.sensors}
+    for body in bodies:
+        name = contact_sensor_name(body)
+        if name not in present:
+            spec.add_sensor(
+                name=name,
+                type=mujoco.mjtSensor.mjSENS_CONTACT,
+                objtype=mujoco.mjtObj.mjOBJ_BODY,
+                objname=body,
+                intprm=[_FOUND, _NO_REDUCTION, _ONE],
+            )
+            present.add(name)
