@@ -29,7 +29,7 @@ import mujoco
 import numpy as np
 
 from rlkit.config.loading import validate_model
-from rlkit.config.sim2real import BodyContactTermination, TaskConfig
+from rlkit.config.sim2real import BodyContactTermination, TaskConfig, UndesiredContactsTerm
 from rlkit.envs.action_modes import (
     ControlArrays,
     default_targets,
@@ -173,9 +173,12 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
     def _add_task_sensors(self, spec: mujoco.MjSpec) -> None:
         """Add to the model the sensors the task's terms read (a contact sensor per watched body)."""
         bodies = [body.name for body in spec.bodies]
-        for i, term in enumerate(self.task.termination):
-            if isinstance(term, BodyContactTermination):
-                where = f"env.task.termination[{i}].bodies"
+        watched = [
+            *((f"env.task.termination[{i}].bodies", t) for i, t in enumerate(self.task.termination)),
+            *((f"env.task.reward[{i}].bodies", t) for i, t in enumerate(self.task.reward)),
+        ]
+        for where, term in watched:
+            if isinstance(term, BodyContactTermination | UndesiredContactsTerm):
                 add_contact_sensors(spec, matching_bodies(bodies, term.bodies, where))
 
     def _is_added_sensor(self, sensor: int) -> bool:

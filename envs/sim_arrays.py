@@ -68,6 +68,11 @@ class SimArrays(Protocol):
         """Sensor readings, ``(num_envs, nsensordata)``."""
         ...
 
+    @property
+    def actuator_force(self) -> np.ndarray:
+        """Actuator forces of the last physics step, ``(num_envs, nu)``."""
+        ...
+
 
 class OneSim:
     """One sim's ``MjData`` as a batch of one: each array a live view with a leading axis of length 1.
@@ -133,3 +138,8 @@ class OneSim:
     def sensordata(self) -> np.ndarray:
         """Sensor readings, ``(1, nsensordata)``."""
         return self._data.sensordata[None]
+
+    @property
+    def actuator_force(self) -> np.ndarray:
+        """Actuator forces of the last physics step, ``(1, nu)``."""
+        return self._data.actuator_force[None]

@@ -17,18 +17,26 @@ import numpy as np
 
 from rlkit.config.sim2real import (
     ActionRateCostTerm,
+    ActuatorForcesTerm,
     AliveBonusTerm,
+    BaseHeightTerm,
     BodyContactTermination,
     BodyHeightTerm,
     BodyTiltTermination,
     ControlCostTerm,
     ForwardVelocityTerm,
+    JointLimitsTerm,
+    OrientationTerm,
     RewardTerm,
+    RollPitchRatesTerm,
     SiteDistanceTerm,
     TerminationTerm,
+    UndesiredContactsTerm,
     UprightTerm,
+    VerticalVelocityTerm,
 )
 from rlkit.envs.contact_sensors import contact_sensor_name, matching_bodies
+from rlkit.envs.floating_base import free_joint_of, one_dof_joints, to_body_frame
 from rlkit.envs.sim_arrays import SimArrays
 from rlkit.errors import RlkitError
 
@@ -137,7 +145,62 @@ def _reward_term(model: mujoco.MjModel, term: RewardTerm, at: str) -> ArrayTerm:
         return lambda sims, action, previous: -squared_norm(action - previous)
     if isinstance(term, AliveBonusTerm):
         return lambda sims, action, previous: np.ones(sims.num_envs)
+    return _robot_term(model, term, at)
+
+
+def _robot_term(model: mujoco.MjModel, term: RewardTerm, at: str) -> ArrayTerm:
+    """Compile one of the terms a legged robot is trained with (legged_gym's costs, each negative)."""
+    if isinstance(term, BaseHeightTerm):
+        index, target = resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{at}.body"), term.target
+        return lambda sims, action, previous: -np.square(sims.xpos[:, index, 2] - target)
+    if isinstance(term, OrientationTerm):
+        index = resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{at}.body")
+        # gravity in the body's frame is minus the world z axis seen from it: minus row 3 of xmat
+        return lambda sims, action, previous: -squared_norm(sims.xmat[:, index, 6:8])
+    if isinstance(term, VerticalVelocityTerm | RollPitchRatesTerm):
+        index = resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{at}.body")
+        dof = int(model.jnt_dofadr[free_joint_of(model, index, f"{at}.body")])
+        if isinstance(term, RollPitchRatesTerm):  # a free joint's angular velocity is in the body's frame
+            return lambda sims, action, previous: -squared_norm(sims.qvel[:, dof + 3 : dof + 5])
+
+        def vertical(sims: SimArrays, action: np.ndarray, previous: np.ndarray) -> np.ndarray:
+            velocity = to_body_frame(sims.xmat[:, index], sims.qvel[:, dof : dof + 3])
+            return -np.square(velocity[:, 2])
+
+        return vertical
+    if isinstance(term, ActuatorForcesTerm):
+        return lambda sims, action, previous: -squared_norm(sims.actuator_force)
+    joints = one_dof_joints(model)
+    if isinstance(term, JointLimitsTerm):
+        limited = [j for j in joints if model.jnt_limited[j]]
+        addresses = model.jnt_qposadr[limited]
+        low, high = model.jnt_range[limited, 0], model.jnt_range[limited, 1]
+        middle, half = (low + high) / 2, (high - low) / 2 * term.soft_fraction
+        soft_low, soft_high = middle - half, middle + half
+
+        def beyond(sims: SimArrays, action: np.ndarray, previous: np.ndarray) -> np.ndarray:
+            angles = sims.qpos[:, addresses]
+            past = np.maximum(soft_low - angles, 0.0) + np.maximum(angles - soft_high, 0.0)
+            return -past.sum(axis=1)
+
+        return beyond
+    if isinstance(term, UndesiredContactsTerm):
+        columns = contact_columns(model, term.bodies, at)
+        return lambda sims, action, previous: (
+            -(sims.sensordata[:, columns] > 0).sum(axis=1).astype(np.float64)
+        )
     raise AssertionError(f"unhandled reward term {term.term}")
+
+
+def contact_columns(model: mujoco.MjModel, bodies: str, at: str) -> np.ndarray:
+    """The ``sensordata`` columns of the contact sensors of the bodies ``bodies`` matches (the sensors the
+    env added to the model, :func:`~rlkit.envs.contact_sensors.add_contact_sensors`)."""
+    names = entity_names(model, mujoco.mjtObj.mjOBJ_BODY)
+    columns = []
+    for body in matching_bodies(names, bodies, f"{at}.bodies"):
+        sensor = resolve_id(model, mujoco.mjtObj.mjOBJ_SENSOR, contact_sensor_name(body), at)
+        columns.append(int(model.sensor_adr[sensor]))
+    return np.asarray(columns, dtype=np.int64)
 
 
 class RewardTerms:
@@ -189,14 +252,11 @@ class TerminationTerms:
         self, model: mujoco.MjModel, terms: Sequence[TerminationTerm], where: str = "env.task.termination"
     ) -> None:
         self._ranges: list[tuple[int, bool, float, float]] = []
-        contact_columns: list[int] = []
+        watched: list[int] = []
         for i, term in enumerate(terms):
             at = f"{where}[{i}]"
             if isinstance(term, BodyContactTermination):
-                names = entity_names(model, mujoco.mjtObj.mjOBJ_BODY)
-                for body in matching_bodies(names, term.bodies, f"{at}.bodies"):
-                    sensor = resolve_id(model, mujoco.mjtObj.mjOBJ_SENSOR, contact_sensor_name(body), at)
-                    contact_columns.append(int(model.sensor_adr[sensor]))
+                watched.extend(contact_columns(model, term.bodies, at))
                 continue
             self._ranges.append(
                 (
@@ -206,7 +266,7 @@ class TerminationTerms:
                     np.inf if term.max is None else term.max,
                 )
             )
-        self._contact_columns = np.asarray(contact_columns, dtype=np.int64)
+        self._contact_columns = np.asarray(watched, dtype=np.int64)
 
     def __call__(self, sims: SimArrays) -> np.ndarray:
         """Whether each sim's episode has ended in its current state, ``(num_envs,)`` bool."""

@@ -71,6 +71,7 @@ class SimBatch:
         self.xmat = self.batch.bind("xmat")
         self.site_xpos = self.batch.bind("site_xpos")
         self.sensordata = self.batch.bind("sensordata")
+        self.actuator_force = self.batch.bind("actuator_force")
         self.xpos_before = np.zeros_like(self.xpos)
         self._timestep: np.ndarray | None = None  # each sim's, once the timestep is expanded
 

@@ -78,6 +78,57 @@ class AliveBonusTerm(_Term):
     term: Literal["alive_bonus"]
 
 
+class BaseHeightTerm(_Term):
+    """Minus the squared distance of a body's height from a target (0 at the target)."""
+
+    term: Literal["base_height"]
+    body: str = Field(..., description="the body (a robot's base)")
+    target: float = Field(..., description="the height it should keep, metres")
+
+
+class OrientationTerm(_Term):
+    """Minus the squared horizontal part of gravity in a body's frame: 0 level, 1 on its side."""
+
+    term: Literal["orientation"]
+    body: str = Field(..., description="the body (a robot's base)")
+
+
+class VerticalVelocityTerm(_Term):
+    """Minus the squared vertical velocity of a floating base, in its own frame."""
+
+    term: Literal["vertical_velocity"]
+    body: str = Field(..., description="the base: a body with a free joint")
+
+
+class RollPitchRatesTerm(_Term):
+    """Minus the squared roll and pitch rates of a floating base, in its own frame."""
+
+    term: Literal["roll_pitch_rates"]
+    body: str = Field(..., description="the base: a body with a free joint")
+
+
+class ActuatorForcesTerm(_Term):
+    """Minus the sum of squared actuator forces (joint torques, for actuators of gear 1)."""
+
+    term: Literal["actuator_forces"]
+
+
+class JointLimitsTerm(_Term):
+    """Minus how far the limited hinge and slide joints are past a soft part of their ranges, summed."""
+
+    term: Literal["joint_limits"]
+    soft_fraction: float = Field(
+        default=0.9, gt=0, le=1, description="the soft range: this fraction of each range, about its middle"
+    )
+
+
+class UndesiredContactsTerm(_Term):
+    """Minus the number of watched bodies touching anything (a knee or the base on the ground)."""
+
+    term: Literal["undesired_contacts"]
+    bodies: str = Field(..., description="a regular expression over body names, e.g. '.*_thigh|.*_calf'")
+
+
 RewardTerm = Annotated[
     ForwardVelocityTerm
     | BodyHeightTerm
@@ -85,7 +136,14 @@ RewardTerm = Annotated[
     | SiteDistanceTerm
     | ControlCostTerm
     | ActionRateCostTerm
-    | AliveBonusTerm,
+    | AliveBonusTerm
+    | BaseHeightTerm
+    | OrientationTerm
+    | VerticalVelocityTerm
+    | RollPitchRatesTerm
+    | ActuatorForcesTerm
+    | JointLimitsTerm
+    | UndesiredContactsTerm,
     Field(discriminator="term"),
 ]
 

@@ -74,7 +74,16 @@ def test_batched_offsets_and_observation_terms_equal_sync_ones_to_the_bit() -> N
         {"term": "joint_velocities"},
     ]
     contact = [{"term": "body_contact", "bodies": "trunk|.*_thigh"}]  # random actions fold it: it ends
-    task = {**OFFSET, "init_noise": 0.05, "observations": terms, "termination": contact}
+    rewards = [
+        {"term": "base_height", "body": "trunk", "target": 0.3},
+        {"term": "orientation", "body": "trunk"},
+        {"term": "vertical_velocity", "body": "trunk"},
+        {"term": "roll_pitch_rates", "body": "trunk"},
+        {"term": "actuator_forces", "weight": 1e-4},
+        {"term": "joint_limits"},
+        {"term": "undesired_contacts", "bodies": ".*_calf"},
+    ]
+    task = {**OFFSET, "init_noise": 0.05, "observations": terms, "termination": contact, "reward": rewards}
     config = EnvConfig(id=QUADRUPED, task=task, max_episode_steps=15)
     sync = make_vector_env(config, 3)
     batched = make_vector_env(config, 3, RolloutConfig(backend="batched", threads=2))
