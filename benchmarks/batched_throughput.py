@@ -283,12 +283,13 @@ def sim2real_table(args: argparse.Namespace) -> None:
             f"Machine: {os.cpu_count()} CPU cores. {args.note}".rstrip(),
             "",
             "Reading it: the models' cost is their Python and NumPy work per vector step (one call per "
-            "effect for all envs, and each env's random draws, which come from its own stream to give "
-            "`sync`'s numbers), so it is largest at few envs (16); from 64 envs on it is a few percent up to "
-            "about 20 % on the cart-pole, whose physics is cheapest, and as noisy as the load. On the "
-            "walker the actuator noise and latency also change the trajectories (falls, resets, contacts), "
-            "so the two batched columns do not step the same physics; the cart-pole's physics costs little "
-            "either way, which shows the models' own cost best.",
+            "effect for all envs, each env's random draws, which come from its own stream to give "
+            "`sync`'s numbers, and at every reset the new episode's physics parameters and the derived "
+            "constants of the sims that reset), so it is largest at few envs (16) and on the cart-pole, "
+            "whose physics is cheapest. On the walker the randomized physics, pushes and actuator noise "
+            "and latency also change the trajectories (falls, resets, contacts), so the two batched "
+            "columns do not step the same physics; the cart-pole's physics costs little either way, which "
+            "shows the models' own cost best.",
             "",
             *rows,
         ]

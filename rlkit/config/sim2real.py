@@ -446,4 +446,6 @@ class SensorsConfig(StrictModel):
     models: list[SensorModelConfig] = Field(
         default=[], description="sensor models, each for a group of channels"
     )
-    latency: LatencyConfig | None = OBSERVATION_LATENCY.field
+    latency: LatencyConfig | None = Field(
+        default=OBSERVATION_LATENCY.nominal, description=OBSERVATION_LATENCY.field.description
+    )
