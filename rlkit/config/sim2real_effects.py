@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
-from pydantic.fields import FieldInfo
 
 from rlkit.config.base import StrictModel
 
@@ -83,14 +82,14 @@ class Effect:
 
     key: str
     annotation: Any
-    field: FieldInfo
+    field: Any  # a pydantic FieldInfo: Field(...) reads as its default's type to type checkers
     wrapper: str | None
     effect: str | None
     arguments: Callable[[Any], dict[str, Any]]
     noise: bool = False
     stream: bool = False
     sweep: SweepAxis | None = None
-    extra: dict[str, tuple[Any, FieldInfo]] | None = None
+    extra: dict[str, tuple[Any, Any]] | None = None
     is_nominal: Callable[[Any], bool] | None = None
 
     @property
