@@ -37,6 +37,7 @@ from gymnasium.vector.utils import batch_space
 
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.envs.batched import BatchedTask, SimBatch
+from rlkit.envs.batched.info_columns import InfoColumns
 from rlkit.envs.batched.randomization import BatchedRandomization
 from rlkit.envs.effects import ActuatorChain, SensorChain
 from rlkit.envs.env_state import encode_attrs, restore_attrs
@@ -74,7 +75,9 @@ def _c_order(observations: np.ndarray) -> np.ndarray:
 
 def _masked(value: Any, mask: np.ndarray) -> Any:
     """Per-env values as ``SyncVectorEnv`` gathers an info entry: an array's rows (0 where ``mask`` is
-    False); a dict's entries each followed by its mask ``_key``."""
+    False); a dict's (or :class:`InfoColumns`') entries each followed by its mask ``_key``."""
+    if isinstance(value, InfoColumns):
+        return value.as_dict(mask)
     if isinstance(value, dict):
         gathered: dict[str, Any] = {}
         for key, entry in value.items():
@@ -88,6 +91,8 @@ def _merged(running: np.ndarray, step_value: Any, reset_value: Any) -> Any:
     """A running env's step value and an ended env's reset value of an info entry both kinds have."""
     if isinstance(step_value, dict):
         return {key: _merged(running, entry, reset_value[key]) for key, entry in step_value.items()}
+    if isinstance(step_value, InfoColumns):
+        return step_value.where(running, reset_value)
     return _rows_where(running, step_value, reset_value)
 
 
