@@ -29,11 +29,34 @@ def contact_sensor_name(body: str) -> str:
     return PREFIX + body
 
 
+def site_contact_sensor_name(site: str) -> str:
+    """The name of the added sensor that counts the contacts inside site ``site``'s volume (a foot)."""
+    return f"{PREFIX}site/{site}"
+
+
 def matching_bodies(names: Iterable[str], pattern: str, where: str) -> list[str]:
     """The body names that match the regular expression ``pattern`` as a whole, in model order.
 
     Raises:
         RlkitError: ``pattern`` is not a regular expression, or matches no body (names ``where``).
+    """
+    return matching_names(names, pattern, where, "body")
+
+
+def matching_sites(names: Iterable[str], pattern: str, where: str) -> list[str]:
+    """The site names that match the regular expression ``pattern`` as a whole, in model order.
+
+    Raises:
+        RlkitError: ``pattern`` is not a regular expression, or matches no site (names ``where``).
+    """
+    return matching_names(names, pattern, where, "site")
+
+
+def matching_names(names: Iterable[str], pattern: str, where: str, noun: str) -> list[str]:
+    """The ``noun`` names that match the regular expression ``pattern`` as a whole, in model order.
+
+    Raises:
+        RlkitError: ``pattern`` is not a regular expression, or matches no name (names ``where``).
     """
     names = [name for name in names if name]
     try:
@@ -43,7 +66,7 @@ def matching_bodies(names: Iterable[str], pattern: str, where: str) -> list[str]
     matched = [name for name in names if expression.fullmatch(name)]
     if not matched:
         listed = ", ".join(names[:40]) + (", ..." if len(names) > 40 else "")
-        raise RlkitError(f"{where}: '{pattern}' matches no body (body names: {listed or 'none'})")
+        raise RlkitError(f"{where}: '{pattern}' matches no {noun} ({noun} names: {listed or 'none'})")
     return matched
 
 
@@ -58,6 +81,22 @@ def add_contact_sensors(spec: mujoco.MjSpec, bodies: Iterable[str]) -> None:
                 type=mujoco.mjtSensor.mjSENS_CONTACT,
                 objtype=mujoco.mjtObj.mjOBJ_BODY,
                 objname=body,
+                intprm=[_FOUND, _NO_REDUCTION, _ONE],
+            )
+            present.add(name)
+
+
+def add_site_contact_sensors(spec: mujoco.MjSpec, sites: Iterable[str]) -> None:
+    """Add a sensor counting the contacts inside each site's volume (a foot's), unless the spec has it."""
+    present = {sensor.name for sensor in spec.sensors}
+    for site in sites:
+        name = site_contact_sensor_name(site)
+        if name not in present:
+            spec.add_sensor(
+                name=name,
+                type=mujoco.mjtSensor.mjSENS_CONTACT,
+                objtype=mujoco.mjtObj.mjOBJ_SITE,
+                objname=site,
                 intprm=[_FOUND, _NO_REDUCTION, _ONE],
             )
             present.add(name)

@@ -38,11 +38,24 @@ from rlkit.envs.action_modes import (
     joint_offset_space,
 )
 from rlkit.envs.contact_sensors import PREFIX as CONTACT_PREFIX
-from rlkit.envs.contact_sensors import add_contact_sensors, matching_bodies
+from rlkit.envs.contact_sensors import (
+    add_contact_sensors,
+    add_site_contact_sensors,
+    matching_bodies,
+    matching_sites,
+)
 from rlkit.envs.initial_states import ResetDistribution, init_noise
+from rlkit.envs.locomotion_terms import tracking_error
 from rlkit.envs.observation_terms import ObservationTerms
 from rlkit.envs.sim_arrays import OneSim
-from rlkit.envs.task_terms import RewardArrays, RewardTerms, TerminationArrays, TerminationTerms, resolve_id
+from rlkit.envs.task_state import TaskState
+from rlkit.envs.task_terms import (
+    RewardArrays,
+    RewardTerms,
+    TerminationArrays,
+    TerminationTerms,
+    resolve_id,
+)
 from rlkit.errors import RlkitError
 
 _SENSOR_PREFIX = "mjSENS_"
@@ -147,7 +160,9 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         )
         self._qpos_index, self._qvel_index, joint_names = self._observed_joints()
         default_qpos = self.model.qpos0 if self._keyframe is None else self.model.key_qpos[self._keyframe]
-        self.observation_terms = ObservationTerms(self.model, self.task.observations, default_qpos)
+        self.observation_terms = ObservationTerms(
+            self.model, self.task.observations, default_qpos, commanded=self.task.commands is not None
+        )
         """The named observation terms of ``task.observations``, on arrays (the batch runs them too)."""
         self.observation_names = self._channel_names(joint_names) + self.observation_terms.names
         if not self.observation_names:
@@ -160,9 +175,11 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         )
         self._control, self.action_space = self._action_mode()
         self.previous_action = np.zeros(self.model.nu)
-        self._xpos_before = self.data.xpos.copy()
-        self.sim_arrays = OneSim(self.model, self.data, self._xpos_before, self.frame_skip)
+        self.task_state = TaskState(self.model, self.task, 1)
+        """The episode's command, feet and last action (:mod:`rlkit.envs.task_state`), a batch of one."""
+        self.sim_arrays = OneSim(self.model, self.data, self.frame_skip, self.task_state)
         """This env's sim as a batch of one, for the task's array forms."""
+        self._tracking_error = None if self.task.commands is None else tracking_error(self.model, self.task)
         self._reward_arrays = self.task_reward()
         self._termination_arrays = self.task_termination()
         self._reset_distribution = self.reset_distribution()
@@ -180,6 +197,9 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         for where, term in watched:
             if isinstance(term, BodyContactTermination | UndesiredContactsTerm):
                 add_contact_sensors(spec, matching_bodies(bodies, term.bodies, where))
+        if self.task.feet is not None:
+            sites = [site.name for site in spec.sites]
+            add_site_contact_sensors(spec, matching_sites(sites, self.task.feet, "env.task.feet"))
 
     def _is_added_sensor(self, sensor: int) -> bool:
         name = mujoco.mj_id2name(self.model, mujoco.mjtObj.mjOBJ_SENSOR, sensor) or ""
@@ -269,6 +289,7 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         super().reset(seed=seed)
         mujoco.mj_resetData(self.model, self.data)
         self.reset_state()
+        self.task_state.reset(self.dt, _ONLY_SIM, [self.np_random])
         mujoco.mj_forward(self.model, self.data)
         self.previous_action = np.zeros(self.model.nu)
         return self.observation(), {}
@@ -276,7 +297,7 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Apply ``action`` to the actuators for ``frame_skip`` physics steps."""
         action = np.asarray(action, dtype=np.float64).reshape(self.model.nu)
-        self._xpos_before[:] = self.data.xpos
+        self.sim_arrays.remember_before_step()
         self.data.ctrl[:] = self._control(action[None])[0]
         for _ in range(self.frame_skip):
             # step2 then step1 (as dm_control does): positions, velocities and their sensors describe the
@@ -284,10 +305,17 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
             # force) describe the start of the last substep, as after a plain mj_step.
             mujoco.mj_step2(self.model, self.data)
             mujoco.mj_step1(self.model, self.data)
+        self.task_state.after_step(self.sim_arrays.sensordata, self.dt, _ONLY_SIM)
         reward, terms = self.reward(action)
         terminated = self.terminated()
+        info: dict[str, Any] = {"reward_terms": terms}
+        if self.task.commands is not None:
+            assert self._tracking_error is not None  # compiled with the commands
+            info["lin_vel_tracking_error"] = float(self._tracking_error(self.sim_arrays)[0])
         self.previous_action = action
-        return self.observation(), reward, terminated, False, {"reward_terms": terms}
+        self.task_state.last_action[0] = action
+        self.task_state.advance_commands(self.dt, _ONLY_SIM, [self.np_random])
+        return self.observation(), reward, terminated, False, info
 
     # ---------------------------------------------------------------------------------- task hooks
 
@@ -321,7 +349,7 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def task_reward(self) -> RewardArrays:
         """The task's reward on arrays: the declared terms of ``task.reward`` (none: zero)."""
-        return RewardTerms(self.model, self.task.reward)
+        return RewardTerms(self.model, self.task.reward, task=self.task)
 
     def task_termination(self) -> TerminationArrays:
         """The task's termination on arrays: the declared conditions of ``task.termination``."""
@@ -334,7 +362,7 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def body_velocity(self, body: int) -> np.ndarray:
         """World-frame velocity of a body's origin over the step just taken, from its two positions."""
-        return (self.data.xpos[body] - self._xpos_before[body]) / self.dt
+        return (self.data.xpos[body] - self.sim_arrays.xpos_before[0, body]) / self.dt
 
     # ------------------------------------------------------------------------------------ rendering
 

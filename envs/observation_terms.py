@@ -17,8 +17,8 @@ import numpy as np
 
 from rlkit.config.sim2real import ObservationTerm
 from rlkit.envs.floating_base import free_joint_of, one_dof_joints, to_body_frame
+from rlkit.envs.model_names import resolve_id
 from rlkit.envs.sim_arrays import SimArrays
-from rlkit.envs.task_terms import resolve_id
 from rlkit.errors import RlkitError
 
 ArrayObservation = Callable[[SimArrays, np.ndarray | slice], np.ndarray]
@@ -34,6 +34,10 @@ class ObservationTerms:
         default_qpos: The default pose, ``(nq,)`` (a keyframe's qpos, else ``qpos0``): joint positions are
             observed relative to it.
         where: Config path of the term list, for error messages.
+        commanded: Whether the task has velocity commands (the ``commands`` term needs them).
+
+    Raises:
+        RlkitError: A term names a body that is not a floating base, or observes commands the task lacks.
     """
 
     def __init__(
@@ -42,11 +46,15 @@ class ObservationTerms:
         terms: Sequence[ObservationTerm],
         default_qpos: np.ndarray,
         where: str = "env.task.observations",
+        commanded: bool = False,
     ) -> None:
         self.names: list[str] = []
         self._terms: list[ArrayObservation] = []
         for i, term in enumerate(terms):
-            names, compute = self._compile(model, term, default_qpos, f"{where}[{i}]")
+            at = f"{where}[{i}]"
+            if term.term == "commands" and not commanded:
+                raise RlkitError(f"{at}: observes the velocity command; set env.task.commands")
+            names, compute = self._compile(model, term, default_qpos, at)
             self.names += names
             self._terms.append(compute)
 
@@ -75,6 +83,15 @@ class ObservationTerms:
                 )
             # ... and its angular velocity in the body's own
             return xyz, lambda sims, rows: sims.qvel[rows, dof + 3 : dof + 6].copy()
+        if term.term == "commands":
+            columns = [f"commands[{axis}]" for axis in ("forward", "lateral", "yaw_rate")]
+            return columns, lambda sims, rows: sims.state.commands[rows].copy()
+        if term.term == "last_action":
+            actuator = mujoco.mjtObj.mjOBJ_ACTUATOR
+            labels = [mujoco.mj_id2name(model, actuator, i) or f"actuator{i}" for i in range(model.nu)]
+            return [f"last_action:{label}" for label in labels], lambda sims, rows: sims.state.last_action[
+                rows
+            ].copy()
         joints = one_dof_joints(model)
         labels = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, j) or f"joint{j}" for j in joints]
         names = [f"{term.term}:{label}" for label in labels]

@@ -9,10 +9,21 @@ on the same values, so a batch and a loop of envs agree to the bit.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import mujoco
 import numpy as np
+
+if TYPE_CHECKING:
+    from rlkit.envs.task_state import TaskState
+
+
+def step_seconds(dt: float | np.ndarray, rows: np.ndarray | slice, trailing: int = 0) -> float | np.ndarray:
+    """The control step's seconds of sims ``rows`` (:attr:`SimArrays.dt`): the one for all, or each sim's
+    when the timestep is randomized, with ``trailing`` axes of length 1 to broadcast against rows."""
+    if isinstance(dt, np.ndarray):
+        return dt[rows].reshape(-1, *(1,) * trailing)
+    return dt
 
 
 class SimArrays(Protocol):
@@ -54,6 +65,16 @@ class SimArrays(Protocol):
         ...
 
     @property
+    def qvel_before(self) -> np.ndarray:
+        """Joint velocities before the last step, ``(num_envs, nv)``."""
+        ...
+
+    @property
+    def site_xpos_before(self) -> np.ndarray:
+        """Site positions before the last step, ``(num_envs, nsite, 3)``."""
+        ...
+
+    @property
     def xmat(self) -> np.ndarray:
         """Body orientations, ``(num_envs, nbody, 9)``."""
         ...
@@ -73,6 +94,11 @@ class SimArrays(Protocol):
         """Actuator forces of the last physics step, ``(num_envs, nu)``."""
         ...
 
+    @property
+    def state(self) -> TaskState:
+        """The task's per-env episode state: commands, feet, last action."""
+        ...
+
 
 class OneSim:
     """One sim's ``MjData`` as a batch of one: each array a live view with a leading axis of length 1.
@@ -80,19 +106,31 @@ class OneSim:
     Args:
         model: The sim's model (its timestep gives :attr:`dt`).
         data: The sim's data; writes to the state arrays are writes to it.
-        xpos_before: The body positions before the last step, ``(nbody, 3)``, kept by the caller.
         frame_skip: Physics substeps per control step.
+        state: The task's episode state of this env (a batch of one).
     """
 
     num_envs = 1
 
-    def __init__(
-        self, model: mujoco.MjModel, data: mujoco.MjData, xpos_before: np.ndarray, frame_skip: int
-    ) -> None:
+    def __init__(self, model: mujoco.MjModel, data: mujoco.MjData, frame_skip: int, state: TaskState) -> None:
         self._model = model
         self._data = data
-        self._xpos_before = xpos_before
         self._frame_skip = frame_skip
+        self._state = state
+        self._xpos_before = data.xpos.copy()
+        self._qvel_before = data.qvel.copy()
+        self._site_xpos_before = data.site_xpos.copy()
+
+    def remember_before_step(self) -> None:
+        """Keep the positions and velocities the step about to be taken starts from."""
+        self._xpos_before[:] = self._data.xpos
+        self._qvel_before[:] = self._data.qvel
+        self._site_xpos_before[:] = self._data.site_xpos
+
+    @property
+    def state(self) -> TaskState:
+        """The task's episode state of this env."""
+        return self._state
 
     @property
     def dt(self) -> float:
@@ -123,6 +161,16 @@ class OneSim:
     def xpos_before(self) -> np.ndarray:
         """Body positions before the last step, ``(1, nbody, 3)``."""
         return self._xpos_before[None]
+
+    @property
+    def qvel_before(self) -> np.ndarray:
+        """Joint velocities before the last step, ``(1, nv)``."""
+        return self._qvel_before[None]
+
+    @property
+    def site_xpos_before(self) -> np.ndarray:
+        """Site positions before the last step, ``(1, nsite, 3)``."""
+        return self._site_xpos_before[None]
 
     @property
     def xmat(self) -> np.ndarray:

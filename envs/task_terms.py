@@ -30,6 +30,7 @@ from rlkit.config.sim2real import (
     RewardTerm,
     RollPitchRatesTerm,
     SiteDistanceTerm,
+    TaskConfig,
     TerminationTerm,
     UndesiredContactsTerm,
     UprightTerm,
@@ -37,43 +38,11 @@ from rlkit.config.sim2real import (
 )
 from rlkit.envs.contact_sensors import contact_sensor_name, matching_bodies
 from rlkit.envs.floating_base import free_joint_of, one_dof_joints, to_body_frame
+from rlkit.envs.locomotion_terms import locomotion_term
+from rlkit.envs.model_names import entity_names, resolve_id
 from rlkit.envs.sim_arrays import SimArrays
-from rlkit.errors import RlkitError
 
 _AXES = {"x": 0, "y": 1, "z": 2}
-
-
-def entity_names(model: mujoco.MjModel, kind: mujoco.mjtObj) -> list[str]:
-    """Names of the model's entities of one kind (unnamed ones left out)."""
-    count = {
-        mujoco.mjtObj.mjOBJ_BODY: model.nbody,
-        mujoco.mjtObj.mjOBJ_SITE: model.nsite,
-        mujoco.mjtObj.mjOBJ_JOINT: model.njnt,
-        mujoco.mjtObj.mjOBJ_SENSOR: model.nsensor,
-        mujoco.mjtObj.mjOBJ_CAMERA: model.ncam,
-        mujoco.mjtObj.mjOBJ_ACTUATOR: model.nu,
-        mujoco.mjtObj.mjOBJ_KEY: model.nkey,
-    }[kind]
-    names = (mujoco.mj_id2name(model, kind, i) for i in range(count))
-    return [name for name in names if name]
-
-
-def resolve_id(model: mujoco.MjModel, kind: mujoco.mjtObj, name: str, where: str) -> int:
-    """The id of the entity called ``name``, or a one-line error naming ``where`` and the valid names.
-
-    Args:
-        model: The compiled model.
-        kind: The entity kind (``mujoco.mjtObj.mjOBJ_BODY``, ...).
-        name: The name from the config.
-        where: The config key that holds the name, for the message (``env.task.reward[0].body``).
-    """
-    index = mujoco.mj_name2id(model, kind, name)
-    if index < 0:
-        noun = kind.name.removeprefix("mjOBJ_").lower()
-        names = entity_names(model, kind)
-        listed = ", ".join(names[:40]) + (", ..." if len(names) > 40 else "") if names else "none"
-        raise RlkitError(f"{where}: the model has no {noun} named '{name}' ({noun} names: {listed})")
-    return int(index)
 
 
 RewardArrays = Callable[[SimArrays, np.ndarray, np.ndarray], tuple[np.ndarray, dict[str, np.ndarray]]]
@@ -118,7 +87,7 @@ def squared_norm(values: np.ndarray) -> np.ndarray:
     return np.vecdot(values, values)
 
 
-def _reward_term(model: mujoco.MjModel, term: RewardTerm, at: str) -> ArrayTerm:
+def _reward_term(model: mujoco.MjModel, term: RewardTerm, task: TaskConfig, at: str) -> ArrayTerm:
     """Compile one declared term, its names resolved now (an error names ``at``)."""
 
     def body(name: str) -> int:
@@ -145,10 +114,10 @@ def _reward_term(model: mujoco.MjModel, term: RewardTerm, at: str) -> ArrayTerm:
         return lambda sims, action, previous: -squared_norm(action - previous)
     if isinstance(term, AliveBonusTerm):
         return lambda sims, action, previous: np.ones(sims.num_envs)
-    return _robot_term(model, term, at)
+    return _robot_term(model, term, task, at)
 
 
-def _robot_term(model: mujoco.MjModel, term: RewardTerm, at: str) -> ArrayTerm:
+def _robot_term(model: mujoco.MjModel, term: RewardTerm, task: TaskConfig, at: str) -> ArrayTerm:
     """Compile one of the terms a legged robot is trained with (legged_gym's costs, each negative)."""
     if isinstance(term, BaseHeightTerm):
         index, target = resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{at}.body"), term.target
@@ -189,7 +158,7 @@ def _robot_term(model: mujoco.MjModel, term: RewardTerm, at: str) -> ArrayTerm:
         return lambda sims, action, previous: (
             -(sims.sensordata[:, columns] > 0).sum(axis=1).astype(np.float64)
         )
-    raise AssertionError(f"unhandled reward term {term.term}")
+    return locomotion_term(model, term, task, at)
 
 
 def contact_columns(model: mujoco.MjModel, bodies: str, at: str) -> np.ndarray:
@@ -212,17 +181,23 @@ class RewardTerms:
         model: The compiled model, to resolve names.
         terms: The declared terms.
         where: Config path of the term list, for error messages.
+        task: The task they belong to (its commands, feet and default pose, for the locomotion terms).
     """
 
     def __init__(
-        self, model: mujoco.MjModel, terms: Sequence[RewardTerm], where: str = "env.task.reward"
+        self,
+        model: mujoco.MjModel,
+        terms: Sequence[RewardTerm],
+        where: str = "env.task.reward",
+        task: TaskConfig | None = None,
     ) -> None:
+        task = task if task is not None else TaskConfig()
         self._terms: list[tuple[str, float, ArrayTerm]] = []
         labels: set[str] = set()
         for i, term in enumerate(terms):
             label = term.term if term.term not in labels else f"{term.term}_{i}"
             labels.add(label)
-            self._terms.append((label, term.weight, _reward_term(model, term, f"{where}[{i}]")))
+            self._terms.append((label, term.weight, _reward_term(model, term, task, f"{where}[{i}]")))
 
     def __call__(
         self, sims: SimArrays, action: np.ndarray, previous_action: np.ndarray

@@ -67,6 +67,8 @@ class BatchedTask:
         self.control = env.task_control()
         self.reward = env.task_reward()
         self.terminated = env.task_termination()
+        #: ``sims -> (num_envs,)`` planar velocity tracking error, m/s; None without velocity commands.
+        self.tracking_error = env._tracking_error
         self._reset_state = env.reset_distribution()
 
     def observation(self, sims: SimBatch, rows: np.ndarray | slice = slice(None)) -> np.ndarray:

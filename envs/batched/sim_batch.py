@@ -10,15 +10,22 @@ state.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import mujoco
 import mujoco.batch
 import numpy as np
 import torch
 
+if TYPE_CHECKING:
+    from rlkit.envs.task_state import TaskState
+
 #: Position- and velocity-dependent fields and sensors current after a step, as after ``mj_step1``.
 _AFTER_STEP = int(mujoco.mjtStage.mjSTAGE_VEL)
 #: No stage: a reset whose state the caller writes before :meth:`SimBatch.forward`.
 _NO_STAGE = int(mujoco.mjtStage.mjSTAGE_NONE)
+#: What each sim's last step started from, kept for velocities and accelerations over it.
+_BEFORE = ("xpos_before", "qvel_before", "site_xpos_before")
 
 
 def capture_batch(batch: mujoco.batch.Batch) -> torch.Tensor:
@@ -53,6 +60,8 @@ class SimBatch:
 
     Attributes:
         xpos_before: Body positions before the last step, ``(num_envs, nbody, 3)``, for velocities over it.
+        qvel_before: Joint velocities before the last step, ``(num_envs, nv)``, for accelerations over it.
+        site_xpos_before: Site positions before the last step, ``(num_envs, nsite, 3)``.
     """
 
     #: Its state is captured by :meth:`capture`, not by walking its live arrays (:mod:`rlkit.envs.env_state`).
@@ -73,7 +82,21 @@ class SimBatch:
         self.sensordata = self.batch.bind("sensordata")
         self.actuator_force = self.batch.bind("actuator_force")
         self.xpos_before = np.zeros_like(self.xpos)
+        self.qvel_before = np.zeros_like(self.qvel)
+        self.site_xpos_before = np.zeros_like(self.site_xpos)
+        self._state: TaskState | None = None
         self._timestep: np.ndarray | None = None  # each sim's, once the timestep is expanded
+
+    @property
+    def state(self) -> TaskState:
+        """The task's per-env episode state (commands, feet, last actions), set by the env that runs the
+        task on this batch."""
+        assert self._state is not None, "SimBatch.state read before the env set it"
+        return self._state
+
+    @state.setter
+    def state(self, state: TaskState) -> None:
+        self._state = state
 
     @property
     def threads(self) -> int:
@@ -111,10 +134,14 @@ class SimBatch:
         for ``frame_skip`` substeps, in one call."""
         if ids is None:
             self.xpos_before[...] = self.xpos
+            self.qvel_before[...] = self.qvel
+            self.site_xpos_before[...] = self.site_xpos
             self.ctrl[...] = ctrl
             self.batch.step(nstep=self.frame_skip, stage=_AFTER_STEP)
             return
         self.xpos_before[ids] = self.xpos[ids]
+        self.qvel_before[ids] = self.qvel[ids]
+        self.site_xpos_before[ids] = self.site_xpos[ids]
         self.ctrl[ids] = ctrl[ids]
         self.batch.step(ids=ids, nstep=self.frame_skip, stage=_AFTER_STEP)
 
@@ -130,7 +157,10 @@ class SimBatch:
     def capture(self) -> dict[str, torch.Tensor]:
         """The sims' state as checkpoint data: their physics state rows and the body positions before the
         last step."""
-        return {"state": capture_batch(self.batch), "xpos_before": torch.from_numpy(self.xpos_before.copy())}
+        return {
+            "state": capture_batch(self.batch),
+            **{name: torch.from_numpy(getattr(self, name).copy()) for name in _BEFORE},
+        }
 
     def restore(self, saved: dict[str, torch.Tensor]) -> bool:
         """Write :meth:`capture`'s state back (after the per-sim model fields it ran on); False (nothing
@@ -139,7 +169,9 @@ class SimBatch:
             self.batch, saved["state"]
         ):
             return False
-        self.xpos_before[...] = saved["xpos_before"].numpy()
+        for name in _BEFORE:
+            if name in saved:  # a checkpoint from before the joint velocities and sites were kept has none
+                getattr(self, name)[...] = saved[name].numpy()
         return True
 
     def get_data(self, sim: int) -> mujoco.MjData:

@@ -9,6 +9,7 @@ TASKS = {
     "rlkit/CartPoleBalance-v0": ("rlkit.envs.tasks.cartpole_swingup:CartPoleBalance", 500),
     "rlkit/Reacher-v0": ("rlkit.envs.tasks.reacher:Reacher", 100),
     "rlkit/Walker-v0": ("rlkit.envs.tasks.walker:Walker", 1000),
+    "rlkit/Quadruped-v0": ("rlkit.envs.tasks.quadruped:Quadruped", 1000),
 }
 
 

@@ -129,6 +129,57 @@ class UndesiredContactsTerm(_Term):
     bodies: str = Field(..., description="a regular expression over body names, e.g. '.*_thigh|.*_calf'")
 
 
+class TrackLinearVelocityTerm(_Term):
+    """How closely the base's planar velocity (in its own frame) follows the command:
+    ``exp(-|command_xy - velocity_xy|² / sigma)``, 1 on the command (needs env.task.commands)."""
+
+    term: Literal["track_linear_velocity"]
+    sigma: float = Field(default=0.25, gt=0, description="the kernel's width, (m/s)²")
+
+
+class TrackAngularVelocityTerm(_Term):
+    """How closely the base's yaw rate follows the command: ``exp(-(command_yaw - yaw_rate)² / sigma)``,
+    1 on the command (needs env.task.commands)."""
+
+    term: Literal["track_angular_velocity"]
+    sigma: float = Field(default=0.25, gt=0, description="the kernel's width, (rad/s)²")
+
+
+class FeetAirTimeTerm(_Term):
+    """At each foot's touchdown, its time in the air minus ``threshold``, summed over the feet (positive for
+    long steps); zero while the command is to stand (legged_gym's feet_air_time; needs env.task.feet)."""
+
+    term: Literal["feet_air_time"]
+    threshold: float = Field(default=0.5, ge=0, description="seconds of air time that earn nothing")
+
+
+class FeetSlipTerm(_Term):
+    """Minus the squared planar speed of the feet touching the ground, summed (needs env.task.feet)."""
+
+    term: Literal["feet_slip"]
+
+
+class FeetClearanceTerm(_Term):
+    """Minus each moving foot's squared miss of a swing height, weighted by its planar speed, summed: a
+    foot that moves should move at ``height`` (needs env.task.feet)."""
+
+    term: Literal["feet_clearance"]
+    height: float = Field(default=0.08, gt=0, description="the swing height, metres above the ground")
+
+
+class StandingStillTerm(_Term):
+    """Minus how far the joints are from the default pose (summed absolute angles) while the command is to
+    stand (|command| < 0.1); zero otherwise (needs env.task.commands)."""
+
+    term: Literal["standing_still"]
+
+
+class JointAccelerationsTerm(_Term):
+    """Minus the summed squared accelerations of the hinge and slide joints over the step just taken."""
+
+    term: Literal["joint_accelerations"]
+
+
 RewardTerm = Annotated[
     ForwardVelocityTerm
     | BodyHeightTerm
@@ -143,7 +194,14 @@ RewardTerm = Annotated[
     | RollPitchRatesTerm
     | ActuatorForcesTerm
     | JointLimitsTerm
-    | UndesiredContactsTerm,
+    | UndesiredContactsTerm
+    | TrackLinearVelocityTerm
+    | TrackAngularVelocityTerm
+    | FeetAirTimeTerm
+    | FeetSlipTerm
+    | FeetClearanceTerm
+    | StandingStillTerm
+    | JointAccelerationsTerm,
     Field(discriminator="term"),
 ]
 
@@ -198,12 +256,15 @@ class ObservationTerm(StrictModel):
         "base_angular_velocity",
         "joint_positions",
         "joint_velocities",
+        "last_action",
+        "commands",
     ] = Field(
         ...,
         description="projected_gravity: the gravity direction in the base's frame; base_linear_velocity, "
         "base_angular_velocity: the base's velocity in its own frame; joint_positions: every hinge and slide "
         "joint's angle minus the default pose's (env.task.keyframe, else the model's qpos0); "
-        "joint_velocities: theirs",
+        "joint_velocities: theirs; last_action: the action of the step just taken (0 at an episode's start); "
+        "commands: the velocity command (forward, lateral, yaw rate; env.task.commands)",
     )
     body: str | None = Field(
         default=None, description="the base body, with a free joint (the projected_gravity and base_ terms)"
@@ -221,6 +282,31 @@ class ActionConfig(StrictModel):
     scale: float = Field(
         default=1.0, gt=0, description="joint_offset: radians (or metres) per unit of action"
     )
+
+
+class VelocityCommandsConfig(StrictModel):
+    """Velocity commands, as a joystick gives them: forward and lateral speed in the base's frame and a yaw
+    rate, drawn uniformly at each episode's start and redrawn at random intervals; a share of the draws is
+    the command to stand still."""
+
+    body: str = Field(..., description="the base body (with a free joint) whose velocity follows the command")
+    forward: tuple[float, float] = Field(default=(-1.0, 1.0), description="forward speed range, m/s")
+    lateral: tuple[float, float] = Field(default=(-0.5, 0.5), description="lateral speed range, m/s")
+    yaw_rate: tuple[float, float] = Field(default=(-1.0, 1.0), description="yaw rate range, rad/s")
+    standing: float = Field(default=0.1, ge=0, le=1, description="share of draws that command standing still")
+    resample_seconds: tuple[float, float] = Field(
+        default=(5.0, 10.0), description="a command holds for a time drawn from this range, in seconds"
+    )
+
+    @model_validator(mode="after")
+    def _ranges_ordered(self) -> VelocityCommandsConfig:
+        for name in ("forward", "lateral", "yaw_rate", "resample_seconds"):
+            low, high = getattr(self, name)
+            if low > high:
+                raise ValueError(f"{name}: low {low} is above high {high}")
+        if self.resample_seconds[0] <= 0:
+            raise ValueError(f"resample_seconds must be positive, got {self.resample_seconds}")
+        return self
 
 
 class TaskConfig(StrictModel):
@@ -246,6 +332,14 @@ class TaskConfig(StrictModel):
     )
     action: ActionConfig = Field(
         default_factory=ActionConfig, description="how actions drive the actuators (mode, scale)"
+    )
+    commands: VelocityCommandsConfig | None = Field(
+        default=None, description="velocity commands the policy follows (None: none)"
+    )
+    feet: str | None = Field(
+        default=None,
+        description="a regular expression over site names: the robot's feet (their contacts, air time, "
+        "slip and clearance)",
     )
     init_noise: float = Field(
         default=0.01,

@@ -43,6 +43,7 @@ from rlkit.envs.effects import ActuatorChain, SensorChain
 from rlkit.envs.env_state import encode_attrs, restore_attrs
 from rlkit.envs.factory import make_task_env
 from rlkit.envs.mujoco_env import MujocoEnv
+from rlkit.envs.task_state import TaskState
 from rlkit.errors import RlkitError
 from rlkit.rollout.batched.batchable_config import check_batchable
 from rlkit.rollout.batched.gymnasium_vector_env import (
@@ -194,6 +195,11 @@ class BatchedVectorEnv(VectorEnv):
         self._generators: list[np.random.Generator | None] = [None] * num_envs
         self._elapsed = np.zeros(num_envs, dtype=np.int64)
         self._previous_action = np.zeros((num_envs, task_env.model.nu))
+        #: The commands, feet and last actions of every env's episode (the task's terms read ``sims.state``).
+        self.task_state = TaskState(task_env.model, task_env.task, num_envs)
+        self.sims.state = self.task_state
+        self._tracking_errors = np.zeros(num_envs)
+        self._every_env = np.arange(num_envs)
         self._observations = np.zeros((num_envs, *self.sensors.observation_space.shape))
 
     def _hand_to(self, env: GymnasiumBatchedVectorEnv) -> None:
@@ -259,7 +265,10 @@ class BatchedVectorEnv(VectorEnv):
         obs = _c_order(self.sensors(self.task.observation(self.sims)))
         ended = terminated | truncated
         running = ~ended
-        step_info: dict[str, Any] = {"reward_terms": terms, **self.randomization.info(), **self._delays()}
+        step_info: dict[str, Any] = {"reward_terms": terms}
+        if self.task.tracking_error is not None:
+            step_info["lin_vel_tracking_error"] = self._tracking_errors.copy()
+        step_info.update({**self.randomization.info(), **self._delays()})
         final_obs = None
         if ended.any():
             ids = np.flatnonzero(ended)
@@ -280,10 +289,16 @@ class BatchedVectorEnv(VectorEnv):
         self.randomization.start_step(ids)
         self.sims.step(self.task.control(action), ids)
         self.randomization.end_step(ids)
+        rows = slice(None) if ids is None else ids
+        self.task_state.after_step(self.sims.sensordata, self.sims.dt, rows)
         rewards, terms = self.task.reward(self.sims, action, self._previous_action)
         terminated = self.task.terminated(self.sims)
-        rows = slice(None) if ids is None else ids
+        if self.task.tracking_error is not None:
+            self._tracking_errors[rows] = self.task.tracking_error(self.sims)[rows]
         self._previous_action[rows] = action[rows]
+        self.task_state.last_action[rows] = action[rows]
+        stepped = self._every_env if ids is None else ids
+        self.task_state.advance_commands(self.sims.dt, stepped, self._generators)  # type: ignore[arg-type]
         self._elapsed[rows] += 1
         truncated = (
             self._elapsed >= self.max_episode_steps
@@ -314,6 +329,7 @@ class BatchedVectorEnv(VectorEnv):
         if len(generators) != len(ids):
             raise RuntimeError("BatchedVectorEnv.step before reset: its envs have no generators yet")
         self.task.reset_state(self.sims, ids, generators)
+        self.task_state.reset(self.sims.dt, ids, generators)
         self.sims.forward(ids)
         self._previous_action[ids] = 0.0
         self._elapsed[ids] = 0
