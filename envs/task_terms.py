@@ -173,7 +173,8 @@ def contact_columns(model: mujoco.MjModel, bodies: str, at: str) -> np.ndarray:
 
 
 class RewardTerms:
-    """The weighted sum of reward terms over the batch, with each weighted term reported for logging.
+    """The weighted sum of reward terms over the batch, with each weighted term reported for logging; raised
+    to ``task.reward_floor`` where the task sets one (the terms are reported as they are).
 
     A repeated term is labelled ``<term>_<index>``.
 
@@ -192,6 +193,7 @@ class RewardTerms:
         task: TaskConfig | None = None,
     ) -> None:
         task = task if task is not None else TaskConfig()
+        self._floor = task.reward_floor
         self._terms: list[tuple[str, float, ArrayTerm]] = []
         labels: set[str] = set()
         for i, term in enumerate(terms):
@@ -209,6 +211,8 @@ class RewardTerms:
         total = np.zeros(sims.num_envs)  # summed in order from 0, as Python's sum() does per env
         for value in values.values():
             total = total + value
+        if self._floor is not None:
+            total = np.maximum(total, self._floor)
         return total, values
 
 

@@ -53,6 +53,7 @@ QUADRUPED_JOYSTICK_TASK = TaskConfig.model_validate(
             {"term": "joint_limits", "weight": 10.0},
             {"term": "standing_still", "weight": 0.5},
         ],
+        "reward_floor": 0.0,
         "termination": [
             {"term": "body_contact", "bodies": "trunk|.._hip"},
             {"term": "body_tilt", "body": "trunk", "max": 1.0},

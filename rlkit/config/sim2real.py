@@ -353,6 +353,12 @@ class TaskConfig(StrictModel):
     reward: list[RewardTerm] = Field(
         default=[], description="reward terms, summed with their weights (each term: larger is better)"
     )
+    reward_floor: float | None = Field(
+        default=None,
+        description="a step's summed reward is raised to at least this (None: not); 0 is legged_gym's "
+        "only_positive_rewards, which keeps a policy whose penalties outweigh its rewards early in training "
+        "from learning to end its episodes",
+    )
     termination: list[TerminationTerm] = Field(default=[], description="conditions that end an episode")
 
 

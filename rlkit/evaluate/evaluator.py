@@ -25,18 +25,29 @@ from rlkit.rollout.vector_env import make_vector_env
 EVAL_SEED_OFFSET = 1_000_000
 
 
+#: The step info of a task with velocity commands: how far the base's planar velocity is from the command.
+TRACKING_ERROR = "lin_vel_tracking_error"
+#: What a summary adds for a task with velocity commands.
+COMMAND_METRICS = (TRACKING_ERROR, "fall_rate")
+
+
 @dataclass
 class EvaluationResult:
-    """Per-episode returns and lengths of one evaluation, and the backend its envs stepped on."""
+    """Per-episode returns and lengths of one evaluation, and the backend its envs stepped on; for a task
+    with velocity commands, each episode's summed tracking error and whether a termination ended it."""
 
     returns: list[float] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
     backend: str = "sync"
+    tracking_error_sums: list[float] = field(default_factory=list)
+    terminated: list[bool] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        """Mean, std, min and max return, mean length and the episode count."""
+        """Mean, std, min and max return, mean length and the episode count; with velocity commands also
+        ``lin_vel_tracking_error`` (m/s, the mean over every evaluated step) and ``fall_rate`` (the share of
+        episodes a termination ended)."""
         returns = np.asarray(self.returns, dtype=np.float64)
-        return {
+        summary: dict[str, Any] = {
             "mean_return": float(returns.mean()),
             "std_return": float(returns.std()),
             "min_return": float(returns.min()),
@@ -44,6 +55,24 @@ class EvaluationResult:
             "mean_length": float(np.mean(self.lengths)),
             "episodes": len(self.returns),
         }
+        if self.tracking_error_sums:
+            summary[TRACKING_ERROR] = float(np.sum(self.tracking_error_sums) / np.sum(self.lengths))
+            summary["fall_rate"] = float(np.mean(self.terminated))
+        return summary
+
+
+def _step_values(info: dict[str, Any], key: str, ended: np.ndarray) -> np.ndarray | None:
+    """Each env's ``key`` of the step just taken: an ended env's from ``final_info`` (SAME_STEP autoreset),
+    a running env's from ``info``; None when the envs do not report it."""
+    final = info.get("final_info", {})
+    if key not in info and key not in final:
+        return None
+    values = np.zeros(len(ended))
+    if key in info:
+        values = np.where(info[f"_{key}"], info[key], values)
+    if key in final:
+        values = np.where(ended & final[f"_{key}"], final[key], values)
+    return values
 
 
 def evaluate_policy(
@@ -79,17 +108,28 @@ def evaluate_policy(
             obs, _ = env.reset(seed=seed + start)  # env i: seed + start + i, on every backend
             returns = np.zeros(parallel)
             lengths = np.zeros(parallel, dtype=np.int64)
+            tracking_errors = np.zeros(parallel)
+            tracked = False
+            terminations = np.zeros(parallel, dtype=bool)
             running = np.zeros(parallel, dtype=bool)
             running[:count] = True
             starts = np.ones(parallel, dtype=bool)
             while running.any():
-                obs, rewards, terminated, truncated, _ = env.step(policy(obs, starts))
+                obs, rewards, terminated, truncated, info = env.step(policy(obs, starts))
                 returns += rewards * running
                 lengths += running
                 starts = terminated | truncated  # the vector env reset these: their next obs starts one
+                errors = _step_values(info, TRACKING_ERROR, starts)
+                if errors is not None:
+                    tracked = True
+                    tracking_errors += errors * running
+                terminations |= terminated & running
                 running &= ~starts
             result.returns.extend(returns[:count].tolist())
             result.lengths.extend(lengths[:count].tolist())
+            if tracked:
+                result.tracking_error_sums.extend(tracking_errors[:count].tolist())
+                result.terminated.extend(terminations[:count].tolist())
     finally:
         env.close()
     return result

@@ -22,7 +22,7 @@ from rlkit.config.sweep import BUILTIN_SWEEPS, SweepAxis, SweepConfig
 from rlkit.envs.factory import make_env
 from rlkit.errors import ConfigError, RlkitError
 from rlkit.evaluate.checkpoint_eval import restore_agent, run_dir_of
-from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
+from rlkit.evaluate.evaluator import COMMAND_METRICS, EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.evaluate.sweep_plot import render_sweep_png
 from rlkit.evaluate.sweep_result import Cell, RunSweep, SweepResult, kept_fraction
 from rlkit.evaluate.sweep_table import sweep_markdown
@@ -157,6 +157,8 @@ def _evaluate_cell(
         "std_return": summary["std_return"],
         "mean_length": summary["mean_length"],
         "episodes": summary["episodes"],
+        # a task with velocity commands: how well it tracks them, and how often it falls
+        **{key: summary[key] for key in COMMAND_METRICS if key in summary},
     }
 
 

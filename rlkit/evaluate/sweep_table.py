@@ -12,7 +12,8 @@ def _kept(cell: Cell) -> str:
 
 
 def _entry(cell: Cell) -> str:
-    return f"{cell['mean_return']:.1f} ± {cell['std_return']:.1f} ({_kept(cell)})"
+    falls = f"; falls {cell['fall_rate']:.0%}" if "fall_rate" in cell else ""
+    return f"{cell['mean_return']:.1f} ± {cell['std_return']:.1f} ({_kept(cell)}{falls})"
 
 
 def _value(value: float) -> str:
@@ -35,7 +36,8 @@ def sweep_markdown(result: SweepResult) -> str:
         "",
         f"{result.episodes} episodes per cell (seeds {result.seed}–{last}, the same in every cell), "
         f"baseline world: {sweep.baseline}. "
-        "Each entry: mean return ± std (share of the nominal return kept).",
+        "Each entry: mean return ± std (share of the nominal return kept; with velocity commands, the "
+        "share of episodes that fell).",
         "",
         "| run | checkpoint | training steps | nominal return | mean over cells | worst cell | mean kept |",
         "|---|---|---:|---:|---:|---:|---:|",

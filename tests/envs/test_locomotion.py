@@ -202,3 +202,16 @@ def test_batched_commands_feet_and_locomotion_terms_equal_sync_ones_to_the_bit()
                 touchdowns += int((step_info["reward_terms"]["feet_air_time"] != 0).sum())
                 assert "lin_vel_tracking_error" in step_info
     assert touchdowns >= 3, touchdowns
+
+
+def test_the_reward_floor_raises_a_negative_step_reward_and_leaves_the_terms_as_they_are() -> None:
+    penalties = [{"term": "actuator_forces", "weight": 1.0}, {"term": "alive_bonus", "weight": 0.1}]
+    floored = quadruped(reward=penalties, reward_floor=0.0)
+    plain = quadruped(reward=penalties)
+    for env in (floored, plain):
+        env.reset(seed=0)
+    action = np.full(12, 0.5)
+    (_, reward, *_, info), (_, plain_reward, *_, plain_info) = floored.step(action), plain.step(action)
+    assert plain_reward < 0  # the forces cost more than the bonus pays
+    assert reward == 0.0
+    assert info["reward_terms"] == plain_info["reward_terms"]
