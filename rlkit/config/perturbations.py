@@ -30,7 +30,7 @@ RawEnv = dict[str, Any]
 
 @dataclass(frozen=True)
 class PushSetting:
-    """Where and how often a ``push_force`` axis pushes."""
+    """The body a ``push_force`` axis pushes (and where and how often) or a ``payload_mass`` axis loads."""
 
     body: str | None
     interval: tuple[int, int]
@@ -117,6 +117,16 @@ def _push_force(raw: RawEnv, value: float, push: PushSetting) -> None:
     }
 
 
+def _payload_mass(raw: RawEnv, value: float, push: PushSetting) -> None:
+    """The axis' body's mass (and inertia) × ``v``, every other body's at nominal: a payload on the base."""
+    if push.body is None:
+        raise RlkitError("perturbation payload_mass needs a body: add 'body: NAME' to its axis")
+    randomization = raw["randomization"]
+    kept = [e for e in randomization["parameters"] if e["parameter"] != "body_mass"]
+    loaded = {"parameter": "body_mass", "names": push.body, "low": value, "high": value, "shared": True}
+    randomization["parameters"] = [*kept, loaded]
+
+
 def _light_intensity(raw: RawEnv, value: float, _: PushSetting) -> None:
     visual = raw["visual_randomization"] or {}
     lights = {"names": ".*", "headlight": True, "diffuse": [value, value], "ambient": [value, value]}
@@ -132,6 +142,11 @@ def _camera_noise(raw: RawEnv, value: float, _: PushSetting) -> None:
 #: Every perturbation a sweep axis can name.
 PERTURBATIONS: dict[str, Perturbation] = {
     "mass_scale": Perturbation("every body's mass (and inertia) × v", 1.0, _pin_parameter("body_mass")),
+    "payload_mass": Perturbation(
+        "the axis' body's mass (and inertia) × v, the others nominal (default body: the robot's root)",
+        1.0,
+        _payload_mass,
+    ),
     "friction_scale": Perturbation(
         "every geom's friction coefficients × v", 1.0, _pin_parameter("geom_friction", friction="all")
     ),

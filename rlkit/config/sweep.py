@@ -28,7 +28,8 @@ class SweepAxis(StrictModel):
     values: list[float] = Field(..., min_length=1, description="the values, in the order they are shown")
     body: str | None = Field(
         default=None,
-        description="push_force: the pushed body (None: the model's first body, the robot's root)",
+        description="push_force: the pushed body; payload_mass: the loaded body (None: the model's first "
+        "body, the robot's root)",
     )
     interval: tuple[int, int] = Field(
         default=(25, 100), description="push_force: env steps between pushes, uniform over [min, max]"
@@ -50,8 +51,8 @@ class SweepAxis(StrictModel):
             raise ValueError(f"{self.perturbation} values are whole control steps, got {self.values}")
         if len(set(self.values)) != len(self.values):
             raise ValueError(f"values must not repeat, got {self.values}")
-        if self.perturbation != "push_force" and self.body is not None:
-            raise ValueError("body is for push_force only")
+        if self.perturbation not in ("push_force", "payload_mass") and self.body is not None:
+            raise ValueError("body is for push_force and payload_mass only")
         if not 1 <= self.interval[0] <= self.interval[1]:
             raise ValueError("interval must be [min, max] with 1 <= min <= max")
         return self
@@ -127,6 +128,24 @@ BUILTIN_SWEEPS: dict[str, tuple[str, dict]] = {
     "pushes": (
         "push force on the robot's root body",
         {"axes": [{"perturbation": "push_force", "values": [0.0, 10.0, 25.0, 50.0, 100.0]}]},
+    ),
+    "legged-physics": (
+        "payload on the robot's root body × friction (the legged-robot ranges)",
+        {
+            "axes": [
+                {"perturbation": "payload_mass", "values": [0.8, 1.0, 1.15, 1.3]},
+                {"perturbation": "friction_scale", "values": [0.4, 0.6, 0.8, 1.0, 1.2]},
+            ]
+        },
+    ),
+    "legged-actuation": (
+        "PD gains × action latency (the legged-robot ranges)",
+        {
+            "axes": [
+                {"perturbation": "actuator_gain", "values": [0.8, 0.9, 1.0, 1.1, 1.2]},
+                {"perturbation": "action_latency", "values": [0, 1, 2]},
+            ]
+        },
     ),
     "pixels": (
         "light intensity × camera noise (pixel policies)",
