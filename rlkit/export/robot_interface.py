@@ -131,11 +131,48 @@ def _control_period(env: gym.Env[Any, Any]) -> float | None:
     return period
 
 
-def robot_interface(env: gym.Env[Any, Any]) -> dict[str, Any]:
-    """The observation channel names in order, the action names and ranges, and the control period in
-    seconds (None where the env does not say) of ``env``, as the export sidecar lists them."""
+def _joint_targets(env: gym.Env[Any, Any]) -> dict[str, Any] | None:
+    """How a ``joint_offset`` task's actions become joint targets, and the PD law that tracks them, for a
+    robot's control loop: the default pose (the task's keyframe, which ``joint_positions`` channels are
+    relative to), the scale, and each position actuator's gains; None for other action modes."""
+    task_env = env.unwrapped
+    task = getattr(task_env, "task", None)
+    model = getattr(task_env, "model", None)
+    if task is None or not isinstance(model, mujoco.MjModel) or task.action.mode != "joint_offset":
+        return None
+    keyframe = model.key(task.keyframe).id
+    actuators = _actuator_names(env) or [f"actuator{i}" for i in range(model.nu)]
+    joints = [int(model.actuator_trnid[i, 0]) for i in range(model.nu)]
+    default = [float(model.key_qpos[keyframe, model.jnt_qposadr[joint]]) for joint in joints]
     return {
+        "formula": "target = default + scale * action; torque = kp * (target - q) - kd * qdot",
+        "scale": float(task.action.scale),
+        "actuators": [
+            {
+                "name": name,
+                "joint": mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, joint),
+                "default": angle,
+                "kp": float(model.actuator_gainprm[i, 0]),
+                "kd": float(-model.actuator_biasprm[i, 2]),
+                "torque_limit": [float(v) for v in model.actuator_forcerange[i]]
+                if model.actuator_forcelimited[i]
+                else None,
+            }
+            for i, (name, joint, angle) in enumerate(zip(actuators, joints, default, strict=True))
+        ],
+    }
+
+
+def robot_interface(env: gym.Env[Any, Any]) -> dict[str, Any]:
+    """The observation channel names in order, the action names and ranges, the control period in seconds
+    (None where the env does not say) of ``env``, and for joint-offset actions the default pose, scale and PD
+    gains (``joint_targets``), as the export sidecar lists them."""
+    interface = {
         "observation": _observation(env),
         "action": _actions(env),
         "control_period_s": _control_period(env),
     }
+    targets = _joint_targets(env)
+    if targets is not None:
+        interface["joint_targets"] = targets
+    return interface

@@ -301,3 +301,22 @@ def test_the_sidecar_lists_discrete_commands(tmp_path: Path) -> None:
     sidecar = json.loads(export_policy(run_dir, "onnx", parity_steps=8).sidecar.read_text())
     assert sidecar["action"]["kind"] == "discrete" and sidecar["action"]["count"] == 3
     assert len(sidecar["action"]["commands"]) == 3 and len(sidecar["action"]["actuators"]) == 1
+
+
+def test_the_sidecar_gives_a_legged_robot_its_default_pose_action_scale_and_pd_gains(tmp_path: Path) -> None:
+    overrides = ["train.total_steps=64", "agent.n_steps=16", "rollout.num_envs=2", "rollout.backend=sync"]
+    overrides += ["agent.batch_size=32", "agent.network.hidden_sizes=[8]", "eval.episodes=1"]
+    overrides += ["env.max_episode_steps=20"]
+    run_dir, _ = train_tiny(tmp_path, "quadruped-joystick-ppo", overrides)
+    sidecar = json.loads(export_policy(run_dir, "onnx", parity_steps=8).sidecar.read_text())
+    targets = sidecar["joint_targets"]
+    assert targets["scale"] == 0.25
+    assert targets["formula"].startswith("target = default + scale * action")
+    home = gym.make("rlkit/Quadruped-v0").unwrapped.model.key("home").qpos[7:]
+    actuators = targets["actuators"]
+    assert [a["name"] for a in actuators] == [c["name"] for c in sidecar["action"]["channels"]]
+    assert [a["default"] for a in actuators] == pytest.approx(home.tolist())
+    assert {(a["kp"], a["kd"]) for a in actuators} == {(35.0, 0.5)}
+    assert actuators[2]["joint"] == "FR_calf_joint" and actuators[2]["torque_limit"] == [-35.55, 35.55]
+    assert sidecar["control_period_s"] == pytest.approx(0.02)
+    assert "commands[forward]" in sidecar["observation"]["channels"]
