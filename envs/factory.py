@@ -104,6 +104,8 @@ def make_task_env(config: EnvConfig, render_mode: str | None = None, check: bool
         kwargs["render_mode"] = render_mode
     if config.task is not None:
         kwargs["task"] = config.task
+    if config.simulator is not None:
+        kwargs["simulator"] = config.simulator
     try:
         if config.id.endswith(".xml"):
             env: gym.Env = MujocoEnv(config.id, **kwargs)

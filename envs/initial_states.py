@@ -63,8 +63,8 @@ def floating_base_mask(model: mujoco.MjModel) -> tuple[np.ndarray, np.ndarray]:
 
 
 def init_noise(model: mujoco.MjModel, noise: float, keyframe: int | None = None) -> ResetDistribution:
-    """The default initial state: the model's ``qpos0`` at rest, or keyframe ``keyframe``'s ``qpos`` and
-    ``qvel``, plus uniform noise of half-width ``noise`` on every qpos, then every qvel (each sim drawing
+    """The default initial state: the model's ``qpos0`` at rest, or keyframe ``keyframe``'s ``qpos``, ``qvel``
+    (and ``act``), plus uniform noise of half-width ``noise`` on every qpos, then every qvel (each sim drawing
     from its own generator in that order) except those of free joints: a floating base starts where the
     model or keyframe puts it, neither tilted nor sunk. Quaternions are renormalized as
     ``mj_normalizeQuat`` does."""
@@ -72,11 +72,14 @@ def init_noise(model: mujoco.MjModel, noise: float, keyframe: int | None = None)
     quaternions = quaternion_addresses(model)
     moved_qpos, moved_qvel = floating_base_mask(model)
     start = None if keyframe is None else (model.key_qpos[keyframe].copy(), model.key_qvel[keyframe].copy())
+    start_act = None if keyframe is None or model.na == 0 else model.key_act[keyframe].copy()
 
     def reset(sims: SimArrays, ids: np.ndarray, generators: Sequence[np.random.Generator]) -> None:
         if start is not None:
             sims.qpos[ids] = start[0]
             sims.qvel[ids] = start[1]
+        if start_act is not None:  # actuators with dynamics (a lag) start where the keyframe has them
+            sims.act[ids] = start_act
         if noise <= 0:
             return
         draws = [(rng.uniform(-noise, noise, nq), rng.uniform(-noise, noise, nv)) for rng in generators]

@@ -30,6 +30,7 @@ import numpy as np
 
 from rlkit.config.loading import validate_model
 from rlkit.config.sim2real import BodyContactTermination, TaskConfig, UndesiredContactsTerm
+from rlkit.config.simulator import SimulatorConfig
 from rlkit.envs.action_modes import (
     ControlArrays,
     default_targets,
@@ -48,6 +49,7 @@ from rlkit.envs.initial_states import ResetDistribution, init_noise
 from rlkit.envs.locomotion_terms import tracking_error
 from rlkit.envs.observation_terms import ObservationTerms
 from rlkit.envs.sim_arrays import OneSim
+from rlkit.envs.simulator_settings import apply_simulator, scaled_frame_skip
 from rlkit.envs.task_state import TaskState
 from rlkit.envs.task_terms import (
     RewardArrays,
@@ -107,6 +109,8 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         render_mode: ``"rgb_array"`` or None.
         width: Width of rendered frames in pixels.
         height: Height of rendered frames in pixels.
+        simulator: Integrator, solver, timestep, contact softness and actuator lag replacing the model's
+            (``env.simulator``, a :class:`~rlkit.config.simulator.SimulatorConfig` or its mapping).
     """
 
     # An instance variable, as gym.Env declares it (each env sets its own render_fps); this is the default.
@@ -123,6 +127,7 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         render_mode: str | None = None,
         width: int = 480,
         height: int = 480,
+        simulator: SimulatorConfig | Mapping[str, Any] | None = None,
     ) -> None:
         model = model if model is not None else self.MODEL
         if model is None:
@@ -130,7 +135,13 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         self.task = parse_task(task if task is not None else self.TASK)
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise RlkitError(f"render_mode '{render_mode}' is not supported (valid: rgb_array or None)")
-        self.model = load_model(model, self._add_task_sensors)
+        self.simulator = (
+            simulator
+            if simulator is None or isinstance(simulator, SimulatorConfig)
+            else validate_model(SimulatorConfig, dict(simulator), prefix="env.simulator")
+        )
+        self._xml_timestep = 0.0
+        self.model = load_model(model, self._edit_model)
         # the sensors the task added sit after the model's own, which alone are observed
         added = [i for i in range(self.model.nsensor) if self._is_added_sensor(i)]
         self._own_sensors = added[0] if added else self.model.nsensor
@@ -143,6 +154,10 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
             )
         self.data = mujoco.MjData(self.model)
         self.frame_skip = self.task.frame_skip
+        if self.simulator is not None and self.simulator.timestep is not None:
+            self.frame_skip = scaled_frame_skip(
+                self._xml_timestep, self.task.frame_skip, self.simulator.timestep
+            )
         self.render_mode = render_mode
         self.width, self.height = width, height
         self._renderer: mujoco.Renderer | None = None
@@ -186,6 +201,13 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         mujoco.mj_forward(self.model, self.data)
 
     # ---------------------------------------------------------------------------------------- spaces
+
+    def _edit_model(self, spec: mujoco.MjSpec) -> None:
+        """The task's sensors, then ``env.simulator``'s settings."""
+        self._add_task_sensors(spec)
+        self._xml_timestep = float(spec.option.timestep)
+        if self.simulator is not None:
+            apply_simulator(spec, self.simulator)
 
     def _add_task_sensors(self, spec: mujoco.MjSpec) -> None:
         """Add to the model the sensors the task's terms read (a contact sensor per watched body)."""

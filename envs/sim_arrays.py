@@ -50,6 +50,11 @@ class SimArrays(Protocol):
         ...
 
     @property
+    def act(self) -> np.ndarray:
+        """Actuator activations, ``(num_envs, na)``."""
+        ...
+
+    @property
     def mocap_pos(self) -> np.ndarray:
         """Mocap bodies' positions, ``(num_envs, nmocap, 3)``."""
         ...
@@ -146,6 +151,11 @@ class OneSim:
     def qvel(self) -> np.ndarray:
         """Joint velocities, ``(1, nv)``."""
         return self._data.qvel[None]
+
+    @property
+    def act(self) -> np.ndarray:
+        """Actuator activations, ``(1, na)``."""
+        return self._data.act[None]
 
     @property
     def mocap_pos(self) -> np.ndarray:

@@ -75,6 +75,7 @@ class SimBatch:
         self.qpos = self.batch.bind("qpos")
         self.qvel = self.batch.bind("qvel")
         self.ctrl = self.batch.bind("ctrl")
+        self.act = self.batch.bind("act")
         self.mocap_pos = self.batch.bind("mocap_pos")
         self.xpos = self.batch.bind("xpos")
         self.xmat = self.batch.bind("xmat")

@@ -127,6 +127,17 @@ def _payload_mass(raw: RawEnv, value: float, push: PushSetting) -> None:
     randomization["parameters"] = [*kept, loaded]
 
 
+def _simulator_field(field: str, contact: bool = False) -> Callable[[RawEnv, float, PushSetting], None]:
+    """Set ``env.simulator``'s ``field`` to ``v`` (a contact time constant with MuJoCo's damping ratio 1)."""
+
+    def apply(raw: RawEnv, value: float, _: PushSetting) -> None:
+        simulator = dict(raw.get("simulator") or {})
+        simulator[field] = (value, 1.0) if contact else value
+        raw["simulator"] = simulator
+
+    return apply
+
+
 def _light_intensity(raw: RawEnv, value: float, _: PushSetting) -> None:
     visual = raw["visual_randomization"] or {}
     lights = {"names": ".*", "headlight": True, "diffuse": [value, value], "ambient": [value, value]}
@@ -154,6 +165,16 @@ PERTURBATIONS: dict[str, Perturbation] = {
     **_effect_axes(),
     "push_force": Perturbation(
         "pushes of v newtons on the axis' body (default: the robot's root body)", 0.0, _push_force
+    ),
+    "actuator_lag": Perturbation(
+        "simulator: a first-order lag of v seconds between each actuator's command and its output",
+        0.0,
+        _simulator_field("actuator_lag"),
+    ),
+    "contact_timeconst": Perturbation(
+        "simulator: every contact's time constant, v seconds (larger: softer; MuJoCo's default 0.02)",
+        0.02,
+        _simulator_field("contact_solref", contact=True),
     ),
     "light_intensity": Perturbation(
         "pixels: every light's diffuse and ambient intensity × v", 1.0, _light_intensity, needs_pixels=True

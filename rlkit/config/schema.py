@@ -20,6 +20,7 @@ from rlkit.config.sim2real import (
     SensorsConfig,
     TaskConfig,
 )
+from rlkit.config.simulator import SimulatorConfig
 from rlkit.config.vision import PixelsConfig, VisualRandomizationConfig
 from rlkit.nn.activations import ActivationName
 
@@ -40,6 +41,11 @@ class EnvConfig(StrictModel):
     )
     task: TaskConfig | None = Field(
         default=None, description="for env.id: robot.xml, what it observes, its reward terms and termination"
+    )
+    simulator: SimulatorConfig | None = Field(
+        default=None,
+        description="for rlkit's MuJoCo tasks: integrator, solver, timestep, contact softness and actuator lag "
+        "replacing the XML's (a transfer check's changes)",
     )
     randomization: RandomizationConfig = Field(
         default_factory=RandomizationConfig, description="physics domain randomization"

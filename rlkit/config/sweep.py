@@ -147,6 +147,15 @@ BUILTIN_SWEEPS: dict[str, tuple[str, dict]] = {
             ]
         },
     ),
+    "reality": (
+        "actuator lag × contact softness: what training never randomizes",
+        {
+            "axes": [
+                {"perturbation": "actuator_lag", "values": [0.0, 0.005, 0.01, 0.02]},
+                {"perturbation": "contact_timeconst", "values": [0.005, 0.01, 0.02, 0.04]},
+            ]
+        },
+    ),
     "pixels": (
         "light intensity × camera noise (pixel policies)",
         {
