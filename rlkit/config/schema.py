@@ -44,8 +44,8 @@ class EnvConfig(StrictModel):
     )
     simulator: SimulatorConfig | None = Field(
         default=None,
-        description="for rlkit's MuJoCo tasks: integrator, solver, timestep, contact softness and actuator lag "
-        "replacing the XML's (a transfer check's changes)",
+        description="for rlkit's MuJoCo tasks: integrator, solver, timestep, contact softness and actuator "
+        "lag replacing the XML's (a transfer check's changes)",
     )
     randomization: RandomizationConfig = Field(
         default_factory=RandomizationConfig, description="physics domain randomization"
