@@ -37,9 +37,8 @@ def apply_simulator(spec: mujoco.MjSpec, config: SimulatorConfig) -> None:
         option.iterations = config.iterations
     if config.timestep is not None:
         option.timestep = config.timestep
-    for (
-        geom
-    ) in spec.geoms:  # a contact mixes its two geoms' parameters: equal everywhere, they are the contact's
+    # a contact mixes its two geoms' parameters: set equal on every geom, they are every contact's
+    for geom in spec.geoms:
         if config.contact_solref is not None:
             geom.solref = list(config.contact_solref)
         if config.contact_solimp is not None:
