@@ -45,6 +45,7 @@ from rlkit.envs.randomization import (
     check_observed_samples,
 )
 from rlkit.envs.sensors import ObservedChannels, channel_names
+from rlkit.envs.sensors.history import ObservationHistoryWrapper
 from rlkit.envs.teacher_view import TeacherView
 from rlkit.errors import EnvArgumentsError, RlkitError
 from rlkit.registry import import_attr
@@ -90,6 +91,8 @@ def make_env(
     latency = observation_latency(config.sensors)
     if latency is not None:
         env = latency.wrapper()(env, **latency.arguments)
+    if config.sensors.history > 1:
+        env = ObservationHistoryWrapper(env, config.sensors.history)
     if physics is not None and (randomization.privileged_observation or randomization.observe_parameters):
         env = PrivilegedObservation(env, physics, append=randomization.observe_parameters)
     if config.discrete_actions is not None:

@@ -18,6 +18,7 @@ from gymnasium.spaces import Box
 from rlkit.config.sim2real import ActuatorModelConfig, SensorsConfig
 from rlkit.envs.effects.action_delay import ActuatorDelay
 from rlkit.envs.effects.action_effect import ActionEffect
+from rlkit.envs.effects.history import ObservationHistory, history_names, history_space
 from rlkit.envs.effects.latency import ObservationLatency
 from rlkit.envs.effects.layers import actuator_layers, observation_latency, observed_channels, sensor_layers
 from rlkit.envs.effects.observed import ChannelSelection
@@ -74,9 +75,11 @@ class SensorChain:
         num_envs: Envs in the batch.
 
     Attributes:
-        observation_space: The single env's observation space after the observed channels are kept.
+        observation_space: The single env's observation space after the observed channels are kept (and
+            the history of ``config.history`` readings).
         observation_names: Their names.
         latency: The observation latency, or None (its delays are reported as ``info["observation_delay"]``).
+        history: The observation history, or None for the current reading alone.
 
     Raises:
         RlkitError: A channel selection names no channel, or an unknown one.
@@ -98,6 +101,10 @@ class SensorChain:
         self.latency: ObservationLatency | None = (
             None if latency is None else latency.effect()(num_envs, **latency.arguments)
         )
+        self.history = None if config.history == 1 else ObservationHistory(num_envs, config.history)
+        if self.history is not None:
+            self.observation_space = history_space(space, config.history)
+            self.observation_names = history_names(names, config.history)
 
     def reset(
         self, observations: np.ndarray, rows: Rows = EVERY_ENV, seeds: Sequence[int | None] | None = None
@@ -109,6 +116,8 @@ class SensorChain:
             observations = effect.reset(observations, rows, seeds)
         if self.latency is not None:
             observations = self.latency.reset(observations, rows, seeds)
+        if self.history is not None:
+            observations = self.history.reset(observations, rows)
         return observations
 
     def __call__(self, observations: np.ndarray) -> np.ndarray:
@@ -119,4 +128,6 @@ class SensorChain:
             observations = effect(observations)
         if self.latency is not None:
             observations = self.latency(observations)
+        if self.history is not None:
+            observations = self.history(observations)
         return observations

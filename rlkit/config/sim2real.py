@@ -549,3 +549,9 @@ class SensorsConfig(StrictModel):
     latency: LatencyConfig | None = Field(
         default=OBSERVATION_LATENCY.nominal, description=OBSERVATION_LATENCY.field.description
     )
+    history: int = Field(
+        default=1,
+        ge=1,
+        description="observe the last k readings (after the sensor models and latency) side by side, oldest "
+        "first; an episode starts with its first reading repeated (1: the current reading only)",
+    )
