@@ -45,6 +45,8 @@ FIELDS = {
     "dof_frictionloss": ("dof_frictionloss",),
     "joint_stiffness": ("jnt_stiffness",),
     "actuator_gain": ("actuator_gainprm", "actuator_biasprm"),
+    "actuator_kp": ("actuator_gainprm", "actuator_biasprm"),
+    "actuator_kd": ("actuator_biasprm",),
     "actuator_gear": ("actuator_gear",),
     "actuator_ctrlrange": ("actuator_ctrlrange",),
     "gravity": ("opt.gravity",),
@@ -128,24 +130,53 @@ def _resolve(model: mujoco.MjModel, config: ParameterRandomization) -> _Target:
         target.dof_owner = np.repeat(np.arange(len(ids)), counts)
     elif parameter == "actuator_gain":
         target.affine = np.flatnonzero(model.actuator_biastype[ids] == mujoco.mjtBias.mjBIAS_AFFINE)
+    elif parameter in ("actuator_kp", "actuator_kd"):
+        _check_servos(model, target)
     elif parameter == "geom_friction":
         target.columns = np.array(_FRICTION_COLUMNS[config.friction])
     return target
 
 
+def _check_servos(model: mujoco.MjModel, target: _Target) -> None:
+    """A PD gain is a servo's: an actuator with a fixed gain and an affine bias (MuJoCo's position actuator,
+    whose force is ``kp (ctrl - q) - kd q̇``)."""
+    for actuator, name in zip(target.ids, target.element_names, strict=True):
+        servo = (
+            model.actuator_gaintype[actuator] == mujoco.mjtGain.mjGAIN_FIXED
+            and model.actuator_biastype[actuator] == mujoco.mjtBias.mjBIAS_AFFINE
+        )
+        if not servo:
+            raise RlkitError(
+                f"randomization of {target.config.parameter}: actuator '{name}' is not a PD servo (a "
+                "<position> actuator: fixed gain, affine bias); use actuator_gain"
+            )
+
+
+#: The model quantities each parameter sets, where two parameters share one: the overall actuator gain scales
+#: both PD gains, so it may not be randomized on an actuator together with either.
+_QUANTITIES = {
+    "actuator_gain": ("actuator_kp", "actuator_kd"),
+    "actuator_kp": ("actuator_kp",),
+    "actuator_kd": ("actuator_kd",),
+}
+
+
 def _check_no_overlap(targets: list[_Target]) -> None:
-    """Each element's parameter (each friction coefficient) may be randomized by one entry only."""
+    """Each element's parameter (each friction coefficient, each PD gain) may be randomized by one entry
+    only."""
     owner: dict[tuple[str, str, int], int] = {}
     for index, target in enumerate(targets):
+        parameter = target.config.parameter
         for name in target.element_names:
             for column in target.columns.tolist() or [0]:
-                cell = (target.config.parameter, name, column)
-                if cell in owner:
-                    raise RlkitError(
-                        f"randomization parameters {owner[cell]} and {index} both randomize "
-                        f"{target.config.parameter} of '{name}'; select each element in one entry only"
-                    )
-                owner[cell] = index
+                for quantity in _QUANTITIES.get(parameter, (parameter,)):
+                    cell = (quantity, name, column)
+                    if cell in owner:
+                        raise RlkitError(
+                            f"randomization parameters {owner[cell]} and {index} both randomize "
+                            f"{quantity} of '{name}'; select each element in one entry only"
+                        )
+                    owner[cell] = index
 
 
 def _read(model: mujoco.MjModel, name: str) -> np.ndarray:
@@ -222,6 +253,26 @@ def _apply_actuator_gain(
     stacks["actuator_biasprm"][envs[:, None, None], affine[:, None], np.arange(1, 3)] = bias
 
 
+def _apply_actuator_kp(
+    stacks: Stacks, nominal: Nominal, target: _Target, envs: np.ndarray, samples: np.ndarray
+) -> None:
+    # a position servo's stiffness sits twice: kp in the gain, -kp in the bias (scaled together)
+    ids = target.ids
+    kp = nominal["actuator_gainprm"][ids, 0]
+    new = np.maximum(_combine(kp, samples, target.config.mode), 0.0)
+    stacks["actuator_gainprm"][envs[:, None], ids, 0] = new
+    stacks["actuator_biasprm"][envs[:, None], ids, 1] = nominal["actuator_biasprm"][ids, 1] * _ratio(new, kp)
+
+
+def _apply_actuator_kd(
+    stacks: Stacks, nominal: Nominal, target: _Target, envs: np.ndarray, samples: np.ndarray
+) -> None:
+    kd = -nominal["actuator_biasprm"][target.ids, 2]  # the bias holds -kd
+    stacks["actuator_biasprm"][envs[:, None], target.ids, 2] = -np.maximum(
+        _combine(kd, samples, target.config.mode), 0.0
+    )
+
+
 def _apply_actuator_gear(
     stacks: Stacks, nominal: Nominal, target: _Target, envs: np.ndarray, samples: np.ndarray
 ) -> None:
@@ -263,6 +314,8 @@ _APPLY: dict[str, Apply] = {
     "dof_frictionloss": _apply_dof,
     "joint_stiffness": _apply_joint_stiffness,
     "actuator_gain": _apply_actuator_gain,
+    "actuator_kp": _apply_actuator_kp,
+    "actuator_kd": _apply_actuator_kd,
     "actuator_gear": _apply_actuator_gear,
     "actuator_ctrlrange": _apply_actuator_ctrlrange,
     "gravity": _apply_gravity,

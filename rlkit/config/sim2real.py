@@ -374,6 +374,8 @@ PhysicsParameter = Literal[
     "dof_frictionloss",
     "joint_stiffness",
     "actuator_gain",
+    "actuator_kp",
+    "actuator_kd",
     "actuator_gear",
     "actuator_ctrlrange",
     "gravity",
