@@ -58,6 +58,7 @@ from rlkit.envs.task_terms import (
     TerminationTerms,
     resolve_id,
 )
+from rlkit.envs.torque_speed import TorqueSpeedLimits
 from rlkit.errors import RlkitError
 
 _SENSOR_PREFIX = "mjSENS_"
@@ -189,6 +190,9 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
             -np.inf, np.inf, (len(self.observation_names),), dtype=np.float64
         )
         self._control, self.action_space = self._action_mode()
+        torque_speed = TorqueSpeedLimits(self.model, self.task.action.torque_speed)
+        self.torque_speed = torque_speed if torque_speed else None
+        """The motors' torque-speed curves (``task.action.torque_speed``), or None."""
         self.previous_action = np.zeros(self.model.nu)
         self.task_state = TaskState(self.model, self.task, 1)
         """The episode's command, feet and last action (:mod:`rlkit.envs.task_state`), a batch of one."""
@@ -320,6 +324,8 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         """Apply ``action`` to the actuators for ``frame_skip`` physics steps."""
         action = np.asarray(action, dtype=np.float64).reshape(self.model.nu)
         self.sim_arrays.remember_before_step()
+        if self.torque_speed is not None:  # the torque the motors have left at the joints' speeds
+            self.model.actuator_forcerange[:] = self.torque_speed(self.sim_arrays)[0]
         self.data.ctrl[:] = self._control(action[None])[0]
         for _ in range(self.frame_skip):
             # step2 then step1 (as dm_control does): positions, velocities and their sensors describe the

@@ -65,6 +65,8 @@ class BatchedTask:
         self._terms = env.observation_terms
         self._own_sensordata = env._own_sensordata
         self.control = env.task_control()
+        #: The motors' torque-speed curves, or None.
+        self.torque_speed = env.torque_speed
         self.reward = env.task_reward()
         self.terminated = env.task_termination()
         #: ``sims -> (num_envs,)`` planar velocity tracking error, m/s; None without velocity commands.

@@ -271,6 +271,25 @@ class ObservationTerm(StrictModel):
     )
 
 
+class TorqueSpeedConfig(StrictModel):
+    """A motor's torque-speed curve: its full torque (the actuator's forcerange) up to one joint speed,
+    falling linearly to none at its top speed, as electric motors' datasheets draw it."""
+
+    actuators: str = Field(default=".*", description="a regular expression over actuator names")
+    full_torque_speed: float = Field(
+        ..., ge=0, description="joint speed, rad/s, up to which all torque is there"
+    )
+    max_speed: float = Field(..., gt=0, description="joint speed, rad/s, at which no torque is left")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TorqueSpeedConfig:
+        if self.full_torque_speed >= self.max_speed:
+            raise ValueError(
+                f"full_torque_speed {self.full_torque_speed} must be below max_speed {self.max_speed}"
+            )
+        return self
+
+
 class ActionConfig(StrictModel):
     """How the policy's action becomes the actuators' controls."""
 
@@ -281,6 +300,11 @@ class ActionConfig(StrictModel):
     )
     scale: float = Field(
         default=1.0, gt=0, description="joint_offset: radians (or metres) per unit of action"
+    )
+    torque_speed: list[TorqueSpeedConfig] = Field(
+        default=[],
+        description="torque-speed curves limiting the actuators' forcerange by their joints' speed, updated "
+        "every control step (e.g. {actuators: '.*_calf', full_torque_speed: 10, max_speed: 20})",
     )
 
 

@@ -200,6 +200,8 @@ class BatchedVectorEnv(VectorEnv):
         self.sims.state = self.task_state
         self._tracking_errors = np.zeros(num_envs)
         self._every_env = np.arange(num_envs)
+        # each sim's actuator force ranges, rewritten every step from its joints' speeds
+        self._forcerange = None if self.task.torque_speed is None else self.sims.expand("actuator_forcerange")
         self._observations = np.zeros((num_envs, *self.sensors.observation_space.shape))
 
     def _hand_to(self, env: GymnasiumBatchedVectorEnv) -> None:
@@ -287,9 +289,12 @@ class BatchedVectorEnv(VectorEnv):
         """Step sims ``ids`` (None: all) once with ``action``: every sim's rewards, reward terms,
         terminations and truncations (the rows of the sims not stepped are not meaningful)."""
         self.randomization.start_step(ids)
+        rows = slice(None) if ids is None else ids
+        if self._forcerange is not None:
+            assert self.task.torque_speed is not None  # the ranges are expanded for the curves
+            self._forcerange[rows] = self.task.torque_speed(self.sims)[rows]
         self.sims.step(self.task.control(action), ids)
         self.randomization.end_step(ids)
-        rows = slice(None) if ids is None else ids
         self.task_state.after_step(self.sims.sensordata, self.sims.dt, rows)
         rewards, terms = self.task.reward(self.sims, action, self._previous_action)
         terminated = self.task.terminated(self.sims)
