@@ -53,7 +53,7 @@ def test_bad_curves_are_one_line_errors() -> None:
         gym.make("rlkit/Quadruped-v0", task=quadruped_task(KNEES, {**KNEES, "actuators": "FR_.*"}))
     with pytest.raises(RlkitError, match="'toe' matches no actuator"):
         gym.make("rlkit/Quadruped-v0", task=quadruped_task({**KNEES, "actuators": "toe"}))
-    with pytest.raises(RlkitError, match="full_torque_speed 20.0 must be below max_speed 20.0"):
+    with pytest.raises(RlkitError, match=r"full_torque_speed 20\.0 must be below max_speed 20\.0"):
         gym.make("rlkit/Quadruped-v0", task=quadruped_task({**KNEES, "full_torque_speed": 20.0}))
 
 
