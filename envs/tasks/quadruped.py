@@ -1,8 +1,10 @@
 """Quadruped joystick: a 12-joint quadruped of the Unitree Go1's size follows velocity commands.
 
 The task is declared entirely with the task-term library, as a user declares one in YAML for their own robot:
-legged_gym's flat-terrain recipe (observations, command ranges, reward terms and their weights, termination on
-base contact), with joint targets offset from the standing pose.
+legged_gym's flat-terrain observations, command ranges and termination on base contact, joint targets offset
+from the standing pose, and its core reward terms (command tracking with exponential kernels; vertical
+velocity, roll and pitch rates, tilt, torques and action rate as costs) without the gait-shaping ones (air
+time, slip, clearance): on 2 CPU cores those slow the first minutes of learning more than they shape it.
 """
 
 from __future__ import annotations
@@ -45,13 +47,7 @@ QUADRUPED_JOYSTICK_TASK = TaskConfig.model_validate(
             {"term": "roll_pitch_rates", "body": "trunk", "weight": 0.05},
             {"term": "orientation", "body": "trunk", "weight": 1.0},
             {"term": "actuator_forces", "weight": 1.0e-4},
-            {"term": "joint_accelerations", "weight": 2.5e-7},
             {"term": "action_rate_cost", "weight": 0.01},
-            {"term": "feet_air_time", "weight": 0.5, "threshold": 0.25},
-            {"term": "feet_slip", "weight": 0.05},
-            {"term": "undesired_contacts", "bodies": ".*_thigh", "weight": 1.0},
-            {"term": "joint_limits", "weight": 1.0},
-            {"term": "standing_still", "weight": 0.5},
         ],
         "reward_floor": 0.0,
         "termination": [
@@ -66,8 +62,8 @@ class Quadruped(MujocoEnv):
     """Twelve position actuators (hip abduction, hip, knee per leg) targeting offsets from the standing pose.
 
     Observes the base's velocity, angular velocity and gravity direction in its own frame, the command, the
-    joints relative to the standing pose, their velocities and the last action (45 numbers). Rewarded for
-    following the command (forward, lateral speed and yaw rate), with legged_gym's penalties; the episode
+    joints relative to the standing pose, their velocities and the last action (48 numbers). Rewarded for
+    following the command (forward, lateral speed and yaw rate), with legged_gym's core penalties; the episode
     (20 s) ends when the trunk or a hip touches the ground or the trunk tilts past 1 rad.
     """
 
