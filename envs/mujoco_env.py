@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import mujoco
 import numpy as np
+from pydantic import BaseModel
 
 from rlkit.config.loading import validate_model
 from rlkit.config.sim2real import BodyContactTermination, TaskConfig, UndesiredContactsTerm
@@ -98,6 +99,28 @@ def parse_task(task: TaskConfig | Mapping[str, Any] | None, where: str = "env.ta
     return validate_model(TaskConfig, dict(task), prefix=where)
 
 
+def merged_task(
+    base: TaskConfig | Mapping[str, Any] | None, override: TaskConfig | Mapping[str, Any] | None
+) -> TaskConfig:
+    """A task class's task with the keys ``override`` sets replacing its own: a section (``commands``,
+    ``action``) key by key, anything else (a list of terms) whole. ``env.task.commands.forward=[0.7, 0.7]``
+    thus changes one range of a shipped task and keeps the rest of it."""
+    if override is None:
+        return parse_task(base)
+    if base is None:
+        return parse_task(override)
+    return _merged(parse_task(base), parse_task(override))
+
+
+def _merged(base: BaseModel, override: BaseModel) -> Any:
+    update = {}
+    for name in override.model_fields_set:
+        value, current = getattr(override, name), getattr(base, name)
+        nested = isinstance(value, BaseModel) and type(value) is type(current)
+        update[name] = _merged(current, value) if nested else value
+    return base.model_copy(update=update)
+
+
 class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
     """A MuJoCo model as a Gymnasium env, with a task of reward and termination terms.
 
@@ -105,8 +128,9 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
 
     Args:
         model: Path of an MJCF file, or the XML itself (default: the class's :attr:`MODEL`).
-        task: What the env observes, rewards and terminates on, a :class:`TaskConfig` or its mapping
-            (default: the class's :attr:`TASK`, else a task with no reward).
+        task: What the env observes, rewards and terminates on, a :class:`TaskConfig` or its mapping; the
+            keys it sets replace those of the class's :attr:`TASK` (default: that task, else one with no
+            reward).
         render_mode: ``"rgb_array"`` or None.
         width: Width of rendered frames in pixels.
         height: Height of rendered frames in pixels.
@@ -119,7 +143,8 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
     MODEL: ClassVar[str | Path | None] = None
     """The model of a task class: an MJCF path or the XML itself."""
     TASK: ClassVar[TaskConfig | Mapping[str, Any] | None] = None
-    """The task of a task class; ``env.task`` in the config replaces it."""
+    """The task of a task class; the keys ``env.task`` sets in the config replace its own
+    (:func:`merged_task`)."""
 
     def __init__(
         self,
@@ -133,7 +158,7 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         model = model if model is not None else self.MODEL
         if model is None:
             raise RlkitError(f"{type(self).__name__} needs a model: an MJCF file path or XML string")
-        self.task = parse_task(task if task is not None else self.TASK)
+        self.task = merged_task(self.TASK, task)
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise RlkitError(f"render_mode '{render_mode}' is not supported (valid: rgb_array or None)")
         self.simulator = (

@@ -215,3 +215,17 @@ def test_the_reward_floor_raises_a_negative_step_reward_and_leaves_the_terms_as_
     assert plain_reward < 0  # the forces cost more than the bonus pays
     assert reward == 0.0
     assert info["reward_terms"] == plain_info["reward_terms"]
+
+
+def test_env_task_keys_replace_a_task_classs_own_and_keep_the_rest() -> None:
+    import gymnasium as gym
+
+    from rlkit.envs.tasks.quadruped import QUADRUPED_JOYSTICK_TASK
+
+    overrides = {"commands": {"body": "trunk", "forward": [0.7, 0.7]}, "reward": [{"term": "alive_bonus"}]}
+    env = gym.make("rlkit/Quadruped-v0", task=overrides).unwrapped
+    shipped = QUADRUPED_JOYSTICK_TASK
+    assert env.task.commands.forward == (0.7, 0.7)
+    assert env.task.commands.yaw_rate == shipped.commands.yaw_rate  # a section merges key by key
+    assert [term.term for term in env.task.reward] == ["alive_bonus"]  # a list is replaced whole
+    assert env.task.observations == shipped.observations and env.task.keyframe == "home"

@@ -36,6 +36,7 @@ PUSHED_BODY = {
     "rlkit/CartPoleBalance-v0": "cart",
     "rlkit/Reacher-v0": "forearm",
     "rlkit/Walker-v0": "torso",
+    "rlkit/Quadruped-v0": "trunk",
     "HalfCheetah-v5": "torso",
 }
 
@@ -96,6 +97,7 @@ def test_every_shipped_task_is_registered_under_rlkit_ids() -> None:
         "rlkit/CartPoleBalance-v0",
         "rlkit/Reacher-v0",
         "rlkit/Walker-v0",
+        "rlkit/Quadruped-v0",
     }
     for env_id in TASKS:
         assert env_id in gym.registry
