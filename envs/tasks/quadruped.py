@@ -3,8 +3,11 @@
 The task is declared entirely with the task-term library, as a user declares one in YAML for their own robot:
 legged_gym's flat-terrain observations, command ranges and termination on base contact, joint targets offset
 from the standing pose, and its core reward terms (command tracking with exponential kernels; vertical
-velocity, roll and pitch rates, tilt, torques and action rate as costs) without the gait-shaping ones (air
-time, slip, clearance): on 2 CPU cores those slow the first minutes of learning more than they shape it.
+velocity, roll and pitch rates, tilt, torques and action rate as costs) and an alive bonus, without the
+gait-shaping ones (air time, slip, clearance): on 2 CPU cores those slow the first minutes of learning more
+than they shape it. The bonus makes a fall cost what the rest of the episode would have paid: with gamma
+0.97 the tracking terms alone look about 30 steps ahead, too short to make a randomized robot care about
+falling.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ QUADRUPED_JOYSTICK_TASK = TaskConfig.model_validate(
         "reward": [
             {"term": "track_linear_velocity", "weight": 1.0, "sigma": 0.25},
             {"term": "track_angular_velocity", "weight": 0.5, "sigma": 0.25},
+            {"term": "alive_bonus", "weight": 0.5},
             {"term": "vertical_velocity", "body": "trunk", "weight": 2.0},
             {"term": "roll_pitch_rates", "body": "trunk", "weight": 0.05},
             {"term": "orientation", "body": "trunk", "weight": 1.0},
