@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, create_model, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SerializerFunctionWrapHandler,
+    create_model,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from rlkit.config.base import StrictModel
 from rlkit.config.sim2real_effects import (
@@ -333,6 +341,15 @@ class VelocityCommandsConfig(StrictModel):
         return self
 
 
+def _given(model: BaseModel, dumped: dict[str, Any]) -> dict[str, Any]:
+    """``dumped`` (``model``'s dump) with only the fields set on ``model``, sections (models) likewise."""
+    kept = {}
+    for name in (field for field in type(model).model_fields if field in model.model_fields_set):
+        value, data = getattr(model, name), dumped[name]
+        kept[name] = _given(value, data) if isinstance(value, BaseModel) and isinstance(data, dict) else data
+    return kept
+
+
 class TaskConfig(StrictModel):
     """What a robot given as ``env.id: robot.xml`` observes, is rewarded for, and when its episode ends."""
 
@@ -384,6 +401,12 @@ class TaskConfig(StrictModel):
         "from learning to end its episodes",
     )
     termination: list[TerminationTerm] = Field(default=[], description="conditions that end an episode")
+
+    @model_serializer(mode="wrap")
+    def _given_keys(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # The keys a config gives and no others: a task class's own task fills in the rest
+        # (rlkit.envs.mujoco_env.merged_task), so a saved run must not pin the defaults over it.
+        return _given(self, handler(self))
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -229,3 +229,17 @@ def test_env_task_keys_replace_a_task_classs_own_and_keep_the_rest() -> None:
     assert env.task.commands.yaw_rate == shipped.commands.yaw_rate  # a section merges key by key
     assert [term.term for term in env.task.reward] == ["alive_bonus"]  # a list is replaced whole
     assert env.task.observations == shipped.observations and env.task.keyframe == "home"
+
+
+def test_a_saved_config_keeps_only_the_task_keys_given_so_a_reload_merges_them_again() -> None:
+    from rlkit.config.loading import config_from_dict, config_to_dict, load_config
+
+    config = load_config(
+        "quadruped-joystick-ppo", ["env.task.commands.body=trunk", "env.task.commands.standing=0"]
+    )
+    saved = config_to_dict(config)["env"]["task"]
+    assert saved == {"commands": {"body": "trunk", "standing": 0.0}}
+    env = make_vector_env(config_from_dict(config_to_dict(config)).env, 1)
+    task = env.envs[0].unwrapped.task
+    assert task.commands.standing == 0.0 and task.commands.forward == (-1.0, 1.0)
+    assert task.keyframe == "home" and len(task.observations) == 7
