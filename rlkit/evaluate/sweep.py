@@ -108,7 +108,7 @@ def run_sweep(
         restored = restore_agent(target, overrides)
         config = restored.config
         base = nominal_env_config(config.env) if sweep.baseline == "nominal" else config.env
-        body = root_body(base) if "push_force" in names else None
+        body = root_body(base) if {"push_force", "payload_mass"} & set(names) else None
         policy = restored.agent.make_policy(deterministic=config.eval.deterministic)
 
         # The nominal cell is evaluated last when the grid lacks it: every kept share is relative to it.

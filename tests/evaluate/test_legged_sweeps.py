@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -11,6 +14,7 @@ from rlkit.config.sweep import BUILTIN_SWEEPS, SweepAxis, SweepConfig
 from rlkit.envs.factory import make_env
 from rlkit.errors import ConfigError
 from rlkit.evaluate.sweep_world import nominal_env_config, perturbed_env_config, root_body
+from tests.cli.conftest import run_cli
 
 
 def test_payload_mass_loads_the_root_body_alone_over_the_pinned_training_randomization() -> None:
@@ -49,3 +53,23 @@ def test_the_legged_sweeps_cover_the_ranges_a_legged_robot_is_checked_over(name:
 def test_a_sweep_file_with_an_unknown_perturbation_is_a_config_error() -> None:
     with pytest.raises((ConfigError, ValueError), match="unknown perturbation 'payload'"):
         SweepConfig.model_validate({"axes": [{"perturbation": "payload", "values": [1.0]}]})
+
+
+def test_rlkit_eval_sweeps_a_payload_on_the_root_body_without_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    overrides = ["train.total_steps=64", "agent.n_steps=16", "rollout.num_envs=2", "agent.batch_size=32"]
+    overrides += ["agent.network.hidden_sizes=[8]", "eval.episodes=1", "env.max_episode_steps=5"]
+    run_dir = tmp_path / "run"
+    status, _, err = run_cli(
+        ["train", "quadruped-joystick-ppo-nominal", *overrides, "--run-dir", str(run_dir)], capsys
+    )
+    assert status == 0, err
+    sweep = tmp_path / "payload.yaml"
+    sweep.write_text("axes:\n  - {perturbation: payload_mass, values: [1.0, 1.3]}\n")
+    output = tmp_path / "out"
+    args = ["eval", str(run_dir), "--sweep", str(sweep), "--episodes", "1", "--output", str(output)]
+    status, _, err = run_cli(args, capsys)
+    assert status == 0, err
+    cells = json.loads((output / "sweep.json").read_text())["runs"][0]["cells"]
+    assert [cell["payload_mass"] for cell in cells] == [1.0, 1.3] and "fall_rate" in cells[0]
