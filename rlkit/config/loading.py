@@ -103,7 +103,9 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Iterable[str]) -> dict[st
         node = result
         parts = key.split(".")
         for i, part in enumerate(parts[:-1]):
-            child = node.setdefault(part, {})
+            if node.get(part) is None:  # an optional section left off (None): the override starts it
+                node[part] = {}
+            child = node[part]
             if not isinstance(child, dict):
                 raise ConfigError(f"override '{override}': '{'.'.join(parts[: i + 1])}' is not a section")
             node = child

@@ -87,3 +87,12 @@ def test_the_reality_sweep_axes_set_the_simulator() -> None:
     perturbed = perturbed_env_config(base, axes, [0.01, 0.04])
     assert perturbed.simulator is not None
     assert perturbed.simulator.actuator_lag == 0.01 and perturbed.simulator.contact_solref == (0.04, 1.0)
+
+
+def test_an_override_starts_a_section_a_saved_config_left_at_none() -> None:
+    from rlkit.config.loading import apply_overrides
+
+    raw = {"env": {"id": "rlkit/Quadruped-v0", "simulator": None}}
+    changed = apply_overrides(raw, ["env.simulator.integrator=euler", "env.simulator.actuator_lag=0.01"])
+    assert changed["env"]["simulator"] == {"integrator": "euler", "actuator_lag": 0.01}
+    assert raw["env"]["simulator"] is None
