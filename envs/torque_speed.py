@@ -53,6 +53,9 @@ class TorqueSpeedLimits:
         joints = model.actuator_trnid[:, 0]
         self._dofs = np.where(joints >= 0, model.jnt_dofadr[np.maximum(joints, 0)], 0)
         self._limited = np.isfinite(self.max_speed)
+        # the speed range over which the torque falls (1 where no curve limits an actuator: never used)
+        self._span = np.ones(model.nu)
+        self._span[self._limited] = self.max_speed[self._limited] - self.full_speed[self._limited]
 
     def __bool__(self) -> bool:
         return bool(self._limited.any())
@@ -61,7 +64,6 @@ class TorqueSpeedLimits:
         """Every sim's actuator force ranges, ``(num_envs, nu, 2)``: the nominal range times the share of
         torque left at each joint's speed (1 up to the full-torque speed, 0 at the top speed)."""
         speed = np.abs(sims.qvel[:, self._dofs])
-        span = self.max_speed - self.full_speed
-        left = np.clip((self.max_speed - speed) / np.where(self._limited, span, 1.0), 0.0, 1.0)
+        left = np.clip((self.max_speed - speed) / self._span, 0.0, 1.0)
         left = np.where(self._limited, left, 1.0)
         return self.nominal * left[..., None]
