@@ -10,7 +10,7 @@ added sensors sit after the model's own, and the observation leaves them out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import mujoco
 
@@ -72,31 +72,26 @@ def matching_names(names: Iterable[str], pattern: str, where: str, noun: str) ->
 
 def add_contact_sensors(spec: mujoco.MjSpec, bodies: Iterable[str]) -> None:
     """Add a sensor counting the contacts of each body (with anything), unless the spec has it already."""
-    present = {sensor.name for sensor in spec.sensors}
-    for body in bodies:
-        name = contact_sensor_name(body)
-        if name not in present:
-            spec.add_sensor(
-                name=name,
-                type=mujoco.mjtSensor.mjSENS_CONTACT,
-                objtype=mujoco.mjtObj.mjOBJ_BODY,
-                objname=body,
-                intprm=[_FOUND, _NO_REDUCTION, _ONE],
-            )
-            present.add(name)
+    _add_sensors(spec, mujoco.mjtObj.mjOBJ_BODY, bodies, contact_sensor_name)
 
 
 def add_site_contact_sensors(spec: mujoco.MjSpec, sites: Iterable[str]) -> None:
     """Add a sensor counting the contacts inside each site's volume (a foot's), unless the spec has it."""
+    _add_sensors(spec, mujoco.mjtObj.mjOBJ_SITE, sites, site_contact_sensor_name)
+
+
+def _add_sensors(
+    spec: mujoco.MjSpec, kind: mujoco.mjtObj, objects: Iterable[str], sensor_name: Callable[[str], str]
+) -> None:
     present = {sensor.name for sensor in spec.sensors}
-    for site in sites:
-        name = site_contact_sensor_name(site)
+    for obj in objects:
+        name = sensor_name(obj)
         if name not in present:
             spec.add_sensor(
                 name=name,
                 type=mujoco.mjtSensor.mjSENS_CONTACT,
-                objtype=mujoco.mjtObj.mjOBJ_SITE,
-                objname=site,
+                objtype=kind,
+                objname=obj,
                 intprm=[_FOUND, _NO_REDUCTION, _ONE],
             )
             present.add(name)
