@@ -49,6 +49,7 @@ from rlkit.envs.contact_sensors import (
 from rlkit.envs.initial_states import ResetDistribution, init_noise
 from rlkit.envs.locomotion_terms import tracking_error
 from rlkit.envs.observation_terms import ObservationTerms
+from rlkit.envs.pd_torque import motors_as_pd_servos
 from rlkit.envs.sim_arrays import OneSim
 from rlkit.envs.simulator_settings import apply_simulator, scaled_frame_skip
 from rlkit.envs.task_state import TaskState
@@ -232,8 +233,10 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
     # ---------------------------------------------------------------------------------------- spaces
 
     def _edit_model(self, spec: mujoco.MjSpec) -> None:
-        """The task's sensors, then ``env.simulator``'s settings."""
+        """The task's sensors, motors as PD servos (``pd_torque``), then ``env.simulator``'s settings."""
         self._add_task_sensors(spec)
+        if self.task.action.mode == "pd_torque":
+            motors_as_pd_servos(spec, self.task.action.gains, "env.task.action")
         self._xml_timestep = float(spec.option.timestep)
         if self.simulator is not None:
             apply_simulator(spec, self.simulator)
@@ -308,11 +311,12 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def _action_mode(self) -> tuple[ControlArrays, gym.spaces.Box]:
         """The control of ``task.action`` on arrays, and the action space it takes."""
-        if self.task.action.mode == "joint_offset":
+        mode = self.task.action.mode
+        if mode in ("joint_offset", "pd_torque"):
             if self._keyframe is None:
                 raise RlkitError(
-                    "env.task.action.mode joint_offset needs env.task.keyframe: the default pose the "
-                    "actions offset"
+                    f"env.task.action.mode {mode} needs env.task.keyframe: the default pose the actions "
+                    "offset"
                 )
             default = default_targets(self.model, self._keyframe, "env.task.action.mode")
             scale = self.task.action.scale

@@ -298,17 +298,41 @@ class TorqueSpeedConfig(StrictModel):
         return self
 
 
+class PdGainsConfig(StrictModel):
+    """The PD law's gains of the motors whose names a pattern matches (``pd_torque``)."""
+
+    actuators: str = Field(default=".*", description="a regular expression over actuator names")
+    kp: float = Field(..., gt=0, description="stiffness, N·m/rad (N/m on a slide joint)")
+    kd: float = Field(..., ge=0, description="damping, N·m·s/rad (N·s/m on a slide joint)")
+
+
 class ActionConfig(StrictModel):
     """How the policy's action becomes the actuators' controls."""
 
-    mode: Literal["direct", "joint_offset"] = Field(
+    mode: Literal["direct", "joint_offset", "pd_torque"] = Field(
         default="direct",
         description="direct: the action is the control, within ctrlrange; joint_offset: each position "
-        "actuator's target is its joint's angle in env.task.keyframe plus scale × the action",
+        "actuator's target is its joint's angle in env.task.keyframe plus scale × the action; pd_torque: "
+        "the same targets for <motor> actuators, whose torque a PD law (gains) computes at every physics "
+        "step, clipped to the motor's limit",
     )
     scale: float = Field(
-        default=1.0, gt=0, description="joint_offset: radians (or metres) per unit of action"
+        default=1.0, gt=0, description="joint_offset, pd_torque: radians (or metres) per unit of action"
     )
+    gains: list[PdGainsConfig] = Field(
+        default=[],
+        description="pd_torque: kp and kd per actuator, the first entry whose pattern matches its name "
+        "(e.g. [{actuators: '.*_knee', kp: 40, kd: 1}, {kp: 20, kd: 0.5}])",
+    )
+
+    @model_validator(mode="after")
+    def _gains_with_pd_torque(self) -> ActionConfig:
+        if self.mode == "pd_torque" and not self.gains:
+            raise ValueError("mode pd_torque needs gains, e.g. [{actuators: '.*', kp: 20, kd: 0.5}]")
+        if self.mode != "pd_torque" and self.gains:
+            raise ValueError(f"gains are pd_torque's PD law; mode {self.mode} does not use them")
+        return self
+
     torque_speed: list[TorqueSpeedConfig] = Field(
         default=[],
         description="torque-speed curves limiting the actuators' forcerange by their joints' speed, updated "

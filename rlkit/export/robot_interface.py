@@ -132,13 +132,17 @@ def _control_period(env: gym.Env[Any, Any]) -> float | None:
 
 
 def _joint_targets(env: gym.Env[Any, Any]) -> dict[str, Any] | None:
-    """How a ``joint_offset`` task's actions become joint targets, and the PD law that tracks them, for a
-    robot's control loop: the default pose (the task's keyframe, which ``joint_positions`` channels are
-    relative to), the scale, and each position actuator's gains; None for other action modes."""
+    """How a ``joint_offset`` (or ``pd_torque``) task's actions become joint targets, and the PD law that
+    tracks them, for a robot's control loop: the default pose (the task's keyframe, which ``joint_positions``
+    channels are relative to), the scale, and each actuator's gains; None for other action modes."""
     task_env = env.unwrapped
     task = getattr(task_env, "task", None)
     model = getattr(task_env, "model", None)
-    if task is None or not isinstance(model, mujoco.MjModel) or task.action.mode != "joint_offset":
+    if (
+        task is None
+        or not isinstance(model, mujoco.MjModel)
+        or task.action.mode not in ("joint_offset", "pd_torque")
+    ):
         return None
     keyframe = model.key(task.keyframe).id
     actuators = _actuator_names(env) or [f"actuator{i}" for i in range(model.nu)]
