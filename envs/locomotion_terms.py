@@ -142,7 +142,9 @@ def locomotion_term(model: mujoco.MjModel, term: RewardTerm, task: TaskConfig, a
 
         def clearance(sims: SimArrays, action: np.ndarray, previous: np.ndarray) -> np.ndarray:
             speed = np.sqrt(row_sum(np.square(_foot_velocity(sims))))
-            miss = np.square(sims.site_xpos[:, sims.state.feet, 2] - height)
+            feet = sims.site_xpos[:, sims.state.feet]
+            above = feet[..., 2] - sims.state.ground(feet[..., 0], feet[..., 1])
+            miss = np.square(above - height)
             return -row_sum(miss * speed)
 
         return clearance

@@ -60,6 +60,7 @@ from rlkit.envs.task_terms import (
     TerminationTerms,
     resolve_id,
 )
+from rlkit.envs.terrain import add_terrain
 from rlkit.envs.torque_speed import TorqueSpeedLimits
 from rlkit.errors import RlkitError
 
@@ -233,10 +234,13 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
     # ---------------------------------------------------------------------------------------- spaces
 
     def _edit_model(self, spec: mujoco.MjSpec) -> None:
-        """The task's sensors, motors as PD servos (``pd_torque``), then ``env.simulator``'s settings."""
+        """The task's sensors, motors as PD servos (``pd_torque``), the terrain, then ``env.simulator``'s
+        settings."""
         self._add_task_sensors(spec)
         if self.task.action.mode == "pd_torque":
             motors_as_pd_servos(spec, self.task.action.gains, "env.task.action")
+        if self.task.terrain is not None:
+            add_terrain(spec, self.task.terrain)
         self._xml_timestep = float(spec.option.timestep)
         if self.simulator is not None:
             apply_simulator(spec, self.simulator)
@@ -344,7 +348,7 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         super().reset(seed=seed)
         mujoco.mj_resetData(self.model, self.data)
         self.reset_state()
-        self.task_state.reset(self.dt, _ONLY_SIM, [self.np_random])
+        self.task_state.reset(self.sim_arrays, _ONLY_SIM, [self.np_random])
         mujoco.mj_forward(self.model, self.data)
         self.previous_action = np.zeros(self.model.nu)
         return self.observation(), {}
@@ -366,9 +370,10 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         reward, terms = self.reward(action)
         terminated = self.terminated()
         info: dict[str, Any] = {"reward_terms": terms}
-        if self.task.commands is not None:
-            assert self._tracking_error is not None  # compiled with the commands
-            info["lin_vel_tracking_error"] = float(self._tracking_error(self.sim_arrays)[0])
+        errors = None if self._tracking_error is None else self._tracking_error(self.sim_arrays)
+        if errors is not None:
+            info["lin_vel_tracking_error"] = float(errors[0])
+        self.task_state.record(errors, np.array([terminated]), _ONLY_SIM)
         self.previous_action = action
         self.task_state.last_action[0] = action
         self.task_state.advance_commands(self.dt, _ONLY_SIM, [self.np_random])

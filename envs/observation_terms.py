@@ -16,6 +16,7 @@ import mujoco
 import numpy as np
 
 from rlkit.config.sim2real import ObservationTerm
+from rlkit.envs.contact_sensors import matching_sites
 from rlkit.envs.floating_base import free_joint_of, one_dof_joints, to_body_frame
 from rlkit.envs.model_names import resolve_id
 from rlkit.envs.sim_arrays import SimArrays
@@ -83,6 +84,8 @@ class ObservationTerms:
                 )
             # ... and its angular velocity in the body's own
             return xyz, lambda sims, rows: sims.qvel[rows, dof + 3 : dof + 6].copy()
+        if term.term == "height_scan":
+            return _height_scan(model, term, at)
         if term.term == "commands":
             columns = [f"commands[{axis}]" for axis in ("forward", "lateral", "yaw_rate")]
             return columns, lambda sims, rows: sims.state.commands[rows].copy()
@@ -103,3 +106,39 @@ class ObservationTerms:
             dofs = model.jnt_dofadr[joints]
             return names, lambda sims, rows: sims.qvel[rows][:, dofs]
         raise AssertionError(f"unhandled observation term {term.term}")
+
+
+def _height_scan(model: mujoco.MjModel, term: ObservationTerm, at: str) -> tuple[list[str], ArrayObservation]:
+    """Heights above the ground at a grid of points around the base (or each of ``term.sites``), the grid
+    turning with the base's heading (its x axis in the horizontal plane), as legged_gym's height
+    measurements read the terrain for a privileged policy."""
+    if term.body is None:
+        raise RlkitError(f"{at}.body: height_scan needs the base body's name (its heading turns the grid)")
+    body = resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{at}.body")
+    length, width = term.size
+    along = np.linspace(-length / 2, length / 2, round(length / term.spacing) + 1)
+    across = np.linspace(-width / 2, width / 2, round(width / term.spacing) + 1)
+    offset_x, offset_y = (grid.ravel() for grid in np.meshgrid(along, across, indexing="ij"))
+    points = [f"[{x:+.2f},{y:+.2f}]" for x, y in zip(offset_x, offset_y, strict=True)]
+    if term.sites is None:
+        sites = None
+        names = [f"height_scan{point}" for point in points]
+    else:
+        site_names = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_SITE, i) or "" for i in range(model.nsite)]
+        matched = matching_sites(site_names, term.sites, f"{at}.sites")
+        sites = np.asarray([site_names.index(name) for name in matched], dtype=np.int64)
+        names = [f"height_scan:{site}{point}" for site in matched for point in points]
+
+    def scan(sims: SimArrays, rows: np.ndarray | slice) -> np.ndarray:
+        centres = sims.xpos[rows, body][:, None] if sites is None else sims.site_xpos[rows][:, sites]
+        heading_x, heading_y = sims.xmat[rows, body, 0], sims.xmat[rows, body, 3]
+        norm = np.sqrt(heading_x * heading_x + heading_y * heading_y)
+        level = norm > 1e-9  # a base pointing straight up or down has no heading: the world's x
+        cos = np.where(level, heading_x / np.where(level, norm, 1.0), 1.0)[:, None, None]
+        sin = np.where(level, heading_y / np.where(level, norm, 1.0), 0.0)[:, None, None]
+        x = centres[..., 0, None] + cos * offset_x - sin * offset_y
+        y = centres[..., 1, None] + sin * offset_x + cos * offset_y
+        heights = np.broadcast_to(centres[..., 2, None], x.shape) - sims.state.ground(x, y)
+        return heights.reshape(heights.shape[0], -1)
+
+    return names, scan

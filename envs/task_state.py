@@ -17,7 +17,11 @@ import numpy as np
 
 from rlkit.config.sim2real import TaskConfig
 from rlkit.envs.contact_sensors import matching_sites, site_contact_sensor_name
-from rlkit.envs.sim_arrays import step_seconds
+from rlkit.envs.floating_base import free_joint_of
+from rlkit.envs.model_names import resolve_id
+from rlkit.envs.sim_arrays import SimArrays, step_seconds
+from rlkit.envs.terrain import TerrainLevels, TerrainMap
+from rlkit.errors import RlkitError
 
 #: forward, lateral, yaw rate
 _COMMAND_WIDTH = 3
@@ -42,6 +46,10 @@ class TaskState:
         air_time: Seconds each foot has been off the ground, ``(num_envs, num_feet)``.
         touchdown: Whether each foot touched down in the step just taken, and ``landed_air_time`` the air time
             it landed with.
+        terrain: Each env's terrain level and episode record (``task.terrain``), or None.
+
+    Raises:
+        RlkitError: The terrain's curriculum has no commands to follow, or no floating base to place.
     """
 
     def __init__(self, model: mujoco.MjModel, task: TaskConfig, num_envs: int) -> None:
@@ -60,12 +68,15 @@ class TaskState:
         self.previous_contact = np.zeros((num_envs, len(sites)), dtype=bool)
         self.touchdown = np.zeros((num_envs, len(sites)), dtype=bool)
         self.landed_air_time = np.zeros((num_envs, len(sites)))
+        self.terrain = None if task.terrain is None else _terrain_levels(model, task, num_envs)
 
-    def reset(
-        self, dt: float | np.ndarray, ids: np.ndarray, generators: Sequence[np.random.Generator]
-    ) -> None:
-        """Start the episodes of envs ``ids``: draw their commands (from ``generators[k]`` for env ``ids[k]``,
-        after its initial state's draws), clear their feet's air time and their last action."""
+    def reset(self, sims: SimArrays, ids: np.ndarray, generators: Sequence[np.random.Generator]) -> None:
+        """Start the episodes of envs ``ids`` (in their initial state): move them to their terrain level's
+        ground, then draw their commands (from ``generators[k]`` for env ``ids[k]``, after its initial
+        state's draws), clear their feet's air time and their last action."""
+        dt = sims.dt
+        if self.terrain is not None:
+            self.terrain.place(sims.qpos, ids, generators)
         self.last_action[ids] = 0.0
         self.air_time[ids] = 0.0
         self.previous_contact[ids] = False
@@ -88,6 +99,16 @@ class TaskState:
         air_time = air_time + step
         self.landed_air_time[rows] = air_time
         self.air_time[rows] = air_time * ~touching
+
+    def ground(self, x: np.ndarray, y: np.ndarray) -> np.ndarray | float:
+        """The ground's height at world points ``(x, y)``: the terrain's, else the floor's (0)."""
+        return 0.0 if self.terrain is None else self.terrain.terrain.height(x, y)
+
+    def record(self, errors: np.ndarray | None, terminated: np.ndarray, rows: np.ndarray | slice) -> None:
+        """Add the step just taken by envs ``rows`` to their episodes' record (their tracking ``errors`` and
+        terminations, rows of arrays over every env), which moves their terrain level at the next reset."""
+        if self.terrain is not None and errors is not None:
+            self.terrain.record(errors, terminated, rows)
 
     def advance_commands(
         self, dt: float | np.ndarray, ids: np.ndarray, generators: Sequence[np.random.Generator]
@@ -116,6 +137,26 @@ class TaskState:
         hold = shortest + (longest - shortest) * uniform[:, 4]
         step = step_seconds(dt, ids)
         self.command_steps_left[ids] = np.maximum(np.rint(hold / step), 1).astype(np.int64)
+
+
+def _terrain_levels(model: mujoco.MjModel, task: TaskConfig, num_envs: int) -> TerrainLevels:
+    assert task.terrain is not None
+    if task.terrain.curriculum is not None and task.commands is None:
+        raise RlkitError(
+            "env.task.terrain.curriculum moves envs by how well they follow their velocity commands: set "
+            "env.task.commands"
+        )
+    if task.commands is not None:
+        body = resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, task.commands.body, "env.task.commands.body")
+        joint = free_joint_of(model, body, "env.task.commands.body")
+    else:
+        free = np.flatnonzero(model.jnt_type == mujoco.mjtJoint.mjJNT_FREE)
+        if not free.size:
+            raise RlkitError(
+                "env.task.terrain places a floating base on the ground; the model has no free joint"
+            )
+        joint = int(free[0])
+    return TerrainLevels(TerrainMap(model, task.terrain), int(model.jnt_qposadr[joint]), num_envs)
 
 
 def _site_names(model: mujoco.MjModel) -> list[str]:

@@ -121,7 +121,13 @@ def _robot_term(model: mujoco.MjModel, term: RewardTerm, task: TaskConfig, at: s
     """Compile one of the terms a legged robot is trained with (legged_gym's costs, each negative)."""
     if isinstance(term, BaseHeightTerm):
         index, target = resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{at}.body"), term.target
-        return lambda sims, action, previous: -np.square(sims.xpos[:, index, 2] - target)
+
+        def base_height(sims: SimArrays, action: np.ndarray, previous: np.ndarray) -> np.ndarray:
+            position = sims.xpos[:, index]
+            height = position[:, 2] - sims.state.ground(position[:, 0], position[:, 1])
+            return -np.square(height - target)
+
+        return base_height
     if isinstance(term, OrientationTerm):
         index = resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{at}.body")
         # gravity in the body's frame is minus the world z axis seen from it: minus row 3 of xmat

@@ -87,11 +87,12 @@ class AliveBonusTerm(_Term):
 
 
 class BaseHeightTerm(_Term):
-    """Minus the squared distance of a body's height from a target (0 at the target)."""
+    """Minus the squared distance of a body's height above the ground (env.task.terrain's, else z = 0) from a
+    target (0 at the target)."""
 
     term: Literal["base_height"]
     body: str = Field(..., description="the body (a robot's base)")
-    target: float = Field(..., description="the height it should keep, metres")
+    target: float = Field(..., description="the height above the ground it should keep, metres")
 
 
 class OrientationTerm(_Term):
@@ -266,17 +267,40 @@ class ObservationTerm(StrictModel):
         "joint_velocities",
         "last_action",
         "commands",
+        "height_scan",
     ] = Field(
         ...,
         description="projected_gravity: the gravity direction in the base's frame; base_linear_velocity, "
         "base_angular_velocity: the base's velocity in its own frame; joint_positions: every hinge and slide "
         "joint's angle minus the default pose's (env.task.keyframe, else the model's qpos0); "
         "joint_velocities: theirs; last_action: the action of the step just taken (0 at an episode's start); "
-        "commands: the velocity command (forward, lateral, yaw rate; env.task.commands)",
+        "commands: the velocity command (forward, lateral, yaw rate; env.task.commands); height_scan: the "
+        "height of the base (or of each site of sites) above the ground at a grid of points around it, "
+        "turning with the base's heading (env.task.terrain's ground, else the floor at z = 0)",
     )
     body: str | None = Field(
-        default=None, description="the base body, with a free joint (the projected_gravity and base_ terms)"
+        default=None,
+        description="the base body, with a free joint (the projected_gravity, base_ and height_scan terms)",
     )
+    sites: str | None = Field(
+        default=None,
+        description="height_scan: a regular expression over site names (e.g. the feet): a grid around each "
+        "(None: one grid around the base)",
+    )
+    size: tuple[float, float] = Field(
+        default=(1.6, 1.0), description="height_scan: the grid's length (forward) and width, metres"
+    )
+    spacing: float = Field(default=0.1, gt=0, description="height_scan: the grid's spacing, metres")
+
+    @model_validator(mode="after")
+    def _scan_fields(self) -> ObservationTerm:
+        defaults = {name: type(self).model_fields[name].default for name in ("sites", "size", "spacing")}
+        scan_only = {name for name, default in defaults.items() if getattr(self, name) != default}
+        if self.term != "height_scan" and scan_only:
+            raise ValueError(f"{', '.join(sorted(scan_only))}: only the height_scan term has them")
+        if min(self.size) < 0:
+            raise ValueError(f"size {self.size}: a grid's sides are not negative")
+        return self
 
 
 class TorqueSpeedConfig(StrictModel):
@@ -365,6 +389,73 @@ class VelocityCommandsConfig(StrictModel):
         return self
 
 
+class TerrainCurriculumConfig(StrictModel):
+    """Each env's terrain level follows how well it tracks its commands: an episode that tracked them (its
+    mean planar velocity miss at most ``promote_below``, and not ended by a termination) moves the env one
+    level up, one that did not (a miss above ``demote_above``, or a fall) one level down; an env past the top
+    level goes to a random level, so that no level is forgotten (legged_gym's terrain curriculum)."""
+
+    start_levels: int = Field(
+        default=1, ge=1, description="envs start on a level drawn uniformly below this one"
+    )
+    promote_below: float = Field(
+        default=0.25, gt=0, description="an episode's mean tracking error, m/s, at or below which it moves up"
+    )
+    demote_above: float = Field(
+        default=0.5, gt=0, description="an episode's mean tracking error, m/s, above which it moves down"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TerrainCurriculumConfig:
+        if self.promote_below > self.demote_above:
+            raise ValueError(
+                f"promote_below {self.promote_below} must not be above demote_above {self.demote_above}"
+            )
+        return self
+
+
+class TerrainConfig(StrictModel):
+    """Rough ground as a heightfield added to the model at load: a grid of square tiles, one row of tiles per
+    difficulty level, each tile a pyramid slope under random bumps, both growing with the level (level 0 is
+    flat). Each episode starts at the centre of a tile of the env's level; the model's own floor stays
+    around the field."""
+
+    levels: int = Field(default=10, ge=1, description="difficulty levels: rows of tiles along x")
+    tiles_per_level: int = Field(default=4, ge=1, description="tiles per level, side by side along y")
+    tile_size: float = Field(default=8.0, gt=0, description="a tile's side, metres")
+    roughness: float = Field(
+        default=0.08, ge=0, description="the bumps' largest height at the top level, metres"
+    )
+    bump_size: float = Field(default=0.25, gt=0, description="the bumps' horizontal spacing, metres")
+    slope: float = Field(
+        default=0.0, ge=0, description="the tiles' pyramid slope at the top level, rise over run"
+    )
+    resolution: float = Field(default=0.1, gt=0, description="the heightfield's grid spacing, metres")
+    seed: int = Field(default=0, ge=0, description="the terrain's own random seed (every env shares it)")
+    spawn_radius: float = Field(
+        default=1.0, ge=0, description="episodes start within this distance of the tile's centre, metres"
+    )
+    curriculum: TerrainCurriculumConfig | None = Field(
+        default=None,
+        description="terrain levels following each env's command tracking (None: a random level each "
+        "episode)",
+    )
+
+    @model_validator(mode="after")
+    def _fits(self) -> TerrainConfig:
+        if self.curriculum is not None and self.curriculum.start_levels > self.levels:
+            raise ValueError(
+                f"curriculum.start_levels {self.curriculum.start_levels} is above levels {self.levels}"
+            )
+        if self.spawn_radius >= self.tile_size / 2:
+            raise ValueError(
+                f"spawn_radius {self.spawn_radius} must be below half the tile_size {self.tile_size}"
+            )
+        if self.resolution > self.tile_size / 4:
+            raise ValueError(f"resolution {self.resolution} must be at most a quarter of tile_size")
+        return self
+
+
 def _given(model: BaseModel, dumped: dict[str, Any]) -> dict[str, Any]:
     """``dumped`` (``model``'s dump) with only the fields set on ``model``, sections (models) likewise."""
     kept = {}
@@ -405,6 +496,10 @@ class TaskConfig(StrictModel):
         default=None,
         description="a regular expression over site names: the robot's feet (their contacts, air time, "
         "slip and clearance)",
+    )
+    terrain: TerrainConfig | None = Field(
+        default=None,
+        description="rough ground with difficulty levels and a curriculum (None: the model's own floor)",
     )
     init_noise: float = Field(
         default=0.01,

@@ -298,8 +298,11 @@ class BatchedVectorEnv(VectorEnv):
         self.task_state.after_step(self.sims.sensordata, self.sims.dt, rows)
         rewards, terms = self.task.reward(self.sims, action, self._previous_action)
         terminated = self.task.terminated(self.sims)
+        errors = None
         if self.task.tracking_error is not None:
-            self._tracking_errors[rows] = self.task.tracking_error(self.sims)[rows]
+            errors = self.task.tracking_error(self.sims)
+            self._tracking_errors[rows] = errors[rows]
+        self.task_state.record(errors, terminated, rows)
         self._previous_action[rows] = action[rows]
         self.task_state.last_action[rows] = action[rows]
         stepped = self._every_env if ids is None else ids
@@ -334,7 +337,7 @@ class BatchedVectorEnv(VectorEnv):
         if len(generators) != len(ids):
             raise RuntimeError("BatchedVectorEnv.step before reset: its envs have no generators yet")
         self.task.reset_state(self.sims, ids, generators)
-        self.task_state.reset(self.sims.dt, ids, generators)
+        self.task_state.reset(self.sims, ids, generators)
         self.sims.forward(ids)
         self._previous_action[ids] = 0.0
         self._elapsed[ids] = 0
