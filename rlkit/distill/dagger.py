@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from rlkit.errors import RlkitError
 from rlkit.evaluate.checkpoint_eval import restore_agent
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.optim import clip_gradients
+from rlkit.rollout.in_process_vector_env import IN_PROCESS_BACKENDS, make_in_process_vector_env
 from rlkit.runs.build import build_agent, configure_torch
 from rlkit.runs.checkpoint import prune_checkpoints, save_checkpoint
 from rlkit.runs.model_files import portable_config
@@ -86,9 +86,12 @@ class Distiller:
                 f"the teacher was trained on '{self.teacher_config.env.id}' and the student is configured "
                 f"for '{config.env.id}': distillation needs the same env.id"
             )
-        num_envs = config.rollout.num_envs
-        makers = [partial(make_env, config.env, check=i == 0, teacher_view=True) for i in range(num_envs)]
-        self.env = gym.vector.SyncVectorEnv(makers, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+        # batched (or auto) steps the student's envs as one batch; the other backends' envs live elsewhere
+        backend = config.rollout.backend if config.rollout.backend in IN_PROCESS_BACKENDS else "sync"
+        first = make_env(config.env, teacher_view=True)  # checked: a bad env fails here, in one line
+        self.env = make_in_process_vector_env(
+            config.env, config.rollout.num_envs, backend, config.rollout, first=first, teacher_view=True
+        )
         self.agent = build_agent(
             config, self.env.single_observation_space, self.env.single_action_space, self.device
         )

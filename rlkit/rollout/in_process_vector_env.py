@@ -32,6 +32,7 @@ def make_in_process_vector_env(
     rollout: RolloutConfig | None = None,
     render_mode: str | None = None,
     first: gym.Env | None = None,
+    teacher_view: bool = False,
 ) -> InProcessVectorEnv:
     """Build ``num_envs`` envs of ``env_config`` on ``backend`` (``sync``, ``batched`` or ``auto``).
 
@@ -43,6 +44,7 @@ def make_in_process_vector_env(
         rollout: The ``rollout`` section, for ``threads`` of a batched env (None: one per CPU core).
         render_mode: Passed to every env; a batched env does not render, so ``auto`` picks ``sync``.
         first: Env 0 of a ``sync`` env, already built (and checked) by the caller; closed when not used.
+        teacher_view: Report what a privileged teacher observes in every env's ``info`` (``rlkit distill``).
 
     Raises:
         RlkitError: ``backend`` is ``batched`` and the env cannot be batched, or asks to render.
@@ -54,17 +56,21 @@ def make_in_process_vector_env(
             first.close()
         if render_mode is not None:
             raise RlkitError("rollout.backend batched does not render yet; use rollout.backend sync")
-        return BatchedVectorEnv(env_config, num_envs, rollout)
+        return BatchedVectorEnv(env_config, num_envs, rollout, teacher_view)
     if backend == "auto":
-        batched = batched_or_refusal(env_config, num_envs, rollout, render_mode)
+        batched = batched_or_refusal(env_config, num_envs, rollout, render_mode, teacher_view)
         if isinstance(batched, BatchedVectorEnv):
             if first is not None:
                 first.close()
             return batched
-    env0 = first if first is not None else make_env(env_config, render_mode=render_mode, check=False)
-    makers = [lambda: env0] + [lambda: make_env(env_config, render_mode=render_mode, check=False)] * (
-        num_envs - 1
+    env0 = (
+        first
+        if first is not None
+        else make_env(env_config, render_mode=render_mode, check=False, teacher_view=teacher_view)
     )
+    makers = [lambda: env0] + [
+        lambda: make_env(env_config, render_mode=render_mode, check=False, teacher_view=teacher_view)
+    ] * (num_envs - 1)
     return gym.vector.SyncVectorEnv(makers, autoreset_mode=AutoresetMode.SAME_STEP)
 
 
@@ -73,13 +79,14 @@ def batched_or_refusal(
     num_envs: int,
     rollout: RolloutConfig | None = None,
     render_mode: str | None = None,
+    teacher_view: bool = False,
 ) -> BatchedVectorEnv | str:
     """A batched env of ``num_envs`` envs of ``env_config``, or the one-line reason it cannot be built
     (the batched backend's own error: the setting or the env it cannot run yet, or the render mode)."""
     if render_mode is not None:
         return f"render_mode '{render_mode}': the batched backend does not render"
     try:
-        return BatchedVectorEnv(env_config, num_envs, rollout)
+        return BatchedVectorEnv(env_config, num_envs, rollout, teacher_view)
     except RlkitError as refusal:  # its advice, to use sync, is what auto does
         return str(refusal).removesuffix("; use rollout.backend sync")
 

@@ -10,10 +10,14 @@ import torch
 
 from rlkit.cli.main import main
 from rlkit.config.loading import load_config
+from rlkit.config.schema import RolloutConfig
 from rlkit.distill import Distiller
 from rlkit.envs import make_env
 from rlkit.errors import RlkitError
+from rlkit.rollout.batched import BatchedVectorEnv
+from rlkit.rollout.in_process_vector_env import make_in_process_vector_env
 from rlkit.training.run import create_run_dir
+from tests.rollout.helpers import assert_same
 
 QUIET = ["log.progress=false", "log.tensorboard=false", "eval.episodes=2", "train.torch_threads=1"]
 SHORT = [*QUIET, "distill.iterations=2", "distill.steps_per_iteration=512", "distill.epochs=8"]
@@ -115,3 +119,41 @@ def test_students_that_cannot_learn_from_this_teacher_get_one_line(
     err = capsys.readouterr().err
     assert status == 2 and message in err and len(err.strip().splitlines()) == 1
     assert not run_dir.exists()  # nothing written
+
+
+@pytest.mark.parametrize("preset", ["cartpole-balance-student", "quadruped-rough-student"])
+def test_the_batched_teacher_view_equals_the_per_env_one_to_the_bit(preset: str) -> None:
+    config = load_config(preset, ["env.max_episode_steps=40"])
+    rollout = RolloutConfig(backend="batched", threads=2)
+    sync = make_in_process_vector_env(config.env, 3, "sync", teacher_view=True)
+    batched = make_in_process_vector_env(config.env, 3, "batched", rollout, teacher_view=True)
+    assert isinstance(batched, BatchedVectorEnv)
+    reset = batched.reset(seed=7)
+    assert {"teacher_state", "teacher_parameters"} <= set(reset[1])
+    assert_same(sync.reset(seed=7), reset, "reset")
+    rng = np.random.default_rng(0)
+    shape = (3, *sync.single_action_space.shape)
+    for step in range(100):  # episodes end and restart: the reset rows report their new episode
+        actions = rng.uniform(-1, 1, shape).astype(np.float32)
+        assert_same(sync.step(actions), batched.step(actions), f"step {step}")
+    sync.close()
+    batched.close()
+
+
+def test_a_rough_terrain_teacher_distils_into_the_legged_student_on_the_batched_backend(
+    tmp_path: Path,
+) -> None:
+    small = ["rollout.num_envs=8", "agent.batch_size=96", "env.max_episode_steps=50", *QUIET]
+    teacher = tmp_path / "teacher"
+    overrides = [*small, "train.total_steps=384", "eval.interval=0"]
+    assert main(["train", "quadruped-rough-teacher", *overrides, "--run-dir", str(teacher)]) == 0
+    config = load_config(
+        "quadruped-rough-student",
+        [*small, "distill.iterations=2", "distill.steps_per_iteration=64", "distill.batch_size=32"],
+    )
+    distiller = Distiller(teacher, config, tmp_path / "student")
+    assert isinstance(distiller.env, BatchedVectorEnv)
+    create_run_dir(tmp_path / "student")
+    outcome = distiller.run()
+    assert outcome.env_steps == 128 and distiller.dataset.size == 128
+    assert distiller.dataset.obs.shape[1] == 3 * 48  # the student sees 3 readings, no terrain

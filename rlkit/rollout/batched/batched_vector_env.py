@@ -146,6 +146,8 @@ class BatchedVectorEnv(VectorEnv):
             actuator models if any, no other sim2real layer.
         num_envs: Envs (sims) in the batch.
         rollout: The ``rollout`` section, for ``threads`` (None: one thread per CPU core).
+        teacher_view: Report what a privileged teacher observes in ``info`` (``teacher_state``,
+            ``teacher_parameters``), as ``make_env(..., teacher_view=True)`` does for one env.
 
     Raises:
         ConfigError: The config sets a sim2real layer the backend cannot run yet.
@@ -155,7 +157,13 @@ class BatchedVectorEnv(VectorEnv):
 
     metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}  # noqa: RUF012
 
-    def __init__(self, env_config: EnvConfig, num_envs: int, rollout: RolloutConfig | None = None) -> None:
+    def __init__(
+        self,
+        env_config: EnvConfig,
+        num_envs: int,
+        rollout: RolloutConfig | None = None,
+        teacher_view: bool = False,
+    ) -> None:
         check_batchable(env_config)
         template = make_task_env(env_config, check=False)
         task_env = template.unwrapped
@@ -163,6 +171,11 @@ class BatchedVectorEnv(VectorEnv):
         self.gymnasium: GymnasiumBatchedVectorEnv | None = None
         if is_gymnasium_locomotion(template):
             template.close()
+            if teacher_view:
+                raise RlkitError(
+                    "the batched backend reports a teacher's view for rlkit's MuJoCo tasks, not for "
+                    f"Gymnasium's '{env_config.id}'; use rollout.backend sync"
+                )
             self._hand_to(GymnasiumBatchedVectorEnv(env_config, num_envs, rollout))
             return
         if not isinstance(task_env, MujocoEnv):
@@ -203,6 +216,10 @@ class BatchedVectorEnv(VectorEnv):
         # each sim's actuator force ranges, rewritten every step from its joints' speeds
         self._forcerange = None if self.task.torque_speed is None else self.sims.expand("actuator_forcerange")
         self._observations = np.zeros((num_envs, *self.sensors.observation_space.shape))
+        #: Report what a privileged teacher observes in ``info`` (``rlkit distill``).
+        self.teacher_view = teacher_view
+        #: Every env's latest observation before the sensor models (the teacher's view of it).
+        self._task_observations = np.zeros((num_envs, *self.task.observation_space.shape))
 
     def _hand_to(self, env: GymnasiumBatchedVectorEnv) -> None:
         """Take ``env``'s spaces and time limit, and hand it every call."""
@@ -236,7 +253,7 @@ class BatchedVectorEnv(VectorEnv):
                 self._generators[index] = seeding.np_random(seeds[index])[0]
         self._observations[ids] = self._start_episodes(ids, [seeds[index] for index in ids])
         infos = {}
-        for key, value in {**self.randomization.info(), **self._delays()}.items():
+        for key, value in self._layer_infos().items():
             infos[key], infos[f"_{key}"] = _masked(value, mask), mask.copy()
         return self.randomization.observe(self._observations.copy()), infos
 
@@ -264,13 +281,14 @@ class BatchedVectorEnv(VectorEnv):
                     terms.setdefault(name, np.zeros(self.num_envs))[ids] = value[ids]
                 repeat.record(ids, step_rewards[ids], terminated[ids] | truncated[ids])
             rewards = repeat.totals
-        obs = _c_order(self.sensors(self.task.observation(self.sims)))
+        self._task_observations = self.task.observation(self.sims)
+        obs = _c_order(self.sensors(self._task_observations))
         ended = terminated | truncated
         running = ~ended
         step_info: dict[str, Any] = {"reward_terms": terms}
         if self.task.tracking_error is not None:
             step_info["lin_vel_tracking_error"] = self._tracking_errors.copy()
-        step_info.update({**self.randomization.info(), **self._delays()})
+        step_info.update(self._layer_infos())
         final_obs = None
         if ended.any():
             ids = np.flatnonzero(ended)
@@ -279,7 +297,7 @@ class BatchedVectorEnv(VectorEnv):
             for row, index in enumerate(ids):
                 final_obs[index] = _row(last, row)
             obs[ids] = self._start_episodes(ids, None)
-        infos = _gathered(step_info, {**self.randomization.info(), **self._delays()}, running, final_obs)
+        infos = _gathered(step_info, self._layer_infos(), running, final_obs)
         self._observations = obs.copy()
         return self.randomization.observe(obs), rewards, terminated, truncated, infos
 
@@ -315,14 +333,22 @@ class BatchedVectorEnv(VectorEnv):
         )
         return rewards, terms, terminated, truncated
 
-    def _delays(self) -> dict[str, np.ndarray]:
-        """The latencies' delays of every env's current episode, as their wrappers report them."""
-        delays = {}
+    def _layer_infos(self) -> dict[str, Any]:
+        """What the sim2real layers report in every env's ``info``, in the order the per-env wrappers add
+        it: the randomization's samples and pushes, the action delay, the teacher's view (with
+        ``teacher_view``: the observation before the sensor models and the episode's sampled physics, as
+        :class:`~rlkit.envs.teacher_view.TeacherView` reports them), the observation delay."""
+        infos = self.randomization.info()
         if self.actuators.delay is not None:
-            delays["action_delay"] = self.actuators.delay.delays.delays.copy()
+            infos["action_delay"] = self.actuators.delay.delays.delays.copy()
+        if self.teacher_view:
+            infos["teacher_state"] = self._task_observations.astype(np.float32)
+            parameters = self.randomization.parameters
+            if parameters is not None:
+                infos["teacher_parameters"] = parameters.samples.astype(np.float32)
         if self.sensors.latency is not None:
-            delays["observation_delay"] = self.sensors.latency.delays.delays.copy()
-        return delays
+            infos["observation_delay"] = self.sensors.latency.delays.delays.copy()
+        return infos
 
     def _start_episodes(self, ids: np.ndarray, seeds: list[int | None] | None) -> np.ndarray:
         """Reset sims ``ids`` as ``MujocoEnv.reset`` does (defaults, the initial state, ``mj_forward``) and
@@ -341,7 +367,9 @@ class BatchedVectorEnv(VectorEnv):
         self.sims.forward(ids)
         self._previous_action[ids] = 0.0
         self._elapsed[ids] = 0
-        return _c_order(self.sensors.reset(self.task.observation(self.sims, ids), ids, seeds))
+        first = self.task.observation(self.sims, ids)
+        self._task_observations[ids] = first
+        return _c_order(self.sensors.reset(first, ids, seeds))
 
     def capture_state(self) -> dict[str, Any]:
         """Every env's state as checkpoint data, for a resume that continues their episodes exactly: the
