@@ -13,6 +13,7 @@ from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.config.sim2real import ActionConfig
 from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.errors import RlkitError
+from rlkit.export.robot_interface import robot_interface
 from rlkit.rollout.vector_env import make_vector_env
 from tests.rollout.helpers import assert_same
 
@@ -118,3 +119,14 @@ def test_batched_pd_torque_equals_sync_to_the_bit(tmp_path) -> None:
         assert_same(sync.step(actions), batched.step(actions), f"step {step}")
     sync.close()
     batched.close()
+
+
+def test_the_export_sidecar_carries_the_pd_law_of_a_pd_torque_robot() -> None:
+    gains = [{"actuators": ".._calf", "kp": 40.0, "kd": 1.0}, {"kp": 20.0, "kd": 0.5}]
+    env = MujocoEnv(MOTOR_XML, task={**TASK, "action": {**PD, "gains": gains}})
+    targets = robot_interface(env)["joint_targets"]
+    assert targets["scale"] == 0.25
+    calf, hip = targets["actuators"][2], targets["actuators"][0]
+    assert (calf["name"], calf["joint"], calf["kp"], calf["kd"]) == ("FR_calf", "FR_calf_joint", 40.0, 1.0)
+    assert calf["torque_limit"] == [-35.55, 35.55] and calf["default"] == pytest.approx(-1.8)
+    assert (hip["kp"], hip["kd"], hip["torque_limit"]) == (20.0, 0.5, [-23.7, 23.7])
