@@ -337,6 +337,12 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
     # ------------------------------------------------------------------------------------------ API
 
     @property
+    def terrain_level(self) -> int | None:
+        """The terrain level of this env's episode (``task.terrain``; -1 before the first), or None."""
+        terrain = self.task_state.terrain
+        return None if terrain is None else int(terrain.level[0])
+
+    @property
     def dt(self) -> float:
         """Seconds of simulated time per env step (follows a randomized timestep)."""
         return float(self.model.opt.timestep) * self.frame_skip

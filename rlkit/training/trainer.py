@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from rlkit.config.loading import config_to_dict
@@ -261,6 +262,7 @@ class Trainer:
         metrics = self.agent.update(min(steps / total, 1.0))
         check_losses(metrics, steps, self.checkpoint_dir)
         metrics.update(self._follow_curriculum(steps / total))
+        metrics.update(self._terrain_levels())
         return metrics
 
     def _write_row(
@@ -294,6 +296,14 @@ class Trainer:
             metrics["visual_randomization/scale"] = visual.scale * visual.curriculum.scale(progress)
             self.env.call("set_visual_randomization_scale", metrics["visual_randomization/scale"])
         return metrics
+
+    def _terrain_levels(self) -> dict[str, float]:
+        """The envs' mean terrain level (``env.task.terrain``; its curriculum moves it), as a metric."""
+        task = self.config.env.task
+        if task is None or task.terrain is None:
+            return {}
+        levels = [level for level in self.env.call("terrain_level") if level is not None]
+        return {"terrain/level_mean": float(np.mean(levels))} if levels else {}
 
     def _sync_state(self, episodes: EpisodeStats, rows: MetricsRows) -> None:
         """Bring :attr:`state` up to date for a checkpoint: the wall time and the episodes."""

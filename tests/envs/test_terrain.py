@@ -1,6 +1,7 @@
 """Rough terrain: the heightfield's tiles and levels, the ground's height as MuJoCo's collision sees it,
 where episodes start, the tracking-driven level curriculum, the height scan, and batched == sync."""
 
+import csv
 from importlib import resources
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from rlkit.cli.main import main
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.config.sim2real import TerrainConfig
 from rlkit.envs.env_state import capture_envs, restore_envs
@@ -247,3 +249,22 @@ def _tensors(value: object) -> list[torch.Tensor]:
     if isinstance(value, list | tuple):
         return [t for v in value for t in _tensors(v)]
     return []
+
+
+@pytest.mark.parametrize("backend", ["sync", "batched"])
+def test_training_logs_the_mean_terrain_level(backend: str, tmp_path: Path) -> None:
+    overrides = [
+        "rollout.num_envs=4",
+        f"rollout.backend={backend}",
+        "agent.batch_size=48",
+        "env.max_episode_steps=10",
+        "train.total_steps=192",
+        "eval.interval=0",
+        "log.progress=false",
+        "log.tensorboard=false",
+        "train.torch_threads=1",
+    ]
+    assert main(["train", "quadruped-rough-teacher", *overrides, "--run-dir", str(tmp_path / "run")]) == 0
+    rows = list(csv.DictReader((tmp_path / "run" / "metrics.csv").open()))
+    levels = [float(row["terrain/level_mean"]) for row in rows if row.get("terrain/level_mean")]
+    assert levels and all(0 <= level <= 9 for level in levels)

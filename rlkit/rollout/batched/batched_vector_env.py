@@ -407,6 +407,9 @@ class BatchedVectorEnv(VectorEnv):
             return (list(self.sensors.observation_names),) * self.num_envs
         if name == "dt":
             return tuple(float(dt) for dt in np.broadcast_to(self.sims.dt, self.num_envs))
+        if name == "terrain_level":
+            terrain = self.task_state.terrain
+            return (None,) * self.num_envs if terrain is None else tuple(int(v) for v in terrain.level)
         if name in _RANDOMIZATION_CALLS and self.randomization.parameters is not None:
             value = getattr(self.randomization, name)
             return (value(*args, **kwargs) if callable(value) else value,) * self.num_envs
