@@ -6,6 +6,7 @@ function's docstring). Every section is off by default, so a config without them
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
@@ -328,6 +329,15 @@ class PdGainsConfig(StrictModel):
     actuators: str = Field(default=".*", description="a regular expression over actuator names")
     kp: float = Field(..., gt=0, description="stiffness, N·m/rad (N/m on a slide joint)")
     kd: float = Field(..., ge=0, description="damping, N·m·s/rad (N·s/m on a slide joint)")
+
+    @field_validator("actuators")
+    @classmethod
+    def _a_regular_expression(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"'{pattern}' is not a regular expression: {error}") from None
+        return pattern
 
 
 class ActionConfig(StrictModel):

@@ -130,3 +130,9 @@ def test_the_export_sidecar_carries_the_pd_law_of_a_pd_torque_robot() -> None:
     assert (calf["name"], calf["joint"], calf["kp"], calf["kd"]) == ("FR_calf", "FR_calf_joint", 40.0, 1.0)
     assert calf["torque_limit"] == [-35.55, 35.55] and calf["default"] == pytest.approx(-1.8)
     assert (hip["kp"], hip["kd"], hip["torque_limit"]) == (20.0, 0.5, [-23.7, 23.7])
+
+
+def test_a_bad_actuator_pattern_is_one_line() -> None:
+    gains = [{"actuators": "(", "kp": 1.0, "kd": 0.0}]
+    with pytest.raises((ConfigError, RlkitError), match=r"gains\[0\]\.actuators.*not a regular expression"):
+        MujocoEnv(MOTOR_XML, task={**TASK, "action": {**PD, "gains": gains}})
