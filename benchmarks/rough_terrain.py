@@ -117,6 +117,8 @@ def main() -> None:
     for label, run in runs.items():
         key = "teacher" if label.startswith("teacher") else "student" if "distilled" in label else None
         took = seconds.get(key) if key else None
+        if took is None:  # a finished run: the time its own process measured
+            took = json.loads((run / "eval.json").read_text()).get("train_wall_time")
         made = f"{took / 60:.1f} min" if took else "—"
         level = last_level(run)
         cells = "".join(

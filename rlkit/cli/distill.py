@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
             "teacher_mean_return": outcome.teacher_return,
             "episodes": config.eval.episodes,
             "env_steps": outcome.env_steps,
+            "train_wall_time": outcome.wall_time,
             "checkpoint": str(outcome.checkpoint),
         },
     )
