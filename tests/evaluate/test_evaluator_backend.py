@@ -75,9 +75,11 @@ def test_rlkit_eval_steps_a_mujoco_run_on_the_batched_backend(
         steps.append(self.num_envs)
         return real_step(self, actions)
 
-    def recording_init(self: BatchedVectorEnv, env: EnvConfig, num_envs: int, rollout: Any = None) -> None:
+    def recording_init(
+        self: BatchedVectorEnv, env: EnvConfig, num_envs: int, rollout: Any = None, **kwargs: Any
+    ) -> None:
         built.append(rollout)
-        real_init(self, env, num_envs, rollout)
+        real_init(self, env, num_envs, rollout, **kwargs)
 
     monkeypatch.setattr(BatchedVectorEnv, "step", counting_step)
     monkeypatch.setattr(BatchedVectorEnv, "__init__", recording_init)
