@@ -211,8 +211,7 @@ def test_batched_terrain_curriculum_and_height_scan_equal_sync_to_the_bit() -> N
     for step in range(30):  # several episodes each: the levels move at every restart
         actions = rng.uniform(-1, 1, (3, 12)).astype(np.float32)
         assert_same(sync.step(actions), batched.step(actions), f"step {step}")
-    levels = batched.unwrapped.task_state.terrain.level if hasattr(batched, "unwrapped") else None
-    assert levels is None or (levels >= 0).all()
+    assert (batched.task_state.terrain.level >= 0).all()  # every env placed on a level, moved at restarts
     sync.close()
     batched.close()
 
