@@ -18,7 +18,7 @@ import numpy as np
 from rlkit.config.sim2real import ObservationTerm
 from rlkit.envs.contact_sensors import matching_sites
 from rlkit.envs.floating_base import free_joint_of, one_dof_joints, to_body_frame
-from rlkit.envs.model_names import resolve_id
+from rlkit.envs.model_names import entity_names, resolve_id
 from rlkit.envs.sim_arrays import SimArrays
 from rlkit.errors import RlkitError
 
@@ -124,9 +124,9 @@ def _height_scan(model: mujoco.MjModel, term: ObservationTerm, at: str) -> tuple
         sites = None
         names = [f"height_scan{point}" for point in points]
     else:
-        site_names = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_SITE, i) or "" for i in range(model.nsite)]
-        matched = matching_sites(site_names, term.sites, f"{at}.sites")
-        sites = np.asarray([site_names.index(name) for name in matched], dtype=np.int64)
+        site = mujoco.mjtObj.mjOBJ_SITE
+        matched = matching_sites(entity_names(model, site), term.sites, f"{at}.sites")
+        sites = np.asarray([mujoco.mj_name2id(model, site, name) for name in matched], dtype=np.int64)
         names = [f"height_scan:{site}{point}" for site in matched for point in points]
 
     def scan(sims: SimArrays, rows: np.ndarray | slice) -> np.ndarray:

@@ -32,10 +32,6 @@ def motors_as_pd_servos(spec: mujoco.MjSpec, gains: list[PdGainsConfig], where: 
         RlkitError: An actuator is not a motor on a hinge or slide joint, or no entry's pattern matches it
             (names ``where`` and the actuator).
     """
-    if not gains:
-        raise RlkitError(
-            f"{where}.gains: pd_torque needs the PD gains, e.g. [{{actuators: '.*', kp: 20, kd: 0.5}}]"
-        )
     joints = {joint.name: joint for joint in spec.joints}
     for index, actuator in enumerate(spec.actuators):
         name = actuator.name or f"actuator{index}"

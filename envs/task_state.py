@@ -18,7 +18,7 @@ import numpy as np
 from rlkit.config.sim2real import TaskConfig
 from rlkit.envs.contact_sensors import matching_sites, site_contact_sensor_name
 from rlkit.envs.floating_base import free_joint_of
-from rlkit.envs.model_names import resolve_id
+from rlkit.envs.model_names import entity_names, resolve_id
 from rlkit.envs.sim_arrays import SimArrays, step_seconds
 from rlkit.envs.terrain import TerrainLevels, TerrainMap
 from rlkit.errors import RlkitError
@@ -57,7 +57,11 @@ class TaskState:
         self.commands = np.zeros((num_envs, _COMMAND_WIDTH))
         self.command_steps_left = np.zeros(num_envs, dtype=np.int64)
         self.last_action = np.zeros((num_envs, model.nu))
-        sites = [] if task.feet is None else matching_sites(_site_names(model), task.feet, "env.task.feet")
+        sites = (
+            []
+            if task.feet is None
+            else matching_sites(entity_names(model, mujoco.mjtObj.mjOBJ_SITE), task.feet, "env.task.feet")
+        )
         self.feet = np.asarray(
             [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SITE, site) for site in sites], dtype=np.int64
         )
@@ -157,7 +161,3 @@ def _terrain_levels(model: mujoco.MjModel, task: TaskConfig, num_envs: int) -> T
             )
         joint = int(free[0])
     return TerrainLevels(TerrainMap(model, task.terrain), int(model.jnt_qposadr[joint]), num_envs)
-
-
-def _site_names(model: mujoco.MjModel) -> list[str]:
-    return [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_SITE, i) or "" for i in range(model.nsite)]
