@@ -28,16 +28,20 @@ from __future__ import annotations
 
 import importlib
 import re
+import types
 from typing import Any
 
 import gymnasium as gym
 import mujoco
+from pettingzoo import AECEnv, ParallelEnv
+from pettingzoo.utils.conversions import aec_to_parallel
 
 from rlkit.config.schema import EnvConfig
 from rlkit.config.sim2real import ActuatorModelConfig, SensorsConfig
 from rlkit.envs.discrete_actions import DiscreteActions
 from rlkit.envs.effects.layers import actuator_layers, observation_latency, observed_channels, sensor_layers
 from rlkit.envs.mujoco_env import MujocoEnv
+from rlkit.envs.multi_agent import ParallelGame
 from rlkit.envs.randomization import (
     PhysicsRandomization,
     PrivilegedObservation,
@@ -74,6 +78,9 @@ def make_env(
             fit the env (a misspelled name, a space it cannot act on).
     """
     env = make_task_env(config, render_mode, check)
+    if isinstance(env.unwrapped, ParallelGame):
+        _check_game_settings(config)
+        return env
     _check_mujoco_settings(env, config)
     randomization = config.randomization
     check_observed_samples(randomization)
@@ -114,9 +121,10 @@ def make_task_env(config: EnvConfig, render_mode: str | None = None, check: bool
             env: gym.Env = MujocoEnv(config.id, **kwargs)
             env = gym.wrappers.TimeLimit(env, config.max_episode_steps or 1000)
         elif ":" in config.id and "/" not in config.id.split(":")[0] and _is_env_class(config.id):
-            env_class = import_attr(config.id, "environment")
-            assert callable(env_class)  # _is_env_class raised for anything else
+            env_class = _env_builder(import_attr(config.id, "environment"))
             built = env_class(**kwargs)
+            if isinstance(built, AECEnv | ParallelEnv):
+                return _multi_agent_game(built, config)
             if not isinstance(built, gym.Env):
                 raise RlkitError(
                     f"environment '{config.id}' built {type(built).__name__}, not a gymnasium.Env"
@@ -145,6 +153,27 @@ def make_task_env(config: EnvConfig, render_mode: str | None = None, check: bool
     return env
 
 
+def _check_game_settings(config: EnvConfig) -> None:
+    """Name the first sim2real setting given for a PettingZoo game: its layers act on one agent's
+    observation and action, which a game of several agents does not have."""
+    defaults = EnvConfig(id=config.id)
+    for key in (
+        "randomization",
+        "actuators",
+        "sensors",
+        "discrete_actions",
+        "pixels",
+        "camera",
+        "frame_stack",
+    ):
+        if getattr(config, key) != getattr(defaults, key):
+            raise EnvArgumentsError(
+                f"env.{key} cannot be applied to the multi-agent environment '{config.id}' (a PettingZoo "
+                "game); leave it out",
+                f"env.{key}",
+            )
+
+
 def _check_mujoco_settings(env: gym.Env, config: EnvConfig) -> None:
     """Name the first setting that acts on a MuJoCo model when the env has none (a run's pixels or physics
     randomization with another ``env.id``), before one of the wrappers fails on it."""
@@ -164,17 +193,48 @@ def _check_mujoco_settings(env: gym.Env, config: EnvConfig) -> None:
 
 
 def _is_env_class(spec: str) -> bool:
-    """Whether ``module:Attr`` names a gymnasium.Env subclass or a function that builds an env
-    (``module:Id-v0`` is a registered id)."""
+    """Whether ``module:Attr`` names a gymnasium.Env subclass, a function that builds an env (a Gymnasium
+    or a PettingZoo one) or a PettingZoo env module (``mpe2:simple_spread_v3``); ``module:Id-v0`` is a
+    registered id."""
     attr = spec.split(":", 1)[1]
     if not attr.isidentifier() and not all(part.isidentifier() for part in attr.split(".")):
         return False
     env_class = import_attr(spec, "environment")
+    if isinstance(env_class, types.ModuleType) and callable(getattr(env_class, "parallel_env", None)):
+        return True
+    if isinstance(env_class, type) and issubclass(env_class, ParallelEnv | AECEnv):
+        return True
     if (isinstance(env_class, type) and not issubclass(env_class, gym.Env)) or not callable(env_class):
         raise RlkitError(
-            f"environment '{spec}' is neither a gymnasium.Env subclass nor a function building one"
+            f"environment '{spec}' is neither a gymnasium.Env subclass, a function building one, nor a "
+            "PettingZoo env module (with parallel_env)"
         )
     return True
+
+
+def _env_builder(attr: object) -> Any:
+    """What builds the env ``module:Attr`` names: a PettingZoo env module's ``parallel_env``, else itself."""
+    if isinstance(attr, types.ModuleType):
+        return attr.parallel_env
+    assert callable(attr)  # _is_env_class raised for anything else
+    return attr
+
+
+def _multi_agent_game(built: AECEnv | ParallelEnv, config: EnvConfig) -> gym.Env:
+    """A PettingZoo env as one :class:`ParallelGame` (an AEC env through PettingZoo's own conversion, which
+    refuses turn-based games), with the run's time limit."""
+    if isinstance(built, AECEnv):
+        try:
+            built = aec_to_parallel(built)
+        except AssertionError as exc:
+            raise RlkitError(
+                f"environment '{config.id}' is a PettingZoo AEC env that PettingZoo cannot convert to its "
+                f"Parallel API ({str(exc).split('.')[0]})"
+            ) from None
+    game: gym.Env = ParallelGame(built, config.agents.critic, config.id)
+    if config.max_episode_steps is not None:
+        game = gym.wrappers.TimeLimit(game, config.max_episode_steps)
+    return game
 
 
 def _add_actuator_models(env: gym.Env, config: ActuatorModelConfig) -> gym.Env:

@@ -8,6 +8,7 @@ of a higher one without importing them.
 from __future__ import annotations
 
 import importlib
+import types
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar, cast
 
@@ -17,7 +18,8 @@ T = TypeVar("T")
 
 
 def import_attr(spec: str, kind: str) -> object:
-    """Import ``module:Attr`` (``Attr`` may be dotted), raising a clear error when it does not exist."""
+    """Import ``module:Attr`` (``Attr`` may be dotted, and may name a submodule: ``mpe2:simple_spread_v3``),
+    raising a clear error when it does not exist."""
     module_name, _, attr_path = spec.partition(":")
     if not module_name or not attr_path:
         raise RlkitError(f"{kind} '{spec}': expected the form 'module:Attr'")
@@ -25,7 +27,17 @@ def import_attr(spec: str, kind: str) -> object:
         obj: object = importlib.import_module(module_name)
     except ImportError as exc:
         raise RlkitError(f"{kind} '{spec}': cannot import module '{module_name}' ({exc})") from None
+    path = module_name
     for part in attr_path.split("."):
+        path = f"{path}.{part}"
+        if not hasattr(obj, part) and isinstance(obj, types.ModuleType):
+            try:
+                importlib.import_module(path)  # a submodule is an attribute once imported
+            except ModuleNotFoundError as exc:
+                if exc.name != path:  # the submodule exists but needs something missing
+                    raise RlkitError(f"{kind} '{spec}': cannot import module '{path}' ({exc})") from None
+            except ImportError as exc:
+                raise RlkitError(f"{kind} '{spec}': cannot import module '{path}' ({exc})") from None
         if not hasattr(obj, part):
             raise RlkitError(f"{kind} '{spec}': module '{module_name}' has no attribute '{attr_path}'")
         obj = getattr(obj, part)

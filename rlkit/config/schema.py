@@ -25,11 +25,26 @@ from rlkit.config.vision import PixelsConfig, VisualRandomizationConfig
 from rlkit.nn.activations import ActivationName
 
 
+class AgentsConfig(StrictModel):
+    """How a multi-agent game's agents are trained: every agent a row of one parameter-shared policy."""
+
+    agent_id: bool = Field(
+        default=True, description="append a one-hot agent index to each agent's observation (shared policy)"
+    )
+    critic: Literal["own", "state", "observations"] = Field(
+        default="own",
+        description="what the value function reads besides the agent's own observation: own (nothing: "
+        "IPPO), state (the game's global state: MAPPO) or observations (every agent's: MAPPO)",
+    )
+
+
 class EnvConfig(StrictModel):
     """Which environment to build, and how."""
 
     id: str = Field(
-        default="CartPole-v1", description="Gymnasium id (CartPole-v1), an rlkit/... id, or module:Class"
+        default="CartPole-v1",
+        description="Gymnasium id (CartPole-v1), an rlkit/... id, module:Class, or a PettingZoo Parallel env "
+        "(module:factory, mpe2:simple_spread_v3)",
     )
     kwargs: dict[str, Any] = Field(
         default_factory=dict, description="keyword arguments for the env constructor"
@@ -73,6 +88,10 @@ class EnvConfig(StrictModel):
         default=1,
         ge=1,
         description="observe the last k frames of the pixels, stacked along channels (1: off)",
+    )
+    agents: AgentsConfig = Field(
+        default_factory=AgentsConfig,
+        description="for a multi-agent env (PettingZoo): agent index and what the critic reads",
     )
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.files import atomic_write_text
 from rlkit.policy import Policy
+from rlkit.rollout.agent_rows import AgentRowsVectorEnv
 from rlkit.rollout.in_process_vector_env import backend_name
 from rlkit.rollout.vector_env import make_vector_env
 
@@ -41,6 +42,9 @@ class EvaluationResult:
     backend: str = "sync"
     tracking_error_sums: list[float] = field(default_factory=list)
     terminated: list[bool] = field(default_factory=list)
+    #: A multi-agent game's agents, and each episode's return per agent (``returns`` is their mean).
+    agent_names: tuple[str, ...] = ()
+    agent_returns: list[list[float]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """Mean, std, min and max return, mean length and the episode count; with velocity commands also
@@ -58,6 +62,12 @@ class EvaluationResult:
         if self.tracking_error_sums:
             summary[TRACKING_ERROR] = float(np.sum(self.tracking_error_sums) / np.sum(self.lengths))
             summary["fall_rate"] = float(np.mean(self.terminated))
+        if self.agent_names:
+            per_agent = np.asarray(self.agent_returns, dtype=np.float64)
+            summary["team_return"] = float(per_agent.sum(axis=1).mean())
+            summary["agent_returns"] = dict(
+                zip(self.agent_names, per_agent.mean(axis=0).tolist(), strict=True)
+            )
         return summary
 
 
@@ -85,6 +95,9 @@ def evaluate_policy(
 ) -> EvaluationResult:
     """Run ``episodes`` whole episodes, episode ``j`` on an env reset with seed ``seed + j``.
 
+    A multi-agent game's episode is one, its return the mean of its agents' (each agent's and the team's
+    are in :class:`EvaluationResult`).
+
     Episodes run in waves of up to ``max_parallel`` envs with one batched policy call per step; each env
     contributes exactly its first episode of the wave, so short episodes are not over-represented. The
     policy is told where episodes start, so a recurrent one begins each episode with an empty memory. The
@@ -101,19 +114,24 @@ def evaluate_policy(
     parallel = min(episodes, max_parallel)
     rollout = RolloutConfig(num_envs=parallel, backend="auto", threads=threads)
     env = make_vector_env(env_config, parallel, rollout)
+    # a multi-agent game's agents are rows of their own, its agents' rows side by side
+    agents = env.agents_per_game if isinstance(env, AgentRowsVectorEnv) else 1
+    rows = env.num_envs
     result = EvaluationResult(backend=backend_name(env))
+    if isinstance(env, AgentRowsVectorEnv):
+        result.agent_names = env.agent_names
     try:
         for start in range(0, episodes, parallel):
             count = min(parallel, episodes - start)
             obs, _ = env.reset(seed=seed + start)  # env i: seed + start + i, on every backend
-            returns = np.zeros(parallel)
-            lengths = np.zeros(parallel, dtype=np.int64)
-            tracking_errors = np.zeros(parallel)
+            returns = np.zeros(rows)
+            lengths = np.zeros(rows, dtype=np.int64)
+            tracking_errors = np.zeros(rows)
             tracked = False
-            terminations = np.zeros(parallel, dtype=bool)
-            running = np.zeros(parallel, dtype=bool)
-            running[:count] = True
-            starts = np.ones(parallel, dtype=bool)
+            terminations = np.zeros(rows, dtype=bool)
+            running = np.zeros(rows, dtype=bool)
+            running[: count * agents] = True
+            starts = np.ones(rows, dtype=bool)
             while running.any():
                 obs, rewards, terminated, truncated, info = env.step(policy(obs, starts))
                 returns += rewards * running
@@ -125,6 +143,10 @@ def evaluate_policy(
                     tracking_errors += errors * running
                 terminations |= terminated & running
                 running &= ~starts
+            if agents > 1:
+                per_agent = returns[: count * agents].reshape(count, agents)
+                result.agent_returns.extend(per_agent.tolist())
+                returns, lengths = per_agent.mean(axis=1), lengths[::agents]
             result.returns.extend(returns[:count].tolist())
             result.lengths.extend(lengths[:count].tolist())
             if tracked:

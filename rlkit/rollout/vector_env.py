@@ -12,6 +12,8 @@ from gymnasium.vector import AutoresetMode
 
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.envs import make_env
+from rlkit.envs.multi_agent import ParallelGame
+from rlkit.rollout.agent_rows import AgentRowsVectorEnv
 from rlkit.rollout.autoreset import final_observations
 from rlkit.rollout.batched import BatchedVectorEnv
 from rlkit.rollout.env_seeds import RESTART_SEED_OFFSET, per_env_seeds
@@ -36,7 +38,9 @@ __all__ = [
 
 #: A vector env on one of the backends: the in-process ``sync`` and ``batched`` ones, or one with worker
 #: processes.
-RolloutVectorEnv = gym.vector.SyncVectorEnv | BatchedVectorEnv | SubprocessVectorEnv | RayVectorEnv
+RolloutVectorEnv = (
+    gym.vector.SyncVectorEnv | BatchedVectorEnv | SubprocessVectorEnv | RayVectorEnv | AgentRowsVectorEnv
+)
 #: The backends whose envs step in worker processes (which can be lost and replaced).
 WORKER_BACKENDS = (SubprocessVectorEnv, RayVectorEnv)
 
@@ -60,9 +64,13 @@ def make_vector_env(
             backend can run the env and no render mode is asked for, else a ``sync`` one
             (:mod:`rlkit.rollout.in_process_vector_env`).
         render_mode: Passed to every env.
+
+    A multi-agent game (a PettingZoo env) gives ``num_envs`` games as one row per agent
+    (:class:`~rlkit.rollout.agent_rows.AgentRowsVectorEnv`): ``num_envs`` times its agents rows.
     """
     backend = "sync" if rollout is None else rollout.backend
     first = make_env(env_config, render_mode=render_mode)
+    game = first.unwrapped if isinstance(first.unwrapped, ParallelGame) else None
     if backend == "subprocess":
         first.close()
         env: RolloutVectorEnv = SubprocessVectorEnv(env_config, num_envs, rollout, render_mode)
@@ -75,6 +83,14 @@ def make_vector_env(
         raise ValueError(f"unknown rollout backend '{backend}' (valid: sync, subprocess, ray, batched, auto)")
     if env.metadata.get("autoreset_mode") != AutoresetMode.SAME_STEP:
         raise RuntimeError("rlkit rollouts need a vector env in SAME_STEP autoreset mode")
+    if game is not None:  # a multi-agent game: its agents become rows of one shared policy
+        return AgentRowsVectorEnv(
+            env,
+            game.agent_names,
+            game.agent_observation_space,
+            game.agent_action_space,
+            env_config.agents.agent_id,
+        )
     return env
 
 

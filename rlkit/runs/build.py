@@ -41,9 +41,15 @@ def configure_torch(config: RunConfig) -> torch.device:
 
 
 def build_agent(
-    config: RunConfig, observation_space: gym.Space, action_space: gym.Space, device: torch.device
+    config: RunConfig,
+    observation_space: gym.Space,
+    action_space: gym.Space,
+    device: torch.device,
+    num_envs: int | None = None,
 ) -> Agent:
-    """The agent ``config.agent.name`` selects, built for these spaces and the configured rollout."""
+    """The agent ``config.agent.name`` selects, built for these spaces and the configured rollout
+    (``num_envs``: the rows the agent acts for, where they are not ``rollout.num_envs``: a multi-agent
+    game's agents)."""
     agent_class = AGENTS.get(config.agent.name)
     if not issubclass(agent_class, Agent):
         raise RlkitError(f"config key 'agent.name': '{config.agent.name}' is not an rlkit Agent subclass")
@@ -51,7 +57,7 @@ def build_agent(
         config.agent,
         observation_space,
         action_space,
-        num_envs=config.rollout.num_envs,
+        num_envs=num_envs if num_envs is not None else config.rollout.num_envs,
         total_steps=config.train.total_steps,
         device=device,
         seed=config.train.seed,

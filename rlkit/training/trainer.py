@@ -25,6 +25,7 @@ from rlkit.config.schema import RunConfig
 from rlkit.envs.env_state import capture_envs, decode, encode, restore_envs
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
+from rlkit.rollout.agent_rows import AgentRowsVectorEnv
 from rlkit.rollout.vector_env import WORKER_BACKENDS, describe_backend_choice, make_vector_env
 from rlkit.runs.build import build_agent, check_budget, configure_torch
 from rlkit.runs.checkpoint import load_agent_state, prune_checkpoints, save_checkpoint
@@ -39,6 +40,7 @@ from rlkit.training.metrics_log import MetricsLog
 from rlkit.training.metrics_rows import MetricsRows
 from rlkit.training.periodic_evaluation import PeriodicEvaluation
 from rlkit.training.progress import TrainingProgress
+from rlkit.training.team_stats import TeamStats
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +87,11 @@ class Trainer:
         #: What rlkit chose where the config left it the backend (``rollout.backend: auto``): a log line.
         self.backend_choice = describe_backend_choice(self.env, config.env, config.rollout)
         self.agent = build_agent(
-            config, self.env.single_observation_space, self.env.single_action_space, self.device
+            config,
+            self.env.single_observation_space,
+            self.env.single_action_space,
+            self.device,
+            num_envs=self.env.num_envs,  # a multi-agent game's agents are rows of their own
         )
         self.collector = make_collector(self.env, self.agent, config)
         self.state = LoopState()
@@ -156,7 +162,7 @@ class Trainer:
         stop signal (the outcome's ``exit_status`` then says which). The envs are closed in every case.
         """
         cfg, state = self.config, self.state
-        episodes = EpisodeStats(cfg.rollout.num_envs, cfg.log.episode_window, state)
+        episodes = EpisodeStats(self.env.num_envs, cfg.log.episode_window, state)
         log = MetricsLog(self.run_dir, tensorboard=cfg.log.tensorboard)
         rows = MetricsRows(time.perf_counter() - state.wall_time, state.env_steps)
         progress = TrainingProgress(cfg.train.total_steps, state.env_steps, enabled=cfg.log.progress)
@@ -206,12 +212,19 @@ class Trainer:
         )
         restarts_before = state.worker_restarts  # env workers replaced in earlier sessions of this run
         agent_metrics: dict[str, float] = {}
+        teams = (
+            TeamStats(self.env.agent_names, num_envs, cfg.log.episode_window)
+            if isinstance(self.env, AgentRowsVectorEnv)
+            else None
+        )
         while state.env_steps < total:
             with rows.timed("rollout"):
                 step = self.collector.step(state.env_steps)
-            state.env_steps += num_envs
+            state.env_steps += num_envs  # env steps: a multi-agent game's step is one, whatever its agents
             self._check_finite(step)
             episodes.record(step)
+            if teams is not None:
+                teams.record(step)
             lost_worker = step.cut is not None or step.restarted is not None
             if lost_worker and isinstance(self.env, WORKER_BACKENDS):  # count its successor
                 state.worker_restarts = restarts_before + self.env.worker_restarts
@@ -223,7 +236,10 @@ class Trainer:
             eval_columns = evaluation.run_if_due(steps)
             # a row also for every evaluation (its columns), for the target return and for the last step
             if log_interval.due(steps) or eval_columns or evaluation.reached_target or steps >= total:
-                self._write_row(log, rows, progress, steps, episodes, agent_metrics, eval_columns)
+                team_columns = teams.metrics() if teams is not None else {}
+                self._write_row(
+                    log, rows, progress, steps, episodes, agent_metrics, team_columns, eval_columns
+                )
             if checkpoint_interval.due(steps):
                 self._sync_state(episodes, rows)
                 self.save(f"step_{steps}.pt", self._capture_envs())

@@ -1,0 +1,173 @@
+"""One game of a PettingZoo Parallel env as one Gymnasium env, every agent's part stacked along a first axis.
+
+PettingZoo's Parallel API speaks in dicts keyed by agent name, with agents that may leave the game before it
+ends; rlkit's rollout backends step Gymnasium envs. :class:`ParallelGame` is the bridge: the game's agents,
+in the order of ``possible_agents``, become rows of its observation, action and per-agent reward, so that
+every backend (sync, subprocess, Ray) steps a game as it steps any env, and
+:class:`rlkit.rollout.agent_rows.AgentRowsVectorEnv` turns a vector of games into a vector of agents, the
+form a parameter-shared policy acts and learns in.
+
+Observation (a Dict):
+
+- ``observations``: (agents, d) each agent's own observation (zeros for an agent no longer in the game);
+- ``state``: the global state a centralized critic reads (``env.agents.critic``): the env's own
+  ``state()`` for ``state``, every agent's observation side by side for ``observations``; absent for ``own``;
+- ``action_masks``: (agents, actions) 1 where a move is legal, for games whose observations carry PettingZoo's
+  ``action_mask`` (turn-based games mask every move of the agent not on turn).
+
+The reward is the team's (the agents' rewards summed); ``info`` carries ``agent_rewards`` (agents,) and
+``agents_active`` (agents,), whether each agent was still in the game when the step began. The game ends
+(``terminated``) when every agent has terminated, and is cut off (``truncated``) when the env ends it
+otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from rlkit.errors import RlkitError
+
+#: What ``env.agents.critic`` may name: what the value function reads besides the agent's own observation.
+CRITIC_INPUTS = ("own", "state", "observations")
+
+
+class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
+    """A PettingZoo ``ParallelEnv`` whose agents share one observation and one action space, as a
+    Gymnasium env over all of them.
+
+    Args:
+        game: The PettingZoo Parallel env (its ``possible_agents`` fix the rows).
+        critic: What the observation's ``state`` holds (:data:`CRITIC_INPUTS`).
+        name: How the env is named in messages (its ``env.id``).
+
+    Raises:
+        RlkitError: The agents' spaces differ, an observation is not a flat Box (or PettingZoo's
+            ``{observation, action_mask}`` Dict of one), or ``critic: state`` for an env without ``state()``.
+    """
+
+    def __init__(self, game: Any, critic: str = "own", name: str = "") -> None:
+        self.game = game
+        self.name = name or type(game).__name__
+        self.agent_names: tuple[str, ...] = tuple(game.possible_agents)
+        if not self.agent_names:
+            raise RlkitError(f"environment '{self.name}' has no agents (its possible_agents is empty)")
+        if critic not in CRITIC_INPUTS:
+            raise RlkitError(f"env.agents.critic '{critic}' is not one of {', '.join(CRITIC_INPUTS)}")
+        self.critic = critic
+        self.metadata = dict(getattr(game, "metadata", {}))
+        self.render_mode = getattr(game, "render_mode", None)
+        first = self.agent_names[0]
+        agent_observation = game.observation_space(first)
+        agent_action = game.action_space(first)
+        for agent in self.agent_names[1:]:
+            if game.observation_space(agent) != agent_observation or game.action_space(agent) != agent_action:
+                raise RlkitError(
+                    f"environment '{self.name}': agents '{first}' and '{agent}' have different observation "
+                    "or action spaces; rlkit trains agents that share their spaces (one shared policy)"
+                )
+        self.masked = (
+            isinstance(agent_observation, gym.spaces.Dict) and "action_mask" in agent_observation.spaces
+        )
+        own = agent_observation["observation"] if self.masked else agent_observation
+        if not isinstance(own, gym.spaces.Box):
+            raise RlkitError(
+                f"environment '{self.name}': agent observations must be Boxes (or PettingZoo's "
+                f"{{observation, action_mask}} Dict of one), got {agent_observation}"
+            )
+        if not isinstance(agent_action, gym.spaces.Discrete | gym.spaces.Box):
+            raise RlkitError(
+                f"environment '{self.name}': agent actions must be Discrete or Box, got {agent_action}"
+            )
+        self.agent_observation_space: gym.spaces.Box = own
+        self.agent_action_space: gym.spaces.Discrete | gym.spaces.Box = agent_action
+        count = len(self.agent_names)
+        flat = int(np.prod(own.shape))
+        spaces: dict[str, gym.Space[Any]] = {
+            "observations": gym.spaces.Box(-np.inf, np.inf, (count, flat), np.float32)
+        }
+        if critic == "state":
+            state_space = getattr(game, "state_space", None)
+            if state_space is None or not callable(getattr(game, "state", None)):
+                raise RlkitError(
+                    f"environment '{self.name}' has no global state (state() and state_space); use "
+                    "env.agents.critic observations (every agent's observation) or own"
+                )
+            spaces["state"] = gym.spaces.Box(-np.inf, np.inf, (int(np.prod(state_space.shape)),), np.float32)
+        elif critic == "observations":
+            spaces["state"] = gym.spaces.Box(-np.inf, np.inf, (count * flat,), np.float32)
+        if self.masked:
+            assert isinstance(agent_action, gym.spaces.Discrete)
+            spaces["action_masks"] = gym.spaces.Box(0, 1, (count, int(agent_action.n)), np.int8)
+        self.observation_space = gym.spaces.Dict(spaces)
+        if isinstance(agent_action, gym.spaces.Discrete):
+            self.action_space = gym.spaces.MultiDiscrete(np.full(count, agent_action.n), dtype=np.int64)
+        else:
+            low = np.broadcast_to(agent_action.low, (count, *agent_action.shape))
+            high = np.broadcast_to(agent_action.high, (count, *agent_action.shape))
+            self.action_space = gym.spaces.Box(low, high, dtype=agent_action.dtype)  # type: ignore[arg-type]
+        self._active = np.zeros(count, dtype=bool)
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        super().reset(seed=seed)
+        observations, _ = self.game.reset(seed=seed, options=options)
+        self._active = np.array([agent in observations for agent in self.agent_names])
+        info = {"agents_active": self._active.copy()}
+        return self._observation(observations), info
+
+    def step(self, action: np.ndarray) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        actions = np.asarray(action)
+        active = self._active.copy()
+        orders = {
+            agent: self._agent_action(actions[row])
+            for row, agent in enumerate(self.agent_names)
+            if agent in self.game.agents
+        }
+        observations, rewards, _, truncations, _ = self.game.step(orders)
+        agent_rewards = np.array([float(rewards.get(agent, 0.0)) for agent in self.agent_names])
+        self._active = np.array([agent in self.game.agents for agent in self.agent_names])
+        ended = not self._active.any()
+        # a game that ends with an agent cut off is truncated (its value is bootstrapped), else terminated
+        truncated = ended and any(truncations.get(agent, False) for agent in self.agent_names)
+        terminated = ended and not truncated
+        info = {"agent_rewards": agent_rewards, "agents_active": active}
+        return self._observation(observations), float(agent_rewards.sum()), terminated, truncated, info
+
+    def render(self) -> Any:
+        return self.game.render()
+
+    def close(self) -> None:
+        self.game.close()
+
+    def _agent_action(self, action: np.ndarray) -> Any:
+        """One agent's action as PettingZoo takes it: an int for a Discrete space, an array for a Box."""
+        if isinstance(self.agent_action_space, gym.spaces.Discrete):
+            return int(action)
+        return np.asarray(action, dtype=self.agent_action_space.dtype)
+
+    def _observation(self, observations: dict[str, Any]) -> dict[str, np.ndarray]:
+        """The stacked observation of the agents in ``observations`` (zeros for the others)."""
+        count = len(self.agent_names)
+        flat = self.observation_space["observations"].shape[1]
+        own = np.zeros((count, flat), dtype=np.float32)
+        masks = np.zeros((count, int(getattr(self.agent_action_space, "n", 0))), dtype=np.int8)
+        for row, agent in enumerate(self.agent_names):
+            if agent not in observations:
+                continue
+            observation = observations[agent]
+            if self.masked:
+                masks[row] = observation["action_mask"]
+                observation = observation["observation"]
+            own[row] = np.asarray(observation, dtype=np.float32).reshape(-1)
+        stacked = {"observations": own}
+        if self.critic == "state":
+            stacked["state"] = np.asarray(self.game.state(), dtype=np.float32).reshape(-1)
+        elif self.critic == "observations":
+            stacked["state"] = own.reshape(-1)
+        if self.masked:
+            stacked["action_masks"] = masks
+        return stacked
