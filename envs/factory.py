@@ -200,24 +200,33 @@ def _is_env_class(spec: str) -> bool:
     if not attr.isidentifier() and not all(part.isidentifier() for part in attr.split(".")):
         return False
     env_class = import_attr(spec, "environment")
-    if isinstance(env_class, types.ModuleType) and callable(getattr(env_class, "parallel_env", None)):
+    if isinstance(env_class, types.ModuleType) and _game_factory(env_class) is not None:
         return True
     if isinstance(env_class, type) and issubclass(env_class, ParallelEnv | AECEnv):
         return True
     if (isinstance(env_class, type) and not issubclass(env_class, gym.Env)) or not callable(env_class):
         raise RlkitError(
             f"environment '{spec}' is neither a gymnasium.Env subclass, a function building one, nor a "
-            "PettingZoo env module (with parallel_env)"
+            "PettingZoo env module (with parallel_env or env)"
         )
     return True
 
 
 def _env_builder(attr: object) -> Any:
-    """What builds the env ``module:Attr`` names: a PettingZoo env module's ``parallel_env``, else itself."""
+    """What builds the env ``module:Attr`` names: a PettingZoo env module's factory, else itself."""
     if isinstance(attr, types.ModuleType):
-        return attr.parallel_env
+        return _game_factory(attr)
     assert callable(attr)  # _is_env_class raised for anything else
     return attr
+
+
+def _game_factory(module: types.ModuleType) -> Any:
+    """A PettingZoo env module's factory: its ``parallel_env``, else its (AEC) ``env``; None for neither."""
+    for name in ("parallel_env", "env"):
+        factory = getattr(module, name, None)
+        if callable(factory):
+            return factory
+    return None
 
 
 def _multi_agent_game(built: AECEnv | ParallelEnv, config: EnvConfig) -> gym.Env:

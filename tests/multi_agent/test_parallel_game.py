@@ -1,0 +1,87 @@
+"""A PettingZoo Parallel game as one Gymnasium env over its agents, built from env.id."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from pettingzoo.test import parallel_api_test
+
+from rlkit.config.schema import EnvConfig
+from rlkit.envs import make_env
+from rlkit.envs.multi_agent import ParallelGame
+from rlkit.errors import RlkitError
+from tests.multi_agent.relay_game import RelayGame
+
+RELAY = "tests.multi_agent.relay_game:relay_game"
+
+
+def test_relay_game_follows_the_parallel_api() -> None:
+    parallel_api_test(RelayGame(), num_cycles=10)
+    parallel_api_test(RelayGame(leave_at=2), num_cycles=10)
+
+
+def test_agents_stack_in_the_order_of_possible_agents() -> None:
+    game = ParallelGame(RelayGame(max_cycles=3), critic="state")
+    obs, info = game.reset(seed=4)
+    np.testing.assert_array_equal(obs["observations"], [[4.0], [10.0]])
+    np.testing.assert_array_equal(obs["state"], [4.0, 10.0, 0.0])
+    assert info["agents_active"].tolist() == [True, True]
+    assert game.action_space == gym.spaces.MultiDiscrete([3, 3])
+    obs, reward, terminated, truncated, info = game.step(np.array([2, 0]))
+    np.testing.assert_array_equal(obs["observations"], [[5.0], [9.0]])
+    np.testing.assert_array_equal(info["agent_rewards"], [5.0, 9.0])
+    assert reward == 14.0  # the team's
+    assert not terminated and not truncated
+    game.step(np.array([1, 1]))
+    *_, terminated, truncated, _ = game.step(np.array([1, 1]))
+    assert truncated and not terminated  # cut off at max_cycles: bootstrapped
+
+
+def test_an_agent_that_left_observes_zeros_and_earns_nothing() -> None:
+    game = ParallelGame(RelayGame(max_cycles=4, leave_at=1))
+    game.reset(seed=0)
+    obs, _, _, _, info = game.step(np.array([2, 2]))
+    np.testing.assert_array_equal(obs["observations"], [[1.0], [11.0]])  # its last observation
+    assert info["agents_active"].tolist() == [True, True]
+    obs, reward, *_, info = game.step(np.array([2, 2]))
+    np.testing.assert_array_equal(obs["observations"], [[2.0], [0.0]])
+    assert info["agents_active"].tolist() == [True, False]
+    np.testing.assert_array_equal(info["agent_rewards"], [2.0, 0.0])
+    assert reward == 2.0
+
+
+def test_critic_observations_is_every_agents_observation() -> None:
+    game = ParallelGame(RelayGame(), critic="observations")
+    obs, _ = game.reset(seed=2)
+    np.testing.assert_array_equal(obs["state"], [2.0, 10.0])
+    assert "state" not in ParallelGame(RelayGame(), critic="own").reset()[0]
+
+
+def test_env_id_names_a_factory_or_an_mpe2_module() -> None:
+    env = make_env(EnvConfig(id=RELAY, kwargs={"max_cycles": 2}, max_episode_steps=1))
+    assert isinstance(env.unwrapped, ParallelGame)
+    env.reset(seed=0)
+    assert env.step(np.array([1, 1]))[3]  # the run's time limit cuts the game off
+    spread = make_env(EnvConfig(id="mpe2:simple_spread_v3", kwargs={"N": 3}, agents={"critic": "state"}))
+    assert spread.unwrapped.agent_names == ("agent_0", "agent_1", "agent_2")
+    assert spread.observation_space["state"].shape == (54,)
+
+
+def test_bad_games_are_one_line_errors() -> None:
+    with pytest.raises(RlkitError, match="no global state"):
+        ParallelGame(_Stateless(), critic="state")
+    with pytest.raises(RlkitError, match="different observation or action spaces"):
+        make_env(EnvConfig(id="mpe2:simple_adversary_v3"))
+    with pytest.raises(RlkitError, match="cannot convert to its Parallel API"):
+        make_env(EnvConfig(id="pettingzoo.classic:connect_four_v3"))
+    with pytest.raises(RlkitError, match="env.actuators cannot be applied to the multi-agent"):
+        make_env(EnvConfig(id=RELAY, actuators={"noise_std": 0.1}))
+
+
+class _Stateless(RelayGame):
+    state_space = None  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state_space = None
