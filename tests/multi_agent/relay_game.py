@@ -8,7 +8,7 @@ new position. The global state is both positions and the step count. The game is
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -16,7 +16,7 @@ from pettingzoo import ParallelEnv
 
 
 class RelayGame(ParallelEnv):
-    metadata = {"name": "relay_v0", "render_modes": ["rgb_array"]}
+    metadata: ClassVar[dict[str, Any]] = {"name": "relay_v0", "render_modes": ["rgb_array"]}
 
     def __init__(
         self, max_cycles: int = 5, leave_at: int | None = None, render_mode: str | None = None

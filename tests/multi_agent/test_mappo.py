@@ -56,7 +56,7 @@ def test_value_targets_are_each_agents_rewards_bootstrapped_on_the_shared_state_
 
     def capture(advantages: torch.Tensor, returns: torch.Tensor) -> None:
         captured["advantages"], captured["returns"] = advantages, returns
-        raise _Captured
+        raise _CapturedError
 
     agent.training_samples = capture  # type: ignore[method-assign]
     obs, _ = env.reset(seed=0)
@@ -65,7 +65,7 @@ def test_value_targets_are_each_agents_rewards_bootstrapped_on_the_shared_state_
         obs, rewards, terminated, truncated, infos = env.step(np.array([2, 0]))
         real = final_observations(obs, infos, terminated | truncated)
         agent.record(StepResult(rewards, terminated, truncated, real))
-    with pytest.raises(_Captured):
+    with pytest.raises(_CapturedError):
         agent.update(1.0)
     torch.testing.assert_close(captured["returns"], torch.tensor([[6.5, 17.5], [11.0, 17.0]]))
     values = torch.tensor([[20.0, 20.0], [19.0, 19.0]])  # one state value for both agents
@@ -87,7 +87,7 @@ def test_the_centralized_critic_reads_the_state_and_the_actor_does_not() -> None
     env.close()
 
 
-class _Captured(Exception):
+class _CapturedError(Exception):
     pass
 
 

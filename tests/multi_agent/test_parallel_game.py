@@ -75,7 +75,7 @@ def test_bad_games_are_one_line_errors() -> None:
         make_env(EnvConfig(id="mpe2:simple_adversary_v3"))
     with pytest.raises(RlkitError, match="cannot convert to its Parallel API"):
         make_env(EnvConfig(id="pettingzoo.classic:connect_four_v3"))
-    with pytest.raises(RlkitError, match="env.actuators cannot be applied to the multi-agent"):
+    with pytest.raises(RlkitError, match=r"env\.actuators cannot be applied to the multi-agent"):
         make_env(EnvConfig(id=RELAY, actuators={"noise_std": 0.1}))
 
 
