@@ -19,10 +19,12 @@ import numpy as np
 
 from rlkit.config.schema import EnvConfig, EvalConfig
 from rlkit.envs import make_env
+from rlkit.envs.multi_agent import ParallelGame
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import EvaluationResult
 from rlkit.evaluate.restore import restore_agent
 from rlkit.policy import Policy
+from rlkit.rollout.agent_rows import agent_rows
 from rlkit.vision import FrameStack, VideoWriter, annotate_frame
 from rlkit.vision.pixels import PixelObservation
 from rlkit.vision.render_quality import VideoQuality, configure_render, configure_scene
@@ -186,6 +188,7 @@ def _render_episodes(
     env = make_env(env_config, render_mode="rgb_array")
     configure_render(env, settings.width, settings.height, settings.quality)
     view = AgentView(env) if agent_view else None
+    game = env.unwrapped if isinstance(env.unwrapped, ParallelGame) else None
     result = EvaluationResult()
     scene_ready = False
     try:
@@ -204,7 +207,8 @@ def _render_episodes(
                         raise RlkitError(
                             f"environment '{env_config.id}' cannot render rgb_array frames for video"
                         )
-                    lines = [f"episode {episode + 1}/{episodes}", f"step {length}", f"return {total:.1f}"]
+                    returned = "team return" if game is not None else "return"  # a game's: its agents' summed
+                    lines = [f"episode {episode + 1}/{episodes}", f"step {length}", f"{returned} {total:.1f}"]
                     frame = annotate_frame(frame, lines)
                     if view is not None:
                         seen = annotate_frame(view(obs, frame.shape[0]), ["agent's view"])
@@ -217,7 +221,11 @@ def _render_episodes(
                         if isinstance(obs, dict)
                         else obs[None]
                     )
-                    action = policy(batch, np.array([length == 0]))[0]
+                    if game is not None:  # every agent of the game acts, as a row of the shared policy
+                        rows = agent_rows(batch, env_config.agents.agent_id)
+                        action = policy(rows, np.full(len(game.agent_names), length == 0))
+                    else:
+                        action = policy(batch, np.array([length == 0]))[0]
                     obs, reward, terminated, truncated, _ = env.step(action)
                     total += float(reward)
                     length += 1

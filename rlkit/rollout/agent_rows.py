@@ -80,7 +80,6 @@ class AgentRowsVectorEnv(gym.vector.VectorEnv):
         self.single_action_space = agent_action_space
         self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, self.num_envs)
         self.action_space = gym.vector.utils.batch_space(self.single_action_space, self.num_envs)
-        self._identity = np.eye(self.agents_per_game, dtype=np.float32)
 
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
@@ -133,16 +132,7 @@ class AgentRowsVectorEnv(gym.vector.VectorEnv):
 
     def _rows(self, observations: dict[str, np.ndarray]) -> Any:
         """Row observations of a batch of game observations (the games along the first axis)."""
-        own = np.asarray(observations["observations"], dtype=np.float32)
-        games = own.shape[0]
-        if self.agent_id:
-            identity = np.broadcast_to(self._identity, (games, *self._identity.shape))
-            own = np.concatenate([own, identity], axis=-1)
-        policy = own.reshape(games * self.agents_per_game, -1)
-        if not self.has_state:
-            return policy
-        state = np.repeat(np.asarray(observations["state"], dtype=np.float32), self.agents_per_game, axis=0)
-        return {POLICY: policy, PRIVILEGED: state}
+        return agent_rows(observations, self.agent_id)
 
     def _row_infos(self, infos: dict[str, Any]) -> dict[str, Any]:
         """The per-agent infos a reset reports: whether each row's agent is in the game."""
@@ -157,6 +147,22 @@ class AgentRowsVectorEnv(gym.vector.VectorEnv):
             final = infos["final_info"]
             values[dones] = np.asarray(final[key], dtype=dtype)[dones]
         return values
+
+
+def agent_rows(observations: dict[str, np.ndarray], agent_id: bool) -> Any:
+    """The rows a batch of games' observations (a :class:`~rlkit.envs.multi_agent.ParallelGame`'s, games
+    along the first axis) give: each agent's own observation, with its one-hot index if ``agent_id``, and
+    the game's global state as ``{policy, privileged}`` where the games observe one."""
+    own = np.asarray(observations["observations"], dtype=np.float32)
+    games, agents = own.shape[:2]
+    if agent_id:
+        identity = np.broadcast_to(np.eye(agents, dtype=np.float32), (games, agents, agents))
+        own = np.concatenate([own, identity], axis=-1)
+    policy = own.reshape(games * agents, -1)
+    if "state" not in observations:
+        return policy
+    state = np.repeat(np.asarray(observations["state"], dtype=np.float32), agents, axis=0)
+    return {POLICY: policy, PRIVILEGED: state}
 
 
 def _row(rows: Any, index: int) -> Any:
