@@ -1,0 +1,110 @@
+"""MAPPO and IPPO on the Multi Particle Environments' simple_spread (3 agents, 25-step episodes), against a
+random policy and the published MAPPO figure.
+
+Usage:
+    python benchmarks/multi_agent_spread.py                          # train both presets, then evaluate
+    python benchmarks/multi_agent_spread.py --runs MAPPO_RUN IPPO_RUN  # evaluate two finished runs
+
+Trains ``spread-mappo`` (a centralized critic on the game's global state) and ``spread-ippo`` (each agent's
+critic on its own observation), each timed as a fresh ``rlkit train`` process, then evaluates each
+deterministic policy with ``rlkit eval RUN --episodes 100`` and a uniformly random policy on the same 100
+episode seeds. Returns are per agent (an agent's rewards summed over the episode, averaged over the agents):
+the measure the MAPPO paper's MPE results use (``average_episode_rewards``, the mean step reward times the
+episode length, in marlbenchmark/on-policy), with the team's (the agents' summed) beside it.
+
+Writes ``benchmarks/results/multi_agent_spread.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from results_file import write_results
+
+from rlkit.config.loading import load_config
+from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
+
+RESULTS = Path(__file__).resolve().parent / "results" / "multi_agent_spread.md"
+PRESETS = {"MAPPO": "spread-mappo", "IPPO": "spread-ippo"}
+EPISODES = 100
+
+
+def rlkit(*args: str) -> float:
+    """Run the ``rlkit`` CLI in a fresh process; its wall-clock seconds."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "rlkit.cli.main", *args], check=True, env=os.environ.copy())
+    return time.perf_counter() - start
+
+
+def evaluate(run: Path) -> dict[str, Any]:
+    path = run / f"eval-{EPISODES}.json"
+    rlkit("eval", str(run), "--episodes", str(EPISODES), "--output", str(path))
+    return json.loads(path.read_text())
+
+
+def random_policy() -> dict[str, Any]:
+    """A uniformly random policy on the episodes ``rlkit eval`` runs (its seeds)."""
+    config = load_config(PRESETS["MAPPO"])
+    rng = np.random.default_rng(0)
+
+    def random_actions(obs: dict[str, np.ndarray], starts: np.ndarray) -> np.ndarray:
+        return rng.integers(0, 5, size=len(starts))
+
+    result = evaluate_policy(random_actions, config.env, EPISODES, config.train.seed + EVAL_SEED_OFFSET)
+    return result.summary()
+
+
+def row(name: str, summary: dict[str, Any], wall: str, steps: str) -> str:
+    return (
+        f"| {name} | {summary['mean_return']:.2f} ± {summary['std_return']:.2f} | "
+        f"{summary['team_return']:.2f} | {steps} | {wall} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", nargs=2, type=Path, metavar=("MAPPO_RUN", "IPPO_RUN"), help="finished runs")
+    parser.add_argument("--output", type=Path, default=Path("runs"), help="where new runs go")
+    args = parser.parse_args()
+    runs = args.runs or [args.output / preset for preset in PRESETS.values()]
+    if args.runs is None:
+        for preset, run in zip(PRESETS.values(), runs, strict=True):
+            rlkit("train", preset, "--run-dir", str(run))
+    given = f" --runs {' '.join(map(str, runs))}" if args.runs else ""
+    lines = [
+        "# Multi-agent: MAPPO and IPPO on MPE simple_spread",
+        "",
+        f"Command: `python benchmarks/multi_agent_spread.py{given}`",
+        "",
+        f"`mpe2:simple_spread_v3` (3 agents, 3 landmarks, 25-step episodes, discrete actions, PettingZoo's "
+        f"reward: half the shared distance term, half the agent's own collisions), {EPISODES} evaluation "
+        "episodes with the same seeds for every policy, deterministic trained policies. Return: an agent's "
+        "rewards summed over the episode, averaged over the agents (± std over episodes); team: the "
+        "agents' returns summed.",
+        "",
+        "| policy | return per agent | team return | env steps | training wall time |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for (name, _), run in zip(PRESETS.items(), runs, strict=True):
+        summary = evaluate(run)
+        trained = json.loads((run / "eval.json").read_text())
+        wall = f"{trained.get('train_wall_time', float('nan')) / 60:.1f} min"
+        lines.append(row(f"{name} (`{run.name}`)", summary, wall, f"{summary['env_steps']:,}"))
+    lines.append(row("random", random_policy(), "-", "-"))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    write_results(RESULTS, "\n".join(lines) + "\n")
+    print(RESULTS.read_text())
+
+
+if __name__ == "__main__":
+    main()
