@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from rlkit.envs.multi_agent import ParallelGame
 from rlkit.nn.deploy import DeploySpec
+from rlkit.rollout.agent_rows import agent_rows
 
 #: Absolute tolerance on continuous env actions, per unit of the largest action bound (at least 1).
 CONTINUOUS_ATOL = 1e-5
@@ -75,20 +77,32 @@ def _policy_part(obs: Any) -> np.ndarray:
     return np.asarray(obs["policy"] if isinstance(obs, dict) else obs)
 
 
-def record_rollout(policy: Any, env: Any, steps: int, seed: int) -> Recording:
+def record_rollout(policy: Any, env: Any, steps: int, seed: int, agent_id: bool = True) -> Recording:
     """Step ``env`` ``steps`` times with ``policy`` (a :class:`rlkit.policy.Policy`, fed batches of one),
-    resetting it (seed, seed + 1, ...) whenever an episode ends, and record what the policy saw and did."""
+    resetting it (seed, seed + 1, ...) whenever an episode ends, and record what the policy saw and did.
+
+    A multi-agent game's agents each act as a row of the shared policy (with their one-hot index where
+    ``agent_id``), and each agent's observation and action is one record."""
     observations, starts, actions = [], [], []
     episode = 0
     obs, _ = env.reset(seed=seed)
     start = True
+    game = env.unwrapped if isinstance(env.unwrapped, ParallelGame) else None
     for _ in range(steps):
         batched = {k: v[None] for k, v in obs.items()} if isinstance(obs, dict) else np.asarray(obs)[None]
-        action = np.asarray(policy(batched, np.array([start])))
-        observations.append(_policy_part(obs))
-        starts.append(start)
-        actions.append(action[0])
-        obs, _, terminated, truncated, _ = env.step(action[0])
+        if game is not None:  # every agent's row; the game takes all their actions
+            rows = agent_rows(batched, agent_id)
+            action = np.asarray(policy(rows, np.full(len(game.agent_names), start)))
+            observations.extend(_policy_part(rows))
+            starts.extend([start] * len(action))
+            actions.extend(action)
+            obs, _, terminated, truncated, _ = env.step(action)
+        else:
+            action = np.asarray(policy(batched, np.array([start])))
+            observations.append(_policy_part(obs))
+            starts.append(start)
+            actions.append(action[0])
+            obs, _, terminated, truncated, _ = env.step(action[0])
         start = bool(terminated or truncated)
         if start:
             episode += 1

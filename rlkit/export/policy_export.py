@@ -92,7 +92,9 @@ def export_policy(
     try:
         interface = robot_interface(env)
         first_seed = config.train.seed + PARITY_SEED_OFFSET if seed is None else seed
-        recording = record_rollout(agent.make_policy(deterministic=True), env, parity_steps, first_seed)
+        recording = record_rollout(
+            agent.make_policy(deterministic=True), env, parity_steps, first_seed, config.env.agents.agent_id
+        )
     finally:
         env.close()
     parity = check_parity(runner, spec, recording)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -139,3 +140,13 @@ def test_evaluation_reports_team_and_agent_returns(tmp_path: Path) -> None:
     assert summary["team_return"] == pytest.approx(36.0)
     assert summary["mean_return"] == pytest.approx(18.0)
     assert summary["mean_length"] == 3.0 and summary["episodes"] == 3
+
+
+def test_the_shared_policy_exports_as_the_decentralized_actor(tmp_path: Path) -> None:
+    from rlkit.export.policy_export import export_policy
+
+    _train(tmp_path, "run", 0)
+    result = export_policy(tmp_path / "run", parity_steps=30)
+    sidecar = json.loads(result.sidecar.read_text())
+    assert sidecar["inputs"]["obs"]["shape"] == ["batch", 18 + 3]  # own observation and agent index only
+    assert sidecar["parity"]["passed"] and sidecar["parity"]["steps"] == 30 * 3  # every agent's actions
