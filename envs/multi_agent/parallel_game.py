@@ -101,13 +101,14 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
         if self.masked:
             assert isinstance(agent_action, gym.spaces.Discrete)
             spaces["action_masks"] = gym.spaces.Box(0, 1, (count, int(agent_action.n)), np.int8)
-        self.observation_space = gym.spaces.Dict(spaces)
+        self.observation_space = gym.spaces.Dict(spaces)  # type: ignore[assignment]
+        self._flat = flat
         if isinstance(agent_action, gym.spaces.Discrete):
             self.action_space = gym.spaces.MultiDiscrete(np.full(count, agent_action.n), dtype=np.int64)
         else:
             low = np.broadcast_to(agent_action.low, (count, *agent_action.shape))
             high = np.broadcast_to(agent_action.high, (count, *agent_action.shape))
-            self.action_space = gym.spaces.Box(low, high, dtype=agent_action.dtype)  # type: ignore[arg-type]
+            self.action_space = gym.spaces.Box(low, high, dtype=agent_action.dtype)
         self._active = np.zeros(count, dtype=bool)
 
     def reset(
@@ -152,8 +153,7 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
     def _observation(self, observations: dict[str, Any]) -> dict[str, np.ndarray]:
         """The stacked observation of the agents in ``observations`` (zeros for the others)."""
         count = len(self.agent_names)
-        flat = self.observation_space["observations"].shape[1]
-        own = np.zeros((count, flat), dtype=np.float32)
+        own = np.zeros((count, self._flat), dtype=np.float32)
         masks = np.zeros((count, int(getattr(self.agent_action_space, "n", 0))), dtype=np.int8)
         for row, agent in enumerate(self.agent_names):
             if agent not in observations:
@@ -163,7 +163,7 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
                 masks[row] = observation["action_mask"]
                 observation = observation["observation"]
             own[row] = np.asarray(observation, dtype=np.float32).reshape(-1)
-        stacked = {"observations": own}
+        stacked: dict[str, np.ndarray] = {"observations": own}
         if self.critic == "state":
             stacked["state"] = np.asarray(self.game.state(), dtype=np.float32).reshape(-1)
         elif self.critic == "observations":

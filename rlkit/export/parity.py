@@ -83,7 +83,9 @@ def record_rollout(policy: Any, env: Any, steps: int, seed: int, agent_id: bool 
 
     A multi-agent game's agents each act as a row of the shared policy (with their one-hot index where
     ``agent_id``), and each agent's observation and action is one record."""
-    observations, starts, actions = [], [], []
+    observations: list[np.ndarray] = []
+    starts: list[bool] = []
+    actions: list[np.ndarray] = []
     episode = 0
     obs, _ = env.reset(seed=seed)
     start = True
@@ -91,6 +93,7 @@ def record_rollout(policy: Any, env: Any, steps: int, seed: int, agent_id: bool 
     for _ in range(steps):
         batched = {k: v[None] for k, v in obs.items()} if isinstance(obs, dict) else np.asarray(obs)[None]
         if game is not None:  # every agent's row; the game takes all their actions
+            assert isinstance(batched, dict)  # a game observes a Dict
             rows = agent_rows(batched, agent_id)
             action = np.asarray(policy(rows, np.full(len(game.agent_names), start)))
             observations.extend(_policy_part(rows))

@@ -17,7 +17,7 @@ their seeds are the backend's: game ``g`` of a reset with ``seed`` starts from `
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -44,8 +44,6 @@ class AgentRowsVectorEnv(gym.vector.VectorEnv):
         agent_names: The agents of each game, in row order.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"autoreset_mode": AutoresetMode.SAME_STEP}
-
     def __init__(
         self,
         games: gym.vector.VectorEnv,
@@ -56,7 +54,9 @@ class AgentRowsVectorEnv(gym.vector.VectorEnv):
     ) -> None:
         if games.metadata.get("autoreset_mode") != AutoresetMode.SAME_STEP:
             raise RlkitError("multi-agent rows need games in SAME_STEP autoreset mode")
-        self.games = games
+        #: Any rollout backend's vector env (their resets take one seed per env).
+        self.games: Any = games
+        self.metadata = {"autoreset_mode": AutoresetMode.SAME_STEP}
         self.agent_names = agent_names
         self.agents_per_game = len(agent_names)
         self.num_games = games.num_envs
