@@ -20,6 +20,19 @@ from rlkit.nn.normalization import ObservationNormalizer
 ActionDistribution = Categorical | DiagGaussian
 
 PRIVILEGED_KEYS = ("policy", "privileged")
+#: The key of a Dict observation that holds the legal moves of a Discrete action space (1: legal), as
+#: PettingZoo's games give them; an all-zero mask is a row whose agent does not act (not on turn).
+ACTION_MASK = "action_mask"
+
+
+def split_action_mask(space: gym.Space[Any]) -> tuple[gym.Space[Any], int]:
+    """The observation space without its ``action_mask`` (a Dict of ``policy`` alone becomes that Box) and the
+    mask's width; ``(space, 0)`` for a space without one."""
+    if not (isinstance(space, gym.spaces.Dict) and ACTION_MASK in space.spaces):
+        return space, 0
+    rest = {key: sub for key, sub in space.spaces.items() if key != ACTION_MASK}
+    inner: gym.Space[Any] = rest["policy"] if set(rest) == {"policy"} else gym.spaces.Dict(rest)
+    return inner, int(np.prod(space_shape(space[ACTION_MASK])))
 
 
 def privileged_parts(space: gym.Space[Any]) -> tuple[gym.spaces.Box, gym.spaces.Box] | None:
@@ -57,13 +70,16 @@ def actor_observation_space(observation_space: gym.Space[Any]) -> tuple[gym.spac
     return observation_space, False
 
 
-def flatten_privileged(obs: np.ndarray | dict[str, np.ndarray]) -> np.ndarray:
-    """``[policy | privileged]`` along the last axis for a privileged observation; others unchanged.
+def flatten_observation(obs: np.ndarray | dict[str, np.ndarray]) -> np.ndarray:
+    """``[policy | privileged | action_mask]`` along the last axis for a Dict observation (each part where
+    present); an array unchanged.
 
-    Stored and normalized as one vector, the actor reads only the leading ``policy`` columns.
+    Stored as one vector: the actor reads the leading ``policy`` columns, the critic ``policy`` and
+    ``privileged``, and the trailing mask columns say which actions are legal.
     """
     if isinstance(obs, dict):
-        return np.concatenate([obs["policy"], obs["privileged"]], axis=-1)
+        keys = [key for key in (*PRIVILEGED_KEYS, ACTION_MASK) if key in obs]
+        return np.concatenate([np.asarray(obs[key], dtype=np.float32) for key in keys], axis=-1)
     return obs
 
 
@@ -91,8 +107,13 @@ class ActorCritic(PolicyNetwork):
     stored for an update are exactly what the networks saw when acting.
 
     Asymmetric actor-critic: for a ``Dict{policy, privileged}`` observation space the module works on the
-    flat vector ``[policy | privileged]`` (:func:`flatten_privileged`); the critic reads all of it, the actor
-    only the ``policy`` columns, so the deployed policy never needs the simulator's privileged values.
+    flat vector ``[policy | privileged]`` (:func:`flatten_observation`); the critic reads all of it, the
+    actor only the ``policy`` columns, so the deployed policy never needs the simulator's privileged values.
+
+    Action masks: a Dict observation with an ``action_mask`` (a Discrete action space's legal moves) adds
+    the mask as trailing columns, never normalized: illegal actions get probability zero, and a row with
+    no legal action (an agent not on turn) keeps every action and is left out of the policy's loss
+    (:meth:`acting`).
     """
 
     def __init__(
@@ -108,6 +129,14 @@ class ActorCritic(PolicyNetwork):
     ) -> None:
         super().__init__()
         self.actor_dim: int | None = None
+        observation_space, self.mask_dim = split_action_mask(observation_space)
+        if self.mask_dim and not (
+            isinstance(action_space, gym.spaces.Discrete) and int(action_space.n) == self.mask_dim
+        ):
+            raise RlkitError(
+                f"an action_mask of {self.mask_dim} moves needs a Discrete({self.mask_dim}) action space; "
+                f"the env's action space is {action_space}"
+            )
         actor_space = observation_space
         parts = privileged_parts(observation_space)
         if parts is not None:
@@ -117,11 +146,14 @@ class ActorCritic(PolicyNetwork):
             self.actor_dim = int(actor_space.shape[0])
             width = self.actor_dim + int(privileged_space.shape[0])
             observation_space = gym.spaces.Box(-np.inf, np.inf, (width,), np.float32)
-        self.observation_shape: tuple[int, ...] = tuple(space_shape(observation_space))
+        inner_shape = tuple(space_shape(observation_space))
+        self.observation_shape: tuple[int, ...] = (
+            (inner_shape[0] + self.mask_dim,) if self.mask_dim else inner_shape
+        )
         # Images are never standardized: the CNN scales pixels to [0, 1], and standardized pixels scaled
         # again would reach the first convolution as values of about +-0.01.
         self.obs_normalizer = (
-            ObservationNormalizer(self.observation_shape, clip_observations)
+            ObservationNormalizer(inner_shape, clip_observations)
             if normalize_observations and not is_image_space(observation_space)
             else None
         )
@@ -162,21 +194,39 @@ class ActorCritic(PolicyNetwork):
     def observe(self, obs: torch.Tensor) -> None:
         """Update the running observation statistics (if normalizing) with raw (flat) observations."""
         if self.obs_normalizer is not None:
-            self.obs_normalizer.stats.update(obs)
+            self.obs_normalizer.stats.update(self._unmasked(obs))
 
     def normalize(self, obs: torch.Tensor) -> torch.Tensor:
-        """Observations as the networks see them."""
-        return obs if self.obs_normalizer is None else self.obs_normalizer(obs)
+        """Observations as the networks see them (an action mask's columns unchanged)."""
+        if self.obs_normalizer is None:
+            return obs
+        if not self.mask_dim:
+            return self.obs_normalizer(obs)
+        return torch.cat([self.obs_normalizer(self._unmasked(obs)), obs[..., -self.mask_dim :]], dim=-1)
 
     def distribution(self, obs: torch.Tensor) -> ActionDistribution:
-        """π(·|s) for normalized observations."""
-        if self.actor_dim is not None:
-            obs = obs[..., : self.actor_dim]
-        return self.policy_head(self.actor_encoder(obs))
+        """π(·|s) for normalized observations (illegal actions at probability zero)."""
+        features = obs[..., : self.actor_dim] if self.actor_dim is not None else self._unmasked(obs)
+        dist = self.policy_head(self.actor_encoder(features))
+        if not self.mask_dim:
+            return dist
+        assert isinstance(dist, Categorical)  # masks come with Discrete actions (checked at build)
+        legal = obs[..., -self.mask_dim :] > 0.5
+        legal = legal | ~legal.any(dim=-1, keepdim=True)  # a row with no legal move keeps every action
+        return Categorical(dist.logits.masked_fill(~legal, float("-inf")))
 
     def value(self, obs: torch.Tensor) -> torch.Tensor:
         """V(s) for normalized observations, shape (B,)."""
-        return self.value_head(self.critic_encoder(obs))
+        return self.value_head(self.critic_encoder(self._unmasked(obs)))
+
+    def acting(self, obs: torch.Tensor) -> torch.Tensor | None:
+        """Which rows of (flat) observations have a legal action (their agent acts); None without masks."""
+        if not self.mask_dim:
+            return None
+        return (obs[..., -self.mask_dim :] > 0.5).any(dim=-1)
+
+    def _unmasked(self, obs: torch.Tensor) -> torch.Tensor:
+        return obs[..., : -self.mask_dim] if self.mask_dim else obs
 
     def forward(self, obs: torch.Tensor) -> tuple[ActionDistribution, torch.Tensor]:
         """π(·|s) and V(s) for normalized observations."""

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rlkit.agents.actor_critic import ActionMapper, flatten_privileged, is_privileged_space, privileged_parts
+from rlkit.agents.actor_critic import ActionMapper, flatten_observation, is_privileged_space, privileged_parts
 from rlkit.agents.base import Agent, ExploredTransition, StepResult, load_generator_state
 from rlkit.agents.off_policy_config import OffPolicyConfig
 from rlkit.agents.q_critics import TwinQCritic
@@ -134,7 +134,7 @@ class OffPolicyActorCritic(Agent):
             )
 
     def _obs_tensor(self, obs: np.ndarray | dict[str, np.ndarray]) -> torch.Tensor:
-        return torch.as_tensor(flatten_privileged(obs), dtype=torch.float32, device=self.device)
+        return torch.as_tensor(flatten_observation(obs), dtype=torch.float32, device=self.device)
 
     @abstractmethod
     def _deterministic_actions(self, obs: torch.Tensor) -> torch.Tensor:
@@ -163,7 +163,7 @@ class OffPolicyActorCritic(Agent):
 
     @torch.no_grad()
     def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
-        flat = flatten_privileged(obs)
+        flat = flatten_observation(obs)
         if actions is not None:  # chosen by a rollout worker's copy
             actions = np.asarray(actions, dtype=np.float32)
         elif env_steps < self.config.learning_starts:
@@ -179,7 +179,7 @@ class OffPolicyActorCritic(Agent):
         obs, actions = self._pending
         self._pending = None
         # next_obs is the episode's final observation where one ended: truncations bootstrap from it.
-        self.buffer.add(obs, actions, step.rewards, flatten_privileged(step.next_obs), step.terminated)
+        self.buffer.add(obs, actions, step.rewards, flatten_observation(step.next_obs), step.terminated)
         self.env_steps += len(step.rewards)
 
     def update_due(self, env_steps: int) -> bool:

@@ -19,8 +19,9 @@ from rlkit.agents.actor_critic import (
     ActionMapper,
     ActorCritic,
     check_policy_gradient_spaces,
-    flatten_privileged,
+    flatten_observation,
     is_privileged_space,
+    split_action_mask,
 )
 from rlkit.agents.base import Agent, StepResult, load_generator_state
 from rlkit.agents.on_policy_config import OnPolicyConfig
@@ -115,14 +116,15 @@ class OnPolicyAgent(Agent):
     def check_spaces(cls, observation_space: gym.Space[Any], action_space: gym.Space[Any]) -> None:
         name = cls.config_class.model_fields["name"].default
         check_policy_gradient_spaces(name, action_space)
-        if isinstance(observation_space, gym.spaces.Dict) and not is_privileged_space(observation_space):
+        inner, _ = split_action_mask(observation_space)
+        if isinstance(inner, gym.spaces.Dict) and not is_privileged_space(inner):
             raise RlkitError(
-                f"agent '{name}' reads Box observations or Dict{{policy, privileged}}; "
-                f"the env's is {observation_space}"
+                f"agent '{name}' reads Box observations or Dict{{policy, privileged}}, each with an optional "
+                f"action_mask; the env's is {observation_space}"
             )
 
     def _obs_tensor(self, obs: np.ndarray | dict[str, np.ndarray]) -> torch.Tensor:
-        return torch.as_tensor(flatten_privileged(obs), dtype=torch.float32, device=self.device)
+        return torch.as_tensor(flatten_observation(obs), dtype=torch.float32, device=self.device)
 
     @torch.no_grad()
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:

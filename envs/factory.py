@@ -41,7 +41,7 @@ from rlkit.config.sim2real import ActuatorModelConfig, SensorsConfig
 from rlkit.envs.discrete_actions import DiscreteActions
 from rlkit.envs.effects.layers import actuator_layers, observation_latency, observed_channels, sensor_layers
 from rlkit.envs.mujoco_env import MujocoEnv
-from rlkit.envs.multi_agent import ParallelGame
+from rlkit.envs.multi_agent import ParallelGame, TurnGame
 from rlkit.envs.randomization import (
     PhysicsRandomization,
     PrivilegedObservation,
@@ -230,17 +230,15 @@ def _game_factory(module: types.ModuleType) -> Any:
 
 
 def _multi_agent_game(built: AECEnv | ParallelEnv, config: EnvConfig) -> gym.Env:
-    """A PettingZoo env as one :class:`ParallelGame` (an AEC env through PettingZoo's own conversion, which
-    refuses turn-based games), with the run's time limit."""
-    if isinstance(built, AECEnv):
-        try:
-            built = aec_to_parallel(built)
-        except AssertionError as exc:
-            raise RlkitError(
-                f"environment '{config.id}' is a PettingZoo AEC env that PettingZoo cannot convert to its "
-                f"Parallel API ({str(exc).split('.')[0]})"
-            ) from None
-    game: gym.Env = ParallelGame(built, config.agents.critic, config.id)
+    """A PettingZoo env as one game env, with the run's time limit: a Parallel env as a
+    :class:`ParallelGame`, an AEC env through PettingZoo's own conversion where it allows one (its agents
+    can move at once), else as a :class:`TurnGame` (its agents take turns)."""
+    game: gym.Env
+    if isinstance(built, AECEnv) and not built.metadata.get("is_parallelizable", False):
+        game = TurnGame(built, config.agents.critic, config.id)
+    else:
+        parallel = aec_to_parallel(built) if isinstance(built, AECEnv) else built
+        game = ParallelGame(parallel, config.agents.critic, config.id)
     if config.max_episode_steps is not None:
         game = gym.wrappers.TimeLimit(game, config.max_episode_steps)
     return game

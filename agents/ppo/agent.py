@@ -16,7 +16,7 @@ import torch
 from rlkit.agents.actor_critic import ActionDistribution
 from rlkit.agents.on_policy import OnPolicyAgent, explained_variance
 from rlkit.agents.ppo.config import PPOConfig
-from rlkit.agents.ppo.losses import clipped_surrogate_loss, normalize_advantages, value_loss
+from rlkit.agents.ppo.losses import clipped_surrogate_loss, masked_mean, normalize_advantages, value_loss
 from rlkit.agents.returns import generalized_advantage_estimate
 from rlkit.buffers.rollout_buffer import minibatch_indices
 from rlkit.optim import AdaptiveKLSchedule, clip_gradients, set_learning_rate
@@ -142,14 +142,15 @@ class PPO(OnPolicyAgent):
         """
         cfg = self.config
         dist, values = self.evaluate_batch(batch)
+        acting = self.policy.acting(batch.obs)  # None, or the rows whose agent acted (masked games)
         advantages = batch.advantages
         if cfg.normalize_advantage:
-            advantages = normalize_advantages(advantages)
+            advantages = normalize_advantages(advantages, acting=acting)
         policy_loss, info = clipped_surrogate_loss(
-            dist.log_prob(batch.actions), batch.old_log_probs, advantages, clip_range
+            dist.log_prob(batch.actions), batch.old_log_probs, advantages, clip_range, acting
         )
         critic_loss = value_loss(values, batch.old_values, batch.returns, cfg.clip_range_vf)
-        entropy = dist.entropy(self.generator).mean()
+        entropy = masked_mean(dist.entropy(self.generator), acting)
         loss = policy_loss + cfg.vf_coef * critic_loss - cfg.ent_coef * entropy
         if cfg.target_kl is not None and not self._continue_after_kl(float(info["approx_kl"]), cfg.target_kl):
             zero = torch.zeros((), device=self.device)

@@ -5,12 +5,26 @@ from __future__ import annotations
 import torch
 
 
+def masked_mean(values: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """The mean of ``values`` over the samples where ``mask`` is true (all of them for None; 0 for none)."""
+    if mask is None:
+        return values.mean()
+    weights = mask.to(values.dtype)
+    return (values * weights).sum() / weights.sum().clamp(min=1.0)
+
+
 def clipped_surrogate_loss(
-    log_probs: torch.Tensor, old_log_probs: torch.Tensor, advantages: torch.Tensor, clip_range: float
+    log_probs: torch.Tensor,
+    old_log_probs: torch.Tensor,
+    advantages: torch.Tensor,
+    clip_range: float,
+    acting: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """PPO's clipped policy objective, negated for minimization.
 
-    ``L = -mean(min(r A, clip(r, 1 - ε, 1 + ε) A))`` with ``r = exp(log π - log π_old)``.
+    ``L = -mean(min(r A, clip(r, 1 - ε, 1 + ε) A))`` with ``r = exp(log π - log π_old)``, the mean over the
+    samples where ``acting`` is true (None: all): a multi-agent row whose agent did not act (not on turn)
+    chose nothing to learn from.
 
     Returns:
         The loss and metrics: ``clip_fraction`` (share of samples where clipping was active) and
@@ -20,10 +34,10 @@ def clipped_surrogate_loss(
     ratio = log_ratio.exp()
     unclipped = ratio * advantages
     clipped = ratio.clamp(1.0 - clip_range, 1.0 + clip_range) * advantages
-    loss = -torch.minimum(unclipped, clipped).mean()
+    loss = -masked_mean(torch.minimum(unclipped, clipped), acting)
     with torch.no_grad():
-        clip_fraction = ((ratio - 1.0).abs() > clip_range).float().mean()
-        approx_kl = ((ratio - 1.0) - log_ratio).mean()
+        clip_fraction = masked_mean(((ratio - 1.0).abs() > clip_range).float(), acting)
+        approx_kl = masked_mean((ratio - 1.0) - log_ratio, acting)
     return loss, {"clip_fraction": clip_fraction, "approx_kl": approx_kl}
 
 
@@ -43,8 +57,14 @@ def value_loss(
     return torch.maximum(unclipped, (clipped_values - returns).square()).mean()
 
 
-def normalize_advantages(advantages: torch.Tensor, epsilon: float = 1e-8) -> torch.Tensor:
-    """Zero mean, unit standard deviation (a single advantage is left centred only)."""
-    if advantages.numel() < 2:
-        return advantages - advantages.mean()
-    return (advantages - advantages.mean()) / (advantages.std() + epsilon)
+def normalize_advantages(
+    advantages: torch.Tensor, epsilon: float = 1e-8, acting: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Zero mean, unit standard deviation (a single advantage is left centred only), with the statistics of
+    the samples where ``acting`` is true (None: all)."""
+    counted = advantages if acting is None else advantages[acting]
+    if counted.numel() == 0:
+        return advantages
+    if counted.numel() < 2:
+        return advantages - counted.mean()
+    return (advantages - counted.mean()) / (counted.std() + epsilon)

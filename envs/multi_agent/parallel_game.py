@@ -48,6 +48,10 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
             ``{observation, action_mask}`` Dict of one), or ``critic: state`` for an env without ``state()``.
     """
 
+    #: Whether every observation carries action masks, whatever the game's own observations hold (a
+    #: turn-based game marks the agents not on turn with all-zero masks).
+    always_masked = False
+
     def __init__(self, game: Any, critic: str = "own", name: str = "") -> None:
         self.game = game
         self.name = name or type(game).__name__
@@ -68,10 +72,12 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
                     f"environment '{self.name}': agents '{first}' and '{agent}' have different observation "
                     "or action spaces; rlkit trains agents that share their spaces (one shared policy)"
                 )
-        self.masked = (
+        #: Whether the game's own observations are PettingZoo's ``{observation, action_mask}`` Dicts.
+        self.game_masks = (
             isinstance(agent_observation, gym.spaces.Dict) and "action_mask" in agent_observation.spaces
         )
-        own = agent_observation["observation"] if self.masked else agent_observation
+        self.masked = self.game_masks or self.always_masked
+        own = agent_observation["observation"] if self.game_masks else agent_observation
         if not isinstance(own, gym.spaces.Box):
             raise RlkitError(
                 f"environment '{self.name}': agent observations must be Boxes (or PettingZoo's "
@@ -81,7 +87,8 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
             raise RlkitError(
                 f"environment '{self.name}': agent actions must be Discrete or Box, got {agent_action}"
             )
-        self.agent_observation_space: gym.spaces.Box = own
+        #: One agent's own observation, flattened (a board's planes become one vector).
+        self.agent_observation_space = gym.spaces.Box(-np.inf, np.inf, (int(np.prod(own.shape)),), np.float32)
         self.agent_action_space: gym.spaces.Discrete | gym.spaces.Box = agent_action
         count = len(self.agent_names)
         flat = int(np.prod(own.shape))
@@ -99,7 +106,11 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
         elif critic == "observations":
             spaces["state"] = gym.spaces.Box(-np.inf, np.inf, (count * flat,), np.float32)
         if self.masked:
-            assert isinstance(agent_action, gym.spaces.Discrete)
+            if not isinstance(agent_action, gym.spaces.Discrete):
+                raise RlkitError(
+                    f"environment '{self.name}': a game whose agents take turns or mask their moves needs "
+                    f"Discrete actions, got {agent_action}"
+                )
             spaces["action_masks"] = gym.spaces.Box(0, 1, (count, int(agent_action.n)), np.int8)
         self.observation_space = gym.spaces.Dict(spaces)  # type: ignore[assignment]
         self._flat = flat
@@ -159,7 +170,7 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
             if agent not in observations:
                 continue
             observation = observations[agent]
-            if self.masked:
+            if self.game_masks:
                 masks[row] = observation["action_mask"]
                 observation = observation["observation"]
             own[row] = np.asarray(observation, dtype=np.float32).reshape(-1)
@@ -169,5 +180,9 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
         elif self.critic == "observations":
             stacked["state"] = own.reshape(-1)
         if self.masked:
-            stacked["action_masks"] = masks
+            stacked["action_masks"] = self._turn_masks(masks)
         return stacked
+
+    def _turn_masks(self, masks: np.ndarray) -> np.ndarray:
+        """The masks of the agents that act next (every agent of a parallel game acts at every step)."""
+        return masks

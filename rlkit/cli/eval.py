@@ -90,6 +90,13 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         help="with --video, for a pixel policy: what it saw (after the camera model) beside the render",
     )
     parser.add_argument(
+        "--opponent",
+        metavar="RUN|random",
+        help="for a multi-agent game: also play the episodes as matches against another run's policy (a run "
+        "directory or checkpoint) or a random player, each side taking every seat in turn; eval.json gains "
+        "the wins, draws, losses and illegal moves",
+    )
+    parser.add_argument(
         "--sweep",
         metavar="SWEEP",
         help="evaluate on a grid of fixed perturbations: a sweep YAML file or a built-in ("
@@ -111,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
     from rlkit.evaluate.checkpoint_eval import evaluate_checkpoint
 
     if args.sweep is not None:
+        if args.opponent is not None:
+            raise RlkitError("--opponent plays matches, --sweep perturbs the env: use one at a time")
         return run_sweep(args)
     extra = [item for item in args.overrides if "=" not in item]
     if extra:
@@ -142,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
         overrides=overrides,
         output=args.output,
         agent_view=args.agent_view,
+        opponent=args.opponent,
     )
     s = result.summary
     print(f"{s['checkpoint']} ({s['env_steps']:,} training steps)")
@@ -149,6 +159,15 @@ def run(args: argparse.Namespace) -> int:
         f"eval over {s['episodes']} episodes: return {s['mean_return']:.1f} ± {s['std_return']:.1f} "
         f"(min {s['min_return']:.1f}, max {s['max_return']:.1f}), mean length {s['mean_length']:.1f}"
     )
+    if "team_return" in s:
+        each = ", ".join(f"{name} {value:.1f}" for name, value in s["agent_returns"].items())
+        print(f"team return {s['team_return']:.1f}; per agent: {each}")
+    if "matches" in s:
+        m = s["matches"]
+        print(
+            f"against {m['opponent']}: {m['wins']} wins, {m['draws']} draws, {m['losses']} losses in "
+            f"{m['games']} games (win rate {m['win_rate']:.0%}), {m['illegal_moves']} illegal moves"
+        )
     print(f"wrote {result.eval_path}")
     if result.video_path is not None:
         print(f"wrote {result.video_path}")

@@ -9,6 +9,7 @@ from typing import Any
 
 from rlkit.errors import ConfigError
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy, write_eval_json
+from rlkit.evaluate.matches import opponent_policy, play_matches
 from rlkit.evaluate.restore import restore_agent
 from rlkit.evaluate.video import PolicySource, VideoSettings, record_video
 from rlkit.runs.checkpoint import run_dir_of
@@ -34,6 +35,7 @@ def evaluate_checkpoint(
     overrides: Sequence[str] = (),
     output: Path | None = None,
     agent_view: bool = False,
+    opponent: str | None = None,
 ) -> CheckpointEvaluation:
     """Evaluate the policy in a checkpoint (or a run directory's latest) and write ``eval.json``.
 
@@ -46,6 +48,9 @@ def evaluate_checkpoint(
             added latency to measure how robust the policy is.
         output: Where to write the summary (default: ``eval.json`` in the run directory).
         agent_view: In the video, show beside the render what a pixel policy saw.
+        opponent: For a multi-agent game, also play ``episodes`` matches against ``random`` or another run
+            (a directory or checkpoint) and add the wins, draws, losses and illegal moves
+            (:func:`rlkit.evaluate.matches.play_matches`).
     """
     for override in overrides:
         if override.split(".", 1)[0] not in EVAL_OVERRIDE_SECTIONS:
@@ -56,6 +61,10 @@ def evaluate_checkpoint(
     seed = config.train.seed + EVAL_SEED_OFFSET if seed is None else seed
 
     policy = agent.make_policy(deterministic=config.eval.deterministic)
+    # the opponent first: a bad one fails before anything runs or is written
+    against = (
+        None if opponent is None else opponent_policy(opponent, config.env, seed, config.eval.deterministic)
+    )
     summary: dict[str, Any] = {
         **evaluate_policy(policy, config.env, episodes, seed).summary(),
         "env_steps": int(payload.get("env_steps", 0)),
@@ -64,6 +73,9 @@ def evaluate_checkpoint(
         "deterministic": config.eval.deterministic,
         "overrides": list(overrides),
     }
+    if opponent is not None and against is not None:
+        matches = play_matches(policy, against, config.env, episodes, seed)
+        summary["matches"] = {"opponent": opponent, **matches.summary()}
     run_dir = run_dir_of(path)
     video_path = None
     if video:

@@ -9,7 +9,8 @@ for it), its own reward, and the game's end.
 With a centralized critic (``env.agents.critic``: ``state`` or ``observations``) a row observes a Dict
 ``{policy, privileged}``: the agent's own observation for the actor, the game's global state for the
 critic only, the asymmetric actor-critic form every policy-gradient agent already learns from (and export
-keeps the actor alone). That is MAPPO; ``critic: own`` is IPPO.
+keeps the actor alone). That is MAPPO; ``critic: own`` is IPPO. A game with legal moves adds its agent's
+``action_mask`` to each row (all zeros for an agent that does not act this step: not on turn).
 
 The games step on any rollout backend (each game is one :class:`~rlkit.envs.multi_agent.ParallelGame`);
 their seeds are the backend's: game ``g`` of a reset with ``seed`` starts from ``seed + g``.
@@ -25,8 +26,9 @@ from gymnasium.vector import AutoresetMode
 
 from rlkit.errors import RlkitError
 
-#: Keys of a row's Dict observation with a centralized critic (the privileged form agents know).
-POLICY, PRIVILEGED = "policy", "privileged"
+#: Keys of a row's Dict observation: its agent's own observation, the global state for a centralized critic
+#: (the privileged form agents know) and the legal moves of a masked game.
+POLICY, PRIVILEGED, ACTION_MASK = "policy", "privileged", "action_mask"
 
 
 class AgentRowsVectorEnv(gym.vector.VectorEnv):
@@ -65,18 +67,18 @@ class AgentRowsVectorEnv(gym.vector.VectorEnv):
         self.render_mode = games.render_mode
         game_space = games.single_observation_space
         assert isinstance(game_space, gym.spaces.Dict)
-        self.has_state = "state" in game_space.spaces
-        if "action_masks" in game_space.spaces:
-            raise RlkitError("games with action masks (turn-based games) cannot be trained as agent rows yet")
         width = int(agent_observation_space.shape[0]) + (self.agents_per_game if agent_id else 0)
-        policy_space = gym.spaces.Box(-np.inf, np.inf, (width,), np.float32)
-        if self.has_state:
-            state_space = game_space["state"]
-            self.single_observation_space: gym.Space[Any] = gym.spaces.Dict(
-                {POLICY: policy_space, PRIVILEGED: state_space}
-            )
-        else:
-            self.single_observation_space = policy_space
+        row_spaces: dict[str, gym.Space[Any]] = {
+            POLICY: gym.spaces.Box(-np.inf, np.inf, (width,), np.float32)
+        }
+        if "state" in game_space.spaces:
+            row_spaces[PRIVILEGED] = game_space["state"]
+        if "action_masks" in game_space.spaces:
+            masks = game_space["action_masks"]
+            row_spaces[ACTION_MASK] = gym.spaces.Box(0, 1, tuple(masks.shape or ())[1:], np.int8)
+        self.single_observation_space: gym.Space[Any] = (
+            row_spaces[POLICY] if len(row_spaces) == 1 else gym.spaces.Dict(row_spaces)
+        )
         self.single_action_space = agent_action_space
         self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, self.num_envs)
         self.action_space = gym.vector.utils.batch_space(self.single_action_space, self.num_envs)
@@ -159,10 +161,16 @@ def agent_rows(observations: dict[str, np.ndarray], agent_id: bool) -> Any:
         identity = np.broadcast_to(np.eye(agents, dtype=np.float32), (games, agents, agents))
         own = np.concatenate([own, identity], axis=-1)
     policy = own.reshape(games * agents, -1)
-    if "state" not in observations:
+    if "state" not in observations and "action_masks" not in observations:
         return policy
-    state = np.repeat(np.asarray(observations["state"], dtype=np.float32), agents, axis=0)
-    return {POLICY: policy, PRIVILEGED: state}
+    rows: dict[str, np.ndarray] = {POLICY: policy}
+    if "state" in observations:
+        rows[PRIVILEGED] = np.repeat(np.asarray(observations["state"], dtype=np.float32), agents, axis=0)
+    if "action_masks" in observations:
+        rows[ACTION_MASK] = np.asarray(observations["action_masks"], dtype=np.int8).reshape(
+            games * agents, -1
+        )
+    return rows
 
 
 def _row(rows: Any, index: int) -> Any:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from rlkit.agents.actor_critic import ActorCritic, flatten_privileged
+from rlkit.agents.actor_critic import ActorCritic, flatten_observation
 from rlkit.config.loading import load_config
 from rlkit.config.schema import NetworkConfig
 from rlkit.errors import RlkitError
@@ -29,7 +29,9 @@ def test_actor_ignores_privileged_columns_and_critic_reads_them() -> None:
     model = ActorCritic(SPACE, ACTIONS, NetworkConfig(), normalize_observations=True)
     obs = {"policy": np.array([[0.1, -0.2, 0.3]]), "privileged": np.array([[1.0, 2.0]], np.float32)}
     shifted = {"policy": obs["policy"], "privileged": np.array([[-5.0, 7.0]], np.float32)}
-    flat, flat_shifted = (torch.as_tensor(flatten_privileged(o), dtype=torch.float32) for o in (obs, shifted))
+    flat, flat_shifted = (
+        torch.as_tensor(flatten_observation(o), dtype=torch.float32) for o in (obs, shifted)
+    )
     assert flat.shape == (1, 5)
     torch.testing.assert_close(model.distribution(flat).mode(), model.distribution(flat_shifted).mode())
     assert not torch.allclose(model.value(flat), model.value(flat_shifted))

@@ -73,10 +73,20 @@ def test_bad_games_are_one_line_errors() -> None:
         ParallelGame(_Stateless(), critic="state")
     with pytest.raises(RlkitError, match="different observation or action spaces"):
         make_env(EnvConfig(id="mpe2:simple_adversary_v3"))
-    with pytest.raises(RlkitError, match="cannot convert to its Parallel API"):
-        make_env(EnvConfig(id="pettingzoo.classic:connect_four_v3"))
+    with pytest.raises(RlkitError, match="needs Discrete actions"):
+        _TakingTurns(_Continuous())
     with pytest.raises(RlkitError, match=r"env\.actuators cannot be applied to the multi-agent"):
         make_env(EnvConfig(id=RELAY, actuators={"noise_std": 0.1}))
+
+
+class _TakingTurns(ParallelGame):
+    always_masked = True
+
+
+class _Continuous(RelayGame):
+    def __init__(self) -> None:
+        super().__init__()
+        self._action_space = gym.spaces.Box(-1, 1, (2,), np.float32)  # type: ignore[assignment]
 
 
 class _Stateless(RelayGame):
