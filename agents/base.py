@@ -149,6 +149,19 @@ class Agent(ABC):
 
         return feed_forward
 
+    def frozen_policy(self, deterministic: bool = False, seed: int = 0) -> Policy:
+        """A copy of this agent's current policy that later training leaves as it is (self-play's past
+        opponents): a :class:`~rlkit.policy.Policy`, sampling from its own stream seeded with ``seed``
+        unless ``deterministic``.
+
+        Raises:
+            RlkitError: This agent cannot make one (the default; its name is in the message).
+        """
+        raise RlkitError(
+            f"agent '{self.config.name}' cannot play against past versions of itself (self_play): the "
+            "actor-critic agents (ppo, a2c, reinforce) can"
+        )
+
     def deployable_policy(self) -> DeployablePolicy:
         """This agent's deterministic policy as one self-contained module, built from copies of its networks
         (:func:`rlkit.nn.deploy.deployable_copy`, on the CPU, in eval mode), and its description: what

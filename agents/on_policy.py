@@ -8,6 +8,7 @@ from the stored rollout and :meth:`next_values`.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, NamedTuple
 
 import gymnasium as gym
@@ -40,6 +41,7 @@ from rlkit.nn.deploy import (
 from rlkit.nn.normalization import ReturnNormalizer
 from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer
+from rlkit.policy import ObservationBatch, Policy
 from rlkit.seeding import seeded_torch_generator
 
 
@@ -130,6 +132,17 @@ class OnPolicyAgent(Agent):
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
         dist = self.policy.distribution(self.policy.normalize(self._obs_tensor(obs)))
         return self.to_env_action(dist.mode() if deterministic else dist.sample(self.generator))
+
+    def frozen_policy(self, deterministic: bool = False, seed: int = 0) -> Policy:
+        network = copy.deepcopy(self.policy).eval()
+        generator = seeded_torch_generator(seed, "frozen_policy", self.device)
+
+        @torch.no_grad()
+        def play(obs: ObservationBatch, episode_starts: np.ndarray) -> np.ndarray:
+            dist = network.distribution(network.normalize(self._obs_tensor(obs)))
+            return self.to_env_action(dist.mode() if deterministic else dist.sample(generator))
+
+        return play
 
     @property
     def rollout_length(self) -> int:

@@ -340,6 +340,29 @@ class DistillConfig(StrictModel):
     )
 
 
+class SelfPlayConfig(StrictModel):
+    """Self-play in a multi-agent game: the policy takes one seat of each game, past versions of itself the
+    others."""
+
+    snapshot_interval: int = Field(
+        default=100_000,
+        ge=1,
+        description="env steps between snapshots of the policy joining the opponent pool",
+    )
+    pool_size: int = Field(default=10, ge=1, description="the most recent snapshots kept as opponents")
+    latest_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="share of games against the newest snapshot; the others against one drawn uniformly "
+        "from the whole pool",
+    )
+    elo_k: float = Field(default=16.0, gt=0, description="Elo K-factor: rating points moved by one game")
+    deterministic_opponents: bool = Field(
+        default=False, description="opponents play their policy's mode instead of sampling it"
+    )
+
+
 class RunConfig(StrictModel):
     """A whole run: what to train, on what, for how long, and how to record it."""
 
@@ -351,4 +374,9 @@ class RunConfig(StrictModel):
     log: LogConfig = Field(default_factory=LogConfig, description="logging")
     distill: DistillConfig = Field(
         default_factory=DistillConfig, description="rlkit distill: teacher-student DAgger"
+    )
+    self_play: SelfPlayConfig | None = Field(
+        default=None,
+        description="for a multi-agent game: play against a pool of past policies, rated by Elo (None: "
+        "the policy plays every seat itself)",
     )

@@ -44,6 +44,8 @@ class CollectedStep:
             episodes in flight were lost with it, and this step is the first of a new episode.
         observations: The observations this step delivered (arrays or dicts of arrays), for the loop's
             check that an env's values are finite.
+        infos: The vector env's infos of the step (the learner's own envs only), for what the loop reads
+            from them (self-play's finished matches).
     """
 
     rewards: np.ndarray
@@ -52,6 +54,7 @@ class CollectedStep:
     cut: np.ndarray | None = None
     restarted: np.ndarray | None = None
     observations: tuple[Any, ...] = ()
+    infos: dict[str, Any] | None = None
 
 
 class LearnerActing:
@@ -89,7 +92,7 @@ class LearnerActing:
         self.obs = next_obs
         cut = infos["_worker_restarted"] & dones if "_worker_restarted" in infos else None
         seen = (next_obs,) if real_next_obs is next_obs else (next_obs, real_next_obs)
-        return CollectedStep(rewards, terminated, truncated, cut=cut, observations=seen)
+        return CollectedStep(rewards, terminated, truncated, cut=cut, observations=seen, infos=infos)
 
 
 class WorkerActing:

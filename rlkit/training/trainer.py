@@ -26,7 +26,13 @@ from rlkit.envs.env_state import capture_envs, decode, encode, restore_envs
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.rollout.agent_rows import AgentRowsVectorEnv
-from rlkit.rollout.vector_env import WORKER_BACKENDS, describe_backend_choice, make_vector_env
+from rlkit.rollout.opponent_seats import OpponentSeats
+from rlkit.rollout.vector_env import (
+    WORKER_BACKENDS,
+    RolloutVectorEnv,
+    describe_backend_choice,
+    make_vector_env,
+)
 from rlkit.runs.build import build_agent, check_budget, configure_torch
 from rlkit.runs.checkpoint import load_agent_state, prune_checkpoints, save_checkpoint
 from rlkit.runs.model_files import portable_config
@@ -40,6 +46,7 @@ from rlkit.training.metrics_log import MetricsLog
 from rlkit.training.metrics_rows import MetricsRows
 from rlkit.training.periodic_evaluation import PeriodicEvaluation
 from rlkit.training.progress import TrainingProgress
+from rlkit.training.self_play import SelfPlayLeague
 from rlkit.training.team_stats import TeamStats
 
 logger = logging.getLogger(__name__)
@@ -82,17 +89,30 @@ class Trainer:
         self.config = config
         self.run_dir = run_dir
         self.device = configure_torch(config)
-        self.env = make_vector_env(config.env, config.rollout.num_envs, config.rollout)
+        self.env: RolloutVectorEnv | OpponentSeats = make_vector_env(
+            config.env, config.rollout.num_envs, config.rollout
+        )
         reclaim()  # ray.init replaces the SIGTERM handler with a plain exit, which would skip the checkpoint
         #: What rlkit chose where the config left it the backend (``rollout.backend: auto``): a log line.
         self.backend_choice = describe_backend_choice(self.env, config.env, config.rollout)
+        if config.self_play is not None and not isinstance(self.env, AgentRowsVectorEnv):
+            self.env.close()
+            raise RlkitError(
+                f"self_play needs a multi-agent game (a PettingZoo env); environment '{config.env.id}' is not"
+            )
         self.agent = build_agent(
             config,
             self.env.single_observation_space,
             self.env.single_action_space,
             self.device,
-            num_envs=self.env.num_envs,  # a multi-agent game's agents are rows of their own
+            # the learner's rows: one per game in self-play, else every agent of every game
+            num_envs=config.rollout.num_envs if config.self_play is not None else self.env.num_envs,
         )
+        #: Self-play's opponent pool and ratings (``self_play``); None otherwise.
+        self.league: SelfPlayLeague | None = None
+        if config.self_play is not None and isinstance(self.env, AgentRowsVectorEnv):
+            self.league = SelfPlayLeague(config.self_play, self.agent, config.train.seed)
+            self.env = OpponentSeats(self.env, self.league.opponents, self.league.choose, config.train.seed)
         self.collector = make_collector(self.env, self.agent, config)
         self.state = LoopState()
         #: The envs' state to continue from (``--resume`` of a checkpoint that has it, same env config).
@@ -194,6 +214,8 @@ class Trainer:
         if not interrupted:
             self._sync_state(episodes, rows)
             checkpoint = self.save("final.pt", final_envs)
+        if self.league is not None:
+            self.league.write(self.run_dir / "self_play.json")
         return TrainingOutcome(
             state.env_steps, checkpoint, interrupted, reached_target, state.wall_time, status
         )
@@ -217,6 +239,8 @@ class Trainer:
             if isinstance(self.env, AgentRowsVectorEnv)
             else None
         )
+        league = self.league
+        snapshots = Interval(cfg.self_play.snapshot_interval, state.env_steps) if cfg.self_play else None
         while state.env_steps < total:
             with rows.timed("rollout"):
                 step = self.collector.step(state.env_steps)
@@ -225,6 +249,10 @@ class Trainer:
             episodes.record(step)
             if teams is not None:
                 teams.record(step)
+            if league is not None and snapshots is not None:
+                league.record(step.infos or {})
+                if snapshots.due(state.env_steps):
+                    league.snapshot(state.env_steps)
             lost_worker = step.cut is not None or step.restarted is not None
             if lost_worker and isinstance(self.env, WORKER_BACKENDS):  # count its successor
                 state.worker_restarts = restarts_before + self.env.worker_restarts
@@ -237,6 +265,8 @@ class Trainer:
             # a row also for every evaluation (its columns), for the target return and for the last step
             if log_interval.due(steps) or eval_columns or evaluation.reached_target or steps >= total:
                 team_columns = teams.metrics() if teams is not None else {}
+                if league is not None:
+                    team_columns.update(league.metrics())
                 self._write_row(
                     log, rows, progress, steps, episodes, agent_metrics, team_columns, eval_columns
                 )
