@@ -55,19 +55,21 @@ def is_privileged_space(space: gym.Space[Any]) -> bool:
 
 def actor_observation_space(observation_space: gym.Space[Any]) -> tuple[gym.spaces.Box, bool]:
     """The space a deployed policy reads, and whether it is the ``policy`` part of a privileged Dict (else
-    the whole observation space).
+    the whole observation space); an ``action_mask`` follows as its last columns.
 
     Raises:
-        RlkitError: The space is neither a Box nor a ``Dict{policy, privileged}``.
+        RlkitError: The space is neither a Box nor a ``Dict{policy, privileged}`` (each maybe masked).
     """
-    parts = privileged_parts(observation_space)
-    if parts is not None:
-        return parts[0], True
-    if not isinstance(observation_space, gym.spaces.Box):
+    inner, mask_dim = split_action_mask(observation_space)
+    parts = privileged_parts(inner)
+    space, privileged = (parts[0], True) if parts is not None else (inner, False)
+    if not isinstance(space, gym.spaces.Box):
         raise RlkitError(
             f"export needs Box observations (or Dict{{policy, privileged}}); got {observation_space}"
         )
-    return observation_space, False
+    if mask_dim:
+        space = gym.spaces.Box(-np.inf, np.inf, (int(space.shape[0]) + mask_dim,), np.float32)
+    return space, privileged
 
 
 def flatten_observation(obs: np.ndarray | dict[str, np.ndarray]) -> np.ndarray:

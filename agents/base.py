@@ -38,7 +38,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from rlkit.agents.actor_critic import actor_observation_space
+from rlkit.agents.actor_critic import actor_observation_space, split_action_mask
 from rlkit.config.schema import AgentConfig
 from rlkit.errors import RlkitError
 from rlkit.nn.deploy import DeployablePolicy, DeploySpec, StateSpec
@@ -201,6 +201,7 @@ class Agent(ABC):
             squash=squash,
             states=states,
             privileged_policy_part=privileged,
+            action_mask=split_action_mask(self.observation_space)[1],
         )
 
     @abstractmethod

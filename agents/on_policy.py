@@ -34,6 +34,7 @@ from rlkit.nn.deploy import (
     DeployablePolicy,
     EnvActionMapping,
     FeedForwardPolicy,
+    MaskedActorCriticActor,
     ObservationPreprocessor,
     TrainablePolicy,
     deployable_copy,
@@ -164,11 +165,14 @@ class OnPolicyAgent(Agent):
         :attr:`DeployablePolicy.trainable` part (distillation fits it)."""
         network = deployable_copy(self.policy)
         squash = self.to_env_action.squash
-        module = FeedForwardPolicy(
-            ObservationPreprocessor(network.obs_normalizer, network.actor_dim),
-            ActorCriticActor(network.actor_encoder, network.policy_head),
-            EnvActionMapping(self.action_space, squash),
-        )
+        preprocess = ObservationPreprocessor(network.obs_normalizer, network.actor_dim)
+        actor: torch.nn.Module = ActorCriticActor(network.actor_encoder, network.policy_head)
+        if network.mask_dim:  # the mask columns pass on unnormalized: the actor picks among legal moves
+            actor = MaskedActorCriticActor(
+                preprocess, network.actor_encoder, network.policy_head, network.mask_dim
+            )
+            preprocess = ObservationPreprocessor(None, None)
+        module = FeedForwardPolicy(preprocess, actor, EnvActionMapping(self.action_space, squash))
         trainable = TrainablePolicy(self.policy, self.optimizer, self._obs_tensor, squash)
         return DeployablePolicy(module, self.deploy_spec("actor_critic", squash), trainable)
 

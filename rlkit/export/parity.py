@@ -74,7 +74,14 @@ def continuous_tolerance(spec: DeploySpec) -> float:
 
 
 def _policy_part(obs: Any) -> np.ndarray:
-    return np.asarray(obs["policy"] if isinstance(obs, dict) else obs)
+    """What a deployed policy reads of an observation: a Dict's ``policy`` part and its ``action_mask``."""
+    if not isinstance(obs, dict):
+        return np.asarray(obs)
+    if "action_mask" not in obs:
+        return np.asarray(obs["policy"])
+    return np.concatenate(
+        [np.asarray(obs["policy"], np.float32), np.asarray(obs["action_mask"], np.float32)], -1
+    )
 
 
 def record_rollout(policy: Any, env: Any, steps: int, seed: int, agent_id: bool = True) -> Recording:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -116,3 +118,25 @@ def test_an_unmasked_player_is_caught_moving_illegally() -> None:
     result = play_matches(column_zero, column_zero, EnvConfig(id=CONNECT_FOUR), 2, seed=0)
     assert result.illegal_moves == 1  # the game that seats the policy first: its fourth move
     assert result.losses == 1  # PettingZoo ends the game there, against the player who moved illegally
+
+
+def test_a_masked_policy_exports_with_its_mask_and_keeps_to_legal_moves(tmp_path: Path) -> None:
+    from rlkit.config.loading import load_config
+    from rlkit.export.policy_export import export_policy
+    from rlkit.training.trainer import Trainer
+
+    overrides = [f"env.id={CONNECT_FOUR}", "train.total_steps=256", "rollout.num_envs=4", "eval.interval=0"]
+    Trainer(load_config("cartpole-ppo", [*overrides, "eval.episodes=2"]), tmp_path / "run").run()
+    result = export_policy(tmp_path / "run", parity_steps=60)
+    assert result.spec.observation_shape == (84 + 2 + 7,)  # board, seat, then the legal columns
+    assert result.parity.passed
+    runner_input = np.zeros((1, 93), np.float32)
+    runner_input[0, -7:] = [0, 0, 0, 0, 0, 1, 0]  # only column 5 is legal
+    module = restore_deployable(tmp_path / "run")
+    assert int(module(torch.as_tensor(runner_input))[0]) == 5
+
+
+def restore_deployable(run: Path) -> torch.nn.Module:
+    from rlkit.evaluate.restore import restore_agent
+
+    return restore_agent(run).agent.deployable_policy().module

@@ -2,7 +2,13 @@
 description (:class:`DeploySpec`). They live in the foundation so that agents build their own
 (:meth:`rlkit.agents.base.Agent.deployable_policy`) and export, distillation and evaluation only ask."""
 
-from rlkit.nn.deploy.actors import ActorCriticActor, GreedyQ, MemoryHead, OffPolicyActor
+from rlkit.nn.deploy.actors import (
+    ActorCriticActor,
+    GreedyQ,
+    MaskedActorCriticActor,
+    MemoryHead,
+    OffPolicyActor,
+)
 from rlkit.nn.deploy.deployable_policy import (
     DeployablePolicy,
     PolicyNetwork,
@@ -29,6 +35,7 @@ __all__ = [
     "EnvActionMapping",
     "FeedForwardPolicy",
     "GreedyQ",
+    "MaskedActorCriticActor",
     "MemoryHead",
     "ObservationPreprocessor",
     "OffPolicyActor",

@@ -36,6 +36,32 @@ class ActorCriticActor(nn.Module):
         return _mode(self.head(self.encoder(obs)))
 
 
+class MaskedActorCriticActor(nn.Module):
+    """An actor-critic's actor for a game with legal moves: reads ``[observation | action mask]`` and picks
+    the most likely legal move (every move where the mask has none), as the masked policy does.
+
+    Args:
+        preprocess: The observation columns to what the encoder reads (an ``ObservationPreprocessor``).
+        encoder: Observations to features.
+        head: Features to a Categorical distribution.
+        mask_dim: The trailing mask columns (one per move, 1: legal).
+    """
+
+    def __init__(self, preprocess: nn.Module, encoder: nn.Module, head: nn.Module, mask_dim: int) -> None:
+        super().__init__()
+        self.preprocess = preprocess
+        self.encoder = encoder
+        self.head = head
+        self.mask_dim = mask_dim
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """The most likely legal move per observation."""
+        logits = self.head(self.encoder(self.preprocess(obs[..., : -self.mask_dim]))).logits
+        legal = obs[..., -self.mask_dim :] > 0.5
+        legal = legal | ~legal.any(dim=-1, keepdim=True)
+        return logits.masked_fill(~legal, float("-inf")).argmax(dim=-1)
+
+
 class GreedyQ(nn.Module):
     """argmax over a Q-network's values (the expected value of the atoms for a distributional one).
 

@@ -77,6 +77,7 @@ class DeploySpec:
         action: The action space as :func:`action_description` describes it.
         states: The recurrent state tensors, in input order (empty: feed-forward).
         privileged_policy_part: The policy reads only the ``policy`` part of a ``Dict{policy, privileged}``.
+        action_mask: The observation's last ``action_mask`` columns are the legal moves (0: no mask).
     """
 
     family: str
@@ -86,6 +87,7 @@ class DeploySpec:
     action: dict[str, Any]
     states: tuple[StateSpec, ...] = field(default_factory=tuple)
     privileged_policy_part: bool = False
+    action_mask: int = 0
 
     @classmethod
     def of_spaces(
@@ -97,6 +99,7 @@ class DeploySpec:
         squash: bool = False,
         states: tuple[StateSpec, ...] = (),
         privileged_policy_part: bool = False,
+        action_mask: int = 0,
     ) -> DeploySpec:
         """The spec of a policy that reads ``observation_space`` and acts in ``action_space``.
 
@@ -108,6 +111,7 @@ class DeploySpec:
             squash: Box actions are tanh-squashed and rescaled (else clipped).
             states: The recurrent state tensors.
             privileged_policy_part: ``observation_space`` is the policy part of a privileged Dict.
+            action_mask: ``observation_space`` ends with this many action-mask columns.
         """
         return cls(
             family=family,
@@ -119,6 +123,7 @@ class DeploySpec:
             action=action_description(action_space, squash),
             states=states,
             privileged_policy_part=privileged_policy_part,
+            action_mask=action_mask,
         )
 
     @property
@@ -146,6 +151,11 @@ class DeploySpec:
                     "the 'policy' part of the Dict observation only"
                     if self.privileged_policy_part
                     else "the env's observation as it returns it"
+                )
+                + (
+                    f", then its 'action_mask' ({self.action_mask} columns, 1: a legal move)"
+                    if self.action_mask
+                    else ""
                 ),
             }
         }
