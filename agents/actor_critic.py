@@ -208,13 +208,21 @@ class ActorCritic(PolicyNetwork):
 
     def distribution(self, obs: torch.Tensor) -> ActionDistribution:
         """π(·|s) for normalized observations (illegal actions at probability zero)."""
-        features = obs[..., : self.actor_dim] if self.actor_dim is not None else self._unmasked(obs)
-        dist = self.policy_head(self.actor_encoder(features))
+        return self.legal(self.policy_head(self.actor_encoder(self.actor_input(obs))), obs)
+
+    def actor_input(self, obs: torch.Tensor) -> torch.Tensor:
+        """The columns of (flat) observations the actor reads: the ``policy`` part."""
+        return obs[..., : self.actor_dim] if self.actor_dim is not None else self._unmasked(obs)
+
+    def legal(self, dist: ActionDistribution, obs: torch.Tensor) -> ActionDistribution:
+        """``dist`` with the moves the observations' action masks forbid at probability zero (a row with no
+        legal move keeps every move); ``dist`` itself without masks. ``obs`` and ``dist`` share the batch
+        shape (flattened alike)."""
         if not self.mask_dim:
             return dist
         assert isinstance(dist, Categorical)  # masks come with Discrete actions (checked at build)
-        legal = obs[..., -self.mask_dim :] > 0.5
-        legal = legal | ~legal.any(dim=-1, keepdim=True)  # a row with no legal move keeps every action
+        legal = obs.reshape(*dist.logits.shape[:-1], -1)[..., -self.mask_dim :] > 0.5
+        legal = legal | ~legal.any(dim=-1, keepdim=True)
         return Categorical(dist.logits.masked_fill(~legal, float("-inf")))
 
     def value(self, obs: torch.Tensor) -> torch.Tensor:

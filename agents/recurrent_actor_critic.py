@@ -75,17 +75,19 @@ class RecurrentActorCritic(ActorCritic):
     ) -> tuple[ActionDistribution, RecurrentState]:
         """π(·|h_t) for every step of normalized ``(T, B, ...)`` observations, flattened to ``T * B``
         samples (time-major), and the actor's state after the last step."""
-        if self.actor_dim is not None:
-            obs = obs[..., : self.actor_dim]
-        features, state = self.actor_core(self._encode(self.actor_encoder, obs), state, episode_starts)
-        return self.policy_head(features.reshape(-1, features.shape[-1])), state
+        actor_obs = self.actor_input(obs)
+        features, state = self.actor_core(self._encode(self.actor_encoder, actor_obs), state, episode_starts)
+        return self.legal(self.policy_head(features.reshape(-1, features.shape[-1])), obs), state
 
     def value_sequence(
         self, obs: torch.Tensor, state: RecurrentState, episode_starts: torch.Tensor | None
     ) -> tuple[torch.Tensor, RecurrentState]:
         """V(h_t), ``(T * B,)`` time-major, and the critic's state after the last step (``episode_starts``
         None: no episode starts within the sequence)."""
-        features, state = self.critic_core(self._encode(self.critic_encoder, obs), state, episode_starts)
+        critic_obs = self._unmasked(obs)
+        features, state = self.critic_core(
+            self._encode(self.critic_encoder, critic_obs), state, episode_starts
+        )
         return self.value_head(features.reshape(-1, features.shape[-1])), state
 
     def forward_sequence(

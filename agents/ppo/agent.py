@@ -144,6 +144,8 @@ class PPO(OnPolicyAgent):
         dist, values = self.evaluate_batch(batch)
         acting = self.policy.acting(batch.obs)  # None, or the rows whose agent acted (masked games)
         advantages = batch.advantages
+        if acting is not None:  # a recurrent batch's (T, B) steps, flattened time-major as its samples are
+            acting = acting.reshape(advantages.shape)
         if cfg.normalize_advantage:
             advantages = normalize_advantages(advantages, acting=acting)
         policy_loss, info = clipped_surrogate_loss(

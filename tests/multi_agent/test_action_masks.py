@@ -140,3 +140,21 @@ def restore_deployable(run: Path) -> torch.nn.Module:
     from rlkit.evaluate.restore import restore_agent
 
     return restore_agent(run).agent.deployable_policy().module
+
+
+def test_a_recurrent_actor_keeps_to_the_mask_over_a_sequence() -> None:
+    from rlkit.agents.recurrent_actor_critic import RecurrentActorCritic
+    from rlkit.config.schema import MemoryConfig
+
+    torch.manual_seed(0)
+    model = RecurrentActorCritic(SPACE, gym.spaces.Discrete(4), NetworkConfig(), MemoryConfig(hidden_size=8))
+    rng = np.random.default_rng(0)
+    masks = np.zeros((5, 6, 4), np.float32)  # (T, B, moves): one legal move per step
+    masks[np.arange(5)[:, None], np.arange(6)[None, :], rng.integers(0, 4, size=(5, 6))] = 1
+    obs = torch.as_tensor(np.concatenate([rng.normal(size=(5, 6, 3)).astype(np.float32), masks], axis=-1))
+    starts = torch.zeros(5, 6, dtype=torch.bool)
+    dist, _ = model.distribution_sequence(obs, model.actor_core.initial_state(6), starts)
+    chosen = dist.sample(torch.Generator().manual_seed(0)).reshape(5, 6).numpy()
+    assert masks.reshape(30, 4)[np.arange(30), chosen.reshape(-1)].all()
+    values, _ = model.value_sequence(obs, model.critic_core.initial_state(6), starts)
+    assert values.shape == (30,)
