@@ -93,8 +93,8 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         "--opponent",
         metavar="RUN|random",
         help="for a multi-agent game: also play the episodes as matches against another run's policy (a run "
-        "directory or checkpoint) or a random player, each side taking every seat in turn; eval.json gains "
-        "the wins, draws, losses and illegal moves",
+        "directory or checkpoint, sampling its moves) or a random player, each side taking every seat in "
+        "turn; eval.json gains the wins, draws, losses and illegal moves",
     )
     parser.add_argument(
         "--sweep",

@@ -65,9 +65,10 @@ def random_player(seed: int, actions: int) -> Policy:
     return play
 
 
-def opponent_policy(opponent: str, env_config: EnvConfig, seed: int, deterministic: bool = True) -> Policy:
+def opponent_policy(opponent: str, env_config: EnvConfig, seed: int) -> Policy:
     """The policy ``opponent`` names: ``random`` (uniform over the legal moves), or a run directory or
-    checkpoint trained on the same game.
+    checkpoint trained on the same game, sampling its moves (two deterministic policies would play the same
+    few games over and over: a game's start does not depend on its seed).
 
     Raises:
         RlkitError: The opponent does not exist, or was trained on another environment.
@@ -86,7 +87,7 @@ def opponent_policy(opponent: str, env_config: EnvConfig, seed: int, determinist
         raise RlkitError(
             f"--opponent '{opponent}' was trained on '{restored.config.env.id}', not on '{env_config.id}'"
         )
-    return restored.agent.make_policy(deterministic)
+    return restored.agent.make_policy(deterministic=False)
 
 
 def play_matches(
