@@ -62,9 +62,7 @@ def evaluate_checkpoint(
 
     policy = agent.make_policy(deterministic=config.eval.deterministic)
     # the opponent first: a bad one fails before anything runs or is written
-    against = (
-        None if opponent is None else opponent_policy(opponent, config.env, seed, config.eval.deterministic)
-    )
+    against = None if opponent is None else opponent_policy(opponent, config.env, seed)
     summary: dict[str, Any] = {
         **evaluate_policy(policy, config.env, episodes, seed).summary(),
         "env_steps": int(payload.get("env_steps", 0)),

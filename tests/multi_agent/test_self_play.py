@@ -108,3 +108,18 @@ def test_self_play_needs_a_game() -> None:
     config = load_config("cartpole-ppo", ["self_play={snapshot_interval: 100}"])
     with pytest.raises(RlkitError, match="self_play needs a multi-agent game"):
         Trainer(config, Path("unused"))
+
+
+def test_rlkit_eval_plays_matches_against_random_and_an_earlier_checkpoint(tmp_path: Path) -> None:
+    from rlkit.evaluate.checkpoint_eval import evaluate_checkpoint
+
+    run = tmp_path / "run"
+    Trainer(load_config("cartpole-ppo", [*SELF_PLAY, "train.checkpoint_interval=512"]), run).run()
+    earlier = next(run.glob("checkpoints/step_*.pt"))
+    for opponent in ("random", str(earlier)):
+        summary = evaluate_checkpoint(run, episodes=6, opponent=opponent).summary
+        matches = summary["matches"]
+        assert matches["opponent"] == opponent and matches["games"] == 6
+        assert matches["wins"] + matches["draws"] + matches["losses"] == 6 and matches["illegal_moves"] == 0
+    with pytest.raises(RlkitError, match="neither 'random' nor an existing run"):
+        evaluate_checkpoint(run, episodes=2, opponent=str(tmp_path / "nowhere"))
