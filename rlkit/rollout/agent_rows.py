@@ -128,10 +128,6 @@ class AgentRowsVectorEnv(gym.vector.VectorEnv):
     def close_extras(self, **kwargs: Any) -> None:
         self.games.close()
 
-    def team_rewards(self, rewards: np.ndarray) -> np.ndarray:
-        """Each game's team reward (its agents' rewards summed) from the rows' rewards."""
-        return np.asarray(rewards).reshape(self.num_games, self.agents_per_game).sum(axis=1)
-
     def _rows(self, observations: dict[str, np.ndarray]) -> Any:
         """Row observations of a batch of game observations (the games along the first axis)."""
         return agent_rows(observations, self.agent_id)
