@@ -6,7 +6,8 @@ MJCF file (``robot.xml``, with its task under ``env.task``), or ``module:Class``
 The sim2real layers are applied in one fixed order, innermost first, so that every backend and every
 evaluation builds the same stack from the same config:
 
-1. the task env, with its episode time limit;
+1. the task env, with its episode time limit (reported as termination with
+   ``env.truncation_is_termination``);
 2. physics randomization (resampled at reset from nominal values) and random pushes;
 3. actuator models, in the order the action meets them: noise → latency → rate limit → saturation →
    repeat (so the outermost of these wrappers is the noise the policy's action enters first);
@@ -40,6 +41,7 @@ from rlkit.config.schema import EnvConfig
 from rlkit.config.sim2real import ActuatorModelConfig, SensorsConfig
 from rlkit.envs.discrete_actions import DiscreteActions
 from rlkit.envs.effects.layers import actuator_layers, observation_latency, observed_channels, sensor_layers
+from rlkit.envs.episode_end import TruncationAsTermination
 from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.envs.multi_agent import ParallelGame, TurnGame
 from rlkit.envs.randomization import (
@@ -78,6 +80,8 @@ def make_env(
             fit the env (a misspelled name, a space it cannot act on).
     """
     env = make_task_env(config, render_mode, check)
+    if config.truncation_is_termination:
+        env = TruncationAsTermination(env)
     if isinstance(env.unwrapped, ParallelGame):
         _check_game_settings(config)
         return env

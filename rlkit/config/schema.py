@@ -54,6 +54,11 @@ class EnvConfig(StrictModel):
         ge=1,
         description="truncate episodes after this many steps (None: the env's own, 1000 for an XML)",
     )
+    truncation_is_termination: bool = Field(
+        default=False,
+        description="the episode's time limit is the task's end: no bootstrapping past it (fixed-length "
+        "tasks such as MPE's, as MARL benchmarks score them)",
+    )
     task: TaskConfig | None = Field(
         default=None, description="for env.id: robot.xml, what it observes, its reward terms and termination"
     )

@@ -95,3 +95,12 @@ class _Stateless(RelayGame):
     def __init__(self) -> None:
         super().__init__()
         self.state_space = None
+
+
+def test_a_fixed_length_task_ends_in_termination_when_asked() -> None:
+    config = EnvConfig(id=RELAY, kwargs={"max_cycles": 2}, truncation_is_termination=True)
+    env = make_env(config)
+    env.reset(seed=0)
+    env.step(np.array([1, 1]))
+    *_, terminated, truncated, _ = env.step(np.array([1, 1]))
+    assert terminated and not truncated
