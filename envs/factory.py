@@ -239,10 +239,10 @@ def _multi_agent_game(built: AECEnv | ParallelEnv, config: EnvConfig) -> gym.Env
     can move at once), else as a :class:`TurnGame` (its agents take turns)."""
     game: gym.Env
     if isinstance(built, AECEnv) and not built.metadata.get("is_parallelizable", False):
-        game = TurnGame(built, config.agents.critic, config.id)
+        game = TurnGame(built, config.agents.critic, config.id, config.agents.pad)
     else:
         parallel = aec_to_parallel(built) if isinstance(built, AECEnv) else built
-        game = ParallelGame(parallel, config.agents.critic, config.id)
+        game = ParallelGame(parallel, config.agents.critic, config.id, config.agents.pad)
     if config.max_episode_steps is not None:
         game = gym.wrappers.TimeLimit(game, config.max_episode_steps)
     return game

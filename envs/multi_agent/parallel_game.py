@@ -42,17 +42,21 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
         game: The PettingZoo Parallel env (its ``possible_agents`` fix the rows).
         critic: What the observation's ``state`` holds (:data:`CRITIC_INPUTS`).
         name: How the env is named in messages (its ``env.id``).
+        pad: Agents whose spaces differ share one policy: observations are zero-padded to the widest
+            agent's, Discrete moves to the most an agent has (the others masked out), Box actions to the
+            most dimensions (the others dropped).
 
     Raises:
-        RlkitError: The agents' spaces differ, an observation is not a flat Box (or PettingZoo's
-            ``{observation, action_mask}`` Dict of one), or ``critic: state`` for an env without ``state()``.
+        RlkitError: The agents' spaces differ (without ``pad``), an observation is not a Box (or
+            PettingZoo's ``{observation, action_mask}`` Dict of one), or ``critic: state`` for an env
+            without ``state()``.
     """
 
     #: Whether every observation carries action masks, whatever the game's own observations hold (a
     #: turn-based game marks the agents not on turn with all-zero masks).
     always_masked = False
 
-    def __init__(self, game: Any, critic: str = "own", name: str = "") -> None:
+    def __init__(self, game: Any, critic: str = "own", name: str = "", pad: bool = False) -> None:
         self.game = game
         self.name = name or type(game).__name__
         self.agent_names: tuple[str, ...] = tuple(game.possible_agents)
@@ -63,32 +67,48 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
         self.critic = critic
         self.metadata = dict(getattr(game, "metadata", {}))
         self.render_mode = getattr(game, "render_mode", None)
-        first = self.agent_names[0]
-        agent_observation = game.observation_space(first)
-        agent_action = game.action_space(first)
-        for agent in self.agent_names[1:]:
-            if game.observation_space(agent) != agent_observation or game.action_space(agent) != agent_action:
-                raise RlkitError(
-                    f"environment '{self.name}': agents '{first}' and '{agent}' have different observation "
-                    "or action spaces; rlkit trains agents that share their spaces (one shared policy)"
-                )
+        observations = [game.observation_space(agent) for agent in self.agent_names]
+        actions = [game.action_space(agent) for agent in self.agent_names]
+        differs = [
+            agent
+            for agent, o, a in zip(self.agent_names, observations, actions, strict=True)
+            if o != observations[0] or a != actions[0]
+        ]
+        if differs and not pad:
+            different = differs[0]
+            raise RlkitError(
+                f"environment '{self.name}': agents '{self.agent_names[0]}' and '{different}' have different "
+                "observation or action spaces; set env.agents.pad: true to pad them to one shared policy's"
+            )
         #: Whether the game's own observations are PettingZoo's ``{observation, action_mask}`` Dicts.
-        self.game_masks = (
-            isinstance(agent_observation, gym.spaces.Dict) and "action_mask" in agent_observation.spaces
+        self.game_masks = all(
+            isinstance(space, gym.spaces.Dict) and "action_mask" in space.spaces for space in observations
         )
-        self.masked = self.game_masks or self.always_masked
-        own = agent_observation["observation"] if self.game_masks else agent_observation
-        if not isinstance(own, gym.spaces.Box):
-            raise RlkitError(
-                f"environment '{self.name}': agent observations must be Boxes (or PettingZoo's "
-                f"{{observation, action_mask}} Dict of one), got {agent_observation}"
-            )
-        if not isinstance(agent_action, gym.spaces.Discrete | gym.spaces.Box):
-            raise RlkitError(
-                f"environment '{self.name}': agent actions must be Discrete or Box, got {agent_action}"
-            )
-        #: One agent's own observation, flattened (a board's planes become one vector).
-        self.agent_observation_space = gym.spaces.Box(-np.inf, np.inf, (int(np.prod(own.shape)),), np.float32)
+        owns = [space["observation"] if self.game_masks else space for space in observations]
+        for agent, own_space, action_space in zip(self.agent_names, owns, actions, strict=True):
+            if not isinstance(own_space, gym.spaces.Box):
+                raise RlkitError(
+                    f"environment '{self.name}': agent observations must be Boxes (or PettingZoo's "
+                    f"{{observation, action_mask}} Dict of one), agent '{agent}' has {observations[0]}"
+                )
+            if not isinstance(action_space, gym.spaces.Discrete | gym.spaces.Box):
+                raise RlkitError(
+                    f"environment '{self.name}': agent actions must be Discrete or Box, agent '{agent}' has "
+                    f"{action_space}"
+                )
+        #: Each agent's own observation width (flattened: a board's planes become one vector).
+        self._widths = [int(np.prod(space.shape)) for space in owns]
+        agent_action = padded_action_space(self.name, actions)
+        #: Each agent's number of moves (Discrete) or action dimensions (Box), before padding.
+        self._action_sizes = [_action_size(space) for space in actions]
+        self._agent_actions = actions
+        padded_moves = (
+            isinstance(agent_action, gym.spaces.Discrete) and min(self._action_sizes) < agent_action.n
+        )
+        self.masked = self.game_masks or self.always_masked or padded_moves
+        own = gym.spaces.Box(-np.inf, np.inf, (max(self._widths),), np.float32)
+        #: One agent's own observation, flattened, zero-padded to the widest agent's.
+        self.agent_observation_space = own
         self.agent_action_space: gym.spaces.Discrete | gym.spaces.Box = agent_action
         count = len(self.agent_names)
         flat = int(np.prod(own.shape))
@@ -135,7 +155,7 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
         actions = np.asarray(action)
         active = self._active.copy()
         orders = {
-            agent: self._agent_action(actions[row])
+            agent: self._agent_action(actions[row], row)
             for row, agent in enumerate(self.agent_names)
             if agent in self.game.agents
         }
@@ -155,11 +175,14 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
     def close(self) -> None:
         self.game.close()
 
-    def _agent_action(self, action: np.ndarray) -> Any:
-        """One agent's action as PettingZoo takes it: an int for a Discrete space, an array for a Box."""
+    def _agent_action(self, action: np.ndarray, row: int) -> Any:
+        """Agent ``row``'s action as PettingZoo takes it: an int for a Discrete space, an array for a Box
+        (its own dimensions)."""
         if isinstance(self.agent_action_space, gym.spaces.Discrete):
             return int(action)
-        return np.asarray(action, dtype=self.agent_action_space.dtype)
+        own = self._agent_actions[row]
+        assert isinstance(own, gym.spaces.Box)
+        return np.clip(np.asarray(action)[: self._action_sizes[row]], own.low, own.high).astype(own.dtype)
 
     def _observation(self, observations: dict[str, Any]) -> dict[str, np.ndarray]:
         """The stacked observation of the agents in ``observations`` (zeros for the others)."""
@@ -170,10 +193,13 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
             if agent not in observations:
                 continue
             observation = observations[agent]
+            moves = self._action_sizes[row]
             if self.game_masks:
-                masks[row] = observation["action_mask"]
+                masks[row, :moves] = observation["action_mask"]
                 observation = observation["observation"]
-            own[row] = np.asarray(observation, dtype=np.float32).reshape(-1)
+            elif self.masked:
+                masks[row, :moves] = 1  # the agent's own moves; a padded move is never legal
+            own[row, : self._widths[row]] = np.asarray(observation, dtype=np.float32).reshape(-1)
         stacked: dict[str, np.ndarray] = {"observations": own}
         if self.critic == "state":
             stacked["state"] = np.asarray(self.game.state(), dtype=np.float32).reshape(-1)
@@ -186,3 +212,34 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
     def _turn_masks(self, masks: np.ndarray) -> np.ndarray:
         """The masks of the agents that act next (every agent of a parallel game acts at every step)."""
         return masks
+
+
+def _action_size(space: gym.Space[Any]) -> int:
+    """A Discrete space's moves, or a Box's dimensions."""
+    return int(space.n) if isinstance(space, gym.spaces.Discrete) else int(np.prod(space.shape or ()))
+
+
+def padded_action_space(name: str, spaces: list[gym.Space[Any]]) -> gym.spaces.Discrete | gym.spaces.Box:
+    """One action space for every agent: the most moves, or the most Box dimensions, each bounded by the
+    widest bounds any agent has there.
+
+    Raises:
+        RlkitError: The agents mix Discrete and Box actions, or a Box is not 1-D.
+    """
+    if all(isinstance(space, gym.spaces.Discrete) for space in spaces):
+        return gym.spaces.Discrete(max(_action_size(space) for space in spaces))
+    boxes = [space for space in spaces if isinstance(space, gym.spaces.Box) and len(space.shape) == 1]
+    if len(boxes) != len(spaces):
+        raise RlkitError(
+            f"environment '{name}': agents with different action spaces must all have Discrete or all 1-D "
+            f"Box actions, got {sorted({str(space) for space in spaces})}"
+        )
+    if all(box == boxes[0] for box in boxes):
+        return boxes[0]
+    widest = max(boxes, key=lambda box: box.shape[0])
+    low = np.full(widest.shape, np.inf, np.float32)
+    high = np.full(widest.shape, -np.inf, np.float32)
+    for box in boxes:
+        low[: box.shape[0]] = np.minimum(low[: box.shape[0]], box.low)
+        high[: box.shape[0]] = np.maximum(high[: box.shape[0]], box.high)
+    return gym.spaces.Box(low, high, dtype=np.float32)

@@ -44,7 +44,8 @@ class TurnGame(ParallelGame):
         actions = np.asarray(action)
         mover = self.game.agent_selection
         active = np.array([agent == mover for agent in self.agent_names])
-        self.game.step(self._agent_action(actions[self.agent_names.index(mover)]))
+        row = self.agent_names.index(mover)
+        self.game.step(self._agent_action(actions[row], row))
         agent_rewards = np.array([float(self.game.rewards.get(agent, 0.0)) for agent in self.agent_names])
         done = [
             self.game.terminations.get(agent, True) or self.game.truncations.get(agent, True)
@@ -61,8 +62,6 @@ class TurnGame(ParallelGame):
         return {agent: self.game.observe(agent) for agent in self.game.agents}
 
     def _turn_masks(self, masks: np.ndarray) -> np.ndarray:
-        """Only the agent on turn has legal moves (all of them where the game masks none)."""
+        """Only the agent on turn has legal moves (all of its own where the game masks none)."""
         on_turn = np.array([agent == self.game.agent_selection for agent in self.agent_names])
-        if not self.game_masks:
-            masks = np.ones_like(masks)
         return masks * on_turn[:, None].astype(masks.dtype)

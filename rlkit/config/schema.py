@@ -31,6 +31,11 @@ class AgentsConfig(StrictModel):
     agent_id: bool = Field(
         default=True, description="append a one-hot agent index to each agent's observation (shared policy)"
     )
+    pad: bool = Field(
+        default=False,
+        description="agents whose spaces differ share the policy: observations zero-padded to the widest, "
+        "Discrete moves to the most (the others masked), Box actions to the most dimensions",
+    )
     critic: Literal["own", "state", "observations"] = Field(
         default="own",
         description="what the value function reads besides the agent's own observation: own (nothing: "

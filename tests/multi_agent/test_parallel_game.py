@@ -10,6 +10,7 @@ from pettingzoo.test import parallel_api_test
 from rlkit.config.schema import EnvConfig
 from rlkit.envs import make_env
 from rlkit.envs.multi_agent import ParallelGame
+from rlkit.envs.multi_agent.parallel_game import padded_action_space
 from rlkit.errors import RlkitError
 from tests.multi_agent.relay_game import RelayGame
 
@@ -104,3 +105,44 @@ def test_a_fixed_length_task_ends_in_termination_when_asked() -> None:
     env.step(np.array([1, 1]))
     *_, terminated, truncated, _ = env.step(np.array([1, 1]))
     assert terminated and not truncated
+
+
+def test_agents_with_different_spaces_share_a_padded_policy() -> None:
+    with pytest.raises(RlkitError, match=r"set env\.agents\.pad: true"):
+        make_env(EnvConfig(id="mpe2:simple_adversary_v3"))
+    game = make_env(EnvConfig(id="mpe2:simple_adversary_v3", agents={"pad": True})).unwrapped
+    assert isinstance(game, ParallelGame)
+    obs, _ = game.reset(seed=0)
+    assert obs["observations"].shape == (3, 10)  # the adversary's 8 numbers, then two zeros
+    assert np.all(obs["observations"][0, 8:] == 0) and "action_masks" not in obs  # every agent has 5 moves
+
+
+def test_padded_moves_are_masked_and_padded_box_actions_dropped() -> None:
+    game = ParallelGame(_Uneven(), pad=True)
+    obs, _ = game.reset(seed=0)
+    assert obs["action_masks"].tolist() == [[1, 1, 1], [1, 1, 0]]  # agent_1 has two moves
+    assert game.agent_observation_space.shape == (2,)
+    np.testing.assert_array_equal(obs["observations"], [[0.0, 0.0], [10.0, 0.0]])
+    boxes = [gym.spaces.Box(-2, 2, (2,), np.float32), gym.spaces.Box(0, 1, (3,), np.float32)]
+    padded = padded_action_space("x", boxes)
+    np.testing.assert_array_equal(padded.low, [-2, -2, 0])
+    np.testing.assert_array_equal(padded.high, [2, 2, 1])
+
+
+class _Uneven(RelayGame):
+    def __init__(self) -> None:
+        super().__init__()
+        self._observations_wide = gym.spaces.Box(-np.inf, np.inf, (2,), np.float32)
+        self._two_moves = gym.spaces.Discrete(2)
+
+    def observation_space(self, agent: str) -> gym.spaces.Box:
+        return self._observations_wide if agent == "agent_0" else self._observation_space
+
+    def action_space(self, agent: str) -> gym.spaces.Discrete:
+        return self._action_space if agent == "agent_0" else self._two_moves
+
+    def _observations(self) -> dict[str, np.ndarray]:
+        observations = super()._observations()
+        if "agent_0" in observations:
+            observations["agent_0"] = np.array([self.positions[0], 0.0], np.float32)
+        return observations
