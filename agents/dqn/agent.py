@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rlkit.agents.actor_critic import flatten_observation, split_action_mask
 from rlkit.agents.base import Agent, ExploredTransition, StepResult, load_generator_state
 from rlkit.agents.dqn.config import DQNConfig
 from rlkit.agents.dqn.distributional import (
@@ -47,12 +48,15 @@ class QNetwork(nn.Module):
 
     The head is dueling when ``config.dueling``, outputs ``(B, A, num_atoms)`` atom logits when
     ``config.distributional``, and has noisy output layers when ``config.noisy_nets`` (the encoder's layers
-    stay deterministic).
+    stay deterministic). For a ``Dict{policy, action_mask}`` observation it reads the flat
+    ``[policy | action_mask]`` vector, encodes the ``policy`` columns and says which moves are legal
+    (:meth:`legal`).
     """
 
     def __init__(self, observation_space: gym.Space[Any], num_actions: int, config: DQNConfig) -> None:
         super().__init__()
         net = config.network
+        observation_space, self.mask_dim = split_action_mask(observation_space)
         self.encoder = build_encoder(
             observation_space,
             hidden_sizes=net.hidden_sizes,
@@ -70,7 +74,20 @@ class QNetwork(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """(B, A) Q-values, or (B, A, num_atoms) atom logits for a distributional network."""
-        return self.head(self.encoder(obs))
+        return self.head(self.encoder(obs[..., : -self.mask_dim] if self.mask_dim else obs))
+
+    def legal(self, obs: torch.Tensor) -> torch.Tensor | None:
+        """(B, A) bool, the moves the observations' masks allow (every move of a row with none: its agent
+        does not move); None without masks."""
+        if not self.mask_dim:
+            return None
+        legal = obs[..., -self.mask_dim :] > 0.5
+        return legal | ~legal.any(dim=-1, keepdim=True)
+
+
+def legal_only(q: torch.Tensor, legal: torch.Tensor | None) -> torch.Tensor:
+    """(B, A) ``q`` with the illegal moves at -inf, so that max and argmax pass them over."""
+    return q if legal is None else q.masked_fill(~legal, float("-inf"))
 
 
 def replay_frames(observation_space: gym.Space[Any], frame_replay: str | bool) -> int | None:
@@ -126,8 +143,13 @@ class DQN(Agent):
         super().__init__(config, observation_space, action_space, num_envs, total_steps, device, seed)
         assert isinstance(action_space, gym.spaces.Discrete)  # check_spaces refused any other
         self.num_actions = int(action_space.n)
-        self.q_network = QNetwork(observation_space, self.num_actions, config).to(device)
-        self.target_network = QNetwork(observation_space, self.num_actions, config).to(device)
+        inner, mask_dim = split_action_mask(observation_space)
+        if mask_dim:  # stored and fed as one flat [policy | action_mask] vector
+            assert isinstance(inner, gym.spaces.Box)  # check_spaces refused any other
+            width = int(inner.shape[0]) + mask_dim
+            observation_space = gym.spaces.Box(-np.inf, np.inf, (width,), np.float32)
+        self.q_network = QNetwork(self.observation_space, self.num_actions, config).to(device)
+        self.target_network = QNetwork(self.observation_space, self.num_actions, config).to(device)
         self.target_network.load_state_dict(self.q_network.state_dict())
         self.target_network.requires_grad_(False)
         self.parameters = list(self.q_network.parameters())
@@ -196,10 +218,13 @@ class DQN(Agent):
                 f"agent 'dqn' needs a Discrete action space; the env's is {action_space} "
                 "(use a policy-gradient agent such as ppo for continuous actions)"
             )
-        if isinstance(observation_space, gym.spaces.Dict):
+        inner, _ = split_action_mask(observation_space)
+        if isinstance(inner, gym.spaces.Dict) or (
+            isinstance(observation_space, gym.spaces.Dict) and len(inner.shape or ()) != 1
+        ):
             raise RlkitError(
-                f"agent 'dqn' reads Box observations; the env's is {observation_space} "
-                "(a privileged observation is for ppo's asymmetric critic)"
+                "agent 'dqn' reads Box observations (or Dict{policy, action_mask} of a 1-D Box); the env's "
+                f"is {observation_space} (a privileged observation is for ppo's asymmetric critic)"
             )
 
     def _q_values(self, network: QNetwork, obs: torch.Tensor) -> torch.Tensor:
@@ -212,28 +237,39 @@ class DQN(Agent):
         # Noisy layers use their mean weights in eval mode; nothing else in the network depends on the mode.
         self.q_network.train(noisy)
         try:
-            q = self._q_values(self.q_network, torch.as_tensor(obs, dtype=torch.float32, device=self.device))
+            obs_t = torch.as_tensor(obs, dtype=torch.float32, device=self.device)
+            q = legal_only(self._q_values(self.q_network, obs_t), self.q_network.legal(obs_t))
         finally:
             self.q_network.train(True)
         return q.argmax(dim=1).cpu().numpy()
 
+    def _random_moves(self, obs: np.ndarray) -> np.ndarray:
+        """A uniformly random legal move per observation (any move without masks)."""
+        if not self.q_network.mask_dim:
+            return self.rng.integers(0, self.num_actions, size=len(obs))
+        masks = np.asarray(obs)[:, -self.q_network.mask_dim :] > 0.5
+        legal = masks | ~masks.any(axis=1, keepdims=True)
+        return np.argmax(np.where(legal, self.rng.random(legal.shape), -1.0), axis=1)
+
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
+        obs = flatten_observation(obs)
         actions = self._greedy(obs, noisy=not deterministic)
         if not deterministic and not self.config.noisy_nets:
             explore = self.rng.random(len(actions)) < self.epsilon
-            actions[explore] = self.rng.integers(0, self.num_actions, size=int(explore.sum()))
+            actions[explore] = self._random_moves(obs[explore])
         return actions
 
     def deployable_policy(self) -> DeployablePolicy:
         """The greedy policy as ``obs -> action index``: the Q-network (noisy layers with their mean weights),
         the expected value of the atoms for a distributional one, then argmax."""
-        greedy = GreedyQ(deployable_copy(self.q_network), self.support)
+        greedy = GreedyQ(deployable_copy(self.q_network), self.support, self.q_network.mask_dim)
         module = FeedForwardPolicy(
             ObservationPreprocessor(None, None), greedy, EnvActionMapping(self.action_space, False)
         )
         return DeployablePolicy(module, self.deploy_spec("dqn"))
 
     def explore(self, obs: np.ndarray, env_steps: int, actions: np.ndarray | None = None) -> np.ndarray:
+        obs = flatten_observation(obs)  # a masked game's [policy | action_mask]
         if actions is not None:  # chosen by a rollout worker's copy: nothing to compute here
             self._pending = ExploredTransition(obs, np.asarray(actions, dtype=np.int64))
             return self._pending.actions
@@ -241,7 +277,7 @@ class DQN(Agent):
         if cfg.noisy_nets:
             if env_steps < cfg.learning_starts:
                 # Uniform warm-up: output-layer noise alone can leave an action untried for good.
-                actions = self.rng.integers(0, self.num_actions, size=len(obs))
+                actions = self._random_moves(obs)
             else:
                 reset_noise(self.q_network, self.noise_generator)
                 actions = self._greedy(obs)
@@ -253,7 +289,7 @@ class DQN(Agent):
             cfg.exploration_final_eps,
             cfg.exploration_fraction,
         )
-        random_actions = self.rng.integers(0, self.num_actions, size=len(obs))
+        random_actions = self._random_moves(obs)
         explore = self.rng.random(len(obs)) < self.epsilon
         # Skip the network entirely while every env explores (the whole warm-up phase).
         actions = random_actions if explore.all() else np.where(explore, random_actions, self._greedy(obs))
@@ -265,12 +301,11 @@ class DQN(Agent):
             raise RuntimeError("record() called without a preceding explore()")
         obs, actions = self._pending
         self._pending = None
+        next_obs = flatten_observation(step.next_obs)
         if self.n_step is None:
-            self.buffer.add(obs, actions, step.rewards, step.next_obs, step.terminated)
+            self.buffer.add(obs, actions, step.rewards, next_obs, step.terminated)
         else:
-            ready = self.n_step.push(
-                obs, actions, step.rewards, step.next_obs, step.terminated, step.truncated
-            )
+            ready = self.n_step.push(obs, actions, step.rewards, next_obs, step.terminated, step.truncated)
             self._store(ready)
         self.env_steps += len(step.rewards)
         if self.env_steps - self.last_target_step >= self.config.target_update_interval:
@@ -345,8 +380,11 @@ class DQN(Agent):
         """(loss, mean Q, |TD error|) for scalar Q-values."""
         cfg = self.config
         with torch.no_grad():
-            next_q_target = self.target_network(batch.next_obs)
-            next_q_online = self.q_network(batch.next_obs) if cfg.double_q else next_q_target
+            legal = self.q_network.legal(batch.next_obs)  # max and argmax over the next legal moves
+            next_q_target = legal_only(self.target_network(batch.next_obs), legal)
+            next_q_online = (
+                legal_only(self.q_network(batch.next_obs), legal) if cfg.double_q else next_q_target
+            )
             target = td_target(
                 batch.rewards,
                 next_q_online,
@@ -369,7 +407,7 @@ class DQN(Agent):
             next_q = expected_q(
                 self.q_network(batch.next_obs) if cfg.double_q else next_logits_target, support
             )
-            best = next_q.argmax(dim=1)
+            best = legal_only(next_q, self.q_network.legal(batch.next_obs)).argmax(dim=1)
             next_probs = next_logits_target[torch.arange(len(best)), best].softmax(dim=-1)
             discounts = self._discounts(batch) * (1.0 - batch.terminated)
             target_probs = project_distribution(next_probs, batch.rewards, discounts, support)

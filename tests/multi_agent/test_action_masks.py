@@ -158,3 +158,39 @@ def test_a_recurrent_actor_keeps_to_the_mask_over_a_sequence() -> None:
     assert masks.reshape(30, 4)[np.arange(30), chosen.reshape(-1)].all()
     values, _ = model.value_sequence(obs, model.critic_core.initial_state(6), starts)
     assert values.shape == (30,)
+
+
+def test_dqn_explores_and_exploits_only_legal_moves() -> None:
+    from rlkit.agents.dqn import DQN, DQNConfig
+
+    space = gym.spaces.Dict(
+        {
+            "policy": gym.spaces.Box(-1, 1, (3,), np.float32),
+            "action_mask": gym.spaces.Box(0, 1, (4,), np.int8),
+        }
+    )
+    rng = np.random.default_rng(0)
+    masks = np.zeros((256, 4), np.int8)
+    masks[np.arange(256), rng.integers(0, 4, size=256)] = 1
+    masks[:8] = 0  # agents not on turn: any move
+    obs = {"policy": rng.normal(size=(256, 3)).astype(np.float32), "action_mask": masks}
+    for epsilon in (1.0, 0.0):
+        config = DQNConfig(learning_starts=0, exploration_initial_eps=epsilon, exploration_final_eps=epsilon)
+        agent = DQN(config, space, gym.spaces.Discrete(4), 256, 1000, torch.device("cpu"), 0)
+        for actions in (agent.explore(obs, 0), agent.act(obs, deterministic=True)):
+            assert masks[8 + np.arange(248), actions[8:]].all()
+
+
+def test_double_dqn_targets_take_the_best_legal_next_move() -> None:
+    """Hand-checked: online Q(s') = (5, 9, 1) with move 1 illegal picks move 0, whose target value is 2:
+    target = 1 + 0.5 * 2 = 2; plain DQN takes the legal max of the target network's (2, 7, 3), 3:
+    1 + 0.5 * 3 = 2.5."""
+    from rlkit.agents.dqn.agent import legal_only
+    from rlkit.agents.dqn.losses import td_target
+
+    legal = torch.tensor([[True, False, True]])
+    online = legal_only(torch.tensor([[5.0, 9.0, 1.0]]), legal)
+    target = legal_only(torch.tensor([[2.0, 7.0, 3.0]]), legal)
+    reward, terminated = torch.tensor([1.0]), torch.tensor([0.0])
+    assert td_target(reward, online, target, terminated, 0.5, double_q=True).item() == 2.0
+    assert td_target(reward, online, target, terminated, 0.5, double_q=False).item() == 2.5

@@ -68,11 +68,13 @@ class GreedyQ(nn.Module):
     Args:
         q_network: Observations to ``(B, A)`` Q-values, or ``(B, A, num_atoms)`` atom logits.
         support: The atoms' values of a distributional network, None for scalar Q-values.
+        mask_dim: The observation's last columns are this many moves' legality (0: no mask).
     """
 
-    def __init__(self, q_network: nn.Module, support: torch.Tensor | None) -> None:
+    def __init__(self, q_network: nn.Module, support: torch.Tensor | None, mask_dim: int = 0) -> None:
         super().__init__()
         self.q_network = q_network
+        self.mask_dim = mask_dim
         self.distributional = support is not None
         self.register_buffer("support", torch.zeros(0) if support is None else support.detach().cpu().clone())
 
@@ -81,6 +83,9 @@ class GreedyQ(nn.Module):
         out = self.q_network(obs)
         if self.distributional:
             out = (out.softmax(dim=-1) * self.support).sum(dim=-1)
+        if self.mask_dim:  # the observation ends with the legal moves: argmax over them alone
+            legal = obs[..., -self.mask_dim :] > 0.5
+            out = out.masked_fill(~(legal | ~legal.any(dim=-1, keepdim=True)), float("-inf"))
         return out.argmax(dim=-1)
 
 
