@@ -367,6 +367,13 @@ class SelfPlayConfig(StrictModel):
         description="share of games against the newest snapshot; the others against one drawn uniformly "
         "from the whole pool",
     )
+    random_share: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="share of games against a player choosing uniformly among the legal moves (the Elo "
+        "scale's anchor at 1000), so that the policy also meets play unlike its own",
+    )
     elo_k: float = Field(default=16.0, gt=0, description="Elo K-factor: rating points moved by one game")
     deterministic_opponents: bool = Field(
         default=False, description="opponents play their policy's mode instead of sampling it"

@@ -50,23 +50,29 @@ class MatchResult:
         }
 
 
-def random_player(seed: int, actions: int) -> Policy:
-    """A policy that picks uniformly among the legal moves (all ``actions`` moves where none are masked)."""
+def random_player(seed: int, action_space: gym.Space[Any]) -> Policy:
+    """A policy that picks uniformly among the legal moves of a Discrete space (every move where none are
+    masked), or uniformly within a Box's bounds."""
     rng = np.random.default_rng(seed)
 
     def play(obs: Any, episode_starts: np.ndarray) -> np.ndarray:
         rows = len(episode_starts)
+        if isinstance(action_space, gym.spaces.Box):
+            return rng.uniform(action_space.low, action_space.high, (rows, *action_space.shape))
+        assert isinstance(action_space, gym.spaces.Discrete)
+        moves = int(action_space.n)
         masks = np.asarray(obs[ACTION_MASK]) if isinstance(obs, dict) and ACTION_MASK in obs else None
         if masks is None:
-            return rng.integers(0, actions, size=rows)
+            return rng.integers(0, moves, size=rows)
         legal = np.where(masks.any(axis=1, keepdims=True), masks > 0, True)
-        return np.argmax(np.where(legal, rng.random((rows, actions)), -1.0), axis=1)
+        return np.argmax(np.where(legal, rng.random((rows, moves)), -1.0), axis=1)
 
     return play
 
 
 def opponent_policy(opponent: str, env_config: EnvConfig, seed: int) -> Policy:
-    """The policy ``opponent`` names: ``random`` (uniform over the legal moves), or a run directory or
+    """The policy ``opponent`` names: ``random`` (uniform over the legal moves or the action bounds), or a run
+    directory or
     checkpoint trained on the same game, sampling its moves (two deterministic policies would play the same
     few games over and over: a game's start does not depend on its seed).
 
@@ -77,9 +83,7 @@ def opponent_policy(opponent: str, env_config: EnvConfig, seed: int) -> Policy:
         probe = make_vector_env(env_config, 1, RolloutConfig(num_envs=1))
         space = probe.single_action_space
         probe.close()
-        if not isinstance(space, gym.spaces.Discrete):
-            raise RlkitError(f"--opponent random plays Discrete moves; '{env_config.id}' takes {space}")
-        return random_player(seed, int(space.n))
+        return random_player(seed, space)
     if not Path(opponent).exists():
         raise RlkitError(f"--opponent '{opponent}' is neither 'random' nor an existing run or checkpoint")
     restored = restore_agent(opponent)

@@ -3,7 +3,7 @@
 :class:`OpponentSeats` wraps the agent rows of ``games`` multi-agent games
 (:class:`~rlkit.rollout.agent_rows.AgentRowsVectorEnv`) and shows the learner one row per game, the agent
 whose seat it holds; the other agents of that game are played by the opponent the game was given when it
-started (an index into :attr:`OpponentSeats.opponents`, drawn by ``choose``). The learner's seat moves on by
+started (an id of :attr:`OpponentSeats.opponents`, drawn by ``choose``). The learner's seat moves on by
 one at every new game of that env, so it plays every seat equally often.
 
 When a game ends, ``info`` reports its opponent and outcome for the learner (``match_opponent``,
@@ -29,13 +29,13 @@ class OpponentSeats(gym.vector.VectorEnv):
 
     Args:
         rows: The games' agent rows.
-        opponents: The opponent policies (each acts on a batch of rows); more can be appended later.
-        choose: Draws the opponent index of a game that starts.
+        opponents: The opponent policies by id (each acts on a batch of rows); the caller may add more.
+        choose: Draws the opponent id of a game that starts.
         seed: The first learner seat of game ``g`` is ``(seed + g) mod agents``.
     """
 
     def __init__(
-        self, rows: AgentRowsVectorEnv, opponents: list[Policy], choose: Callable[[], int], seed: int = 0
+        self, rows: AgentRowsVectorEnv, opponents: dict[int, Policy], choose: Callable[[], int], seed: int = 0
     ) -> None:
         self.rows = rows
         self.opponents = opponents

@@ -25,6 +25,7 @@ from rlkit.config.schema import RunConfig
 from rlkit.envs.env_state import capture_envs, decode, encode, restore_envs
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
+from rlkit.evaluate.matches import random_player
 from rlkit.rollout.agent_rows import AgentRowsVectorEnv
 from rlkit.rollout.opponent_seats import OpponentSeats
 from rlkit.rollout.vector_env import (
@@ -111,7 +112,12 @@ class Trainer:
         #: Self-play's opponent pool and ratings (``self_play``); None otherwise.
         self.league: SelfPlayLeague | None = None
         if config.self_play is not None and isinstance(self.env, AgentRowsVectorEnv):
-            self.league = SelfPlayLeague(config.self_play, self.agent, config.train.seed)
+            self.league = SelfPlayLeague(
+                config.self_play,
+                self.agent,
+                config.train.seed,
+                random_player(config.train.seed, self.env.single_action_space),
+            )
             self.env = OpponentSeats(self.env, self.league.opponents, self.league.choose, config.train.seed)
         self.collector = make_collector(self.env, self.agent, config)
         self.state = LoopState()

@@ -105,7 +105,13 @@ def test_connect_four_takes_turns_and_only_the_mover_has_legal_moves() -> None:
 
 
 def test_random_players_never_move_illegally_and_every_game_has_an_outcome() -> None:
-    result = play_matches(random_player(0, 7), random_player(1, 7), EnvConfig(id=CONNECT_FOUR), 20, seed=0)
+    result = play_matches(
+        random_player(0, gym.spaces.Discrete(7)),
+        random_player(1, gym.spaces.Discrete(7)),
+        EnvConfig(id=CONNECT_FOUR),
+        20,
+        seed=0,
+    )
     assert result.games == 20 and result.wins + result.draws + result.losses == 20
     assert result.illegal_moves == 0 and result.moves > 20 * 3
 

@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -16,7 +17,7 @@ from rlkit.evaluate.matches import random_player
 from rlkit.rollout.agent_rows import AgentRowsVectorEnv
 from rlkit.rollout.opponent_seats import OpponentSeats
 from rlkit.rollout.vector_env import make_vector_env
-from rlkit.training.self_play import INITIAL_ELO, SelfPlayLeague, expected_score
+from rlkit.training.self_play import INITIAL_ELO, NO_MATCH, RANDOM, SelfPlayLeague, expected_score
 from rlkit.training.trainer import Trainer
 
 CONNECT_FOUR = "pettingzoo.classic:connect_four_v3"
@@ -30,7 +31,7 @@ SELF_PLAY = [
     "log.interval=256",
     "eval.episodes=2",
     "eval.interval=0",
-    "self_play={snapshot_interval: 256, pool_size: 2}",
+    "self_play={snapshot_interval: 256, pool_size: 2, random_share: 0.25}",
 ]
 
 
@@ -44,28 +45,49 @@ def test_elo_expected_score_and_update_by_hand() -> None:
         def frozen_policy(self, deterministic: bool = False, seed: int = 0) -> object:
             return lambda obs, starts: np.zeros(len(starts), dtype=np.int64)
 
-    league = SelfPlayLeague(SelfPlayConfig(elo_k=16, pool_size=2), Frozen(), seed=0)  # type: ignore[arg-type]
-    league.record({"match_opponent": np.array([0, -1]), "match_outcome": np.array([1.0, 0.0])})
+    config = SelfPlayConfig(elo_k=16, pool_size=2)
+    league = SelfPlayLeague(config, Frozen(), seed=0, random_player=random_player(0, gym.spaces.Discrete(3)))  # type: ignore[arg-type]
+    league.record({"match_opponent": np.array([0, NO_MATCH]), "match_outcome": np.array([1.0, 0.0])})
     assert league.elo == INITIAL_ELO + 8.0  # won as expected 0.5: +K/2
-    assert league.pool[0].elo == INITIAL_ELO - 8.0
+    assert league.history[0]["elo"] == INITIAL_ELO - 8.0
+    # a loss to the random player, the scale's fixed anchor: -K * (0 - expected(1008 vs 1000))
+    league.record({"match_opponent": np.array([RANDOM]), "match_outcome": np.array([0.0])})
+    assert league.elo == pytest.approx(1008.0 - 16 * expected_score(1008.0, 1000.0))
     league.snapshot(100)
     league.snapshot(200)
-    assert [s.env_steps for s in league.pool] == [100, 200]  # the oldest left past pool_size
-    assert [h["env_steps"] for h in league.history] == [0, 100, 200]
-    assert league.metrics()["self_play/win_rate"] == 1.0
+    assert league.pool == [1, 2] and [h["env_steps"] for h in league.history] == [0, 100, 200]
+    assert set(league.opponents) == {RANDOM, 0, 1, 2}  # a snapshot past the pool still finishes its games
+    assert league.metrics()["self_play/win_rate"] == 0.5
+
+
+def test_the_sampling_rule_draws_random_newest_and_pool_games_in_their_shares() -> None:
+    class Frozen:
+        def frozen_policy(self, deterministic: bool = False, seed: int = 0) -> object:
+            return lambda obs, starts: np.zeros(len(starts), dtype=np.int64)
+
+    config = SelfPlayConfig(pool_size=4, latest_share=0.5, random_share=0.2)
+    league = SelfPlayLeague(config, Frozen(), seed=0, random_player=random_player(0, gym.spaces.Discrete(3)))  # type: ignore[arg-type]
+    for steps in (1, 2, 3):
+        league.snapshot(steps)
+    draws = np.array([league.choose() for _ in range(20000)])
+    assert np.mean(draws == RANDOM) == pytest.approx(0.2, abs=0.01)
+    # the newest: half of the rest, plus its quarter of the uniform draws
+    assert np.mean(draws == 3) == pytest.approx(0.8 * (0.5 + 0.5 / 4), abs=0.015)
+    assert np.mean(draws == 0) == pytest.approx(0.8 * 0.5 / 4, abs=0.01)
 
 
 def test_the_learner_takes_one_seat_per_game_in_turn_and_learns_the_outcome() -> None:
     rows = make_vector_env(EnvConfig(id=CONNECT_FOUR), 4, RolloutConfig(num_envs=4))
     assert isinstance(rows, AgentRowsVectorEnv)
     chosen = iter([0, 1, 0, 1] + [1] * 100)
-    opponents = [random_player(1, 7), random_player(2, 7)]
+    moves = gym.spaces.Discrete(7)
+    opponents = {0: random_player(1, moves), 1: random_player(2, moves)}
     env = OpponentSeats(rows, opponents, lambda: next(chosen), seed=0)
     obs, _ = env.reset(seed=0)
     assert env.seats.tolist() == [0, 1, 0, 1] and env.opponent.tolist() == [0, 1, 0, 1]
     # seat 0 moves first: its mask has legal moves, seat 1's has none
     assert obs["action_mask"].any(axis=1).tolist() == [True, False, True, False]
-    learner = random_player(3, 7)
+    learner = random_player(3, moves)
     outcomes: list[float] = []
     for _ in range(200):
         seats = env.seats.copy()
