@@ -33,6 +33,23 @@ from rlkit.config.loading import load_config
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 
 RESULTS = Path(__file__).resolve().parent / "results" / "multi_agent_spread.md"
+#: Published figures for the same task and episode length, with what each measures.
+REFERENCES = [
+    "Published figures (25-step episodes, 3 agents; none measured on this machine):",
+    "",
+    "- MAPPO's own code (marlbenchmark/on-policy, `onpolicy/runner/shared/mpe_runner.py`) reports "
+    "`average_episode_rewards`, the mean step reward times 25, on its own MPE, where every agent receives "
+    "the sum of all agents' rewards and an agent's collision with itself counts. Runs of the official "
+    "script (`train_mpe_spread.sh`: 128 envs, 20M env steps) converge at about -120 as its users report it "
+    "(on-policy issues #49 and #112; the paper's own table could not be read here). On PettingZoo's reward "
+    "(half the distance term, half the agent's own collisions, no self-collision) that is about "
+    "6 x (return per agent) - 75, so -120 is about -7.5 per agent, -22.5 for the team (approximate: the "
+    "landmarks are placed in 0.8 x [-1, 1] there, [-1, 1] here).",
+    "- MARLlib's result files (Replicable-MARL/MARLlib, `results/mpe_cooperative/simple_spread/`, "
+    "PettingZoo `simple_spread_v2` with the same reward, 20M env steps, 4 seeds; from an older MARLlib): "
+    "MAPPO -32.4 to -32.8, IPPO -32.8 to -33.7 over the last 1M steps, RLlib's episode reward (the agents' "
+    "returns summed: the team return here).",
+]
 PRESETS = {"MAPPO": "spread-mappo", "IPPO": "spread-ippo"}
 EPISODES = 100
 
@@ -101,6 +118,7 @@ def main() -> None:
         wall = f"{trained.get('train_wall_time', float('nan')) / 60:.1f} min"
         lines.append(row(f"{name} (`{run.name}`)", summary, wall, f"{summary['env_steps']:,}"))
     lines.append(row("random", random_policy(), "-", "-"))
+    lines += ["", *REFERENCES]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     write_results(RESULTS, "\n".join(lines) + "\n")
     print(RESULTS.read_text())
