@@ -63,6 +63,27 @@ class StepResult:
     next_obs: np.ndarray
 
 
+class FrozenPolicy:
+    """A fixed copy of an agent's policy (:meth:`Agent.frozen_policy`): a :class:`~rlkit.policy.Policy` whose
+    weights can be saved and given back to ``frozen_policy`` (a self-play checkpoint keeps its pool).
+
+    Args:
+        play: Acts on a batch of observations.
+        network: The copied network ``play`` acts with.
+    """
+
+    def __init__(self, play: Policy, network: torch.nn.Module) -> None:
+        self.play = play
+        self.network = network
+
+    def __call__(self, obs: Any, episode_starts: np.ndarray) -> np.ndarray:
+        return self.play(obs, episode_starts)
+
+    def weights(self) -> dict[str, torch.Tensor]:
+        """The copied network's weights (and normalization statistics), on the CPU."""
+        return {key: value.detach().cpu().clone() for key, value in self.network.state_dict().items()}
+
+
 class ExploredStep(Protocol):
     """What :meth:`Agent.explore` keeps for :meth:`Agent.record` (an agent's ``_pending``): at least the
     actions it chose, in the form ``explore(..., actions=)`` takes them (the policy's own actions, before
@@ -149,10 +170,12 @@ class Agent(ABC):
 
         return feed_forward
 
-    def frozen_policy(self, deterministic: bool = False, seed: int = 0) -> Policy:
+    def frozen_policy(
+        self, deterministic: bool = False, seed: int = 0, weights: dict[str, torch.Tensor] | None = None
+    ) -> FrozenPolicy:
         """A copy of this agent's current policy that later training leaves as it is (self-play's past
-        opponents): a :class:`~rlkit.policy.Policy`, sampling from its own stream seeded with ``seed``
-        unless ``deterministic``.
+        opponents), sampling from its own stream seeded with ``seed`` unless ``deterministic``; with
+        ``weights`` (a :meth:`FrozenPolicy.weights` of this agent's), that saved policy instead.
 
         Raises:
             RlkitError: This agent cannot make one (the default; its name is in the message).

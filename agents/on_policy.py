@@ -24,7 +24,7 @@ from rlkit.agents.actor_critic import (
     is_privileged_space,
     split_action_mask,
 )
-from rlkit.agents.base import Agent, StepResult, load_generator_state
+from rlkit.agents.base import Agent, FrozenPolicy, StepResult, load_generator_state
 from rlkit.agents.on_policy_config import OnPolicyConfig
 from rlkit.agents.spaces import space_shape
 from rlkit.buffers.rollout_buffer import RolloutBuffer
@@ -42,7 +42,7 @@ from rlkit.nn.deploy import (
 from rlkit.nn.normalization import ReturnNormalizer
 from rlkit.nn.state_mismatch import load_module_states
 from rlkit.optim import build_lr_schedule, build_optimizer
-from rlkit.policy import ObservationBatch, Policy
+from rlkit.policy import ObservationBatch
 from rlkit.seeding import seeded_torch_generator
 
 
@@ -134,8 +134,12 @@ class OnPolicyAgent(Agent):
         dist = self.policy.distribution(self.policy.normalize(self._obs_tensor(obs)))
         return self.to_env_action(dist.mode() if deterministic else dist.sample(self.generator))
 
-    def frozen_policy(self, deterministic: bool = False, seed: int = 0) -> Policy:
+    def frozen_policy(
+        self, deterministic: bool = False, seed: int = 0, weights: dict[str, torch.Tensor] | None = None
+    ) -> FrozenPolicy:
         network = copy.deepcopy(self.policy).eval()
+        if weights is not None:
+            network.load_state_dict(weights)
         generator = seeded_torch_generator(seed, "frozen_policy", self.device)
 
         @torch.no_grad()
@@ -143,7 +147,7 @@ class OnPolicyAgent(Agent):
             dist = network.distribution(network.normalize(self._obs_tensor(obs)))
             return self.to_env_action(dist.mode() if deterministic else dist.sample(generator))
 
-        return play
+        return FrozenPolicy(play, network)
 
     @property
     def rollout_length(self) -> int:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from rlkit.agents.base import Agent
+from rlkit.agents.base import Agent, FrozenPolicy
 from rlkit.config.schema import SelfPlayConfig
 from rlkit.files import atomic_write_text
 from rlkit.policy import Policy
@@ -117,6 +117,40 @@ class SelfPlayLeague:
         if self._recent:
             metrics["self_play/win_rate"] = float(np.mean(np.asarray(self._recent) == 1.0))
         return metrics
+
+    def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint keeps to resume the league: ratings, history, the pool and its weights, the
+        recent outcomes and the draw stream."""
+        weights = {}
+        for index in self.pool:
+            policy = self.opponents[index]
+            assert isinstance(policy, FrozenPolicy)  # every snapshot is one
+            weights[str(index)] = policy.weights()
+        return {
+            "elo": self.elo,
+            "history": [dict(entry) for entry in self.history],
+            "pool": list(self.pool),
+            "recent": list(self._recent),
+            "rng": self.rng.bit_generator.state,
+            "weights": weights,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue the league a checkpoint saved (its pool rebuilt from the saved weights)."""
+        self.elo = float(state["elo"])
+        self.history = [dict(entry) for entry in state["history"]]
+        self.pool = [int(index) for index in state["pool"]]
+        self._recent = deque((float(outcome) for outcome in state["recent"]), maxlen=self._recent.maxlen)
+        self.rng.bit_generator.state = state["rng"]
+        random = self.opponents[RANDOM]
+        self.opponents.clear()
+        self.opponents[RANDOM] = random
+        for index in self.pool:
+            self.opponents[index] = self.agent.frozen_policy(
+                deterministic=self.config.deterministic_opponents,
+                seed=self.seed + index,
+                weights=state["weights"][str(index)],
+            )
 
     def write(self, path: Path) -> None:
         """``self_play.json``: the learner's rating and every snapshot's (env steps, Elo)."""

@@ -125,6 +125,8 @@ class Trainer:
         self._resume_envs: dict[str, Any] | None = None
         if resume is not None:
             load_agent_state(self.agent, resume, config.env.id, config.agent.name)
+            if self.league is not None and "self_play" in resume:
+                self.league.load_state_dict(resume["self_play"])
             self.state = LoopState.from_dict(resume["trainer"])
             if "torch_rng" in resume:
                 torch.set_rng_state(resume["torch_rng"])
@@ -166,6 +168,7 @@ class Trainer:
                 "env_steps": self.state.env_steps,
                 "torch_rng": torch.get_rng_state(),
                 **({"envs": envs} if envs is not None else {}),
+                **({"self_play": self.league.state_dict()} if self.league is not None else {}),
             },
         )
 

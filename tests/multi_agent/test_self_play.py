@@ -145,3 +145,19 @@ def test_rlkit_eval_plays_matches_against_random_and_an_earlier_checkpoint(tmp_p
         assert matches["wins"] + matches["draws"] + matches["losses"] == 6 and matches["illegal_moves"] == 0
     with pytest.raises(RlkitError, match="neither 'random' nor an existing run"):
         evaluate_checkpoint(run, episodes=2, opponent=str(tmp_path / "nowhere"))
+
+
+def test_a_resumed_self_play_run_keeps_its_pool_and_ratings(tmp_path: Path) -> None:
+    import torch
+
+    from rlkit.api import resume
+
+    run = tmp_path / "run"
+    Trainer(load_config("cartpole-ppo", [*SELF_PLAY, "train.total_steps=768"]), run).run()
+    saved = torch.load(run / "checkpoints" / "final.pt", weights_only=True)["self_play"]
+    assert saved["pool"] == [2, 3] and set(saved["weights"]) == {"2", "3"}
+    resume(run, "train.total_steps=1280")
+    league = json.loads((run / "self_play.json").read_text())
+    steps = [snapshot["env_steps"] for snapshot in league["snapshots"]]
+    assert steps[:4] == [0, 256, 512, 768] and len(steps) > 4  # the history went on, not afresh
+    assert saved["elo"] != 1000.0
