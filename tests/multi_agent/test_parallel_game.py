@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -146,3 +149,24 @@ class _Uneven(RelayGame):
         if "agent_0" in observations:
             observations["agent_0"] = np.array([self.positions[0], 0.0], np.float32)
         return observations
+
+
+def test_the_custom_game_example_follows_the_api_and_trains(tmp_path: Path) -> None:
+    from examples.custom_game.rendezvous import Rendezvous, parallel_env
+    from rlkit.api import train
+
+    parallel_api_test(Rendezvous(), num_cycles=60)
+    overrides = ["train.total_steps=200", "rollout.num_envs=2", "agent.batch_size=100", "eval.episodes=2"]
+    train("examples/custom_game/rendezvous.yaml", *overrides, "eval.interval=0", run_dir=tmp_path / "yaml")
+    summary = json.loads((tmp_path / "yaml" / "eval.json").read_text())
+    assert set(summary["agent_returns"]) == {"agent_0", "agent_1", "agent_2"}
+    # the Python API takes the factory itself
+    run = train(
+        "spread-mappo",
+        *overrides,
+        "eval.interval=0",
+        "env.kwargs={agents: 2}",
+        env=parallel_env,
+        run_dir=tmp_path / "api",
+    )
+    assert set(json.loads((run.run_dir / "eval.json").read_text())["agent_returns"]) == {"agent_0", "agent_1"}
