@@ -22,7 +22,10 @@ evaluation builds the same stack from the same config:
 7. the privileged observation (a Dict ``{policy, privileged}``, or the values appended to the
    observation with ``observe_parameters``), after the sensor models so they never touch the privileged
    values;
-8. action discretization (``env.discrete_actions``), outermost, so its levels span the actuators' range.
+8. action discretization (``env.discrete_actions``), outermost, so its levels span the actuators' range;
+9. a MuJoCo task of several robots (``env.task.team``) becomes a game of one agent per robot, each
+   observing and driving its own part of the stack above
+   (:class:`~rlkit.envs.multi_agent.MujocoTeam` in a :class:`~rlkit.envs.multi_agent.ParallelGame`).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from rlkit.envs.discrete_actions import DiscreteActions
 from rlkit.envs.effects.layers import actuator_layers, observation_latency, observed_channels, sensor_layers
 from rlkit.envs.episode_end import TruncationAsTermination
 from rlkit.envs.mujoco_env import MujocoEnv
-from rlkit.envs.multi_agent import ParallelGame, TurnGame
+from rlkit.envs.multi_agent import MujocoTeam, ParallelGame, TurnGame
 from rlkit.envs.randomization import (
     PhysicsRandomization,
     PrivilegedObservation,
@@ -108,7 +111,35 @@ def make_env(
         env = PrivilegedObservation(env, physics, append=randomization.observe_parameters)
     if config.discrete_actions is not None:
         env = DiscreteActions(env, config.discrete_actions)
+    if _is_team(env):
+        _check_team_settings(config)
+        env = ParallelGame(MujocoTeam(env, config.id), config.agents.critic, config.id, config.agents.pad)
     return env
+
+
+def _is_team(env: gym.Env) -> bool:
+    """Whether ``env`` is a MuJoCo task of several robots (``env.task.team``)."""
+    base = env.unwrapped
+    return isinstance(base, MujocoEnv) and base.task.team is not None
+
+
+def _check_team_settings(config: EnvConfig) -> None:
+    """Name the first setting a team of robots cannot split among its agents: its layers make one
+    observation or action of the whole model that is not a channel or an actuator of one robot."""
+    randomization = config.randomization
+    given = {
+        "env.pixels": config.pixels is not None,
+        "env.discrete_actions": config.discrete_actions is not None,
+        "env.randomization.privileged_observation": randomization.privileged_observation,
+        "env.randomization.observe_parameters": randomization.observe_parameters,
+    }
+    wanted = [key for key, present in given.items() if present]
+    if wanted:
+        raise EnvArgumentsError(
+            f"{wanted[0]} cannot be applied to the team of robots '{config.id}' (its agents observe named "
+            "channels and drive their own actuators); leave it out",
+            wanted[0],
+        )
 
 
 def make_task_env(config: EnvConfig, render_mode: str | None = None, check: bool = True) -> gym.Env:

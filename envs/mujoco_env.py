@@ -249,12 +249,13 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         """Add to the model the sensors the task's terms read (a contact sensor per watched body)."""
         bodies = [body.name for body in spec.bodies]
         watched = [
-            *((f"env.task.termination[{i}].bodies", t) for i, t in enumerate(self.task.termination)),
-            *((f"env.task.reward[{i}].bodies", t) for i, t in enumerate(self.task.reward)),
+            *((f"env.task.termination[{i}]", t) for i, t in enumerate(self.task.termination)),
+            *((f"env.task.reward[{i}]", t) for i, t in enumerate(self.task.reward)),
+            *(self.task.team.watched_terms() if self.task.team is not None else ()),
         ]
         for where, term in watched:
             if isinstance(term, BodyContactTermination | UndesiredContactsTerm):
-                add_contact_sensors(spec, matching_bodies(bodies, term.bodies, where))
+                add_contact_sensors(spec, matching_bodies(bodies, term.bodies, f"{where}.bodies"))
         if self.task.feet is not None:
             sites = [site.name for site in spec.sites]
             add_site_contact_sensors(spec, matching_sites(sites, self.task.feet, "env.task.feet"))

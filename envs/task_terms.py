@@ -30,6 +30,7 @@ from rlkit.config.sim2real import (
     RewardTerm,
     RollPitchRatesTerm,
     SiteDistanceTerm,
+    SiteDistanceTermination,
     TaskConfig,
     TerminationTerm,
     UndesiredContactsTerm,
@@ -223,8 +224,8 @@ class RewardTerms:
 
 
 class TerminationTerms:
-    """True for each sim where any declared condition holds: a body's height or tilt has left its range, or
-    a watched body touches something.
+    """True for each sim where any declared condition holds: a body's height or tilt, or the distance
+    between two sites, has left its range, or a watched body touches something.
 
     Args:
         model: The compiled model, to resolve names (a ``body_contact`` condition reads the contact sensors
@@ -236,7 +237,7 @@ class TerminationTerms:
     def __init__(
         self, model: mujoco.MjModel, terms: Sequence[TerminationTerm], where: str = "env.task.termination"
     ) -> None:
-        self._ranges: list[tuple[int, bool, float, float]] = []
+        self._ranges: list[tuple[Callable[[SimArrays], np.ndarray], float, float]] = []
         watched: list[int] = []
         for i, term in enumerate(terms):
             at = f"{where}[{i}]"
@@ -245,8 +246,7 @@ class TerminationTerms:
                 continue
             self._ranges.append(
                 (
-                    resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{at}.body"),
-                    isinstance(term, BodyTiltTermination),
+                    _watched_value(model, term, at),
                     -np.inf if term.min is None else term.min,
                     np.inf if term.max is None else term.max,
                 )
@@ -256,9 +256,25 @@ class TerminationTerms:
     def __call__(self, sims: SimArrays) -> np.ndarray:
         """Whether each sim's episode has ended in its current state, ``(num_envs,)`` bool."""
         ended = np.zeros(sims.num_envs, dtype=bool)
-        for body, tilt, low, high in self._ranges:
-            value = body_tilt(sims, body) if tilt else sims.xpos[:, body, 2]
+        for value_of, low, high in self._ranges:
+            value = value_of(sims)
             ended |= ~((low <= value) & (value <= high))
         if self._contact_columns.size:
             ended |= (sims.sensordata[:, self._contact_columns] > 0).any(axis=1)
         return ended
+
+
+def _watched_value(
+    model: mujoco.MjModel, term: TerminationTerm, at: str
+) -> Callable[[SimArrays], np.ndarray]:
+    """What a range condition watches, per sim: a body's height or tilt, or a distance between sites."""
+    if isinstance(term, SiteDistanceTermination):
+        site = mujoco.mjtObj.mjOBJ_SITE
+        a = resolve_id(model, site, term.site_a, f"{at}.site_a")
+        b = resolve_id(model, site, term.site_b, f"{at}.site_b")
+        return lambda sims: -site_distance(sims, a, b)
+    assert not isinstance(term, BodyContactTermination)
+    body = resolve_id(model, mujoco.mjtObj.mjOBJ_BODY, term.body, f"{at}.body")
+    if isinstance(term, BodyTiltTermination):
+        return lambda sims: body_tilt(sims, body)
+    return lambda sims: sims.xpos[:, body, 2]

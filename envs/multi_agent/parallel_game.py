@@ -16,7 +16,8 @@ Observation (a Dict):
   ``action_mask`` (turn-based games mask every move of the agent not on turn).
 
 The reward is the team's (the agents' rewards summed); ``info`` carries ``agent_rewards`` (agents,) and
-``agents_active`` (agents,), whether each agent was still in the game when the step began. The game ends
+``agents_active`` (agents,), whether each agent was still in the game when the step began, and
+``is_success`` where an agent's info reports it (a team's goal reached). The game ends
 (``terminated``) when every agent has terminated, and is cut off (``truncated``) when the env ends it
 otherwise.
 """
@@ -159,14 +160,19 @@ class ParallelGame(gym.Env[dict[str, np.ndarray], np.ndarray]):
             for row, agent in enumerate(self.agent_names)
             if agent in self.game.agents
         }
-        observations, rewards, _, truncations, _ = self.game.step(orders)
+        observations, rewards, _, truncations, game_infos = self.game.step(orders)
         agent_rewards = np.array([float(rewards.get(agent, 0.0)) for agent in self.agent_names])
         self._active = np.array([agent in self.game.agents for agent in self.agent_names])
         ended = not self._active.any()
         # a game that ends with an agent cut off is truncated (its value is bootstrapped), else terminated
         truncated = ended and any(truncations.get(agent, False) for agent in self.agent_names)
         terminated = ended and not truncated
-        info = {"agent_rewards": agent_rewards, "agents_active": active}
+        info: dict[str, Any] = {"agent_rewards": agent_rewards, "agents_active": active}
+        successes = [
+            agent_info["is_success"] for agent_info in game_infos.values() if "is_success" in agent_info
+        ]
+        if successes:  # a team's goal reached (Gymnasium's and SB3's key)
+            info["is_success"] = any(successes)
         return self._observation(observations), float(agent_rewards.sum()), terminated, truncated, info
 
     def render(self) -> Any:

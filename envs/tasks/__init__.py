@@ -10,6 +10,8 @@ TASKS = {
     "rlkit/Reacher-v0": ("rlkit.envs.tasks.reacher:Reacher", 100),
     "rlkit/Walker-v0": ("rlkit.envs.tasks.walker:Walker", 1000),
     "rlkit/Quadruped-v0": ("rlkit.envs.tasks.quadruped:Quadruped", 1000),
+    "rlkit/TeamPush-v0": ("rlkit.envs.tasks.team_push:TeamPush", 200),
+    "rlkit/Sumo-v0": ("rlkit.envs.tasks.sumo:Sumo", 200),
 }
 
 

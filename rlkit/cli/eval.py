@@ -159,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
         f"eval over {s['episodes']} episodes: return {s['mean_return']:.1f} ± {s['std_return']:.1f} "
         f"(min {s['min_return']:.1f}, max {s['max_return']:.1f}), mean length {s['mean_length']:.1f}"
     )
+    if "success_rate" in s:
+        print(f"success rate {s['success_rate']:.0%} (episodes that reached the task's goal)")
     if "team_return" in s:
         each = ", ".join(f"{name} {value:.1f}" for name, value in s["agent_returns"].items())
         print(f"team return {s['team_return']:.1f}; per agent: {each}")

@@ -7,7 +7,7 @@ function's docstring). Every section is off by default, so a config without them
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -252,9 +252,90 @@ class BodyContactTermination(StrictModel):
     )
 
 
+class SiteDistanceTermination(_RangeTerm):
+    """End the episode when the distance between two sites leaves [min, max] (``min``: they have met, as
+    an object reaching its goal; ``max``: one has strayed, as a robot leaving a ring around a site)."""
+
+    term: Literal["site_distance"]
+    site_a: str = Field(..., description="first site")
+    site_b: str = Field(..., description="second site")
+
+
 TerminationTerm = Annotated[
-    BodyHeightTermination | BodyTiltTermination | BodyContactTermination, Field(discriminator="term")
+    BodyHeightTermination | BodyTiltTermination | BodyContactTermination | SiteDistanceTermination,
+    Field(discriminator="term"),
 ]
+
+#: Written in a name of a team's per-robot term, stands for each robot's name prefix.
+ROBOT_PLACEHOLDER = "{robot}"
+
+_AnyTerm = TypeVar("_AnyTerm", bound=StrictModel)
+
+
+def for_robot(term: _AnyTerm, prefix: str) -> _AnyTerm:
+    """A per-robot term of one robot: ``{robot}`` in each of its names replaced by the robot's prefix."""
+    names = {
+        key: value.replace(ROBOT_PLACEHOLDER, prefix)
+        for key, value in term
+        if isinstance(value, str) and ROBOT_PLACEHOLDER in value
+    }
+    return term.model_copy(update=names)
+
+
+class TeamConfig(StrictModel):
+    """Several robots in one model, each one agent: its actuators, sensors, bodies and joints are those
+    whose names start with its prefix (PettingZoo's Parallel API; rlkit.envs.multi_agent.mujoco_team)."""
+
+    robots: list[str] = Field(
+        ...,
+        min_length=2,
+        description="each robot's name prefix (e.g. [red_, blue_]); the agent is named after it",
+    )
+    reward: list[RewardTerm] = Field(
+        default=[],
+        description="each robot's own reward terms, '{robot}' in a name standing for its prefix (e.g. "
+        "{term: site_distance, site_a: '{robot}nose', site_b: box}); the task's reward is the team's, "
+        "paid to every robot",
+    )
+    zero_sum: bool = Field(
+        default=False,
+        description="a competition: each robot's own terms minus the mean of the others' (what one gains "
+        "the others lose)",
+    )
+    lose: list[TerminationTerm] = Field(
+        default=[],
+        description="conditions per robot, '{robot}' standing for its prefix: a robot that meets one loses "
+        "and the episode ends",
+    )
+    win_reward: float = Field(default=1.0, description="paid to each robot still in when another loses")
+    lose_reward: float = Field(default=-1.0, description="paid to each robot that loses")
+    success: list[TerminationTerm] = Field(
+        default=[],
+        description="conditions of the team's goal (e.g. {term: site_distance, site_a: box, site_b: goal, "
+        "min: 0.1}): one that holds ends the episode as a success (info is_success)",
+    )
+    success_reward: float = Field(default=0.0, description="paid to every robot when the team succeeds")
+
+    @field_validator("robots")
+    @classmethod
+    def _distinct(cls, robots: list[str]) -> list[str]:
+        for i, prefix in enumerate(robots):
+            if not prefix:
+                raise ValueError(f"robots[{i}] is empty: give the name prefix of the robot's parts")
+            others = [other for other in robots[:i] if other.startswith(prefix) or prefix.startswith(other)]
+            if others:
+                raise ValueError(f"robots[{i}] '{prefix}' and '{others[0]}' overlap: one prefixes the other")
+        return robots
+
+    def watched_terms(self) -> list[tuple[str, RewardTerm | TerminationTerm]]:
+        """``(config path, term)`` of every term of every robot (its names filled in) and of the team's
+        success: what the env adds sensors for."""
+        terms: list[tuple[str, RewardTerm | TerminationTerm]] = []
+        for robot in self.robots:
+            terms += [(f"env.task.team.reward[{i}]", for_robot(t, robot)) for i, t in enumerate(self.reward)]
+            terms += [(f"env.task.team.lose[{i}]", for_robot(t, robot)) for i, t in enumerate(self.lose)]
+        terms += [(f"env.task.team.success[{i}]", t) for i, t in enumerate(self.success)]
+        return terms
 
 
 class ObservationTerm(StrictModel):
@@ -532,6 +613,10 @@ class TaskConfig(StrictModel):
         "from learning to end its episodes",
     )
     termination: list[TerminationTerm] = Field(default=[], description="conditions that end an episode")
+    team: TeamConfig | None = Field(
+        default=None,
+        description="several robots in the model, each an agent of a multi-agent game (None: one robot)",
+    )
 
     @model_serializer(mode="wrap")
     def _given_keys(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -45,11 +45,14 @@ class EvaluationResult:
     #: A multi-agent game's agents, and each episode's return per agent (``returns`` is their mean).
     agent_names: tuple[str, ...] = ()
     agent_returns: list[list[float]] = field(default_factory=list)
+    #: Whether each episode ended in success, for envs that report ``is_success`` (a team's goal reached).
+    successes: list[bool] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """Mean, std, min and max return, mean length and the episode count; with velocity commands also
         ``lin_vel_tracking_error`` (m/s, the mean over every evaluated step) and ``fall_rate`` (the share of
-        episodes a termination ended)."""
+        episodes a termination ended); ``success_rate`` for envs that report ``is_success`` (Gymnasium's
+        and SB3's key) when an episode ends."""
         returns = np.asarray(self.returns, dtype=np.float64)
         summary: dict[str, Any] = {
             "mean_return": float(returns.mean()),
@@ -62,6 +65,8 @@ class EvaluationResult:
         if self.tracking_error_sums:
             summary[TRACKING_ERROR] = float(np.sum(self.tracking_error_sums) / np.sum(self.lengths))
             summary["fall_rate"] = float(np.mean(self.terminated))
+        if self.successes:
+            summary["success_rate"] = float(np.mean(self.successes))
         if self.agent_names:
             per_agent = np.asarray(self.agent_returns, dtype=np.float64)
             summary["team_return"] = float(per_agent.sum(axis=1).mean())
@@ -83,6 +88,15 @@ def _step_values(info: dict[str, Any], key: str, ended: np.ndarray) -> np.ndarra
     if key in final:
         values = np.where(ended & final[f"_{key}"], final[key], values)
     return values
+
+
+def _final_values(info: dict[str, Any], key: str, ended: np.ndarray) -> np.ndarray | None:
+    """Each env's ``key`` at the end of the episode it just ended (``final_info``; 0 where none ended);
+    None when no env reports it."""
+    final = info.get("final_info", {})
+    if key not in final:
+        return None
+    return np.where(ended & final[f"_{key}"], final[key], 0)
 
 
 def evaluate_policy(
@@ -129,6 +143,8 @@ def evaluate_policy(
             tracking_errors = np.zeros(rows)
             tracked = False
             terminations = np.zeros(rows, dtype=bool)
+            successes = np.zeros(rows, dtype=bool)
+            reported = False
             running = np.zeros(rows, dtype=bool)
             running[: count * agents] = True
             starts = np.ones(rows, dtype=bool)
@@ -142,6 +158,10 @@ def evaluate_policy(
                     tracked = True
                     tracking_errors += errors * running
                 terminations |= terminated & running
+                success = _final_values(info, "is_success", starts)
+                if success is not None:
+                    reported = True
+                    successes |= success.astype(bool) & running
                 running &= ~starts
             if agents > 1:
                 per_agent = returns[: count * agents].reshape(count, agents)
@@ -149,6 +169,8 @@ def evaluate_policy(
                 returns, lengths = per_agent.mean(axis=1), lengths[::agents]
             result.returns.extend(returns[:count].tolist())
             result.lengths.extend(lengths[:count].tolist())
+            if reported:
+                result.successes.extend(successes[: count * agents : agents].tolist())
             if tracked:
                 result.tracking_error_sums.extend(tracking_errors[:count].tolist())
                 result.terminated.extend(terminations[:count].tolist())

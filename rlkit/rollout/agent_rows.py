@@ -109,6 +109,13 @@ class AgentRowsVectorEnv(gym.vector.VectorEnv):
                     finished[start + agent] = True
                     final_rows[start + agent] = _row(rows, agent)
             row_infos["final_obs"], row_infos["_final_obs"] = final_rows, finished
+            successes = infos["final_info"].get("is_success")
+            if successes is not None:  # a team's goal: every agent of the game shares it
+                ended = np.repeat(dones & infos["final_info"]["_is_success"], self.agents_per_game)
+                row_infos["final_info"] = {
+                    "is_success": np.repeat(np.asarray(successes, dtype=bool), self.agents_per_game) & ended,
+                    "_is_success": ended,
+                }
         repeat = self.agents_per_game
         return (
             self._rows(observations),

@@ -185,6 +185,12 @@ class BatchedVectorEnv(VectorEnv):
                 "HalfCheetah-v5, Hopper-v5, Walker2d-v5, Ant-v5 and Humanoid-v5, but environment "
                 f"'{env_config.id}' is {type(task_env).__name__}; use rollout.backend sync"
             )
+        if task_env.task.team is not None:
+            template.close()
+            raise RlkitError(
+                f"rollout.backend batched does not run a team of robots (env.task.team of '{env_config.id}') "
+                "yet; use rollout.backend sync, subprocess or ray"
+            )
         self._template = task_env
         self.max_episode_steps = time_limit(template)
         self.task = BatchedTask(task_env)

@@ -1,0 +1,257 @@
+"""MuJoCo teams of robots: each robot an agent, picked by name prefix, with per-robot and team terms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mujoco
+import numpy as np
+import pytest
+from pettingzoo.test import parallel_api_test
+
+from rlkit.config.schema import EnvConfig, RolloutConfig
+from rlkit.envs import make_env
+from rlkit.envs.multi_agent import MujocoTeam, ParallelGame
+from rlkit.errors import RlkitError
+from rlkit.evaluate.evaluator import evaluate_policy
+from rlkit.rollout.batched import BatchedVectorEnv
+
+TWO_PUCKS = """
+<mujoco>
+  <option timestep="0.01"/>
+  <worldbody>
+    <site name="centre" pos="0 0 0.1"/>
+    <body name="a_base" pos="-0.5 0 0.1">
+      <joint name="a_x" type="slide" axis="1 0 0" damping="5"/>
+      <geom type="sphere" size="0.1" mass="1"/>
+      <site name="a_centre"/>
+    </body>
+    <body name="b_base" pos="0.5 0 0.1">
+      <joint name="b_x" type="slide" axis="1 0 0" damping="5"/>
+      <geom type="sphere" size="0.1" mass="1"/>
+      <site name="b_centre"/>
+    </body>
+  </worldbody>
+  <actuator>
+    <motor name="a_x" joint="a_x" ctrlrange="-1 1" ctrllimited="true"/>
+    <motor name="b_x" joint="b_x" ctrlrange="-1 1" ctrllimited="true"/>
+    {extra}
+  </actuator>
+  <sensor>
+    <jointpos name="a_position" joint="a_x"/>
+    <jointpos name="b_position" joint="b_x"/>
+    <framepos name="centre_position" objtype="site" objname="centre"/>
+  </sensor>
+</mujoco>
+"""
+
+
+def pucks(extra: str = "", **team: Any) -> str:
+    """The two-puck model, written to a string with ``extra`` actuators."""
+    return TWO_PUCKS.replace("{extra}", extra)
+
+
+def team_of(config: EnvConfig) -> MujocoTeam:
+    game = make_env(config).unwrapped
+    assert isinstance(game, ParallelGame) and isinstance(game.game, MujocoTeam)
+    return game.game
+
+
+def puck_config(tmp_path: Any, team: dict[str, Any], extra: str = "", **env: Any) -> EnvConfig:
+    path = tmp_path / "pucks.xml"
+    path.write_text(pucks(extra))
+    return EnvConfig.model_validate(
+        {"id": str(path), "max_episode_steps": 50, "task": {"team": {"robots": ["a_", "b_"], **team}}, **env}
+    )
+
+
+@pytest.mark.parametrize("env_id", ["rlkit/TeamPush-v0", "rlkit/Sumo-v0"])
+def test_shipped_team_tasks_follow_the_parallel_api(env_id: str) -> None:
+    parallel_api_test(team_of(EnvConfig(id=env_id)), num_cycles=50)
+
+
+@pytest.mark.parametrize("env_id", ["rlkit/TeamPush-v0", "rlkit/Sumo-v0"])
+def test_team_tasks_follow_the_parallel_api_under_the_sim2real_stack(env_id: str) -> None:
+    config = EnvConfig.model_validate(
+        {
+            "id": env_id,
+            "randomization": {"parameters": [{"parameter": "body_mass", "low": 0.5, "high": 1.5}]},
+            "actuators": {"noise_std": 0.1, "latency": {"min": 0, "max": 2}},
+            "sensors": {"models": [{"channels": ".*", "noise_std": 0.01}]},
+        }
+    )
+    parallel_api_test(team_of(config), num_cycles=30)
+
+
+def test_each_robot_observes_itself_then_the_shared_channels_then_the_others() -> None:
+    team = team_of(EnvConfig(id="rlkit/TeamPush-v0"))
+    observations, _ = team.reset(seed=3)
+    state = team.state()
+    data = team.base.data
+    red, blue = (data.site(name).xpos for name in ("red_centre", "blue_centre"))
+    box, goal = data.site("box_centre").xpos, data.site("goal_centre").xpos
+    np.testing.assert_allclose(observations["red"][:3], red, atol=1e-6)
+    np.testing.assert_allclose(observations["blue"][:3], blue, atol=1e-6)
+    for agent, other in (("red", blue), ("blue", red)):
+        np.testing.assert_allclose(observations[agent][6:9], box, atol=1e-6)
+        np.testing.assert_allclose(observations[agent][12:15], goal, atol=1e-6)
+        np.testing.assert_allclose(observations[agent][15:18], other, atol=1e-6)
+    assert sorted(state.tolist()) == sorted(observations["red"].tolist())  # every channel, once
+
+
+def test_each_robot_drives_its_own_actuators_only() -> None:
+    team = team_of(EnvConfig(id="rlkit/Sumo-v0"))
+    team.reset(seed=0)
+    team.step(
+        {"red": np.array([0.5, -1.0], dtype=np.float32), "blue": np.array([0.0, 0.25], dtype=np.float32)}
+    )
+    np.testing.assert_allclose(team.base.data.ctrl, [0.5, -1.0, 0.0, 0.25])
+
+
+def test_sumo_pays_zero_sum_and_ends_when_a_robot_leaves_the_ring() -> None:
+    team = team_of(EnvConfig(id="rlkit/Sumo-v0"))
+    team.reset(seed=0)
+    _, rewards, terminations, *_ = team.step({"red": np.zeros(2), "blue": np.zeros(2)})
+    assert rewards["red"] == pytest.approx(-rewards["blue"])
+    assert not any(terminations.values())
+    model, data = team.base.model, team.base.data
+    data.qpos[model.joint("red_x").qposadr[0]] = -0.75  # the body starts at x = -0.5: now 1.25 m out
+    data.qvel[:] = 0.0
+    mujoco.mj_forward(model, data)
+    action = {"red": np.array([0.0, 0.0]), "blue": np.array([1.0, 0.0])}
+    _, rewards, terminations, truncations, infos = team.step(action)
+    centre = data.site("ring_centre").xpos
+    red = np.linalg.norm(data.site("red_centre").xpos - centre)
+    blue = np.linalg.norm(data.site("blue_centre").xpos - centre)
+    red_own, blue_own = -0.1 * red, -0.1 * blue - 0.01 * 1.0  # blue pays for its control
+    assert red > 1.0
+    assert rewards["red"] == pytest.approx(red_own - blue_own - 10.0)
+    assert rewards["blue"] == pytest.approx(blue_own - red_own + 10.0)
+    assert terminations == {"red": True, "blue": True} and not any(truncations.values())
+    assert infos["red"]["lost"] and not infos["blue"]["lost"]
+    assert team.agents == []
+
+
+def test_team_push_succeeds_when_the_box_reaches_the_goal() -> None:
+    team = team_of(EnvConfig(id="rlkit/TeamPush-v0"))
+    team.reset(seed=1)
+    _, _, terminations, _, infos = team.step({"red": np.zeros(2), "blue": np.zeros(2)})
+    assert not infos["red"]["is_success"] and not any(terminations.values())
+    model, data = team.base.model, team.base.data
+    goal = data.mocap_pos[model.body("goal").mocapid[0]]
+    data.qpos[model.joint("box_x").qposadr[0]] = goal[0] - model.body("box").pos[0]
+    data.qpos[model.joint("box_y").qposadr[0]] = goal[1] - model.body("box").pos[1]
+    data.qvel[:] = 0.0
+    mujoco.mj_forward(model, data)
+    _, rewards, terminations, _, infos = team.step({"red": np.zeros(2), "blue": np.zeros(2)})
+    assert infos["red"]["is_success"] and infos["blue"]["is_success"]
+    assert all(terminations.values())
+    distance = np.linalg.norm(data.site("box_centre").xpos - data.site("goal_centre").xpos)
+    red_to_box = np.linalg.norm(data.site("red_centre").xpos - data.site("box_centre").xpos)
+    assert rewards["red"] == pytest.approx(-distance - 0.2 * red_to_box + 5.0)
+
+
+def test_physics_randomization_draws_per_robot() -> None:
+    config = EnvConfig.model_validate(
+        {
+            "id": "rlkit/Sumo-v0",
+            "randomization": {
+                "parameters": [{"parameter": "body_mass", "names": ".*_base", "low": 0.5, "high": 2}]
+            },
+        }
+    )
+    team = team_of(config)
+    model = team.base.model
+    masses = []
+    for seed in range(3):
+        team.reset(seed=seed)
+        masses.append((model.body("red_base").mass[0], model.body("blue_base").mass[0]))
+    assert all(red != blue for red, blue in masses)
+    assert len(set(masses)) == 3
+
+
+def test_same_seed_same_episode_and_games_differ() -> None:
+    def first_steps(seed: int) -> list[np.ndarray]:
+        env = make_env(EnvConfig(id="rlkit/TeamPush-v0", actuators={"noise_std": 0.2}))
+        obs, _ = env.reset(seed=seed)
+        seen = [obs["observations"]]
+        for _ in range(5):
+            obs, *_ = env.step(np.full((2, 2), 0.5))
+            seen.append(obs["observations"])
+        return seen
+
+    np.testing.assert_array_equal(first_steps(7), first_steps(7))
+    assert not np.array_equal(first_steps(7)[-1], first_steps(8)[-1])
+
+
+def test_evaluation_reports_the_success_rate(tmp_path: Any) -> None:
+    # the goal is met as soon as the pucks are within 5 m of each other: every episode succeeds at once
+    config = puck_config(
+        tmp_path,
+        {"success": [{"term": "site_distance", "site_a": "a_centre", "site_b": "b_centre", "min": 5.0}]},
+    )
+
+    def still(obs: Any, starts: np.ndarray) -> np.ndarray:
+        return np.zeros((len(starts), 1))
+
+    summary = evaluate_policy(still, config, episodes=3, seed=0).summary()
+    assert summary["success_rate"] == 1.0
+    assert summary["mean_length"] == 1.0
+    never = puck_config(
+        tmp_path,
+        {"success": [{"term": "site_distance", "site_a": "a_centre", "site_b": "b_centre", "min": 0.01}]},
+    )
+    assert evaluate_policy(still, never, episodes=3, seed=0).summary()["success_rate"] == 0.0
+
+
+def test_an_actuator_of_no_robot_is_refused(tmp_path: Any) -> None:
+    config = puck_config(tmp_path, {}, extra='<motor name="spare" joint="a_x"/>')
+    with pytest.raises(RlkitError, match="actuator 'spare' belongs to no robot"):
+        make_env(config)
+
+
+def test_a_robot_without_actuators_is_refused(tmp_path: Any) -> None:
+    path = tmp_path / "pucks.xml"
+    path.write_text(pucks())
+    config = EnvConfig.model_validate({"id": str(path), "task": {"team": {"robots": ["a_", "c_"]}}})
+    with pytest.raises(RlkitError, match="belongs to no robot"):
+        make_env(config)
+
+
+def test_a_whole_model_term_is_refused_as_a_robots_own(tmp_path: Any) -> None:
+    config = puck_config(tmp_path, {"reward": [{"term": "actuator_forces"}]})
+    with pytest.raises(RlkitError, match=r"env.task.team.reward\[0\]: actuator_forces sums over every robot"):
+        make_env(config)
+
+
+def test_a_misspelled_robot_name_is_reported_with_its_robot(tmp_path: Any) -> None:
+    config = puck_config(
+        tmp_path, {"lose": [{"term": "site_distance", "site_a": "{robot}nose", "site_b": "centre", "max": 1}]}
+    )
+    with pytest.raises(
+        RlkitError, match=r"env.task.team.lose\[0\].site_a: the model has no site named 'a_nose'"
+    ):
+        make_env(config)
+
+
+def test_overlapping_prefixes_are_a_config_error(tmp_path: Any) -> None:
+    with pytest.raises(Exception, match="overlap"):
+        puck_config(tmp_path, {"robots": ["a", "a_"]})
+
+
+@pytest.mark.parametrize(
+    ("setting", "key"),
+    [
+        ({"pixels": {}}, "env.pixels"),
+        ({"discrete_actions": 3}, "env.discrete_actions"),
+    ],
+)
+def test_layers_a_team_cannot_split_are_refused(tmp_path: Any, setting: dict[str, Any], key: str) -> None:
+    config = puck_config(tmp_path, {}, **setting)
+    with pytest.raises(RlkitError, match=f"{key} cannot be applied to the team of robots"):
+        make_env(config)
+
+
+def test_the_batched_backend_refuses_a_team() -> None:
+    with pytest.raises(RlkitError, match="does not run a team of robots"):
+        BatchedVectorEnv(EnvConfig(id="rlkit/Sumo-v0"), 2, RolloutConfig(backend="batched"))
