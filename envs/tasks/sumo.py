@@ -33,7 +33,8 @@ SUMO_TASK = TaskConfig.model_validate(
 class Sumo(MujocoEnv):
     """Two mobile bases (``red``, ``blue``), each an agent driving its two motors, in a ring 1 m in radius.
 
-    Each robot observes its own position and velocity, then its opponent's (12 numbers, z included). The
+    Each robot observes its own velocity, its position from the ring's centre and where its opponent is from
+    it, then the opponent's three (18 numbers, z included). The
     robot whose centre leaves the ring loses (-10, its opponent +10) and the episode ends; until then each
     is paid, zero-sum, how much nearer the centre it keeps than its opponent (times 0.1) less a small
     control cost. The episode lasts at most 10 s (200 steps).

@@ -86,17 +86,20 @@ def test_team_tasks_follow_the_parallel_api_under_the_sim2real_stack(env_id: str
 def test_each_robot_observes_itself_then_the_shared_channels_then_the_others() -> None:
     team = team_of(EnvConfig(id="rlkit/TeamPush-v0"))
     observations, _ = team.reset(seed=3)
-    state = team.state()
+    for _ in range(3):
+        observations, *_ = team.step({"red": np.array([1.0, 0.5]), "blue": np.array([-0.5, 1.0])})
     data = team.base.data
-    red, blue = (data.site(name).xpos for name in ("red_centre", "blue_centre"))
-    box, goal = data.site("box_centre").xpos, data.site("goal_centre").xpos
-    np.testing.assert_allclose(observations["red"][:3], red, atol=1e-6)
-    np.testing.assert_allclose(observations["blue"][:3], blue, atol=1e-6)
-    for agent, other in (("red", blue), ("blue", red)):
-        np.testing.assert_allclose(observations[agent][6:9], box, atol=1e-6)
-        np.testing.assert_allclose(observations[agent][12:15], goal, atol=1e-6)
-        np.testing.assert_allclose(observations[agent][15:18], other, atol=1e-6)
-    assert sorted(state.tolist()) == sorted(observations["red"].tolist())  # every channel, once
+    site = {name: data.site(f"{name}_centre").xpos for name in ("red", "blue", "box", "goal")}
+    velocity = {name: data.sensor(f"{name}_velocity").data for name in ("red", "blue", "box")}
+    for agent, other in (("red", "blue"), ("blue", "red")):
+        seen = observations[agent]
+        np.testing.assert_allclose(seen[0:3], velocity[agent], atol=1e-6)
+        np.testing.assert_allclose(seen[3:6], site["box"] - site[agent], atol=1e-6)
+        np.testing.assert_allclose(seen[6:9], site["goal"] - site["box"], atol=1e-6)
+        np.testing.assert_allclose(seen[9:12], velocity["box"], atol=1e-6)
+        np.testing.assert_allclose(seen[12:15], velocity[other], atol=1e-6)
+        np.testing.assert_allclose(seen[15:18], site["box"] - site[other], atol=1e-6)
+    assert sorted(team.state().tolist()) == sorted(observations["red"].tolist())  # every channel, once
 
 
 def test_each_robot_drives_its_own_actuators_only() -> None:
