@@ -132,12 +132,14 @@ def _check_team_settings(config: EnvConfig) -> None:
         "env.discrete_actions": config.discrete_actions is not None,
         "env.randomization.privileged_observation": randomization.privileged_observation,
         "env.randomization.observe_parameters": randomization.observe_parameters,
+        # a robot's own terms read one step's action: a held one would pay only its last step's
+        "env.actuators.repeat": config.actuators.repeat > 1,
     }
     wanted = [key for key, present in given.items() if present]
     if wanted:
         raise EnvArgumentsError(
             f"{wanted[0]} cannot be applied to the team of robots '{config.id}' (its agents observe named "
-            "channels and drive their own actuators); leave it out",
+            "channels and drive their own actuators, one step at a time); leave it out",
             wanted[0],
         )
 

@@ -60,6 +60,7 @@ from rlkit.envs.task_terms import (
     TerminationTerms,
     resolve_id,
 )
+from rlkit.envs.team_terms import TeamTerms
 from rlkit.envs.terrain import add_terrain
 from rlkit.envs.torque_speed import TorqueSpeedLimits
 from rlkit.errors import RlkitError
@@ -226,6 +227,8 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         self.sim_arrays = OneSim(self.model, self.data, self.frame_skip, self.task_state)
         """This env's sim as a batch of one, for the task's array forms."""
         self._tracking_error = None if self.task.commands is None else tracking_error(self.model, self.task)
+        self.team = None if self.task.team is None else TeamTerms(self.model, self.task)
+        """The robots of a team task (``task.team``) and their rewards and outcomes on arrays, or None."""
         self._reward_arrays = self.task_reward()
         self._termination_arrays = self.task_termination()
         self._reset_distribution = self.reset_distribution()
@@ -421,8 +424,13 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         return RewardTerms(self.model, self.task.reward, task=self.task)
 
     def task_termination(self) -> TerminationArrays:
-        """The task's termination on arrays: the declared conditions of ``task.termination``."""
-        return TerminationTerms(self.model, self.task.termination)
+        """The task's termination on arrays: the declared conditions of ``task.termination``, and a team's
+        ``lose`` and ``success`` conditions."""
+        conditions = TerminationTerms(self.model, self.task.termination)
+        team = self.team
+        if team is None:
+            return conditions
+        return lambda sims: conditions(sims) | team.ended(sims)
 
     def reset_distribution(self) -> ResetDistribution:
         """The task's initial state on arrays: the model's ``qpos0`` at rest or the keyframe

@@ -29,6 +29,7 @@ from rlkit.config.sim2real import (
     OrientationTerm,
     RewardTerm,
     RollPitchRatesTerm,
+    SiteApproachTerm,
     SiteDistanceTerm,
     SiteDistanceTermination,
     TaskConfig,
@@ -83,6 +84,12 @@ def site_distance(sims: SimArrays, site_a: int, site_b: int) -> np.ndarray:
     return -np.sqrt(np.vecdot(difference, difference))
 
 
+def site_approach(sims: SimArrays, site_a: int, site_b: int) -> np.ndarray:
+    """How fast two sites of each sim approached each other over the step just taken (m/s)."""
+    before = sims.site_xpos_before[:, site_a] - sims.site_xpos_before[:, site_b]
+    return (site_distance(sims, site_a, site_b) + np.sqrt(np.vecdot(before, before))) / sims.dt
+
+
 def squared_norm(values: np.ndarray) -> np.ndarray:
     """``np.dot(v, v)`` of each row, to the bit (``np.vecdot`` runs ``np.dot``'s inner loop)."""
     return np.vecdot(values, values)
@@ -109,6 +116,9 @@ def _reward_term(model: mujoco.MjModel, term: RewardTerm, task: TaskConfig, at: 
     if isinstance(term, SiteDistanceTerm):
         a, b = site(term.site_a, "site_a"), site(term.site_b, "site_b")
         return lambda sims, action, previous: site_distance(sims, a, b)
+    if isinstance(term, SiteApproachTerm):
+        a, b = site(term.site_a, "site_a"), site(term.site_b, "site_b")
+        return lambda sims, action, previous: site_approach(sims, a, b)
     if isinstance(term, ControlCostTerm):
         return lambda sims, action, previous: -squared_norm(action)
     if isinstance(term, ActionRateCostTerm):

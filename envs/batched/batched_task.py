@@ -69,6 +69,8 @@ class BatchedTask:
         self.torque_speed = env.torque_speed
         self.reward = env.task_reward()
         self.terminated = env.task_termination()
+        #: A team task's robots, their rewards and outcomes (``task.team``), or None.
+        self.team = env.team
         #: ``sims -> (num_envs,)`` planar velocity tracking error, m/s; None without velocity commands.
         self.tracking_error = env._tracking_error
         self._reset_state = env.reset_distribution()

@@ -69,6 +69,16 @@ class SiteDistanceTerm(_Term):
     site_b: str = Field(..., description="second site")
 
 
+class SiteApproachTerm(_Term):
+    """How fast two sites approach each other over the step just taken: the fall of their distance over the
+    step's duration, m/s (negative as they part). Summed over an episode it is how much nearer they ended
+    than they began, whatever the path: a shaping that does not change which policy is best."""
+
+    term: Literal["site_approach"]
+    site_a: str = Field(..., description="first site")
+    site_b: str = Field(..., description="second site")
+
+
 class ControlCostTerm(_Term):
     """Minus the sum of squared controls."""
 
@@ -195,6 +205,7 @@ RewardTerm = Annotated[
     | BodyHeightTerm
     | UprightTerm
     | SiteDistanceTerm
+    | SiteApproachTerm
     | ControlCostTerm
     | ActionRateCostTerm
     | AliveBonusTerm
@@ -287,9 +298,9 @@ class TeamConfig(StrictModel):
     whose names start with its prefix (PettingZoo's Parallel API; rlkit.envs.multi_agent.mujoco_team)."""
 
     robots: list[str] = Field(
-        ...,
-        min_length=2,
-        description="each robot's name prefix (e.g. [red_, blue_]); the agent is named after it",
+        default=[],
+        description="each robot's name prefix (e.g. [red_, blue_]), two or more (a task class's own when "
+        "left out); the agent is named after it",
     )
     reward: list[RewardTerm] = Field(
         default=[],
@@ -319,6 +330,8 @@ class TeamConfig(StrictModel):
     @field_validator("robots")
     @classmethod
     def _distinct(cls, robots: list[str]) -> list[str]:
+        if len(robots) == 1:
+            raise ValueError("name two robots or more (one robot is a single-agent task: leave team out)")
         for i, prefix in enumerate(robots):
             if not prefix:
                 raise ValueError(f"robots[{i}] is empty: give the name prefix of the robot's parts")

@@ -16,7 +16,7 @@ from gymnasium.vector import AutoresetMode
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.envs import make_env
 from rlkit.errors import RlkitError
-from rlkit.rollout.batched import BatchedVectorEnv
+from rlkit.rollout.batched import BatchedVectorEnv, batched_vector_env
 
 #: The backends this module builds: ``auto`` picks one of the other two.
 IN_PROCESS_BACKENDS = ("sync", "batched", "auto")
@@ -56,7 +56,7 @@ def make_in_process_vector_env(
             first.close()
         if render_mode is not None:
             raise RlkitError("rollout.backend batched does not render yet; use rollout.backend sync")
-        return BatchedVectorEnv(env_config, num_envs, rollout, teacher_view=teacher_view)
+        return batched_vector_env(env_config, num_envs, rollout, teacher_view=teacher_view)
     if backend == "auto":
         batched = batched_or_refusal(env_config, num_envs, rollout, render_mode, teacher_view)
         if isinstance(batched, BatchedVectorEnv):
@@ -86,7 +86,7 @@ def batched_or_refusal(
     if render_mode is not None:
         return f"render_mode '{render_mode}': the batched backend does not render"
     try:
-        return BatchedVectorEnv(env_config, num_envs, rollout, teacher_view=teacher_view)
+        return batched_vector_env(env_config, num_envs, rollout, teacher_view=teacher_view)
     except RlkitError as refusal:  # its advice, to use sync, is what auto does
         return str(refusal).removesuffix("; use rollout.backend sync")
 

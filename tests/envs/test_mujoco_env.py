@@ -108,6 +108,39 @@ def test_forward_velocity_term_is_the_body_velocity_over_the_step() -> None:
     assert info["reward_terms"]["forward_velocity"] == pytest.approx(reward)
 
 
+def test_site_approach_is_the_fall_of_the_distance_over_the_step() -> None:
+    # a box pushed along x away from a site 1 m behind it: the distance grows by the step's travel
+    xml = """
+    <mujoco><option timestep="0.01" gravity="0 0 0"/><worldbody><site name="post" pos="-1 0 0"/>
+      <body name="box"><joint name="slide" type="slide" axis="1 0 0"/>
+      <geom type="box" size="0.1 0.1 0.1" mass="2"/><site name="box_centre"/></body></worldbody>
+      <actuator><motor joint="slide" ctrlrange="-1 1"/></actuator></mujoco>"""
+    term = {"term": "site_approach", "site_a": "box_centre", "site_b": "post", "weight": 3.0}
+    env = MujocoEnv(xml, task={"qpos": True, "init_noise": 0.0, "frame_skip": 5, "reward": [term]})
+    env.reset(seed=0)
+    before = env.data.site("box_centre").xpos[0]
+    _, reward, *_ = env.step(np.array([1.0]))
+    travelled = env.data.site("box_centre").xpos[0] - before
+    assert travelled > 0
+    assert reward == pytest.approx(-3.0 * travelled / 0.05, rel=1e-9)
+
+
+def test_termination_when_two_sites_meet_or_part() -> None:
+    xml = """
+    <mujoco><option timestep="0.01" gravity="0 0 0"/><worldbody><site name="post" pos="-1 0 0"/>
+      <body name="box"><joint name="slide" type="slide" axis="1 0 0"/>
+      <geom type="box" size="0.1 0.1 0.1" mass="2"/><site name="box_centre"/></body></worldbody>
+      <actuator><motor joint="slide" ctrlrange="-1 1"/></actuator></mujoco>"""
+    near = {"term": "site_distance", "site_a": "box_centre", "site_b": "post", "min": 0.5}
+    far = {"term": "site_distance", "site_a": "box_centre", "site_b": "post", "max": 1.5}
+    env = MujocoEnv(xml, task={"qpos": True, "init_noise": 0.0, "termination": [near, far]})
+    for position, ends in ((0.0, False), (-0.6, True), (0.6, True), (0.4, False)):
+        env.reset(seed=0)
+        env.data.qpos[0] = position
+        *_, terminated, _, _ = env.step(np.array([0.0]))
+        assert terminated == ends, position
+
+
 def test_height_upright_distance_control_rate_and_alive_terms() -> None:
     terms = [
         {"term": "body_height", "body": "slider_box", "weight": 1.0},

@@ -37,13 +37,17 @@ PUSHED_BODY = {
     "rlkit/Reacher-v0": "forearm",
     "rlkit/Walker-v0": "torso",
     "rlkit/Quadruped-v0": "trunk",
+    "rlkit/TeamPush-v0": "box",
+    "rlkit/Sumo-v0": "red_base",
     "HalfCheetah-v5": "torso",
 }
+#: Tasks of several robots, which refuse the layers that make one observation or action of the whole model.
+TEAMS = ("rlkit/TeamPush-v0", "rlkit/Sumo-v0")
 
 
 def full_stack(env_id: str) -> EnvConfig:
-    """Every sim2real layer switched on."""
-    return EnvConfig.model_validate(
+    """Every sim2real layer switched on (a team's: those it can split among its robots)."""
+    config = EnvConfig.model_validate(
         {
             "id": env_id,
             "randomization": {
@@ -89,6 +93,10 @@ def full_stack(env_id: str) -> EnvConfig:
             },
         }
     )
+    if env_id in TEAMS:
+        config.randomization.privileged_observation = False
+        config.actuators.repeat = 1
+    return config
 
 
 def test_every_shipped_task_is_registered_under_rlkit_ids() -> None:
@@ -98,6 +106,8 @@ def test_every_shipped_task_is_registered_under_rlkit_ids() -> None:
         "rlkit/Reacher-v0",
         "rlkit/Walker-v0",
         "rlkit/Quadruped-v0",
+        "rlkit/TeamPush-v0",
+        "rlkit/Sumo-v0",
     }
     for env_id in TASKS:
         assert env_id in gym.registry

@@ -14,7 +14,8 @@ from rlkit.envs import make_env
 from rlkit.envs.multi_agent import MujocoTeam, ParallelGame
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import evaluate_policy
-from rlkit.rollout.batched import BatchedVectorEnv
+from rlkit.rollout.batched import BatchedTeamVectorEnv, BatchedVectorEnv
+from rlkit.rollout.vector_env import make_vector_env
 
 TWO_PUCKS = """
 <mujoco>
@@ -237,9 +238,15 @@ def test_a_misspelled_robot_name_is_reported_with_its_robot(tmp_path: Any) -> No
         make_env(config)
 
 
-def test_overlapping_prefixes_are_a_config_error(tmp_path: Any) -> None:
+def test_robots_must_be_two_or_more_distinct_prefixes(tmp_path: Any) -> None:
     with pytest.raises(Exception, match="overlap"):
         puck_config(tmp_path, {"robots": ["a", "a_"]})
+    with pytest.raises(Exception, match="name two robots or more"):
+        puck_config(tmp_path, {"robots": ["a_"]})
+    path = tmp_path / "pucks.xml"
+    config = EnvConfig.model_validate({"id": str(path), "task": {"team": {}}})
+    with pytest.raises(RlkitError, match="env.task.team.robots: name each robot's prefix"):
+        make_env(config)
 
 
 @pytest.mark.parametrize(
@@ -247,6 +254,16 @@ def test_overlapping_prefixes_are_a_config_error(tmp_path: Any) -> None:
     [
         ({"pixels": {}}, "env.pixels"),
         ({"discrete_actions": 3}, "env.discrete_actions"),
+        ({"actuators": {"repeat": 2}}, "env.actuators.repeat"),
+        (
+            {
+                "randomization": {
+                    "parameters": [{"parameter": "body_mass", "low": 0.5, "high": 1.5}],
+                    "privileged_observation": True,
+                }
+            },
+            "env.randomization.privileged_observation",
+        ),
     ],
 )
 def test_layers_a_team_cannot_split_are_refused(tmp_path: Any, setting: dict[str, Any], key: str) -> None:
@@ -255,6 +272,67 @@ def test_layers_a_team_cannot_split_are_refused(tmp_path: Any, setting: dict[str
         make_env(config)
 
 
-def test_the_batched_backend_refuses_a_team() -> None:
-    with pytest.raises(RlkitError, match="does not run a team of robots"):
+def test_a_team_runs_batched_as_games_only() -> None:
+    with pytest.raises(RlkitError, match="runs batched as games"):
         BatchedVectorEnv(EnvConfig(id="rlkit/Sumo-v0"), 2, RolloutConfig(backend="batched"))
+    env = make_vector_env(EnvConfig(id="rlkit/Sumo-v0"), 2, RolloutConfig(num_envs=2, backend="auto"))
+    assert isinstance(env.games, BatchedTeamVectorEnv)
+    env.close()
+
+
+def rollout_rows(config: EnvConfig, backend: str, steps: int, games: int = 6) -> list[Any]:
+    """Every step's rows (observations, rewards, ends, final observations and successes) on ``backend``."""
+    env = make_vector_env(config, games, RolloutConfig(num_envs=games, backend=backend))
+    rng = np.random.default_rng(0)
+    seen: list[Any] = [env.reset(seed=11)[0]]
+    for _ in range(steps):
+        obs, rewards, terminated, truncated, info = env.step(rng.uniform(-1, 1, (env.num_envs, 2)))
+        final = info.get("final_obs", np.full(env.num_envs, None))
+        successes = info.get("final_info", {}).get("is_success")
+        seen.append((obs, rewards, terminated, truncated, list(final), successes, info["agent_active"]))
+    env.close()
+    return seen
+
+
+@pytest.mark.parametrize("env_id", ["rlkit/TeamPush-v0", "rlkit/Sumo-v0"])
+def test_the_batched_backend_steps_a_team_as_sync_does(env_id: str) -> None:
+    config = EnvConfig.model_validate(
+        {
+            "id": env_id,
+            "agents": {"critic": "state"},
+            "randomization": {"parameters": [{"parameter": "body_mass", "low": 0.5, "high": 1.5}]},
+            "actuators": {"noise_std": 0.1, "latency": {"min": 0, "max": 2}},
+            "sensors": {"models": [{"channels": ".*", "noise_std": 0.01}]},
+            # short games and an easy goal, so that games end by every rule within the steps compared
+            "max_episode_steps": 40,
+            "task": {
+                "team": {
+                    "success": [
+                        {"term": "site_distance", "site_a": "red_centre", "site_b": "blue_centre", "min": 0.5}
+                    ]
+                }
+            }
+            if env_id == "rlkit/TeamPush-v0"
+            else None,
+        }
+    )
+    sync, batched = rollout_rows(config, "sync", 120), rollout_rows(config, "batched", 120)
+    ended = 0
+    for step, (expected, got) in enumerate(zip(sync, batched, strict=True)):
+        if step == 0:
+            for key in expected:
+                np.testing.assert_array_equal(got[key], expected[key])
+            continue
+        for key in expected[0]:
+            np.testing.assert_array_equal(got[0][key], expected[0][key], err_msg=f"step {step} {key}")
+        for index in range(1, 4):
+            np.testing.assert_array_equal(got[index], expected[index], err_msg=f"step {step}")
+        for final_got, final_expected in zip(got[4], expected[4], strict=True):
+            assert (final_got is None) == (final_expected is None)
+            if final_expected is not None:
+                ended += 1
+                for key in final_expected:
+                    np.testing.assert_array_equal(final_got[key], final_expected[key])
+        np.testing.assert_array_equal(got[5], expected[5])
+        np.testing.assert_array_equal(got[6], expected[6])
+    assert ended > 0

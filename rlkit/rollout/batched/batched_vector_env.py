@@ -104,6 +104,11 @@ def _row(observations: Any, row: int) -> Any:
     return observations[row]
 
 
+class TeamOfRobotsError(RlkitError):
+    """A team task given to :class:`BatchedVectorEnv`, which steps it as one joint task: its games are
+    :class:`~rlkit.rollout.batched.team_vector_env.BatchedTeamVectorEnv`'s."""
+
+
 def _gathered(
     step_info: dict[str, Any],
     reset_info: dict[str, np.ndarray],
@@ -156,6 +161,9 @@ class BatchedVectorEnv(VectorEnv):
     """
 
     metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}  # noqa: RUF012
+    #: Whether this class steps a team of robots as games (:class:`~rlkit.rollout.batched.team_vector_env.
+    #: BatchedTeamVectorEnv`); this one steps the joint task and reports each robot's reward.
+    _game_of_robots = False
 
     def __init__(
         self,
@@ -185,11 +193,11 @@ class BatchedVectorEnv(VectorEnv):
                 "HalfCheetah-v5, Hopper-v5, Walker2d-v5, Ant-v5 and Humanoid-v5, but environment "
                 f"'{env_config.id}' is {type(task_env).__name__}; use rollout.backend sync"
             )
-        if task_env.task.team is not None:
+        if task_env.team is not None and not self._game_of_robots:
             template.close()
-            raise RlkitError(
-                f"rollout.backend batched does not run a team of robots (env.task.team of '{env_config.id}') "
-                "yet; use rollout.backend sync, subprocess or ray"
+            raise TeamOfRobotsError(
+                f"a team of robots (env.task.team of '{env_config.id}') runs batched as games: build it "
+                "with rlkit.rollout.batched.batched_vector_env"
             )
         self._template = task_env
         self.max_episode_steps = time_limit(template)
@@ -218,6 +226,10 @@ class BatchedVectorEnv(VectorEnv):
         self.task_state = TaskState(task_env.model, task_env.task, num_envs)
         self.sims.state = self.task_state
         self._tracking_errors = np.zeros(num_envs)
+        #: A team's rewards per robot and its successes, of every env's last step.
+        team = self.task.team
+        self._agent_rewards = None if team is None else np.zeros((num_envs, len(team.agent_names)))
+        self._succeeded = np.zeros(num_envs, dtype=bool)
         self._every_env = np.arange(num_envs)
         # each sim's actuator force ranges, rewritten every step from its joints' speeds
         self._forcerange = None if self.task.torque_speed is None else self.sims.expand("actuator_forcerange")
@@ -292,6 +304,11 @@ class BatchedVectorEnv(VectorEnv):
         ended = terminated | truncated
         running = ~ended
         step_info: dict[str, Any] = {"reward_terms": terms}
+        if self._agent_rewards is not None:
+            step_info["agent_rewards"] = self._agent_rewards.copy()
+            assert self.task.team is not None
+            if self.task.team.config.success:
+                step_info["is_success"] = self._succeeded.copy()
         if self.task.tracking_error is not None:
             step_info["lin_vel_tracking_error"] = self._tracking_errors.copy()
         step_info.update(self._layer_infos())
@@ -321,6 +338,10 @@ class BatchedVectorEnv(VectorEnv):
         self.randomization.end_step(ids)
         self.task_state.after_step(self.sims.sensordata, self.sims.dt, rows)
         rewards, terms = self.task.reward(self.sims, action, self._previous_action)
+        if self.task.team is not None:
+            assert self._agent_rewards is not None
+            team = self.task.team(self.sims, action, self._previous_action, rewards)
+            self._agent_rewards[rows], self._succeeded[rows] = team.agent_rewards[rows], team.succeeded[rows]
         terminated = self.task.terminated(self.sims)
         errors = None
         if self.task.tracking_error is not None:
