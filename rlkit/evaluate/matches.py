@@ -121,7 +121,9 @@ def play_matches(
             running = np.repeat(np.arange(parallel) < count, agents)
             starts = np.ones(parallel * agents, dtype=bool)
             while running.any():
-                actions = np.where(ours, policy(obs, starts), opponent(obs, starts))
+                mine, theirs = np.asarray(policy(obs, starts)), np.asarray(opponent(obs, starts))
+                # a row's move is an index, or a vector of a continuous action
+                actions = np.where(ours.reshape(-1, *([1] * (mine.ndim - 1))), mine, theirs)
                 result.illegal_moves += _illegal(obs, actions, ours & running)
                 result.moves += _moves(obs, ours & running)
                 obs, rewards, terminated, truncated, _ = env.step(actions)

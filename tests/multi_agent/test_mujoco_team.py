@@ -14,6 +14,7 @@ from rlkit.envs import make_env
 from rlkit.envs.multi_agent import MujocoTeam, ParallelGame
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import evaluate_policy
+from rlkit.evaluate.matches import play_matches
 from rlkit.rollout.batched import BatchedTeamVectorEnv, BatchedVectorEnv
 from rlkit.rollout.vector_env import make_vector_env
 
@@ -336,3 +337,16 @@ def test_the_batched_backend_steps_a_team_as_sync_does(env_id: str) -> None:
         np.testing.assert_array_equal(got[5], expected[5])
         np.testing.assert_array_equal(got[6], expected[6])
     assert ended > 0
+
+
+def test_matches_between_robots_with_continuous_actions() -> None:
+    def charge(obs: Any, starts: np.ndarray) -> np.ndarray:  # drive at the opponent (6:9: where it is)
+        return np.clip(5.0 * np.asarray(obs)[:, 6:8], -1.0, 1.0)
+
+    def still(obs: Any, starts: np.ndarray) -> np.ndarray:
+        return np.zeros((len(starts), 2))
+
+    result = play_matches(charge, still, EnvConfig(id="rlkit/Sumo-v0"), games=6, seed=0)
+    assert (result.games, result.wins) == (6, 6)  # each robot's seat in turn
+    result = play_matches(still, charge, EnvConfig(id="rlkit/Sumo-v0"), games=4, seed=0)
+    assert result.losses == 4
