@@ -16,34 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
+from match_play import match_rows, matches, quarter_checkpoint, rlkit
 from results_file import write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "connect_four.md"
 PRESET = "connect-four-selfplay"
 GAMES = 200
-
-
-def rlkit(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "rlkit.cli.main", *args], check=True, env=os.environ.copy())
-
-
-def matches(run: Path, opponent: str, name: str) -> dict[str, Any]:
-    path = run / f"matches-{name}.json"
-    rlkit("eval", str(run), "--opponent", opponent, "--episodes", str(GAMES), "--output", str(path))
-    return json.loads(path.read_text())["matches"]
-
-
-def quarter_checkpoint(run: Path) -> Path:
-    """The periodic checkpoint nearest a quarter of the run's steps."""
-    steps = json.loads((run / "eval.json").read_text())["env_steps"]
-    checkpoints = list((run / "checkpoints").glob("step_*.pt"))
-    return min(checkpoints, key=lambda path: abs(int(path.stem.split("_")[1]) - steps / 4))
 
 
 def main() -> None:
@@ -57,8 +37,8 @@ def main() -> None:
         rlkit("train", PRESET, "--run-dir", str(run))
     trained = json.loads((run / "eval.json").read_text())
     quarter = quarter_checkpoint(run)
-    rows = [("a random player (uniform over legal moves)", matches(run, "random", "random"))]
-    rows.append((f"itself at `{quarter.name}` (sampling)", matches(run, str(quarter), "quarter")))
+    rows = [("a random player (uniform over legal moves)", matches(run, "random", "random", GAMES))]
+    rows.append((f"itself at `{quarter.name}` (sampling)", matches(run, str(quarter), "quarter", GAMES)))
     league = json.loads((run / "self_play.json").read_text())
     ladder = ", ".join(
         f"{s['env_steps'] // 1000}k: {s['elo']:.0f}"
@@ -74,14 +54,8 @@ def main() -> None:
         f"training in {trained.get('train_wall_time', float('nan')) / 60:.1f} min. {GAMES} games per "
         "opponent, the trained policy deterministic and moving first in every other game.",
         "",
-        "| opponent | wins | draws | losses | win rate | illegal moves (of moves made) |",
-        "|---|---:|---:|---:|---:|---:|",
+        *match_rows(rows),
     ]
-    for name, m in rows:
-        lines.append(
-            f"| {name} | {m['wins']} | {m['draws']} | {m['losses']} | {m['win_rate']:.1%} | "
-            f"{m['illegal_moves']} of {m['moves']} |"
-        )
     lines += ["", f"Elo of the snapshots (steps: rating), final policy {league['elo']:.0f}: {ladder}."]
     write_results(RESULTS, "\n".join(lines) + "\n")
     print(RESULTS.read_text())

@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from match_play import rlkit
 from results_file import write_results
 
 from rlkit.config.loading import load_config
@@ -52,13 +49,6 @@ REFERENCES = [
 ]
 PRESETS = {"MAPPO": "spread-mappo", "IPPO": "spread-ippo"}
 EPISODES = 100
-
-
-def rlkit(*args: str) -> float:
-    """Run the ``rlkit`` CLI in a fresh process; its wall-clock seconds."""
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "rlkit.cli.main", *args], check=True, env=os.environ.copy())
-    return time.perf_counter() - start
 
 
 def evaluate(run: Path) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pydantic_core import PydanticUndefined
 from rlkit.agent_registry import AGENTS
 from rlkit.config.loading import agent_config_class
 from rlkit.config.schema import AgentConfig, RunConfig
+from rlkit.config.sim2real import ObservationTerm, RewardTerm, TerminationTerm
 
 
 def _default(field: Any) -> str:
@@ -44,12 +45,41 @@ def _lines(model: type[BaseModel], prefix: str, skip: tuple[type[BaseModel], ...
     return lines
 
 
+def _term_lines(union: Any) -> list[str]:
+    """One entry per term of a discriminated union of term models: its name, what it computes (the model's
+    docstring) and its fields."""
+    lines = []
+    for model in get_args(get_args(union)[0]):
+        name = get_args(model.model_fields["term"].annotation)[0]
+        lines.append(f"  {name}: {' '.join((model.__doc__ or '').split())}")
+        for field_name, field in model.model_fields.items():
+            if field_name not in ("term", "weight"):  # every reward term has a weight (the heading says)
+                lines.append(f"      {field_name} = {_default(field)}  {field.description or ''}")
+    return lines
+
+
+def term_reference() -> str:
+    """The task-term library: every reward and termination term with its fields."""
+    lines = [
+        " reward terms (env.task.reward, and each robot's env.task.team.reward): each term's value, larger "
+        "is better (a cost is negative), times its weight (1.0 unless given), is added to the reward",
+        *_term_lines(RewardTerm),
+        " termination terms (env.task.termination, env.task.team.lose and env.task.team.success): a range "
+        "term holds when its value leaves [min, max]",
+        *_term_lines(TerminationTerm),
+        f" observation terms (env.task.observations): {ObservationTerm.model_fields['term'].description}",
+    ]
+    return "\n".join(lines)
+
+
 def config_reference() -> str:
-    """Every config key, section by section; the agent section once per registered agent."""
+    """Every config key, section by section; the agent section once per registered agent; then the
+    task-term library."""
     lines = ["config keys (set in YAML or as KEY=VALUE overrides):"]
     lines += _lines(RunConfig, "", skip=(AgentConfig,))
     for name in AGENTS:
         config_class = agent_config_class(name)
         lines.append(f" agent keys for agent.name={name}:")
         lines += _lines(config_class, "agent.")
+    lines.append(term_reference())
     return "\n".join(lines)

@@ -7,10 +7,12 @@ import csv
 import json
 import shutil
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from rlkit.config.loading import load_config, preset_names
+from rlkit.config.sim2real import RewardTerm, TerminationTerm
 from rlkit.envs import make_env
 from tests.cli.conftest import TINY_PPO, run_cli
 
@@ -179,3 +181,17 @@ def test_dqn_trains_on_a_continuous_task_through_discrete_actions(
     status, _, err = run_cli(["train", "cartpole-dqn", *overrides, *quiet, "--run-dir", str(run)], capsys)
     assert status == 0, err
     assert (run / "checkpoints" / "final.pt").is_file()
+
+
+def test_train_help_documents_every_task_term_with_its_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_cli(["train", "--help"], capsys)
+    assert status == 0
+    terms = out[out.index(" reward terms (env.task.reward") :]
+    for union in (RewardTerm, TerminationTerm):
+        for model in get_args(get_args(union)[0]):
+            name = get_args(model.model_fields["term"].annotation)[0]
+            assert f"\n  {name}: " in terms, name
+    assert "  site_approach: How fast two sites approach each other" in terms
+    approach = terms[terms.index("  site_approach:") :]
+    assert approach.splitlines()[1].startswith("      site_a = required  first site")
+    assert "larger is better" in terms.splitlines()[0]
