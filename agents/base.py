@@ -201,6 +201,13 @@ class Agent(ABC):
             "actor-critic (ppo, a2c, reinforce, recurrent_ppo), dqn, r2d2, sac and td3 agents do"
         )
 
+    @property
+    def policies(self) -> dict[str, Agent]:
+        """The agents whose policies a run deploys, by game agent: this one alone, under ``""``; one per
+        agent of a game trained without parameter sharing
+        (:class:`~rlkit.agents.separate_policies.SeparatePolicies`)."""
+        return {"": self}
+
     def deploy_spec(
         self, family: str, squash: bool = False, states: tuple[StateSpec, ...] = ()
     ) -> DeploySpec:

@@ -45,24 +45,26 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Lazy CLI start-up: the parser imports every verb's module; only the verb that runs loads its stack.
-    from rlkit.export.policy_export import describe_io, export_policy, parity_line
+    from rlkit.export.policy_export import describe_io, export_policies, parity_line
 
     if not args.target.exists():
         raise RlkitError(f"'{args.target}' does not exist (give a run directory or a checkpoint file)")
-    result = export_policy(
+    results = export_policies(
         args.target,
         args.export_format,
         parity_steps=args.parity_steps,
         output_dir=args.output_dir,
         opset=args.opset,
     )
-    print(
-        f"{result.metadata['checkpoint']} ({result.metadata['env_steps']:,} training steps, agent "
-        f"{result.spec.agent})"
-    )
-    for line in describe_io(result.spec):
-        print(line)
-    print(parity_line(result, args.export_format))
-    print(f"wrote {result.path}")
-    print(f"wrote {result.sidecar}")
+    for result in results:
+        whose = f", the policy of agent {result.metadata['agent']}" if "agent" in result.metadata else ""
+        print(
+            f"{result.metadata['checkpoint']} ({result.metadata['env_steps']:,} training steps, agent "
+            f"{result.spec.agent}{whose})"
+        )
+        for line in describe_io(result.spec):
+            print(line)
+        print(parity_line(result, args.export_format))
+        print(f"wrote {result.path}")
+        print(f"wrote {result.sidecar}")
     return 0

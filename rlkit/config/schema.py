@@ -26,7 +26,8 @@ from rlkit.nn.activations import ActivationName
 
 
 class AgentsConfig(StrictModel):
-    """How a multi-agent game's agents are trained: every agent a row of one parameter-shared policy."""
+    """How a multi-agent game's agents are trained: every agent a row of one parameter-shared policy, or of
+    a policy of its own."""
 
     agent_id: bool = Field(
         default=True, description="append a one-hot agent index to each agent's observation (shared policy)"
@@ -35,6 +36,11 @@ class AgentsConfig(StrictModel):
         default=False,
         description="agents whose spaces differ share the policy: observations zero-padded to the widest, "
         "Discrete moves to the most (the others masked), Box actions to the most dimensions",
+    )
+    parameter_sharing: bool = Field(
+        default=True,
+        description="one policy for every agent (its rows all learn it); false: a network of its own per "
+        "agent, each learning from its own rows (heterogeneous agents; exported one file per agent)",
     )
     critic: Literal["own", "state", "observations"] = Field(
         default="own",

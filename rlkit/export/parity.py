@@ -34,6 +34,12 @@ class Recording:
     episode_starts: np.ndarray
     actions: np.ndarray
 
+    def rows(self, agent: int, agents: int) -> Recording:
+        """Agent ``agent``'s records of a game's recording (its agents' rows come in turn each step)."""
+        return Recording(
+            self.obs[agent::agents], self.episode_starts[agent::agents], self.actions[agent::agents]
+        )
+
     @property
     def episodes(self) -> int:
         """Episodes begun in the recording."""

@@ -51,7 +51,8 @@ def export_policy(
     opset: int = DEFAULT_OPSET,
     seed: int | None = None,
 ) -> ExportResult:
-    """Export the deterministic policy in a checkpoint (or a run directory's latest).
+    """Export the deterministic policy in a checkpoint (or a run directory's latest): the one policy of a
+    run (:func:`export_policies` exports each of a run with a policy per agent).
 
     Args:
         target: A run directory or a checkpoint file.
@@ -65,29 +66,35 @@ def export_policy(
         RlkitError: Unknown format, a missing or corrupt checkpoint, an agent that cannot be exported, an
             export that failed, or a parity check that failed (nothing is written then).
     """
+    results = export_policies(target, export_format, parity_steps, output_dir, opset, seed)
+    if len(results) != 1:
+        raise RlkitError(
+            f"the run has {len(results)} policies (one per agent): export them with export_policies"
+        )
+    return results[0]
+
+
+def export_policies(
+    target: str | Path,
+    export_format: str = "onnx",
+    parity_steps: int = DEFAULT_PARITY_STEPS,
+    output_dir: Path | None = None,
+    opset: int = DEFAULT_OPSET,
+    seed: int | None = None,
+) -> list[ExportResult]:
+    """Export every deterministic policy in a checkpoint: its one policy (``policy.onnx``), or a policy per
+    agent of a game (``env.agents.parameter_sharing`` off: ``policy_<agent>.onnx``), each checked against
+    PyTorch on its own agent's steps of the same parity rollouts. Nothing is written unless every one
+    passes. Arguments and errors as :func:`export_policy`'s."""
     if export_format not in FORMATS:
         raise RlkitError(f"unknown export format '{export_format}'; valid formats are: {', '.join(FORMATS)}")
     if parity_steps < 1:
         raise RlkitError(f"parity steps must be at least 1, got {parity_steps}")
     restored = restore_agent(target)
     config, agent = restored.config, restored.agent
-    deployable = agent.deployable_policy()  # the agent builds its own: export knows no agent family
-    spec = deployable.spec
-    metadata: dict[str, Any] = {
-        "format": export_format,
-        **spec.describe(),
-        "env_id": str(config.env.id),
-        "checkpoint": str(restored.checkpoint),
-        "env_steps": int(restored.payload.get("env_steps", 0)),
-    }
-    if export_format == "onnx":
-        metadata["opset"] = opset
-        data = export_onnx(deployable, metadata, opset)
-        runner: Any = OnnxRunner(data)
-    else:
-        data = export_torchscript(deployable, metadata)
-        runner = TorchScriptRunner(data)
-
+    policies = agent.policies  # one, or one per agent of a game ("": a run's one policy)
+    # each agent builds its own deployable policy: export knows no agent family
+    deployables = {name: one.deployable_policy() for name, one in policies.items()}
     env = make_env(config.env)
     try:
         interface = robot_interface(env)
@@ -97,20 +104,46 @@ def export_policy(
         )
     finally:
         env.close()
-    parity = check_parity(runner, spec, recording)
-    if not parity.passed:
-        raise RlkitError(
-            "exported policy does not match the PyTorch policy, nothing written: "
-            + parity.line(RUNTIMES[export_format])
-        )
-
     directory = output_dir if output_dir is not None else run_dir_of(restored.checkpoint) / "export"
-    path = directory / FILE_NAMES[export_format]
-    sidecar = path.with_name(path.name + ".json")
-    metadata = {**metadata, **interface, "file": path.name, "parity": parity.as_dict()}
-    atomic_write_bytes(path, data)
-    atomic_write_text(sidecar, json.dumps(metadata, indent=2) + "\n")
-    return ExportResult(path, sidecar, spec, parity, metadata)
+    exported: list[tuple[ExportResult, bytes]] = []
+    for index, (name, deployable) in enumerate(deployables.items()):
+        spec = deployable.spec
+        metadata: dict[str, Any] = {
+            "format": export_format,
+            **spec.describe(),
+            "env_id": str(config.env.id),
+            "checkpoint": str(restored.checkpoint),
+            "env_steps": int(restored.payload.get("env_steps", 0)),
+        }
+        if name:
+            metadata["agent"] = name
+        if export_format == "onnx":
+            metadata["opset"] = opset
+            data = export_onnx(deployable, metadata, opset)
+            runner: Any = OnnxRunner(data)
+        else:
+            data = export_torchscript(deployable, metadata)
+            runner = TorchScriptRunner(data)
+        # a game's rows come a step at a time, its agents in order: this agent's are every len(...)-th
+        own = recording if not name else recording.rows(index, len(deployables))
+        parity = check_parity(runner, spec, own)
+        if not parity.passed:
+            whose = f" of agent {name}" if name else ""
+            raise RlkitError(
+                f"exported policy{whose} does not match the PyTorch policy, nothing written: "
+                + parity.line(RUNTIMES[export_format])
+            )
+        file_name = FILE_NAMES[export_format]
+        path = directory / (
+            file_name if not name else f"{Path(file_name).stem}_{name}{Path(file_name).suffix}"
+        )
+        sidecar = path.with_name(path.name + ".json")
+        metadata = {**metadata, **interface, "file": path.name, "parity": parity.as_dict()}
+        exported.append((ExportResult(path, sidecar, spec, parity, metadata), data))
+    for result, data in exported:
+        atomic_write_bytes(result.path, data)
+        atomic_write_text(result.sidecar, json.dumps(result.metadata, indent=2) + "\n")
+    return [result for result, _ in exported]
 
 
 def describe_io(spec: DeploySpec) -> list[str]:
@@ -133,4 +166,11 @@ def parity_line(result: ExportResult, export_format: str) -> str:
     return result.parity.line(RUNTIMES[export_format])
 
 
-__all__: Sequence[str] = ("FORMATS", "ExportResult", "describe_io", "export_policy", "parity_line")
+__all__: Sequence[str] = (
+    "FORMATS",
+    "ExportResult",
+    "describe_io",
+    "export_policies",
+    "export_policy",
+    "parity_line",
+)

@@ -12,7 +12,10 @@ import torch
 
 from rlkit.agent_registry import AGENTS
 from rlkit.agents.base import Agent
-from rlkit.config.schema import RunConfig
+from rlkit.agents.separate_policies import SeparatePolicies
+from rlkit.config.schema import EnvConfig, RunConfig
+from rlkit.envs import make_env
+from rlkit.envs.multi_agent import ParallelGame
 from rlkit.errors import ConfigError, RlkitError
 from rlkit.nn.encoders import Encoder
 
@@ -49,22 +52,67 @@ def build_agent(
 ) -> Agent:
     """The agent ``config.agent.name`` selects, built for these spaces and the configured rollout
     (``num_envs``: the rows the agent acts for, where they are not ``rollout.num_envs``: a multi-agent
-    game's agents)."""
+    game's agents); with ``env.agents.parameter_sharing`` off, one such agent per game agent
+    (:class:`~rlkit.agents.separate_policies.SeparatePolicies`)."""
     agent_class = AGENTS.get(config.agent.name)
     if not issubclass(agent_class, Agent):
         raise RlkitError(f"config key 'agent.name': '{config.agent.name}' is not an rlkit Agent subclass")
+    rows = num_envs if num_envs is not None else config.rollout.num_envs
+    if config.env.agents.parameter_sharing:
+        return _one_agent(
+            agent_class, config, observation_space, action_space, device, rows, config.train.seed
+        )
+    names = game_agents(config.env)
+    per_agent = rows // len(names) if num_envs is not None else rows
+    agents = [
+        _one_agent(
+            agent_class, config, observation_space, action_space, device, per_agent, config.train.seed + i
+        )
+        for i in range(len(names))
+    ]
+    return SeparatePolicies(agents, names)
+
+
+def _one_agent(
+    agent_class: type[Agent],
+    config: RunConfig,
+    observation_space: gym.Space,
+    action_space: gym.Space,
+    device: torch.device,
+    num_envs: int,
+    seed: int,
+) -> Agent:
     agent = agent_class(
         config.agent,
         observation_space,
         action_space,
-        num_envs=num_envs if num_envs is not None else config.rollout.num_envs,
+        num_envs=num_envs,
         total_steps=config.train.total_steps,
         device=device,
-        seed=config.train.seed,
+        seed=seed,
     )
     if config.train.compile:
         compile_encoders(agent)
     return agent
+
+
+def game_agents(env_config: EnvConfig) -> tuple[str, ...]:
+    """The agents of the multi-agent game ``env_config`` builds, in row order.
+
+    Raises:
+        ConfigError: The env is not a multi-agent game.
+    """
+    env = make_env(env_config, check=False)
+    try:
+        game = env.unwrapped
+        if not isinstance(game, ParallelGame):
+            raise ConfigError(
+                f"config key 'env.agents.parameter_sharing': false gives each agent of a multi-agent game a "
+                f"policy of its own, and environment '{env_config.id}' is not one; leave it true"
+            )
+        return game.agent_names
+    finally:
+        env.close()
 
 
 def compile_encoders(agent: Agent) -> int:

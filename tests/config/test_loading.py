@@ -64,7 +64,8 @@ def test_overrides_are_parsed_by_field_type() -> None:
         ("rollout.backend=threads", "config key 'rollout.backend'"),
         (
             "bogus.key=1",
-            "config key 'bogus' is unknown (valid keys: env, agent, rollout, train, eval, log, distill, self_play)",
+            "config key 'bogus' is unknown "
+            "(valid keys: env, agent, rollout, train, eval, log, distill, self_play)",
         ),
         ("train.device=tpu", "config key 'train.device': value error, must be auto, cpu, cuda or cuda:N"),
         (

@@ -246,7 +246,7 @@ def test_robots_must_be_two_or_more_distinct_prefixes(tmp_path: Any) -> None:
         puck_config(tmp_path, {"robots": ["a_"]})
     path = tmp_path / "pucks.xml"
     config = EnvConfig.model_validate({"id": str(path), "task": {"team": {}}})
-    with pytest.raises(RlkitError, match="env.task.team.robots: name each robot's prefix"):
+    with pytest.raises(RlkitError, match=r"env\.task\.team\.robots: name each robot's prefix"):
         make_env(config)
 
 
