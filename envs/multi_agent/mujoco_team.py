@@ -88,7 +88,7 @@ def team_of(env: gym.Env, name: str = "") -> TeamTerms:
     return base.team
 
 
-class MujocoTeam(ParallelEnv):  # type: ignore[misc]
+class MujocoTeam(ParallelEnv):
     """The robots of a team task as PettingZoo agents (see the module docstring).
 
     Args:

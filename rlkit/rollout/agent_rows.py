@@ -97,7 +97,9 @@ class AgentRowsVectorEnv(gym.vector.VectorEnv):
         observations, _, terminated, truncated, infos = self.games.step(game_actions)
         dones = terminated | truncated
         rewards = self._step_values(infos, "agent_rewards", dones, np.float64).reshape(-1)
-        row_infos = {"agent_active": self._step_values(infos, "agents_active", dones, bool).reshape(-1)}
+        row_infos: dict[str, Any] = {
+            "agent_active": self._step_values(infos, "agents_active", dones, bool).reshape(-1)
+        }
         if dones.any():
             final = infos["final_obs"]
             finished = np.zeros(self.num_envs, dtype=bool)

@@ -57,7 +57,8 @@ class BatchedTeamVectorEnv(BatchedVectorEnv):
         self.action_space = batch_space(self.single_action_space, num_envs)
         built.close()
 
-    def reset(
+    # a game's observation is a Dict, the joint task's an array
+    def reset(  # type: ignore[override]
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Start a game in every env (or those of ``options["reset_mask"]``), seeded as the joint task."""
