@@ -40,9 +40,10 @@ class TeamPush(MujocoEnv):
     goal patch.
 
     Each robot observes its own velocity and where the box is from it, then where the goal is from the box
-    and the box's velocity, then the other robot's two (18 numbers, z included). Both are paid minus the box's distance from the goal every step and 5 when it
-    is within 0.1 m of it, which ends the episode (``is_success``); each also pays its own distance from the
-    box times 0.2 and a small control cost. The episode lasts at most 10 s (200 steps).
+    and the box's velocity, then the other robot's two (18 numbers, z included). Both are paid minus the
+    box's distance from the goal every step and 5 when it is within 0.1 m of it, which ends the episode
+    (``is_success``); each also pays its own distance from the box times 0.2 and a small control cost. The
+    episode lasts at most 10 s (200 steps).
 
     Args:
         goal_distance: The goal is placed this far from the box's start (metres), in a uniform direction.
