@@ -28,22 +28,25 @@ Runner = Callable[..., Sequence[np.ndarray]]
 
 @dataclass(frozen=True)
 class Recording:
-    """Observations (as the exported policy takes them), episode starts and the PyTorch policy's actions."""
+    """Observations (as the exported policy takes them), episode starts and the PyTorch policy's actions;
+    a game's agents' records come in turn, ``agents`` of them each step."""
 
     obs: np.ndarray
     episode_starts: np.ndarray
     actions: np.ndarray
+    agents: int = 1
 
-    def rows(self, agent: int, agents: int) -> Recording:
-        """Agent ``agent``'s records of a game's recording (its agents' rows come in turn each step)."""
+    def rows(self, agent: int) -> Recording:
+        """Agent ``agent``'s own records, one per step."""
+        every = self.agents
         return Recording(
-            self.obs[agent::agents], self.episode_starts[agent::agents], self.actions[agent::agents]
+            self.obs[agent::every], self.episode_starts[agent::every], self.actions[agent::every]
         )
 
     @property
     def episodes(self) -> int:
         """Episodes begun in the recording."""
-        return int(self.episode_starts.sum())
+        return int(self.episode_starts.sum()) // self.agents
 
 
 @dataclass(frozen=True)
@@ -123,14 +126,22 @@ def record_rollout(policy: Any, env: Any, steps: int, seed: int, agent_id: bool 
         if start:
             episode += 1
             obs, _ = env.reset(seed=seed + episode)
-    return Recording(np.stack(observations), np.asarray(starts), np.stack(actions))
+    agents = 1 if game is None else len(game.agent_names)
+    return Recording(np.stack(observations), np.asarray(starts), np.stack(actions), agents)
 
 
 def exported_actions(runner: Runner, spec: DeploySpec, recording: Recording) -> np.ndarray:
-    """The exported policy's actions for every recorded step (state carried and reset for a recurrent one)."""
+    """The exported policy's actions for every recorded step (state carried and reset for a recurrent one,
+    each agent of a game with a state of its own)."""
     obs = recording.obs.astype(spec.observation_dtype, copy=False)
     if not spec.recurrent:
         return np.asarray(runner(obs)[0])
+    if recording.agents > 1:
+        streams = [exported_actions(runner, spec, recording.rows(i)) for i in range(recording.agents)]
+        actions = np.empty((len(obs), *streams[0].shape[1:]), dtype=streams[0].dtype)
+        for agent, stream in enumerate(streams):
+            actions[agent :: recording.agents] = stream
+        return actions
     states = [np.zeros((s.num_layers, 1, s.hidden_size), dtype=np.float32) for s in spec.states]
     actions = []
     for t in range(len(obs)):

@@ -125,7 +125,7 @@ def export_policies(
             data = export_torchscript(deployable, metadata)
             runner = TorchScriptRunner(data)
         # a game's rows come a step at a time, its agents in order: this agent's are every len(...)-th
-        own = recording if not name else recording.rows(index, len(deployables))
+        own = recording if not name else recording.rows(index)
         parity = check_parity(runner, spec, own)
         if not parity.passed:
             whose = f" of agent {name}" if name else ""

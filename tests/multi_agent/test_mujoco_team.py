@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import mujoco
@@ -9,12 +10,14 @@ import numpy as np
 import pytest
 from pettingzoo.test import parallel_api_test
 
+from rlkit.api import train
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.envs import make_env
 from rlkit.envs.multi_agent import MujocoTeam, ParallelGame
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import evaluate_policy
 from rlkit.evaluate.matches import play_matches
+from rlkit.export.policy_export import export_policy
 from rlkit.rollout.batched import BatchedTeamVectorEnv, BatchedVectorEnv
 from rlkit.rollout.vector_env import make_vector_env
 
@@ -350,3 +353,12 @@ def test_matches_between_robots_with_continuous_actions() -> None:
     assert (result.games, result.wins) == (6, 6)  # each robot's seat in turn
     result = play_matches(still, charge, EnvConfig(id="rlkit/Sumo-v0"), games=4, seed=0)
     assert result.losses == 4
+
+
+def test_a_recurrent_team_policy_exports_with_a_memory_per_robot(tmp_path: Path) -> None:
+    # the parity replay carries each robot's recurrent state on its own rows, not from one robot to the next
+    overrides = ["agent.name=recurrent_ppo", "agent.sequence_length=16", "agent.n_steps=32"]
+    overrides += ["agent.batch_size=256", "rollout.num_envs=8", "train.total_steps=512", "eval.episodes=1"]
+    train("sumo-selfplay", *overrides, "self_play=null", run_dir=tmp_path / "run")
+    result = export_policy(tmp_path / "run", parity_steps=40)
+    assert result.parity.passed and result.spec.recurrent
