@@ -108,15 +108,18 @@ def test_forward_velocity_term_is_the_body_velocity_over_the_step() -> None:
     assert info["reward_terms"]["forward_velocity"] == pytest.approx(reward)
 
 
+#: A box on a slide along x, and a post 1 m behind it.
+BOX_AND_POST = """
+<mujoco><option timestep="0.01" gravity="0 0 0"/><worldbody><site name="post" pos="-1 0 0"/>
+  <body name="box"><joint name="slide" type="slide" axis="1 0 0"/>
+  <geom type="box" size="0.1 0.1 0.1" mass="2"/><site name="box_centre"/></body></worldbody>
+  <actuator><motor joint="slide" ctrlrange="-1 1"/></actuator></mujoco>"""
+
+
 def test_site_approach_is_the_fall_of_the_distance_over_the_step() -> None:
     # a box pushed along x away from a site 1 m behind it: the distance grows by the step's travel
-    xml = """
-    <mujoco><option timestep="0.01" gravity="0 0 0"/><worldbody><site name="post" pos="-1 0 0"/>
-      <body name="box"><joint name="slide" type="slide" axis="1 0 0"/>
-      <geom type="box" size="0.1 0.1 0.1" mass="2"/><site name="box_centre"/></body></worldbody>
-      <actuator><motor joint="slide" ctrlrange="-1 1"/></actuator></mujoco>"""
     term = {"term": "site_approach", "site_a": "box_centre", "site_b": "post", "weight": 3.0}
-    env = MujocoEnv(xml, task={"qpos": True, "init_noise": 0.0, "frame_skip": 5, "reward": [term]})
+    env = MujocoEnv(BOX_AND_POST, task={"qpos": True, "init_noise": 0.0, "frame_skip": 5, "reward": [term]})
     env.reset(seed=0)
     before = env.data.site("box_centre").xpos[0]
     _, reward, *_ = env.step(np.array([1.0]))
@@ -126,14 +129,9 @@ def test_site_approach_is_the_fall_of_the_distance_over_the_step() -> None:
 
 
 def test_termination_when_two_sites_meet_or_part() -> None:
-    xml = """
-    <mujoco><option timestep="0.01" gravity="0 0 0"/><worldbody><site name="post" pos="-1 0 0"/>
-      <body name="box"><joint name="slide" type="slide" axis="1 0 0"/>
-      <geom type="box" size="0.1 0.1 0.1" mass="2"/><site name="box_centre"/></body></worldbody>
-      <actuator><motor joint="slide" ctrlrange="-1 1"/></actuator></mujoco>"""
     near = {"term": "site_distance", "site_a": "box_centre", "site_b": "post", "min": 0.5}
     far = {"term": "site_distance", "site_a": "box_centre", "site_b": "post", "max": 1.5}
-    env = MujocoEnv(xml, task={"qpos": True, "init_noise": 0.0, "termination": [near, far]})
+    env = MujocoEnv(BOX_AND_POST, task={"qpos": True, "init_noise": 0.0, "termination": [near, far]})
     for position, ends in ((0.0, False), (-0.6, True), (0.6, True), (0.4, False)):
         env.reset(seed=0)
         env.data.qpos[0] = position
