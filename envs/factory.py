@@ -33,10 +33,12 @@ from __future__ import annotations
 import importlib
 import re
 import types
+from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
 import mujoco
+import numpy as np
 from pettingzoo import AECEnv, ParallelEnv
 from pettingzoo.utils.conversions import aec_to_parallel
 
@@ -97,7 +99,9 @@ def make_env(
         env = RandomPushes(env, randomization.pushes)
     if config.visual_randomization is not None:
         env = VisualRandomization(env, config.visual_randomization)
-    env = _add_actuator_models(env, config.actuators)
+    # a team's robots each draw their own action latency
+    team = getattr(env.unwrapped, "team", None)
+    env = _add_actuator_models(env, config.actuators, None if team is None else team.actuators)
     if teacher_view:
         env = TeacherView(env, physics)
     env = _add_sensor_models(env, config.sensors)
@@ -281,9 +285,11 @@ def _multi_agent_game(built: AECEnv | ParallelEnv, config: EnvConfig) -> gym.Env
     return game
 
 
-def _add_actuator_models(env: gym.Env, config: ActuatorModelConfig) -> gym.Env:
+def _add_actuator_models(
+    env: gym.Env, config: ActuatorModelConfig, delay_groups: Sequence[np.ndarray] | None = None
+) -> gym.Env:
     # Wrapped innermost first: repeat sits next to the simulator, noise meets the policy's action first.
-    for layer in actuator_layers(config):
+    for layer in actuator_layers(config, delay_groups):
         env = layer.wrapper()(env, **layer.arguments)
     return env
 

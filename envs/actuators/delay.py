@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
@@ -28,6 +29,7 @@ class ActionDelay(ActuatorWrapper, gym.utils.RecordConstructorArgs):
         min_delay: Smallest delay in control steps, >= 0.
         max_delay: Largest delay in control steps, >= ``min_delay``.
         stream: Name of the effect's random stream (distinct when the effect appears twice).
+        groups: The action columns of each group with a delay of its own (a team's robots; None: one).
 
     Raises:
         ValueError: A delay is not an integer >= 0, ``min_delay > max_delay``, or the action space is
@@ -36,18 +38,27 @@ class ActionDelay(ActuatorWrapper, gym.utils.RecordConstructorArgs):
 
     effect: ActuatorDelay
 
-    def __init__(self, env: gym.Env, min_delay: int, max_delay: int, stream: str = "ActionDelay") -> None:
+    def __init__(
+        self,
+        env: gym.Env,
+        min_delay: int,
+        max_delay: int,
+        stream: str = "ActionDelay",
+        groups: Sequence[Sequence[int] | np.ndarray] | None = None,
+    ) -> None:
         gym.utils.RecordConstructorArgs.__init__(
-            self, min_delay=min_delay, max_delay=max_delay, stream=stream
+            self, min_delay=min_delay, max_delay=max_delay, stream=stream, groups=groups
         )
         ActuatorWrapper.__init__(self, env)
-        self.effect = ActuatorDelay(self.space, 1, min_delay, max_delay, stream)
+        self.effect = ActuatorDelay(self.space, 1, min_delay, max_delay, stream, groups)
         self.min_delay, self.max_delay = self.effect.delays.min_delay, self.effect.delays.max_delay
-        self._delay = self.min_delay
+        self._delay: int | np.ndarray = self.min_delay
 
     @property
-    def delay(self) -> int:
-        """This episode's delay in control steps."""
+    def delay(self) -> int | np.ndarray:
+        """This episode's delay in control steps (with ``groups``: each group's)."""
+        if self.effect.groups is not None:
+            return self.effect.group_delays[0].copy()
         return int(self.effect.delays.delays[0])
 
     def reset(

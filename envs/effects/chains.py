@@ -33,6 +33,7 @@ class ActuatorChain:
         config: The ``env.actuators`` section.
         space: The single env's action space (a 1-D ``Box`` with finite bounds when an effect changes it).
         num_envs: Envs in the batch.
+        delay_groups: The action columns of each group with a latency of its own (a team's robots).
 
     Attributes:
         effects: The effects, in the order an action meets them.
@@ -40,8 +41,14 @@ class ActuatorChain:
         delay: The actuation latency, or None (its delays are reported as ``info["action_delay"]``).
     """
 
-    def __init__(self, config: ActuatorModelConfig, space: Box, num_envs: int) -> None:
-        layers = actuator_layers(config)
+    def __init__(
+        self,
+        config: ActuatorModelConfig,
+        space: Box,
+        num_envs: int,
+        delay_groups: Sequence[Sequence[int] | np.ndarray] | None = None,
+    ) -> None:
+        layers = actuator_layers(config, delay_groups)
         self.repeat: RepeatedSteps | None = None
         self.effects: list[ActionEffect] = []
         for layer in reversed(layers):  # outermost first

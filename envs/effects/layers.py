@@ -11,7 +11,7 @@ batched backend applies the array effects to all its envs in the same order
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -64,14 +64,21 @@ class Layer:
         return import_attr(self.declaration.effect, "sensor or actuator effect")
 
 
-def actuator_layers(config: ActuatorModelConfig) -> list[Layer]:
+def actuator_layers(
+    config: ActuatorModelConfig, delay_groups: Sequence[Sequence[int] | np.ndarray] | None = None
+) -> list[Layer]:
     """The actuator models of ``env.actuators`` that are on, innermost first: the table lists them in the
-    order an action meets them (noise first), so repeat sits next to the simulator."""
-    return [
-        Layer(effect, effect.arguments(config))
-        for effect in reversed(ACTUATOR_EFFECTS)
-        if effect.is_on(config)
-    ]
+    order an action meets them (noise first), so repeat sits next to the simulator. ``delay_groups`` (a
+    team's robots' actuators) give each group a latency of its own."""
+    layers = []
+    for effect in reversed(ACTUATOR_EFFECTS):
+        if not effect.is_on(config):
+            continue
+        arguments = effect.arguments(config)
+        if delay_groups is not None and effect.key == "latency":
+            arguments = {**arguments, "groups": [list(map(int, group)) for group in delay_groups]}
+        layers.append(Layer(effect, arguments))
+    return layers
 
 
 def observed_channels(config: SensorsConfig, names: list[str]) -> np.ndarray | None:

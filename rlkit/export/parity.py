@@ -138,10 +138,10 @@ def exported_actions(runner: Runner, spec: DeploySpec, recording: Recording) -> 
         return np.asarray(runner(obs)[0])
     if recording.agents > 1:
         streams = [exported_actions(runner, spec, recording.rows(i)) for i in range(recording.agents)]
-        actions = np.empty((len(obs), *streams[0].shape[1:]), dtype=streams[0].dtype)
+        rows = np.empty((len(obs), *streams[0].shape[1:]), dtype=streams[0].dtype)
         for agent, stream in enumerate(streams):
-            actions[agent :: recording.agents] = stream
-        return actions
+            rows[agent :: recording.agents] = stream
+        return rows
     states = [np.zeros((s.num_layers, 1, s.hidden_size), dtype=np.float32) for s in spec.states]
     actions = []
     for t in range(len(obs)):

@@ -362,3 +362,25 @@ def test_a_recurrent_team_policy_exports_with_a_memory_per_robot(tmp_path: Path)
     train("sumo-selfplay", *overrides, "self_play=null", run_dir=tmp_path / "run")
     result = export_policy(tmp_path / "run", parity_steps=40)
     assert result.parity.passed and result.spec.recurrent
+
+
+def test_each_robot_draws_its_own_action_latency() -> None:
+    team = team_of(
+        EnvConfig.model_validate({"id": "rlkit/Sumo-v0", "actuators": {"latency": {"min": 0, "max": 2}}})
+    )
+    drawn = []
+    for seed in range(12):
+        team.reset(seed=seed)
+        delays = team.env.get_wrapper_attr("delay")
+        drawn.append(tuple(int(d) for d in delays))
+        if delays[0] != delays[1]:
+            break
+    red, blue = drawn[-1]
+    assert red != blue, drawn
+    for step in range(5):
+        value = 0.1 * (step + 1)
+        team.step({"red": np.array([value, 0.0]), "blue": np.array([-value, 0.0])})
+        sent_red, sent_blue = step - red, step - blue  # the step whose action arrives now
+        expected_red = 0.1 * (sent_red + 1) if sent_red >= 0 else 0.0
+        expected_blue = -0.1 * (sent_blue + 1) if sent_blue >= 0 else 0.0
+        np.testing.assert_allclose(team.base.data.ctrl[[0, 2]], [expected_red, expected_blue], atol=1e-6)

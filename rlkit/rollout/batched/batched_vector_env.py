@@ -206,7 +206,13 @@ class BatchedVectorEnv(VectorEnv):
         self.sims = SimBatch(task_env.model, num_envs, task_env.frame_skip, threads)
         self.num_envs = num_envs
         #: The sensor and actuator models and the randomization, on all envs at once.
-        self.actuators = ActuatorChain(env_config.actuators, self.task.action_space, num_envs)
+        self.actuators = ActuatorChain(
+            env_config.actuators,
+            self.task.action_space,
+            num_envs,
+            # a team's robots each draw their own action latency
+            None if self.task.team is None else self.task.team.actuators,
+        )
         self.sensors = SensorChain(
             env_config.sensors, self.task.observation_space, self.task.observation_names, num_envs
         )
@@ -367,7 +373,10 @@ class BatchedVectorEnv(VectorEnv):
         :class:`~rlkit.envs.teacher_view.TeacherView` reports them), the observation delay."""
         infos = self.randomization.info()
         if self.actuators.delay is not None:
-            infos["action_delay"] = self.actuators.delay.delays.delays.copy()
+            delay = self.actuators.delay
+            infos["action_delay"] = (
+                delay.delays.delays if delay.groups is None else delay.group_delays
+            ).copy()
         if self.teacher_view:
             infos["teacher_state"] = self._task_observations.astype(np.float32)
             parameters = self.randomization.parameters
