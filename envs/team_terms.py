@@ -5,8 +5,9 @@ A team task (``task.team``, :class:`~rlkit.config.sim2real.TeamConfig`) names it
 robot's own reward terms are compiled once per robot with ``{robot}`` replaced by its prefix, and computed
 on the action its own actuators received (the other columns zero), so that a control cost is its own; the
 team's reward (the task's ``reward``) is paid to every robot. A ``lose`` condition met by some robots but
-not all makes them lose and the others win; met by all at once, it is a draw. A ``success`` condition is the
-team's goal. Either ends the episode: :meth:`TeamTerms.ended` is part of the task's termination.
+not all makes them lose and the others win; met by all at once, it is a draw. The ``success`` conditions
+are the team's goal, met when all of them hold. Either ends the episode: :meth:`TeamTerms.ended` is part of
+the task's termination.
 """
 
 from __future__ import annotations
@@ -92,7 +93,10 @@ class TeamTerms:
             TerminationTerms(model, [for_robot(t, prefix) for t in self.config.lose], "env.task.team.lose")
             for prefix in prefixes
         ]
-        self._success = TerminationTerms(model, self.config.success, "env.task.team.success")
+        # the team's goal is met when every one of its conditions holds: one TerminationTerms each, after
+        # the whole list is compiled once for its errors' config paths
+        TerminationTerms(model, self.config.success, "env.task.team.success")
+        self._success = [TerminationTerms(model, [term]) for term in self.config.success]
 
     def lost(self, sims: SimArrays) -> np.ndarray:
         """``(num_envs, robots)``: the robots that meet a ``lose`` condition now."""
@@ -102,9 +106,12 @@ class TeamTerms:
 
     def succeeded(self, sims: SimArrays) -> np.ndarray:
         """``(num_envs,)``: whether the team's goal is met now."""
-        if not self.config.success:
+        if not self._success:
             return np.zeros(sims.num_envs, dtype=bool)
-        return self._success(sims)
+        met = self._success[0](sims)
+        for condition in self._success[1:]:
+            met = met & condition(sims)
+        return met
 
     def ended(self, sims: SimArrays) -> np.ndarray:
         """``(num_envs,)``: whether a robot lost or the team succeeded (part of the task's termination)."""

@@ -323,7 +323,7 @@ class TeamConfig(StrictModel):
     success: list[TerminationTerm] = Field(
         default=[],
         description="conditions of the team's goal (e.g. {term: site_distance, site_a: box, site_b: goal, "
-        "min: 0.1}): one that holds ends the episode as a success (info is_success)",
+        "min: 0.1}): when all hold, the episode ends as a success (info is_success)",
     )
     success_reward: float = Field(default=0.0, description="paid to every robot when the team succeeds")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,14 @@ import pytest
 from pettingzoo.test import parallel_api_test
 
 from rlkit.api import train
+from rlkit.config.loading import load_config
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.envs import make_env
 from rlkit.envs.multi_agent import MujocoTeam, ParallelGame
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import evaluate_policy
 from rlkit.evaluate.matches import play_matches
-from rlkit.export.policy_export import export_policy
+from rlkit.export.policy_export import export_policies, export_policy
 from rlkit.rollout.batched import BatchedTeamVectorEnv, BatchedVectorEnv
 from rlkit.rollout.vector_env import make_vector_env
 
@@ -384,3 +386,32 @@ def test_each_robot_draws_its_own_action_latency() -> None:
         expected_red = 0.1 * (sent_red + 1) if sent_red >= 0 else 0.0
         expected_blue = -0.1 * (sent_blue + 1) if sent_blue >= 0 else 0.0
         np.testing.assert_allclose(team.base.data.ctrl[[0, 2]], [expected_red, expected_blue], atol=1e-6)
+
+
+def test_the_team_succeeds_only_when_every_success_condition_holds(tmp_path: Any) -> None:
+    always = {"term": "site_distance", "site_a": "a_centre", "site_b": "b_centre", "min": 5.0}
+    never = {"term": "site_distance", "site_a": "a_centre", "site_b": "b_centre", "min": 0.01}
+
+    def still(obs: Any, starts: np.ndarray) -> np.ndarray:
+        return np.zeros((len(starts), 1))
+
+    both = evaluate_policy(still, puck_config(tmp_path, {"success": [always, always]}), episodes=2, seed=0)
+    assert both.summary()["success_rate"] == 1.0
+    one = evaluate_policy(still, puck_config(tmp_path, {"success": [always, never]}), episodes=2, seed=0)
+    assert one.summary()["success_rate"] == 0.0 and one.summary()["mean_length"] == 50
+
+
+def test_a_team_of_two_different_arms_from_yaml_alone(tmp_path: Path) -> None:
+    config = load_config("examples/robot_team/two_arms.yaml")
+    team = team_of(config.env)
+    assert [team.observation_space(agent).shape for agent in team.possible_agents] == [(16,), (16,)]
+    assert [team.action_space(agent).shape for agent in team.possible_agents] == [(3,), (2,)]
+    parallel_api_test(team, num_cycles=30)
+    overrides = ["train.total_steps=1024", "agent.n_steps=64", "agent.batch_size=128", "eval.episodes=2"]
+    run = train("examples/robot_team/two_arms.yaml", *overrides, "eval.interval=0", run_dir=tmp_path / "arms")
+    summary = json.loads((run.run_dir / "eval.json").read_text())
+    assert set(summary["agent_returns"]) == {"left", "right"} and "success_rate" in summary
+    assert [result.path.name for result in export_policies(run.run_dir, parity_steps=20)] == [
+        "policy_left.onnx",
+        "policy_right.onnx",
+    ]
