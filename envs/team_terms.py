@@ -47,7 +47,7 @@ class TeamStep:
     agent_rewards: np.ndarray
     #: ``(num_envs, robots)``: the robots that met a ``lose`` condition.
     lost: np.ndarray
-    #: ``(num_envs,)``: whether the team's goal (a ``success`` condition) was met.
+    #: ``(num_envs,)``: whether the team's goal (every ``success`` condition) was met.
     succeeded: np.ndarray
 
 
