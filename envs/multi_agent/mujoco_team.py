@@ -17,8 +17,8 @@ drawn per element, so per robot; actuator models per actuator; sensor models per
   minus the mean of the others' in a zero-sum competition; a robot that meets a ``team.lose`` condition
   loses (``lose_reward``), the others win (``win_reward``) and the episode ends; the ``team.success``
   conditions, all holding, end it as the team's success (``success_reward`` to everyone, ``is_success`` in
-  each agent's info); all on arrays (:class:`~rlkit.envs.team_terms.TeamTerms`), which the ``batched`` backend runs on
-  all its sims (:mod:`rlkit.rollout.batched.team_vector_env`);
+  each agent's info); all on arrays (:class:`~rlkit.envs.team_terms.TeamTerms`), which the ``batched``
+  backend runs on all its sims (:mod:`rlkit.rollout.batched.team_vector_env`);
 - **episode end**: the task's termination (a team's win, loss or success included) ends it for every robot,
   its time limit cuts it off for every robot.
 """
