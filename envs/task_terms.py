@@ -33,6 +33,7 @@ from rlkit.config.sim2real import (
     SiteDistanceTerm,
     SiteDistanceTermination,
     TaskConfig,
+    TerminatedTerm,
     TerminationTerm,
     UndesiredContactsTerm,
     UprightTerm,
@@ -43,6 +44,7 @@ from rlkit.envs.floating_base import free_joint_of, one_dof_joints, to_body_fram
 from rlkit.envs.locomotion_terms import locomotion_term
 from rlkit.envs.model_names import entity_names, resolve_id
 from rlkit.envs.sim_arrays import SimArrays
+from rlkit.errors import RlkitError
 
 _AXES = {"x": 0, "y": 1, "z": 2}
 
@@ -170,6 +172,11 @@ def _robot_term(model: mujoco.MjModel, term: RewardTerm, task: TaskConfig, at: s
             return -past.sum(axis=1)
 
         return beyond
+    if isinstance(term, TerminatedTerm):
+        if not task.termination:
+            raise RlkitError(f"{at}: the terminated term needs env.task.termination (the conditions it pays)")
+        ended = TerminationTerms(model, task.termination)
+        return lambda sims, action, previous: ended(sims).astype(np.float64)
     if isinstance(term, UndesiredContactsTerm):
         columns = contact_columns(model, term.bodies, at)
         return lambda sims, action, previous: (
@@ -212,11 +219,15 @@ class RewardTerms:
         task = task if task is not None else TaskConfig()
         self._floor = task.reward_floor
         self._terms: list[tuple[str, float, ArrayTerm]] = []
+        #: The labels of the terms added after the floor (a termination's penalty).
+        self._after_floor: set[str] = set()
         labels: set[str] = set()
         for i, term in enumerate(terms):
             label = term.term if term.term not in labels else f"{term.term}_{i}"
             labels.add(label)
             self._terms.append((label, term.weight, _reward_term(model, term, task, f"{where}[{i}]")))
+            if isinstance(term, TerminatedTerm):
+                self._after_floor.add(label)
 
     def __call__(
         self, sims: SimArrays, action: np.ndarray, previous_action: np.ndarray
@@ -226,10 +237,13 @@ class RewardTerms:
             label: weight * value(sims, action, previous_action) for label, weight, value in self._terms
         }
         total = np.zeros(sims.num_envs)  # summed in order from 0, as Python's sum() does per env
-        for value in values.values():
-            total = total + value
+        for label, value in values.items():
+            if label not in self._after_floor:
+                total = total + value
         if self._floor is not None:
             total = np.maximum(total, self._floor)
+        for label in self._after_floor:
+            total = total + values[label]
         return total, values
 
 

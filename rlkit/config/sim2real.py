@@ -149,6 +149,14 @@ class UndesiredContactsTerm(_Term):
     bodies: str = Field(..., description="a regular expression over body names, e.g. '.*_thigh|.*_calf'")
 
 
+class TerminatedTerm(_Term):
+    """1 on the step a condition of env.task.termination ends the episode (a fall), else 0: give it a
+    negative weight (Isaac Lab's is_terminated penalty). Added after env.task.reward_floor, so that the floor
+    does not hide it (as legged_gym adds its termination reward)."""
+
+    term: Literal["terminated"]
+
+
 class TrackLinearVelocityTerm(_Term):
     """How closely the base's planar velocity (in its own frame) follows the command:
     ``exp(-|command_xy - velocity_xy|² / sigma)``, 1 on the command (needs env.task.commands)."""
@@ -216,6 +224,7 @@ RewardTerm = Annotated[
     | ActuatorForcesTerm
     | JointLimitsTerm
     | UndesiredContactsTerm
+    | TerminatedTerm
     | TrackLinearVelocityTerm
     | TrackAngularVelocityTerm
     | FeetAirTimeTerm

@@ -175,6 +175,27 @@ def test_termination_when_height_or_tilt_leaves_its_range() -> None:
     assert env.step(np.zeros(2))[2]
 
 
+def test_the_terminated_penalty_is_paid_on_a_termination_after_the_floor() -> None:
+    task = {
+        "reward": [
+            {"term": "control_cost", "weight": 1.0},  # -4 for an action of 2: floored to 0
+            {"term": "terminated", "weight": -5.0},
+        ],
+        "reward_floor": 0.0,
+        "termination": [{"term": "body_tilt", "body": "pole", "max": 1.0}],
+    }
+    env = make(task)
+    env.reset(seed=0)
+    env.data.qpos[1] = 0.5
+    _, reward, terminated, _, info = env.step(np.array([2.0, 0.0]))
+    assert not terminated and reward == 0.0 and info["reward_terms"]["terminated"] == 0.0
+    env.data.qpos[1] = 1.2  # tilted past 1 rad: the episode ends, the penalty is paid below the floor
+    _, reward, terminated, _, info = env.step(np.array([2.0, 0.0]))
+    assert terminated and reward == -5.0 and info["reward_terms"]["terminated"] == -5.0
+    with pytest.raises(RlkitError, match="the terminated term needs env.task.termination"):
+        make({"reward": [{"term": "terminated"}]})
+
+
 @pytest.mark.parametrize(
     ("task", "message"),
     [
