@@ -192,7 +192,7 @@ def test_the_terminated_penalty_is_paid_on_a_termination_after_the_floor() -> No
     env.data.qpos[1] = 1.2  # tilted past 1 rad: the episode ends, the penalty is paid below the floor
     _, reward, terminated, _, info = env.step(np.array([2.0, 0.0]))
     assert terminated and reward == -5.0 and info["reward_terms"]["terminated"] == -5.0
-    with pytest.raises(RlkitError, match="the terminated term needs env.task.termination"):
+    with pytest.raises(RlkitError, match=r"the terminated term needs env\.task\.termination"):
         make({"reward": [{"term": "terminated"}]})
 
 
