@@ -91,6 +91,10 @@ def make_env(
         _check_game_settings(config)
         return env
     _check_mujoco_settings(env, config)
+    # a MuJoCo task of several robots (env.task.team): checked before any layer is built around it
+    team = env.unwrapped.team if isinstance(env.unwrapped, MujocoEnv) else None
+    if team is not None:
+        _check_team_settings(config)
     randomization = config.randomization
     check_observed_samples(randomization)
     physics = PhysicsRandomization(env, randomization.parameters) if randomization.parameters else None
@@ -100,7 +104,6 @@ def make_env(
     if config.visual_randomization is not None:
         env = VisualRandomization(env, config.visual_randomization)
     # a team's robots each draw their own action latency
-    team = getattr(env.unwrapped, "team", None)
     env = _add_actuator_models(env, config.actuators, None if team is None else team.actuators)
     if teacher_view:
         env = TeacherView(env, physics)
@@ -115,16 +118,9 @@ def make_env(
         env = PrivilegedObservation(env, physics, append=randomization.observe_parameters)
     if config.discrete_actions is not None:
         env = DiscreteActions(env, config.discrete_actions)
-    if _is_team(env):
-        _check_team_settings(config)
+    if team is not None:
         env = ParallelGame(MujocoTeam(env, config.id), config.agents.critic, config.id, config.agents.pad)
     return env
-
-
-def _is_team(env: gym.Env) -> bool:
-    """Whether ``env`` is a MuJoCo task of several robots (``env.task.team``)."""
-    base = env.unwrapped
-    return isinstance(base, MujocoEnv) and base.task.team is not None
 
 
 def _check_team_settings(config: EnvConfig) -> None:

@@ -90,15 +90,6 @@ def _step_values(info: dict[str, Any], key: str, ended: np.ndarray) -> np.ndarra
     return values
 
 
-def _final_values(info: dict[str, Any], key: str, ended: np.ndarray) -> np.ndarray | None:
-    """Each env's ``key`` at the end of the episode it just ended (``final_info``; 0 where none ended);
-    None when no env reports it."""
-    final = info.get("final_info", {})
-    if key not in final:
-        return None
-    return np.where(ended & final[f"_{key}"], final[key], 0)
-
-
 def evaluate_policy(
     policy: Policy,
     env_config: EnvConfig,
@@ -158,10 +149,10 @@ def evaluate_policy(
                     tracked = True
                     tracking_errors += errors * running
                 terminations |= terminated & running
-                success = _final_values(info, "is_success", starts)
-                if success is not None:
+                success = _step_values(info, "is_success", starts)
+                if success is not None:  # what an episode ends on: the ending step's report
                     reported = True
-                    successes |= success.astype(bool) & running
+                    successes |= success.astype(bool) & starts & running
                 running &= ~starts
             if agents > 1:
                 per_agent = returns[: count * agents].reshape(count, agents)
