@@ -92,10 +92,11 @@ class BatchedTeamVectorEnv(BatchedVectorEnv):
             agent_rewards[ended] = final["agent_rewards"][ended]
             final["agents_active"], final["_agents_active"] = active.copy(), ended.copy()
             infos["final_info"] = final
+            ids = np.flatnonzero(ended)
+            last = self._games(np.stack([np.asarray(infos["final_obs"][index]) for index in ids]))
             final_obs = np.full(self.num_envs, None, dtype=object)
-            for index in np.flatnonzero(ended):
-                last = self._games(np.asarray(infos["final_obs"][index])[None])
-                final_obs[index] = {key: value[0] for key, value in last.items()}
+            for row, index in enumerate(ids):  # the ended games' observations, converted as one batch
+                final_obs[index] = {key: value[row] for key, value in last.items()}
             infos["final_obs"] = final_obs
         return self._games(observations), agent_rewards.sum(axis=1), terminated, truncated, infos
 
