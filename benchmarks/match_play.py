@@ -33,15 +33,17 @@ def quarter_checkpoint(run: Path) -> Path:
     return min(checkpoints, key=lambda path: abs(int(path.stem.split("_")[1]) - steps / 4))
 
 
-def match_rows(rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
-    """A Markdown table of match results, one row per opponent."""
-    lines = [
-        "| opponent | wins | draws | losses | win rate | illegal moves (of moves made) |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
+def match_rows(rows: list[tuple[str, dict[str, Any]]], illegal_moves: bool = True) -> list[str]:
+    """A Markdown table of match results, one row per opponent; ``illegal_moves`` for games with legal
+    moves (a continuous action is never illegal)."""
+    head = "| opponent | wins | draws | losses | win rate |"
+    rule = "|---|---:|---:|---:|---:|"
+    if illegal_moves:
+        head, rule = head + " illegal moves (of moves made) |", rule + "---:|"
+    lines = [head, rule]
     for name, m in rows:
-        lines.append(
-            f"| {name} | {m['wins']} | {m['draws']} | {m['losses']} | {m['win_rate']:.1%} | "
-            f"{m['illegal_moves']} of {m['moves']} |"
-        )
+        line = f"| {name} | {m['wins']} | {m['draws']} | {m['losses']} | {m['win_rate']:.1%} |"
+        if illegal_moves:
+            line += f" {m['illegal_moves']} of {m['moves']} |"
+        lines.append(line)
     return lines

@@ -121,7 +121,7 @@ def main() -> None:
         f"{trained['sumo']['env_steps']:,} game steps of self-play in {minutes['sumo']:.1f} min; {GAMES} "
         "games per opponent.",
         "",
-        *match_rows(sumo_rows),
+        *match_rows(sumo_rows, illegal_moves=False),
         "",
         "## Speed",
         "",
