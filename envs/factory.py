@@ -18,7 +18,8 @@ evaluation builds the same stack from the same config:
    sensor-modelled ``state``), seen through the camera model (``env.camera``), then stacked over the last
    ``env.frame_stack`` frames; visual randomization (``env.visual_randomization``) changes the model's
    lights, colours, textures and cameras at reset, next to the physics randomization of step 2;
-6. observation latency (the whole observation is delayed);
+6. observation latency (the whole observation is delayed): the observation is now what the robot measured,
+   where ``measured`` places its layer (a recorder of the robot's log);
 7. the privileged observation (a Dict ``{policy, privileged}``, or the values appended to the
    observation with ``observe_parameters``), after the sensor models so they never touch the privileged
    values;
@@ -33,7 +34,7 @@ from __future__ import annotations
 import importlib
 import re
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -67,7 +68,11 @@ from rlkit.vision.visual_randomization import VisualRandomization
 
 
 def make_env(
-    config: EnvConfig, render_mode: str | None = None, check: bool = True, teacher_view: bool = False
+    config: EnvConfig,
+    render_mode: str | None = None,
+    check: bool = True,
+    teacher_view: bool = False,
+    measured: Callable[[gym.Env], gym.Env] | None = None,
 ) -> gym.Env:
     """Build one environment from ``config``: the task env and its sim2real layers.
 
@@ -79,6 +84,9 @@ def make_env(
             wrapper layer costs time on every step.
         teacher_view: Report what a privileged teacher observes (the state before the sensor models and the
             sampled physics) in ``info``; see :class:`rlkit.envs.teacher_view.TeacherView`.
+        measured: A layer to wrap around the env where its observation is what the robot measured: after the
+            sensor models and the observation latency, before the observation history, the privileged
+            observation and action discretization (the recorder of :mod:`rlkit.sysid.recorder`).
 
     Raises:
         RlkitError: The id is unknown, the env rejects its keyword arguments, or a sim2real layer does not
@@ -112,6 +120,8 @@ def make_env(
     latency = observation_latency(config.sensors)
     if latency is not None:
         env = latency.wrapper()(env, **latency.arguments)
+    if measured is not None:
+        env = measured(env)
     if config.sensors.history > 1:
         env = ObservationHistoryWrapper(env, config.sensors.history)
     if physics is not None and (randomization.privileged_observation or randomization.observe_parameters):

@@ -46,6 +46,7 @@ from rlkit.envs.contact_sensors import (
     matching_bodies,
     matching_sites,
 )
+from rlkit.envs.identified_parameters import apply_identified_parameters
 from rlkit.envs.initial_states import ResetDistribution, init_noise
 from rlkit.envs.locomotion_terms import tracking_error
 from rlkit.envs.observation_terms import ObservationTerms
@@ -62,6 +63,7 @@ from rlkit.envs.task_terms import (
 )
 from rlkit.envs.team_terms import TeamTerms
 from rlkit.envs.terrain import add_terrain
+from rlkit.envs.test_stand import hang_floating_base
 from rlkit.envs.torque_speed import TorqueSpeedLimits
 from rlkit.errors import RlkitError
 
@@ -171,6 +173,8 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         )
         self._xml_timestep = 0.0
         self.model = load_model(model, self._edit_model)
+        if self.simulator is not None:
+            apply_identified_parameters(self.model, self.simulator.parameters)
         # the sensors the task added sit after the model's own, which alone are observed
         added = [i for i in range(self.model.nsensor) if self._is_added_sensor(i)]
         self._own_sensors = added[0] if added else self.model.nsensor
@@ -238,7 +242,7 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def _edit_model(self, spec: mujoco.MjSpec) -> None:
         """The task's sensors, motors as PD servos (``pd_torque``), the terrain, then ``env.simulator``'s
-        settings."""
+        settings and test stand."""
         self._add_task_sensors(spec)
         if self.task.action.mode == "pd_torque":
             motors_as_pd_servos(spec, self.task.action.gains, "env.task.action")
@@ -247,6 +251,8 @@ class MujocoEnv(gym.Env[np.ndarray, np.ndarray]):
         self._xml_timestep = float(spec.option.timestep)
         if self.simulator is not None:
             apply_simulator(spec, self.simulator)
+            if self.simulator.hang_base is not None:
+                hang_floating_base(spec, self.simulator.hang_base, self.task.keyframe)
 
     def _add_task_sensors(self, spec: mujoco.MjSpec) -> None:
         """Add to the model the sensors the task's terms read (a contact sensor per watched body)."""

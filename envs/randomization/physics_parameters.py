@@ -10,6 +10,7 @@ seeds its stream, so both give the same values for the same seeds.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -161,22 +162,38 @@ _QUANTITIES = {
 }
 
 
+def _cells(target: _Target) -> list[tuple[str, str, int]]:
+    """What a target writes: (quantity, element, friction column) for each element it selects."""
+    parameter = target.config.parameter
+    return [
+        (quantity, name, column)
+        for name in target.element_names
+        for column in target.columns.tolist() or [0]
+        for quantity in _QUANTITIES.get(parameter, (parameter,))
+    ]
+
+
 def _check_no_overlap(targets: list[_Target]) -> None:
     """Each element's parameter (each friction coefficient, each PD gain) may be randomized by one entry
     only."""
     owner: dict[tuple[str, str, int], int] = {}
     for index, target in enumerate(targets):
-        parameter = target.config.parameter
-        for name in target.element_names:
-            for column in target.columns.tolist() or [0]:
-                for quantity in _QUANTITIES.get(parameter, (parameter,)):
-                    cell = (quantity, name, column)
-                    if cell in owner:
-                        raise RlkitError(
-                            f"randomization parameters {owner[cell]} and {index} both randomize "
-                            f"{quantity} of '{name}'; select each element in one entry only"
-                        )
-                    owner[cell] = index
+        for cell in _cells(target):
+            quantity, name, _ = cell
+            if cell in owner:
+                raise RlkitError(
+                    f"randomization parameters {owner[cell]} and {index} both randomize "
+                    f"{quantity} of '{name}'; select each element in one entry only"
+                )
+            owner[cell] = index
+
+
+def entries_overlap(
+    model: mujoco.MjModel, first: ParameterRandomization, second: ParameterRandomization
+) -> bool:
+    """Whether two entries write the same quantity of some element of ``model`` (the entries one
+    :class:`PhysicsParameters` refuses together)."""
+    return bool(set(_cells(_resolve(model, first))) & set(_cells(_resolve(model, second))))
 
 
 def _read(model: mujoco.MjModel, name: str) -> np.ndarray:
@@ -352,6 +369,7 @@ class PhysicsParameters:
             enter none.
         sampled_names: Names of the sampled values, in the order of :attr:`samples`' columns
             (``body_mass/torso``).
+        entry_columns: The columns of :attr:`samples` each entry of ``parameters`` fills, in order.
         samples: Each env's samples of its current episode (factors or offsets, after the curriculum
             scale), ``(num_envs, len(sampled_names))``; the identity before the first draw.
         scale: The curriculum scale that the next draws apply (see :meth:`set_scale`).
@@ -374,6 +392,8 @@ class PhysicsParameters:
         self._nominal: Nominal = {name: _read(model, name).copy() for name in self.fields}
         self.feeds_constants = any(name in mujoco.MjModel._setconst_inputs for name in self.fields)
         self.sampled_names = [key for target in self._targets for key in target.keys]
+        bounds = np.cumsum([0, *(len(target.keys) for target in self._targets)])
+        self.entry_columns = [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
         identity = [np.full(len(t.ids), identity_sample(t.config.mode)) for t in self._targets]
         self.samples = np.tile(np.concatenate(identity or [np.zeros(0)]), (num_envs, 1))
         self.streams = EnvStreams(stream, num_envs)

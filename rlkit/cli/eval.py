@@ -1,5 +1,6 @@
 """``rlkit eval RUN_DIR_OR_CHECKPOINT [KEY=VALUE ...] [--episodes N] [--seed S] [--video [--agent-view]]
-[--output F]``, and ``rlkit eval RUN [RUN ...] [env.KEY=VALUE ...] --sweep SWEEP [--output DIR]``."""
+[--output F]``, ``rlkit eval RUN [RUN ...] [env.KEY=VALUE ...] --sweep SWEEP [--output DIR]``, and
+``rlkit eval RUN [KEY=VALUE ...] --record FILE [--episodes N] [--seed S]``."""
 
 from __future__ import annotations
 
@@ -105,6 +106,14 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
         + "; ".join(f"{name}: {p.description} (nominal {p.nominal:g})" for name, p in PERTURBATIONS.items()),
     )
     parser.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE",
+        help="instead of evaluating, record the policy's episodes as a robot's log for rlkit calibrate (.npz "
+        "or .csv): the channels as measured (after the sensor models and latency), the controls MuJoCo "
+        "applied (after the actuator models) and the base pose, one row per control step",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         help="where to write the summary (default: RUN_DIR/eval.json); with --sweep, the output directory "
@@ -117,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
     # Lazy CLI start-up: the parser imports every verb's module; only the verb that runs loads its stack.
     from rlkit.evaluate.checkpoint_eval import evaluate_checkpoint
 
+    if args.record is not None:
+        return run_record(args)
     if args.sweep is not None:
         if args.opponent is not None:
             raise RlkitError("--opponent plays matches, --sweep perturbs the env: use one at a time")
@@ -173,6 +184,39 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {result.eval_path}")
     if result.video_path is not None:
         print(f"wrote {result.video_path}")
+    return 0
+
+
+def run_record(args: argparse.Namespace) -> int:
+    """``--record``: the policy's episodes as a robot's log, instead of a summary."""
+    # Lazy CLI start-up: the parser imports every verb's module; only the verb that runs loads its stack.
+    from rlkit.sysid.recorder import record_checkpoint
+
+    others = (
+        "sweep",
+        "video",
+        "video_size",
+        "video_quality",
+        "video_workers",
+        "agent_view",
+        "opponent",
+        "output",
+    )
+    given = ["--" + name.replace("_", "-") for name in others if getattr(args, name)]
+    if given:
+        raise RlkitError(f"--record writes the log FILE alone: leave out {given[0]}")
+    extra = [item for item in args.overrides if "=" not in item]
+    if extra:
+        raise RlkitError(f"'{extra[0]}' is not KEY=VALUE: --record records one run")
+    if not args.target.exists():
+        raise RlkitError(f"'{args.target}' does not exist (give a run directory or a checkpoint file)")
+    recorded = record_checkpoint(args.target, args.record, args.episodes, args.seed, args.overrides)
+    log = recorded.log
+    print(
+        f"{recorded.checkpoint}: recorded {len(log.episode_slices())} episodes from seed {recorded.seed} "
+        f"({log.rows} rows of {len(log.channel_names)} channels and {len(log.control_names)} controls)"
+    )
+    print(f"wrote {recorded.path}")
     return 0
 
 

@@ -33,8 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every verb's subparser."""
     # Imported after main() installed the stop-signal handlers, which must catch a Ctrl-C during the
     # seconds these imports take on a busy machine.
+    from rlkit.cli import calibrate as calibrate_verb
     from rlkit.cli import distill as distill_verb
     from rlkit.cli import eval as eval_verb
+    from rlkit.cli import excite as excite_verb
     from rlkit.cli import export as export_verb
     from rlkit.cli import list as list_verb
     from rlkit.cli import plot as plot_verb
@@ -45,10 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(
         dest="verb",
         required=True,
-        metavar="{train,eval,export,plot,distill,list}",
+        metavar="{train,eval,export,plot,distill,excite,calibrate,list}",
         parser_class=OneLineParser,
     )
-    for verb in (train_verb, eval_verb, export_verb, plot_verb, distill_verb, list_verb):
+    for verb in (
+        train_verb,
+        eval_verb,
+        export_verb,
+        plot_verb,
+        distill_verb,
+        excite_verb,
+        calibrate_verb,
+        list_verb,
+    ):
         verb.add_parser(verbs)
     return parser
 

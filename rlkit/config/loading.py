@@ -224,15 +224,21 @@ def load_config(source: ConfigSource, overrides: Iterable[str] = ()) -> RunConfi
 def load_named_config(source: ConfigSource, overrides: Iterable[str] = ()) -> tuple[RunConfig, str]:
     """:func:`load_config`, with the run's short name: the preset name, the file's stem, or ``run`` for a
     mapping (run directories are named after it)."""
-    if isinstance(source, Mapping):
-        raw, name = copy.deepcopy(dict(source)), "run"
-    else:
-        source = os.fspath(source)
-        raw, name = read_source(source)
-        if Path(source).is_file():
-            _find_modules_beside(raw, Path(source).parent)
-            raw = _resolve_model_path(raw, Path(source).parent)
+    raw, name = read_resolved_source(source)
     return config_from_dict(apply_overrides(raw, overrides)), name
+
+
+def read_resolved_source(source: ConfigSource) -> tuple[dict[str, Any], str]:
+    """The raw mapping of a preset, YAML file or mapping, and the run's short name (as
+    :func:`load_named_config`): a YAML file's relative XML path and its modules resolved beside it."""
+    if isinstance(source, Mapping):
+        return copy.deepcopy(dict(source)), "run"
+    source = os.fspath(source)
+    raw, name = read_source(source)
+    if Path(source).is_file():
+        _find_modules_beside(raw, Path(source).parent)
+        raw = _resolve_model_path(raw, Path(source).parent)
+    return raw, name
 
 
 def _find_modules_beside(raw: dict[str, Any], config_dir: Path) -> None:

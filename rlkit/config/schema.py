@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, SerializeAsAny, field_validator, model_validator
 
 from rlkit.config.base import StrictModel
+from rlkit.config.calibration import CalibrateConfig
 from rlkit.config.camera import CameraModelConfig
 from rlkit.config.sim2real import (
     ActuatorModelConfig,
@@ -397,6 +398,10 @@ class RunConfig(StrictModel):
     log: LogConfig = Field(default_factory=LogConfig, description="logging")
     distill: DistillConfig = Field(
         default_factory=DistillConfig, description="rlkit distill: teacher-student DAgger"
+    )
+    calibrate: CalibrateConfig | None = Field(
+        default=None,
+        description="rlkit calibrate: the parameters, sensor delays and biases to identify from logs",
     )
     self_play: SelfPlayConfig | None = Field(
         default=None,
