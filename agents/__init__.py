@@ -9,6 +9,7 @@ from rlkit.agents.ppo import PPO
 from rlkit.agents.r2d2 import R2D2
 from rlkit.agents.recurrent_ppo import RecurrentPPO
 from rlkit.agents.reinforce import Reinforce
+from rlkit.agents.rma import RMAStudent
 from rlkit.agents.sac import SAC
 from rlkit.agents.sb3 import Sb3Agent
 from rlkit.agents.td3 import TD3
@@ -23,6 +24,7 @@ __all__ = [
     "TD3",
     "Agent",
     "Policy",
+    "RMAStudent",
     "RecurrentPPO",
     "Reinforce",
     "Sb3Agent",

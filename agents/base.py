@@ -123,6 +123,9 @@ class Agent(ABC):
     remote_acting: ClassVar[bool] = False
     #: The networks (attribute names) an acting copy needs: the learner sends only these to workers.
     acting_modules: ClassVar[tuple[str, ...]] = ()
+    #: What makes this agent where ``rlkit train`` cannot (None: it trains here), e.g. ``rlkit distill``'s
+    #: student of a teacher run: ``rlkit train`` refuses it, naming this, before anything is written.
+    made_by: ClassVar[str | None] = None
     #: What the last :meth:`explore` left for :meth:`record`; None once recorded.
     _pending: ExploredStep | None = None
 

@@ -46,6 +46,12 @@ AGENTS.register(
     "rlkit.agents.td3:TD3",
     "twin delayed DDPG: twin critics, deterministic actor, target smoothing (Box actions)",
 )
+AGENTS.register(
+    "rma",
+    "rlkit.agents.rma:RMAStudent",
+    "Rapid Motor Adaptation student: a teacher's frozen policy on the physics it estimates from the "
+    "observation history (made by rlkit distill, distill.method adaptation)",
+)
 AGENTS.register_namespace(
     "sb3",
     "rlkit.agents.sb3:resolve_sb3_agent",

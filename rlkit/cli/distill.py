@@ -12,10 +12,14 @@ from rlkit.errors import RlkitError
 def add_parser(verbs: argparse._SubParsersAction) -> None:
     parser = verbs.add_parser(
         "distill",
-        help="distil a privileged teacher into a student that sees only its sensors (DAgger)",
-        description="DAgger: the student acts (mixed with the teacher early on), the teacher labels every "
-        "step from its own noise-free, privileged view of it, the student's actor is fitted to the labels. "
-        "The student's env (its sensors or pixels) comes from STUDENT; the recipe from its distill.* keys.",
+        help="distil a privileged teacher into a student that sees only its sensors (DAgger, or RMA)",
+        description="DAgger (distill.method dagger): the student acts (mixed with the teacher early on), the "
+        "teacher labels every step from its own noise-free, privileged view of it, the student's actor is "
+        "fitted to the labels. Adaptation (distill.method adaptation, Rapid Motor Adaptation): the teacher's "
+        "policy, trained with env.randomization.observe_parameters, stays frozen and acts on the physics an "
+        "adaptation module estimates from the student's env.sensors.history readings; the module is fitted "
+        "to the true physics of the steps the student visits. The student's env (its sensors or pixels) "
+        "comes from STUDENT; the recipe from its distill.* keys.",
     )
     parser.add_argument("teacher", type=Path, help="the teacher's run directory or checkpoint")
     parser.add_argument("student", help="the student's preset name or YAML config")
@@ -31,7 +35,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Lazy CLI start-up: the parser imports every verb's module; only the verb that runs loads its stack.
-    from rlkit.distill import Distiller
+    from rlkit.distill import make_distiller
     from rlkit.evaluate.evaluator import write_eval_json
     from rlkit.training.run import check_new_run_dir, default_run_dir, open_run_dir
 
@@ -40,10 +44,12 @@ def run(args: argparse.Namespace) -> int:
     config, name = load_named_config(args.student, args.overrides)
     run_dir = args.run_dir if args.run_dir is not None else default_run_dir(f"{name}-distilled")
     check_new_run_dir(run_dir)
-    distiller = Distiller(args.teacher, config, run_dir)
+    distiller = make_distiller(args.teacher, config, run_dir)
+    config = distiller.config  # the student's run config: adaptation's names its own agent (rma)
     open_run_dir(run_dir, config, distiller.env.close)
     print(
-        f"run {run_dir}: distilling {args.teacher} into {config.agent.name} on {config.env.id}, "
+        f"run {run_dir}: distilling {args.teacher} into {config.agent.name} on {config.env.id} "
+        f"({config.distill.method}), "
         f"{config.distill.iterations} iterations of {config.distill.steps_per_iteration:,} steps"
     )
     outcome = distiller.run()

@@ -334,10 +334,54 @@ class LogConfig(StrictModel):
     )
 
 
-class DistillConfig(StrictModel):
-    """``rlkit distill``: DAgger from a privileged teacher into a student that sees only its sensors."""
+class AdaptationModuleConfig(StrictModel):
+    """The adaptation module of ``rlkit distill`` with ``distill.method: adaptation`` (Rapid Motor
+    Adaptation): from the student's observation history to the teacher's privileged parameters."""
 
-    iterations: int = Field(default=10, ge=1, description="DAgger iterations: collect, label, aggregate, fit")
+    encoder: Literal["mlp", "tcn"] = Field(
+        default="mlp",
+        description="mlp (the whole history as one vector) or tcn (RMA's: each reading embedded, then 1-D "
+        "convolutions over time)",
+    )
+    hidden_sizes: list[int] = Field(
+        default=[256, 128], description="widths of the MLP hidden layers (tcn: those after the convolutions)"
+    )
+    activation: ActivationName = Field(default="elu", description="activation: relu, tanh, elu, gelu or silu")
+    step_features: int = Field(default=32, ge=1, description="tcn: features each reading is embedded into")
+    channels: list[int] = Field(default=[32, 32, 32], description="tcn: output channels of each convolution")
+    kernel_sizes: list[int] = Field(default=[8, 5, 5], description="tcn: kernel size of each convolution")
+    strides: list[int] = Field(default=[4, 1, 1], description="tcn: stride of each convolution")
+
+    @field_validator("hidden_sizes", "channels", "kernel_sizes", "strides")
+    @classmethod
+    def _positive_sizes(cls, sizes: list[int]) -> list[int]:
+        if any(size < 1 for size in sizes):
+            raise ValueError("every entry must be a positive integer")
+        return sizes
+
+    @model_validator(mode="after")
+    def _one_entry_per_convolution(self) -> AdaptationModuleConfig:
+        if not len(self.channels) == len(self.kernel_sizes) == len(self.strides):
+            raise ValueError(
+                f"channels, kernel_sizes and strides describe one convolution each entry: they have "
+                f"{len(self.channels)}, {len(self.kernel_sizes)} and {len(self.strides)} entries"
+            )
+        return self
+
+
+class DistillConfig(StrictModel):
+    """``rlkit distill``: from a privileged teacher into a student that sees only its sensors, by DAgger, or
+    by estimating the teacher's privileged parameters from the observation history (RMA)."""
+
+    method: Literal["dagger", "adaptation"] = Field(
+        default="dagger",
+        description="dagger (the student's own actor is fitted to the teacher's actions) or adaptation (RMA: "
+        "the teacher's policy, frozen, acts on the parameters an adaptation module estimates from "
+        "env.sensors.history readings; the student's run gets agent rma)",
+    )
+    iterations: int = Field(
+        default=10, ge=1, description="iterations: collect, label, aggregate, fit (and evaluate)"
+    )
     steps_per_iteration: int = Field(
         default=4096, ge=1, description="env steps collected per iteration (summed over envs)"
     )
@@ -354,6 +398,12 @@ class DistillConfig(StrictModel):
     batch_size: int = Field(default=256, ge=1, description="samples per gradient step")
     dataset_size: int = Field(
         default=200_000, ge=1, description="labelled samples kept (the oldest are dropped beyond this)"
+    )
+    adaptation: AdaptationModuleConfig = Field(
+        default_factory=AdaptationModuleConfig, description="adaptation: the adaptation module's network"
+    )
+    adaptation_lr: float = Field(
+        default=5e-4, gt=0, description="adaptation: Adam's learning rate for the adaptation module"
     )
 
 
@@ -397,7 +447,8 @@ class RunConfig(StrictModel):
     eval: EvalConfig = Field(default_factory=EvalConfig, description="evaluation")
     log: LogConfig = Field(default_factory=LogConfig, description="logging")
     distill: DistillConfig = Field(
-        default_factory=DistillConfig, description="rlkit distill: teacher-student DAgger"
+        default_factory=DistillConfig,
+        description="rlkit distill: teacher-student distillation (DAgger, or RMA adaptation)",
     )
     calibrate: CalibrateConfig | None = Field(
         default=None,

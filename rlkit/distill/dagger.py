@@ -29,18 +29,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812  (the conventional alias)
 
-from rlkit.config.loading import config_to_dict
 from rlkit.config.schema import OptimizedAgentConfig, RunConfig
 from rlkit.distill.dataset import LabelledDataset
-from rlkit.envs import make_env
+from rlkit.distill.student import make_student_envs, save_student
+from rlkit.distill.teacher import Teacher
 from rlkit.errors import RlkitError
-from rlkit.evaluate.checkpoint_eval import restore_agent
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.optim import clip_gradients
-from rlkit.rollout.in_process_vector_env import IN_PROCESS_BACKENDS, make_in_process_vector_env
 from rlkit.runs.build import build_agent, configure_torch
-from rlkit.runs.checkpoint import prune_checkpoints, save_checkpoint
-from rlkit.runs.model_files import portable_config
 from rlkit.seeding import seeded_generator
 from rlkit.training.metrics_log import MetricsLog
 
@@ -75,9 +71,9 @@ class Distiller:
     """
 
     def __init__(self, teacher: str | Path, config: RunConfig, run_dir: Path) -> None:
-        restored = restore_agent(teacher)
-        self.teacher_config = restored.config
-        self.teacher_policy = restored.agent.make_policy(deterministic=True)
+        self.teacher = Teacher.restore(teacher)
+        self.teacher_config = self.teacher.config
+        self.teacher_policy = self.teacher.policy
         self.config = config
         self.run_dir = run_dir
         self.device = configure_torch(config)
@@ -86,12 +82,7 @@ class Distiller:
                 f"the teacher was trained on '{self.teacher_config.env.id}' and the student is configured "
                 f"for '{config.env.id}': distillation needs the same env.id"
             )
-        # batched (or auto) steps the student's envs as one batch; the other backends' envs live elsewhere
-        backend = config.rollout.backend if config.rollout.backend in IN_PROCESS_BACKENDS else "sync"
-        first = make_env(config.env, teacher_view=True)  # checked: a bad env fails here, in one line
-        self.env = make_in_process_vector_env(
-            config.env, config.rollout.num_envs, backend, config.rollout, first=first, teacher_view=True
-        )
+        self.env = make_student_envs(config).env
         self.agent = build_agent(
             config, self.env.single_observation_space, self.env.single_action_space, self.device
         )
@@ -107,10 +98,7 @@ class Distiller:
             )
         self.student = trainable
         self.policy = trainable.network
-        teacher_env = make_env(self.teacher_config.env, check=False)
-        self.teacher_space = teacher_env.observation_space
-        teacher_actions = teacher_env.action_space
-        teacher_env.close()
+        teacher_actions = self.teacher.action_space
         if teacher_actions != self.env.single_action_space:
             raise RlkitError(
                 f"the teacher acts in {teacher_actions} and the student's env in "
@@ -126,25 +114,7 @@ class Distiller:
 
     def teacher_observation(self, infos: dict[str, Any]) -> Any:
         """The teacher's observations of the current step, assembled from the student's env ``infos``."""
-        state = np.asarray(infos["teacher_state"], dtype=np.float32)
-        parameters = infos.get("teacher_parameters")
-        space = self.teacher_space
-        if isinstance(space, gym.spaces.Dict) and set(space.spaces) == {"policy", "privileged"}:
-            if parameters is None:
-                raise RlkitError(
-                    "the teacher observes the sampled physics: the student's env must randomize it"
-                )
-            return {"policy": state, "privileged": np.asarray(parameters, dtype=np.float32)}
-        width = int(np.prod(space.shape)) if isinstance(space, gym.spaces.Box) else -1
-        if width == state.shape[1]:
-            return state
-        if parameters is not None and width == state.shape[1] + np.asarray(parameters).shape[1]:
-            return np.concatenate([state, np.asarray(parameters, dtype=np.float32)], axis=1)
-        raise RlkitError(
-            f"the teacher observes {space}, but the student's env offers a state of {state.shape[1]} values"
-            + ("" if parameters is None else f" and {np.asarray(parameters).shape[1]} physics parameters")
-            + ": teacher and student must share env.id, env.task and env.randomization.parameters"
-        )
+        return self.teacher.observation(infos)
 
     def _labels(self, teacher_actions: np.ndarray) -> np.ndarray:
         """The teacher's env actions as the student's policy outputs them."""
@@ -161,9 +131,7 @@ class Distiller:
         cfg, distill = self.config, self.config.distill
         num_envs = cfg.rollout.num_envs
         start = time.perf_counter()
-        teacher_return = evaluate_policy(
-            self.teacher_policy, self.teacher_config.env, cfg.eval.episodes, cfg.train.seed + EVAL_SEED_OFFSET
-        ).summary()["mean_return"]
+        teacher_return = self.teacher.mean_return(cfg.eval.episodes, cfg.train.seed + EVAL_SEED_OFFSET)
         log = MetricsLog(self.run_dir, tensorboard=cfg.log.tensorboard)
         obs, infos = self.env.reset(seed=[cfg.train.seed + i for i in range(num_envs)])
         starts = np.ones(num_envs, dtype=bool)
@@ -239,17 +207,4 @@ class Distiller:
 
     def save(self, steps: int, name: str | None = None) -> Path:
         """A checkpoint that ``rlkit eval`` reads like a trained run's (``step_<N>.pt`` by default)."""
-        directory = self.run_dir / "checkpoints"
-        path = save_checkpoint(
-            directory,
-            name or f"step_{steps}.pt",
-            {
-                "config": portable_config(config_to_dict(self.config), self.run_dir),
-                "agent": self.agent.state_dict(),
-                "trainer": {"env_steps": steps},
-                "env_steps": steps,
-                "torch_rng": torch.get_rng_state(),
-            },
-        )
-        prune_checkpoints(directory, self.config.train.keep_checkpoints)
-        return path
+        return save_student(self.run_dir, self.config, self.agent.state_dict(), steps, name)

@@ -1,4 +1,5 @@
-"""The aggregated DAgger dataset: the student's observations, labelled with the teacher's actions."""
+"""The aggregated dataset of ``rlkit distill``: the student's observations, labelled with the teacher's
+actions (DAgger) or with the true privileged parameters (adaptation)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from rlkit.buffers.batches import Batch, map_batches, take
 
 
 class LabelledDataset:
-    """A ring of ``capacity`` (observation, teacher action) pairs; the oldest go first when it is full.
+    """A ring of ``capacity`` (observation, label) pairs, a label being a teacher's action or the true
+    parameters; the oldest go first when it is full.
 
     Observations may be arrays or dicts of arrays (one row per sample), stored in their own dtypes (uint8
     images stay uint8).

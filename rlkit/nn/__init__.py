@@ -24,6 +24,8 @@ from rlkit.nn.init import orthogonal_init, recurrent_init
 from rlkit.nn.memory import RecurrentCore, RecurrentState
 from rlkit.nn.mlp import MLP
 from rlkit.nn.noisy_linear import NoisyLinear, reset_noise
+from rlkit.nn.parameter_estimator import ParameterEstimator
+from rlkit.nn.temporal_cnn import TemporalCNN
 
 __all__ = [
     "MLP",
@@ -41,9 +43,11 @@ __all__ = [
     "ImpalaCNN",
     "NatureCNN",
     "NoisyLinear",
+    "ParameterEstimator",
     "QHead",
     "RecurrentCore",
     "RecurrentState",
+    "TemporalCNN",
     "ValueHead",
     "activation_gain",
     "build_encoder",

@@ -152,9 +152,14 @@ def check_budget(config: RunConfig, resume: Mapping[str, Any] | None = None) -> 
         config: The run's config.
         resume: The checkpoint a resumed run continues from (None: a new run).
 
+    An agent that another verb makes (:attr:`~rlkit.agents.base.Agent.made_by`) is refused first.
+
     Raises:
-        ConfigError: Naming the numbers that do not fit.
+        ConfigError: Naming the numbers that do not fit, or the verb that makes the agent.
     """
+    made_by = getattr(AGENTS.get(config.agent.name), "made_by", None)
+    if made_by is not None:
+        raise ConfigError(f"agent '{config.agent.name}' is made by {made_by}, not trained by rlkit train")
     total, num_envs, agent = config.train.total_steps, config.rollout.num_envs, config.agent
     steps_done = int(resume.get("env_steps", 0)) if resume else 0
     if resume and total <= steps_done:

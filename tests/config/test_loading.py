@@ -65,7 +65,7 @@ def test_overrides_are_parsed_by_field_type() -> None:
         (
             "bogus.key=1",
             "config key 'bogus' is unknown "
-            "(valid keys: env, agent, rollout, train, eval, log, distill, self_play)",
+            "(valid keys: env, agent, rollout, train, eval, log, distill, calibrate, self_play)",
         ),
         ("train.device=tpu", "config key 'train.device': value error, must be auto, cpu, cuda or cuda:N"),
         (

@@ -40,6 +40,13 @@ FAMILIES = {
     "r2d2": ("cartpole-r2d2", gym.spaces.Discrete(2), "r2d2", False),
     "sac": ("pendulum-sac", BOUNDED, "off_policy_actor", False),
     "td3": ("pendulum-td3", BOUNDED, "off_policy_actor", False),
+    # rlkit distill writes an rma student's section from its teacher's: a PPO base; 2 readings of 2 values
+    "rma": (
+        {"agent": {"name": "rma", "base": {"name": "ppo"}, "parameters": ["mass"], "history": 2}},
+        BOUNDED,
+        "rma",
+        False,
+    ),
 }
 
 

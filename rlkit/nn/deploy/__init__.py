@@ -10,13 +10,14 @@ from rlkit.nn.deploy.actors import (
     OffPolicyActor,
 )
 from rlkit.nn.deploy.deployable_policy import (
+    AdaptationParts,
     DeployablePolicy,
     PolicyNetwork,
     TrainablePolicy,
     deployable_copy,
 )
 from rlkit.nn.deploy.mapping import EnvActionMapping, ObservationPreprocessor
-from rlkit.nn.deploy.policies import FeedForwardPolicy, RecurrentPolicy
+from rlkit.nn.deploy.policies import AdaptedPolicy, FeedForwardPolicy, RecurrentPolicy
 from rlkit.nn.deploy.spec import (
     FAMILIES,
     RESET_RULE,
@@ -30,6 +31,8 @@ __all__ = [
     "FAMILIES",
     "RESET_RULE",
     "ActorCriticActor",
+    "AdaptationParts",
+    "AdaptedPolicy",
     "DeploySpec",
     "DeployablePolicy",
     "EnvActionMapping",

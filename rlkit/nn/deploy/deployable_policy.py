@@ -24,6 +24,7 @@ from torch import nn
 
 from rlkit.nn.deploy.spec import DeploySpec
 from rlkit.nn.distributions import Categorical, DiagGaussian
+from rlkit.nn.parameter_estimator import ParameterEstimator
 
 ModuleT = TypeVar("ModuleT", bound=nn.Module)
 
@@ -72,6 +73,23 @@ class TrainablePolicy:
     squash: bool
 
 
+@dataclass(frozen=True)
+class AdaptationParts:
+    """The live parts of a policy that acts on privileged parameters it estimates from its observation
+    history (Rapid Motor Adaptation): what ``rlkit distill``'s adaptation method sets and fits.
+
+    Attributes:
+        estimator: The agent's own adaptation module (training it trains the agent).
+        base: The agent's own frozen base policy, ``[latest reading | parameters] -> env action``: a
+            deployable module of the teacher's agent, which takes the teacher's weights.
+        parameters: Names of the estimated parameters, in the order the base policy reads them.
+    """
+
+    estimator: ParameterEstimator
+    base: nn.Module
+    parameters: tuple[str, ...]
+
+
 @dataclass
 class DeployablePolicy:
     """A deployable module and its description.
@@ -84,11 +102,14 @@ class DeployablePolicy:
         spec: Its inputs, outputs and family.
         trainable: The live network the module was copied from, where it is a feed-forward distribution
             policy that can be fitted (the actor-critic agents); None for the other families.
+        adaptation: The live adaptation module and base policy the module was copied from, where the policy
+            estimates privileged parameters from its history (the ``rma`` agent); None for the others.
     """
 
     module: nn.Module
     spec: DeploySpec
     trainable: TrainablePolicy | None = None
+    adaptation: AdaptationParts | None = None
 
     def __post_init__(self) -> None:
         self.module.eval().requires_grad_(False)

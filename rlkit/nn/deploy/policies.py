@@ -1,4 +1,5 @@
-"""Whole deployable policies: ``obs -> env action``, feed-forward or with explicit recurrent state.
+"""Whole deployable policies: ``obs -> env action``, feed-forward, with explicit recurrent state, or adapting
+to the physics it estimates from an observation history.
 
 Recurrent policies keep no hidden state: it is explicit, ``forward(obs, *state, episode_start) -> (action,
 *new_state)``, each state tensor ``(num_layers, B, hidden_size)``. Where ``episode_start`` is 1 the state is
@@ -29,6 +30,31 @@ class FeedForwardPolicy(nn.Module):
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """Env actions for a batch of observations."""
         return self.mapping(self.actor(self.preprocess(obs)))
+
+
+class AdaptedPolicy(nn.Module):
+    """``history -> env action`` of Rapid Motor Adaptation: the privileged parameters estimated from the
+    observation history, then a base policy trained on the true parameters acting on the latest reading and
+    the estimate.
+
+    Args:
+        estimator: Flat histories to the estimated parameters, in their units
+            (:class:`rlkit.nn.parameter_estimator.ParameterEstimator`).
+        base: ``[reading | parameters] -> env action``, a feed-forward deployable policy.
+        reading: Values in one reading: the history's last ``reading`` columns are the latest (histories are
+            oldest first).
+    """
+
+    def __init__(self, estimator: nn.Module, base: nn.Module, reading: int) -> None:
+        super().__init__()
+        self.estimator = estimator
+        self.base = base
+        self.reading = reading
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """Env actions for a batch of flat histories."""
+        obs = obs.to(torch.float32)
+        return self.base(torch.cat([obs[:, -self.reading :], self.estimator(obs)], dim=-1))
 
 
 class RecurrentPolicy(nn.Module):

@@ -12,7 +12,7 @@ import numpy as np
 from rlkit.nn.memory import RecurrentCore
 
 #: The families of the built-in agents and how their policies are exported (a user agent may name its own).
-FAMILIES = ("actor_critic", "recurrent_actor_critic", "dqn", "r2d2", "off_policy_actor")
+FAMILIES = ("actor_critic", "recurrent_actor_critic", "dqn", "r2d2", "off_policy_actor", "rma")
 
 RESET_RULE = (
     "feed episode_start=1 on the first observation of every episode (and on the first call): the state is "
