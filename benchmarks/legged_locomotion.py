@@ -39,6 +39,8 @@ from results_file import write_results
 RESULTS = Path(__file__).resolve().parent / "results" / "legged_locomotion.md"
 PRESETS = ("quadruped-joystick-ppo", "quadruped-joystick-ppo-nominal")
 SWEEPS = ("legged-physics", "legged-actuation")
+#: Episodes per sweep cell: one fall in 20 is the 5 % the issue allows.
+SWEEP_EPISODES = 20
 #: What training never randomized: ``rlkit eval`` overrides of ``env.simulator``.
 REALITY = [
     "env.simulator.integrator=euler",
@@ -70,7 +72,16 @@ def evaluation(path: Path) -> dict[str, Any]:
 
 def sweep(name: str, runs: list[Path], output: Path) -> dict[str, Any]:
     directory = output / "sweeps" / name
-    rlkit("eval", *map(str, runs), "--sweep", name, "--output", str(directory))
+    rlkit(
+        "eval",
+        *map(str, runs),
+        "--sweep",
+        name,
+        "--episodes",
+        str(SWEEP_EPISODES),
+        "--output",
+        str(directory),
+    )
     return evaluation(directory / "sweep.json")
 
 
@@ -128,8 +139,12 @@ def main() -> None:
     sweeps = {name: sweep(name, runs, args.output) for name in SWEEPS}
     realities = [reality(run, args.output) for run in runs]
 
-    dr, nominal = evals
-    share = dr["mean_return"] / nominal["mean_return"]
+    dr = evals[0]
+    # "Its own nominal return": each policy in the nominal world (every randomization, noise and delay off),
+    # the sweeps' baseline cell, the same episodes for both runs.
+    baseline = sweeps[SWEEPS[0]]
+    nominal_returns = [run["nominal"]["mean_return"] for run in baseline["runs"]]
+    share = nominal_returns[0] / nominal_returns[1]
     lines = [
         "# Legged locomotion: a quadruped following velocity commands, trained under the full sim2real stack",
         "",
@@ -158,9 +173,11 @@ def main() -> None:
         )
     lines += [
         "",
-        f"The randomized policy's nominal return is {share:.0%} of the nominal twin's (goal ≥ "
-        f"{NOMINAL_SHARE_GOAL:.0%}); its tracking error {dr['lin_vel_tracking_error']:.3f} m/s (goal ≤ "
-        f"{TRACKING_GOAL}) with {dr['fall_rate']:.0%} falls.",
+        f"In the nominal world (the sweeps' baseline: every randomization, noise and delay off, "
+        f"{baseline['episodes']} episodes) the randomized policy returns {nominal_returns[0]:.0f}, "
+        f"{share:.0%} of the nominal twin's {nominal_returns[1]:.0f} (goal ≥ {NOMINAL_SHARE_GOAL:.0%}). "
+        f"In its own randomized world its tracking error is {dr['lin_vel_tracking_error']:.3f} m/s (goal ≤ "
+        f"{TRACKING_GOAL}) with {dr['fall_rate']:.0%} falls (goal: none).",
         "",
     ]
     for name, result in sweeps.items():
