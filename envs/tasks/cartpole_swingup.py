@@ -10,6 +10,7 @@ import mujoco
 import numpy as np
 
 from rlkit.config.sim2real import TaskConfig
+from rlkit.config.simulator import SimulatorConfig
 from rlkit.envs.initial_states import ResetDistribution, init_noise
 from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.envs.sim_arrays import SimArrays
@@ -34,8 +35,9 @@ class CartPoleSwingup(MujocoEnv):
         render_mode: str | None = None,
         width: int = 480,
         height: int = 480,
+        simulator: SimulatorConfig | Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(task=task, render_mode=render_mode, width=width, height=height)
+        super().__init__(task=task, render_mode=render_mode, width=width, height=height, simulator=simulator)
 
     def task_reward(self) -> RewardArrays:
         """``upright · centred · small_control · small_velocity``, each in [0, 1] (a reward given in the

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from rlkit.config.sim2real import TaskConfig
+from rlkit.config.simulator import SimulatorConfig
 from rlkit.envs.initial_states import ResetDistribution, init_noise
 from rlkit.envs.mujoco_env import MujocoEnv
 from rlkit.envs.sim_arrays import SimArrays
@@ -48,9 +49,10 @@ class Reacher(MujocoEnv):
         width: int = 480,
         height: int = 480,
         target_radius: tuple[float, float] = (0.05, 0.2),
+        simulator: SimulatorConfig | Mapping[str, Any] | None = None,
     ) -> None:
         self.target_radius = target_radius  # read by reset_distribution, which the base constructor calls
-        super().__init__(task=task, render_mode=render_mode, width=width, height=height)
+        super().__init__(task=task, render_mode=render_mode, width=width, height=height, simulator=simulator)
 
     def reset_distribution(self) -> ResetDistribution:
         """Arm near its rest pose with the task's noise; the target uniform over the annulus (by area)."""

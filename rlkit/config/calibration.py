@@ -51,10 +51,18 @@ class CalibrateConfig(StrictModel):
         description="dotted env overrides the logs were recorded under, applied to the replay only (e.g. "
         "env.simulator.hang_base=0.3 for a robot hung from a stand)",
     )
+    segment_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="replay each episode in segments this long, each from its own logged first state "
+        "(multiple shooting), for motion whose open-loop replay drifts over a whole episode (a floating-base "
+        "robot on the ground: log its base pose); None: whole episodes",
+    )
     skip_seconds: float = Field(
         default=0.2,
         ge=0,
-        description="each episode's first seconds are replayed but not compared: the replay starts from a "
+        description="each episode's (or segment's) first seconds are replayed but not compared: the replay "
+        "starts from a "
         "measured state whose unmeasured parts (and noisy velocities) it has to forget first",
     )
     iterations: int = Field(default=50, ge=1, description="least-squares iterations at most")

@@ -40,10 +40,10 @@ from rlkit.config.loading import config_from_dict, config_to_dict
 from rlkit.config.schema import RunConfig
 from rlkit.distill.dagger import DistillOutcome
 from rlkit.distill.dataset import LabelledDataset
-from rlkit.distill.student import StudentEnvs, make_student_envs, save_student
+from rlkit.distill.student import StudentEnvs, make_student_envs, save_student, student_mean_return
 from rlkit.distill.teacher import Teacher
 from rlkit.errors import RlkitError
-from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
+from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET
 from rlkit.runs.build import build_agent, configure_torch
 from rlkit.seeding import seeded_generator
 from rlkit.training.metrics_log import MetricsLog
@@ -239,12 +239,7 @@ class AdaptationDistiller:
                     steps += num_envs
                 errors = self._errors(squared_errors / visited)
                 loss = self._fit()
-                student_return = evaluate_policy(
-                    self.agent.make_policy(deterministic=True),
-                    cfg.env,
-                    cfg.eval.episodes,
-                    cfg.train.seed + EVAL_SEED_OFFSET,
-                ).summary()["mean_return"]
+                student_return = student_mean_return(self.agent, cfg)
                 log.write(
                     {
                         "env_steps": steps,

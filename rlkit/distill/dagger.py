@@ -31,10 +31,10 @@ import torch.nn.functional as F  # noqa: N812  (the conventional alias)
 
 from rlkit.config.schema import OptimizedAgentConfig, RunConfig
 from rlkit.distill.dataset import LabelledDataset
-from rlkit.distill.student import make_student_envs, save_student
+from rlkit.distill.student import make_student_envs, save_student, student_mean_return
 from rlkit.distill.teacher import Teacher
 from rlkit.errors import RlkitError
-from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
+from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET
 from rlkit.optim import clip_gradients
 from rlkit.runs.build import build_agent, configure_torch
 from rlkit.seeding import seeded_generator
@@ -154,12 +154,7 @@ class Distiller:
                     starts = terminated | truncated
                     steps += num_envs
                 loss = self._fit()
-                student_return = evaluate_policy(
-                    self.agent.make_policy(deterministic=True),
-                    cfg.env,
-                    cfg.eval.episodes,
-                    cfg.train.seed + EVAL_SEED_OFFSET,
-                ).summary()["mean_return"]
+                student_return = student_mean_return(self.agent, cfg)
                 log.write(
                     {
                         "env_steps": steps,

@@ -10,12 +10,14 @@ from typing import Any
 import gymnasium as gym
 import torch
 
+from rlkit.agents.base import Agent
 from rlkit.config.loading import config_to_dict
 from rlkit.config.schema import RunConfig
 from rlkit.envs import make_env
 from rlkit.envs.randomization import PhysicsRandomization
 from rlkit.envs.sensors import channel_names
 from rlkit.errors import RlkitError
+from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 from rlkit.rollout.in_process_vector_env import (
     IN_PROCESS_BACKENDS,
     InProcessVectorEnv,
@@ -91,3 +93,11 @@ def save_student(
     )
     prune_checkpoints(directory, config.train.keep_checkpoints)
     return path
+
+
+def student_mean_return(agent: Agent, config: RunConfig) -> float:
+    """The student's deterministic mean return alone in its env, on the evaluation's episodes (as
+    ``rlkit eval`` would score it)."""
+    policy = agent.make_policy(deterministic=True)
+    seed = config.train.seed + EVAL_SEED_OFFSET
+    return float(evaluate_policy(policy, config.env, config.eval.episodes, seed).summary()["mean_return"])

@@ -26,6 +26,7 @@ factor (``calibrate.width``) is there to make up for that.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -155,7 +156,7 @@ class _Problem:
             raise RlkitError("the compared channels never change in the logs: the robot did not move")
         self.scale = np.where(spread > _FLAT, spread, np.inf)  # a flat channel weighs nothing
         self.spread = self.scale.copy()
-        self.episodes = log.episode_slices()
+        self.episodes = _segments(log, config.segment_seconds)
         self.first_compared = [
             int(np.searchsorted(log.time[rows] - log.time[rows.start], config.skip_seconds - 1e-12))
             for rows in self.episodes
@@ -476,6 +477,21 @@ def identify(
         simulated_before=before_first,
         simulated_after=after_first,
     )
+
+
+def _segments(log: TrajectoryLog, seconds: float | None) -> list[slice]:
+    """The log's episodes, each cut into pieces of ``seconds`` (None: whole); a last piece too short to
+    compare joins the one before it."""
+    if seconds is None:
+        return log.episode_slices()
+    pieces = []
+    for rows in log.episode_slices():
+        length = max(2, round(seconds / log.control_period()))
+        starts = list(range(rows.start, rows.stop, length))
+        if len(starts) > 1 and rows.stop - starts[-1] < length // 2:
+            starts.pop()
+        pieces += [slice(a, b) for a, b in itertools.pairwise([*starts, rows.stop])]
+    return pieces
 
 
 def _intervals(problem: _Problem, best: np.ndarray, residual: np.ndarray, confidence: float) -> np.ndarray:

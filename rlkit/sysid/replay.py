@@ -214,12 +214,27 @@ class LogReplay:
             if joint is not None:
                 address = int(self.env.model.jnt_qposadr[joint])
                 qpos[address : address + 7] = log.base_pose[row]
+                self._base_velocity(log, row, qvel[self.env.model.jnt_dofadr[joint] :][:6])
         sims.qpos[...] = qpos
         sims.qvel[...] = qvel
         if self.env.model.na and self.env._keyframe is not None:
             sims.act[...] = self.env.model.key_act[self.env._keyframe]
         sims.forward(self._every)
         self.sims.state.last_action[...] = 0.0
+
+    @staticmethod
+    def _base_velocity(log: TrajectoryLog, row: int, velocity: np.ndarray) -> None:
+        """Write into ``velocity`` (the free joint's 6 dofs) the base's velocity over the row's step, from the
+        logged poses of the row and the next (no velocity is logged): linear in the world frame, angular in
+        the base's frame, as MuJoCo's free joint has them. Nothing where the row ends its episode."""
+        if row + 1 >= log.rows or log.episodes[row + 1] != log.episodes[row]:
+            return
+        dt = float(log.time[row + 1] - log.time[row])
+        now, then = log.base_pose[row], log.base_pose[row + 1]  # type: ignore[index]
+        velocity[:3] = (then[:3] - now[:3]) / dt
+        angular = np.zeros(3)
+        mujoco.mju_subQuat(angular, then[3:] / np.linalg.norm(then[3:]), now[3:] / np.linalg.norm(now[3:]))
+        velocity[3:] = angular / dt
 
     # ------------------------------------------------------------------------------------ simulation
 

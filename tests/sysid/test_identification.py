@@ -13,7 +13,7 @@ from rlkit.config.schema import EnvConfig
 from rlkit.config.sim2real import ParameterRandomization
 from rlkit.errors import RlkitError
 from rlkit.sysid.excitation import ExcitationSettings, excite
-from rlkit.sysid.identification import identify
+from rlkit.sysid.identification import _segments, identify
 from rlkit.sysid.replay import LogReplay, replay_env, simulated_channels
 from rlkit.sysid.trajectory_log import TrajectoryLog
 
@@ -137,3 +137,35 @@ def test_a_log_that_does_not_fit_the_model_is_refused_in_one_line(arm: Path) -> 
         identify(
             arm_env(arm), CalibrateConfig.model_validate({"delays": [{"channels": "imu.*"}]}), log, threads=1
         )
+
+
+def test_segments_restart_the_replay_from_logged_states(arm: Path) -> None:
+    log = excitation_log(arm_env(arm), seconds=2.0)  # 101 rows of 20 ms
+    pieces = _segments(log, 0.5)
+    assert [(p.start, p.stop) for p in pieces] == [(0, 25), (25, 50), (50, 75), (75, 101)]
+    assert _segments(log, None) == log.episode_slices()
+
+
+def test_a_floating_base_replays_from_its_logged_pose_and_motion(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A quadruped on the ground, standing as its joints are excited, replayed from logged states in the
+    middle of the log: the base's velocity, estimated from the logged poses, keeps the replay near the log
+    (contacts make a replay drift: segments restart it)."""
+    config = EnvConfig.model_validate({"id": "rlkit/Quadruped-v0", "task": {"init_noise": 0.0}})
+    settings = ExcitationSettings(seconds=2.0, amplitude=0.3, band=(0.5, 2.0))
+    log = excite(config, settings).log
+    channels = [name for name in simulated_channels(replay_env(config)) if name.startswith("joint_positions")]
+    replay = LogReplay(config, [], log, channels, candidates=1, threads=1)
+    measured = log.channels[:, [log.channel_names.index(name) for name in channels]]
+
+    def worst_miss() -> float:
+        misses = [
+            np.abs(replay.simulate(log, slice(s, s + 10))[0] - measured[s : s + 10]).max()
+            for s in (30, 50, 70)
+        ]
+        return float(max(misses))
+
+    estimated = worst_miss()
+    monkeypatch.setattr(LogReplay, "_base_velocity", staticmethod(lambda *args: None))
+    at_rest = worst_miss()
+    assert estimated < 0.15
+    assert estimated < 0.5 * at_rest  # starting the base at rest misses by far more
