@@ -239,7 +239,7 @@ class AdaptationDistiller:
                     steps += num_envs
                 errors = self._errors(squared_errors / visited)
                 loss = self._fit()
-                student_return = student_mean_return(self.agent, cfg)
+                student_return = student_mean_return(self.agent.make_policy(deterministic=True), cfg)
                 log.write(
                     {
                         "env_steps": steps,

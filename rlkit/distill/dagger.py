@@ -154,7 +154,7 @@ class Distiller:
                     starts = terminated | truncated
                     steps += num_envs
                 loss = self._fit()
-                student_return = student_mean_return(self.agent, cfg)
+                student_return = student_mean_return(self.agent.make_policy(deterministic=True), cfg)
                 log.write(
                     {
                         "env_steps": steps,

@@ -10,7 +10,6 @@ from typing import Any
 import gymnasium as gym
 import torch
 
-from rlkit.agents.base import Agent
 from rlkit.config.loading import config_to_dict
 from rlkit.config.schema import RunConfig
 from rlkit.envs import make_env
@@ -18,6 +17,7 @@ from rlkit.envs.randomization import PhysicsRandomization
 from rlkit.envs.sensors import channel_names
 from rlkit.errors import RlkitError
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
+from rlkit.policy import Policy
 from rlkit.rollout.in_process_vector_env import (
     IN_PROCESS_BACKENDS,
     InProcessVectorEnv,
@@ -95,9 +95,8 @@ def save_student(
     return path
 
 
-def student_mean_return(agent: Agent, config: RunConfig) -> float:
-    """The student's deterministic mean return alone in its env, on the evaluation's episodes (as
-    ``rlkit eval`` would score it)."""
-    policy = agent.make_policy(deterministic=True)
+def student_mean_return(policy: Policy, config: RunConfig) -> float:
+    """The student's mean return alone in its env (``policy``: its deterministic policy), on the evaluation's
+    episodes, as ``rlkit eval`` would score it."""
     seed = config.train.seed + EVAL_SEED_OFFSET
     return float(evaluate_policy(policy, config.env, config.eval.episodes, seed).summary()["mean_return"])
