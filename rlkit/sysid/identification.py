@@ -145,6 +145,7 @@ class _Problem:
         self.log = log
         self.channels = compared_channels(env_config, log, config.channels)
         columns = [log.channel_names.index(name) for name in self.channels]
+        self.log_columns = np.array(columns, dtype=np.int64)
         self.measured = log.channels[:, columns]
         spread = self.measured.std(axis=0)
         if not (np.abs(np.diff(log.controls, axis=0)) > 0).any():
@@ -169,7 +170,9 @@ class _Problem:
                 )
         self.values = self._unknowns(env_config, config)
         self.physical = sum(1 for v in self.values if v.kind == "parameter")
-        self.replay = LogReplay(env_config, config.parameters, log, self.channels, self.physical + 1, threads)
+        self.replay = LogReplay(
+            env_config, config.parameters, log, self.channels, self.physical + len(config.delays) + 1, threads
+        )
         self._expand = self._expansion(config)
         self.delay_groups = self._groups(config.delays, "delays")
         self.bias_columns = np.array(
@@ -271,22 +274,26 @@ class _Problem:
 
     # ----------------------------------------------------------------------------------- the residual
 
-    def simulate(self, physical: np.ndarray) -> list[np.ndarray]:
-        """Every episode replayed for each column of ``physical`` ``(physical, k)``: per episode
-        ``(k, T, channels)``."""
+    def simulate(self, physical: np.ndarray, delays: np.ndarray) -> list[np.ndarray]:
+        """Every episode replayed for each column of ``physical`` ``(physical, k)`` and ``delays``
+        ``(groups, k)``: per episode ``(k, T, channels)``. A column's delays set where its replays start:
+        what its delayed sensors show that late (:meth:`LogReplay.readings_at`)."""
         k = physical.shape[1]
         candidates = self.replay.candidates
         results: list[list[np.ndarray]] = [[] for _ in self.episodes]
         for start in range(0, k, candidates):
-            chunk = physical[:, start : start + candidates]
-            padded = np.concatenate(
-                [chunk, np.repeat(chunk[:, -1:], candidates - chunk.shape[1], axis=1)], axis=1
-            )
+            count = min(candidates, k - start)
+            chunk_physical = _pad(physical[:, start : start + count], candidates)
+            chunk_delays = _pad(delays[:, start : start + count], candidates)
             self.replay.set_parameters(
-                (self._expand @ padded).T if self.physical else np.zeros((candidates, 0))
+                (self._expand @ chunk_physical).T if self.physical else np.zeros((candidates, 0))
             )
+            shifts = np.zeros((candidates, len(self.log.channel_names)))
+            for group, delay in zip(self.delay_groups, chunk_delays, strict=True):
+                shifts[:, self.log_columns[group]] = delay[:, None]
             for index, rows in enumerate(self.episodes):
-                results[index].append(self.replay.simulate(self.log, rows)[: chunk.shape[1]])
+                readings = self.replay.readings_at(self.log, rows, shifts) if self.delay_groups else None
+                results[index].append(self.replay.simulate(self.log, rows, readings)[:count])
             self.simulations += 1
         return [np.concatenate(parts, axis=0) for parts in results]
 
@@ -323,13 +330,12 @@ class _Problem:
     def residual(self, x: np.ndarray) -> np.ndarray:
         """The residual of each column of ``x`` (``(n,)`` or ``(n, k)``), ``(m,)`` or ``(m, k)``."""
         columns = x.reshape(len(self.values), -1)
-        physical = columns[: self.physical]
-        unique, inverse = (
-            np.unique(physical.T, axis=0, return_inverse=True)
-            if self.physical
-            else (np.zeros((1, 0)), np.zeros(columns.shape[1], dtype=np.int64))
-        )
-        simulated = self.simulate(unique.T)
+        replayed = self.physical + len(self.delay_groups)  # what a replay depends on; biases only add
+        if replayed:
+            unique, inverse = np.unique(columns[:replayed].T, axis=0, return_inverse=True)
+        else:
+            unique, inverse = np.zeros((1, 0)), np.zeros(columns.shape[1], dtype=np.int64)
+        simulated = self.simulate(unique.T[: self.physical], unique.T[self.physical :])
         out = np.stack(
             [
                 self.residual_of(simulated, int(inverse.reshape(-1)[j]), columns[:, j])
@@ -345,31 +351,35 @@ class _Problem:
         """``x`` with each delay at the whole number of control steps that fits best (the biases at their
         best for each), then each bias at the mean offset of its channel."""
         x = x.copy()
-        simulated = self.simulate(x[: self.physical, None])
         delays = len(self.delay_groups)
         for g, (group, value) in enumerate(
             zip(self.delay_groups, self.values[self.physical :], strict=False)
         ):
             steps = np.arange(int(np.floor(value.high / self.dt + 1e-9)) + 1)
+            trials = np.repeat(x[:, None], len(steps), axis=1)
+            trials[self.physical + g] = steps * self.dt
+            simulated = self.simulate(trials[: self.physical], trials[self.physical : self.physical + delays])
             costs = []
-            for step in steps:
-                trial = x.copy()
-                trial[self.physical + g] = step * self.dt
-                trial[self.physical + delays :] = self._best_biases(simulated, trial)
-                residual = self.residual_of(simulated, 0, trial).reshape(-1, len(self.channels))
+            for index in range(len(steps)):
+                trial = trials[:, index].copy()
+                trial[self.physical + delays :] = self._best_biases(simulated, index, trial)
+                residual = self.residual_of(simulated, index, trial).reshape(-1, len(self.channels))
                 costs.append(float(np.sum(residual[:, group] ** 2)))
             x[self.physical + g] = float(steps[int(np.argmin(costs))] * self.dt)
-        x[self.physical + delays :] = self._best_biases(simulated, x)
+        simulated = self.simulate(x[: self.physical, None], x[self.physical : self.physical + delays, None])
+        x[self.physical + delays :] = self._best_biases(simulated, 0, x)
         return x
 
-    def _best_biases(self, simulated: list[np.ndarray], x: np.ndarray) -> np.ndarray:
+    def _best_biases(self, simulated: list[np.ndarray], index: int, x: np.ndarray) -> np.ndarray:
         if not self.bias_columns.size:
             return np.zeros(0)
         delays, _ = self._split(x)
         offsets = []
         for episode, rows in enumerate(self.episodes):
             first = self.first_compared[episode]
-            observed = self.observe(simulated[episode][0], episode, delays, np.zeros(self.bias_columns.size))
+            observed = self.observe(
+                simulated[episode][index], episode, delays, np.zeros(self.bias_columns.size)
+            )
             offsets.append((self.measured[rows] - observed)[first:][:, self.bias_columns])
         low, high = self.bounds()
         count = len(self.bias_columns)
@@ -457,7 +467,9 @@ def identify(
         for i, v in enumerate(problem.values)
     ]
     first = problem.episodes[0]
-    simulated = problem.simulate(np.stack([start[: problem.physical], best[: problem.physical]], axis=1))
+    both = np.stack([start, best], axis=1)
+    replayed = problem.physical + len(problem.delay_groups)
+    simulated = problem.simulate(both[: problem.physical], both[problem.physical : replayed])
     delays_before, biases_before = problem._split(start)
     delays_after, biases_after = problem._split(best)
     before_first = problem.observe(simulated[0][0], 0, delays_before, biases_before)
@@ -477,6 +489,11 @@ def identify(
         simulated_before=before_first,
         simulated_after=after_first,
     )
+
+
+def _pad(columns: np.ndarray, width: int) -> np.ndarray:
+    """``columns`` with its last column repeated up to ``width`` columns (a batch's unused sims)."""
+    return np.concatenate([columns, np.repeat(columns[:, -1:], width - columns.shape[1], axis=1)], axis=1)
 
 
 def _segments(log: TrajectoryLog, seconds: float | None) -> list[slice]:

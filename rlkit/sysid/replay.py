@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import mujoco
 import numpy as np
+from scipy.interpolate import CubicSpline
 
 from rlkit.config.schema import EnvConfig
 from rlkit.config.sim2real import ParameterRandomization
@@ -36,6 +37,8 @@ from rlkit.sysid.trajectory_log import TrajectoryLog
 
 #: Channels that are not measurements of the robot: what it was told, not what it did.
 NOT_MEASURED = ("commands[", "last_action:")
+#: Rows a start's readings are interpolated over (a delay is a few control steps at most).
+_SPLINE_ROWS = 8
 #: Joints whose position and velocity are one number each, which a logged channel can name.
 _ONE_DOF_JOINTS = (int(mujoco.mjtJoint.mjJNT_HINGE), int(mujoco.mjtJoint.mjJNT_SLIDE))
 #: A log's control period may differ from the env's by this fraction (a real logger's clock jitters).
@@ -199,22 +202,42 @@ class LogReplay:
                     sources.append(_StateSource(address, found[0], found[1]))
         return qpos_sources, qvel_sources
 
-    def _start(self, log: TrajectoryLog, row: int) -> None:
-        """Put every sim in the state the log's row ``row`` shows."""
+    def readings_at(self, log: TrajectoryLog, rows: slice, shifts: np.ndarray) -> np.ndarray:
+        """Every logged channel of candidate ``k`` read ``shifts[k, c]`` seconds after the first of the rows
+        ``rows`` (a cubic spline through the rows' first readings), ``(candidates, channels)``.
+
+        A sensor that reports ``d`` seconds late shows the state the rows start in only at ``t0 + d``: the
+        replay of a candidate delay starts from there, or it would start ``d`` behind and mimic the delay."""
+        window = slice(rows.start, min(rows.stop, rows.start + _SPLINE_ROWS))
+        times = log.time[window] - log.time[rows.start]
+        spline = CubicSpline(times, log.channels[window], axis=0)
+        columns = np.arange(log.channels.shape[1])[None, :]
+        # the spline at every (candidate, channel) time gives every channel there: keep each its own
+        values = spline(np.clip(shifts, 0.0, times[-1]))
+        return values[np.arange(len(shifts))[:, None], columns, columns]
+
+    def _start(self, log: TrajectoryLog, row: int, readings: np.ndarray | None) -> None:
+        """Put sim ``k`` in the state the log's row ``row`` shows, or that ``readings[k]`` (every logged
+        channel) show where given."""
         sims = self.sims
         sims.reset(self._every)
-        qpos, qvel = self._default_qpos.copy(), self._default_qvel.copy()
-        first = log.channels[row]
+        first = np.broadcast_to(log.channels[row], (self.candidates, log.channels.shape[1]))
+        if readings is not None:
+            first = readings
+        qpos = np.tile(self._default_qpos, (self.candidates, 1))
+        qvel = np.tile(self._default_qvel, (self.candidates, 1))
         for source in self._qpos_sources:
-            qpos[source.address] = first[source.column] + source.offset
+            qpos[:, source.address] = first[:, source.column] + source.offset
         for source in self._qvel_sources:
-            qvel[source.address] = first[source.column]
+            qvel[:, source.address] = first[:, source.column]
         if log.base_pose is not None:
             joint = _free_root_joint(self.env.model)
             if joint is not None:
-                address = int(self.env.model.jnt_qposadr[joint])
-                qpos[address : address + 7] = log.base_pose[row]
-                self._base_velocity(log, row, qvel[self.env.model.jnt_dofadr[joint] :][:6])
+                address, dof = int(self.env.model.jnt_qposadr[joint]), int(self.env.model.jnt_dofadr[joint])
+                qpos[:, address : address + 7] = log.base_pose[row]
+                velocity = np.zeros(6)
+                self._base_velocity(log, row, velocity)
+                qvel[:, dof : dof + 6] = velocity
         sims.qpos[...] = qpos
         sims.qvel[...] = qvel
         if self.env.model.na and self.env._keyframe is not None:
@@ -247,12 +270,13 @@ class LogReplay:
         if self.physics.feeds_constants:
             self.sims.set_const(self._every)
 
-    def simulate(self, log: TrajectoryLog, rows: slice) -> np.ndarray:
+    def simulate(self, log: TrajectoryLog, rows: slice, readings: np.ndarray | None = None) -> np.ndarray:
         """The channels every candidate reports at each of the rows ``rows`` of one episode,
-        ``(candidates, rows, channels)``: row 0 is the state it starts from, row ``t`` the state after the
+        ``(candidates, rows, channels)``: row 0 is the state it starts from (the first row's, or each
+        candidate's ``readings`` of every logged channel: :meth:`readings_at`), row ``t`` the state after the
         controls of rows ``0 .. t-1``."""
         start, stop = rows.start, rows.stop
-        self._start(log, start)
+        self._start(log, start, readings)
         steps = stop - start
         out = np.empty((self.candidates, steps, len(self._columns)))
         out[:, 0] = self.task.observation(self.sims)[:, self._columns]
