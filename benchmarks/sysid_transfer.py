@@ -5,7 +5,7 @@ Usage:
     python benchmarks/sysid_transfer.py [--seeds 3]      # ~30 min on 2 cores
 
 The "real" robot is a perturbed copy of the shipped swing-up cart-pole (``rlkit/CartPoleSwingup-v0``): its
-pole twice as heavy, its motor at half its gain, its sensors one control step late, their noise as in
+pole half again as heavy, its motor at 70 % of its gain, its sensors one control step late, their noise as in
 training. (Balancing alone is no test: a policy trained on the nominal cart-pole balances the real one as
 well as one trained on it.) The loop:
 
@@ -40,7 +40,7 @@ from results_file import write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sysid_transfer.md"
 #: The real robot's differences from the model: factors of the XML's values, and its sensor delay (steps).
-TRUTH = {"pole_mass": 2.0, "motor_gain": 0.5}
+TRUTH = {"pole_mass": 1.5, "motor_gain": 0.7}
 DELAY_STEPS = 1
 NOISE = [{"channels": "(?!last_action).*", "noise_std": 0.01}]
 #: The randomization half-width every policy trains with (a factor around its centre).
@@ -224,7 +224,11 @@ def main() -> None:
     # 4. the table
     means = {name: statistics.fmean(values) for name, values in returns.items()}
     gap = means["oracle"] - means["identified"]
-    closed = (means["adaptation"] - means["identified"]) / gap if gap > 0 else float("nan")
+    closed = (
+        f"closes {(means['adaptation'] - means['identified']) / gap:.0%} of the gap from identified to the oracle"
+        if gap > 0
+        else "has no gap to close: the oracle does not beat the identified policy here"
+    )
     truth_delay = f"{DELAY_STEPS} step"
     lines = [
         "# Transfer after identification: which policy keeps its return on the real robot",
@@ -253,7 +257,7 @@ def main() -> None:
         ),
         "",
         f"Identified over nominal: {means['identified'] - means['nominal']:+.1f} (goal > 0). Adaptation "
-        f"closes {closed:.0%} of the gap from identified to the oracle (goal ≥ 50 %).",
+        f"{closed} (goal ≥ 50 %).",
     ]
     text = "\n".join(lines) + "\n"
     print(text)
