@@ -225,7 +225,8 @@ def main() -> None:
     means = {name: statistics.fmean(values) for name, values in returns.items()}
     gap = means["oracle"] - means["identified"]
     closed = (
-        f"closes {(means['adaptation'] - means['identified']) / gap:.0%} of the gap from identified to the oracle"
+        f"closes {(means['adaptation'] - means['identified']) / gap:.0%} of the gap from identified to the "
+        "oracle"
         if gap > 0
         else "has no gap to close: the oracle does not beat the identified policy here"
     )
