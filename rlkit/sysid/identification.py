@@ -165,8 +165,10 @@ class _Problem:
         for rows, first in zip(self.episodes, self.first_compared, strict=True):
             if rows.stop - rows.start - first < 2:
                 raise RlkitError(
-                    f"an episode of {rows.stop - rows.start} rows leaves nothing to compare after "
-                    f"calibrate.skip_seconds={config.skip_seconds:g}: log longer episodes"
+                    f"an episode (or segment) of {rows.stop - rows.start} rows leaves nothing to compare "
+                    "after "
+                    f"calibrate.skip_seconds={config.skip_seconds:g}: log longer episodes, replay longer "
+                    "segments (calibrate.segment_seconds) or skip less"
                 )
         self.values = self._unknowns(env_config, config)
         self.physical = sum(1 for v in self.values if v.kind == "parameter")
