@@ -17,6 +17,7 @@ starts as the task's reset would put it without noise (its keyframe, at rest).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -320,6 +321,4 @@ def _free_root_joint(model: mujoco.MjModel) -> int | None:
 
 
 def _cpu_count() -> int:
-    import os
-
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
