@@ -17,10 +17,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="module")
 def local_ray():
-    """A local Ray instance with two CPUs, for the module."""
+    """A Ray instance of this process's own with two CPUs, for the module: ``address="local"``, as a plain
+    ``ray.init()`` would join a cluster already running on the machine (``RAY_ADDRESS`` or ``ray start``)."""
     ray = pytest.importorskip("ray")
     if ray.is_initialized():  # another module's cluster would take the driver's connection
         ray.shutdown()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    ray.init(
+        address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR
+    )
     yield
     ray.shutdown()
