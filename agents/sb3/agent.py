@@ -67,7 +67,9 @@ class Sb3Agent(Agent):
         seed: int,
     ) -> None:
         super().__init__(config, observation_space, action_space, num_envs, total_steps, device, seed)
-        from rlkit.agents.sb3.bridge import LoopBridge  # imports SB3, an optional dependency: loaded on use
+        from stable_baselines3.common.logger import Logger  # SB3 is an optional dependency: loaded on use
+
+        from rlkit.agents.sb3.bridge import LoopBridge
 
         algorithm = resolve_algorithm(config.algorithm_name)
         self.bridge = LoopBridge(num_envs, observation_space, action_space)
@@ -88,6 +90,9 @@ class Sb3Agent(Agent):
                 f"config section 'agent' ({config.name}, policy {policy}): Stable-Baselines3 rejected it: "
                 f"{message[:300]}"
             ) from None
+        # rlkit writes the metrics; SB3's default logger would also make an empty /tmp/SB3-<time> folder
+        # at every learn(). Without outputs its values are still recorded for _report_training.
+        self.model.set_logger(Logger(folder=None, output_formats=[]))
         self._metrics: dict[str, float] = {}
         self._last_step = False
         self._report_training(self.model, self._metrics)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -143,6 +144,15 @@ def test_sb3_learns_from_rlkits_env_stack(tmp_path: Path) -> None:
     stored = trainer.agent.model.rollout_buffer.observations
     assert stored.size and np.all(stored[..., [1, 3]] == 100.0)  # cart and pole velocities
     assert np.all(stored == stored.reshape(-1, 4)[0])
+
+
+def test_training_leaves_no_folder_in_the_temp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SB3's default logger makes an empty ``SB3-<time>`` folder in the temp dir at every ``learn()``."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    _trainer(tmp_path, "cartpole-ppo", [*TINY_SB3_PPO, "rollout.num_envs=2", "agent.batch_size=64"]).run()
+    assert [path.name for path in temp.glob("SB3-*")] == []
 
 
 @pytest.mark.parametrize(
