@@ -126,7 +126,7 @@ def batched_and_physics(
     steps per second spent inside the batch's step call."""
     env = make_vector_env(config, num_envs, RolloutConfig(backend="batched", threads=threads))
     assert isinstance(env, BatchedVectorEnv)
-    sims: Any = env.gymnasium.sims if env.gymnasium is not None else env.sims
+    sims: Any = env.handed_to.sims if env.handed_to is not None else env.sims
     sims.batch = timed = TimedBatch(sims.batch)
     env.reset(seed=0)
     actions = random_actions(env.single_action_space, num_envs)  # type: ignore[arg-type]

@@ -1,10 +1,10 @@
 """The backends whose envs step in the calling process, ``sync`` and ``batched``, and ``auto``'s choice
 between them.
 
-``auto`` runs the envs on the ``batched`` backend where it can (a MuJoCo task it batches, no sim2real layer
-it refuses, no render mode), else on ``sync``. The two compute the same results to the bit for the same
-seeds, so the choice changes the speed, never the data. The ``ray`` backend's workers build their envs here
-too (``rollout.worker_backend``).
+``auto`` runs the envs on the ``batched`` backend where it can (a MuJoCo task it batches or MPE's
+simple_spread, no setting it refuses, no render mode), else on ``sync``. The two compute the same results to
+the bit for the same seeds, so the choice changes the speed, never the data. The ``ray`` backend's workers
+build their envs here too (``rollout.worker_backend``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from gymnasium.vector import AutoresetMode
 
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.envs import make_env
+from rlkit.envs.multi_agent.spread_batch import spread_game
 from rlkit.errors import RlkitError
+from rlkit.rollout.agent_rows import AgentRowsVectorEnv
 from rlkit.rollout.batched import BatchedVectorEnv, batched_vector_env
 
 #: The backends this module builds: ``auto`` picks one of the other two.
@@ -93,8 +95,10 @@ def batched_or_refusal(
 
 def describe_auto_choice(env: gym.vector.VectorEnv, env_config: EnvConfig) -> str | None:
     """What ``auto`` picked for ``env`` (built from ``env_config``) and why, in one line for a run's log;
-    None for an env that is not a MuJoCo sim (``sync`` is then the only choice, and nothing to explain)."""
-    if isinstance(env, gym.vector.SyncVectorEnv) and not _steps_mujoco(env.envs[0]):
+    None for an env that is neither a MuJoCo sim nor a game the backend batches (``sync`` is then the only
+    choice, and nothing to explain). A multi-agent vector's choice is its games'."""
+    env = _games(env)
+    if isinstance(env, gym.vector.SyncVectorEnv) and not _batchable_kind(env.envs[0]):
         return None
     if isinstance(env, BatchedVectorEnv):
         threads = f"{env.threads} thread" + ("s" if env.threads != 1 else "")
@@ -106,11 +110,18 @@ def describe_auto_choice(env: gym.vector.VectorEnv, env_config: EnvConfig) -> st
     return f"sync (the batched backend cannot run it: {refusal})"
 
 
-def _steps_mujoco(env: gym.Env) -> bool:
-    """Whether ``env`` simulates a MuJoCo model (rlkit's tasks, Gymnasium's MuJoCo envs)."""
-    return isinstance(getattr(env.unwrapped, "model", None), mujoco.MjModel)
+def _batchable_kind(env: gym.Env) -> bool:
+    """Whether ``env`` is of a kind the batched backend runs: a MuJoCo sim (rlkit's tasks, Gymnasium's MuJoCo
+    envs) or MPE's simple_spread."""
+    return isinstance(getattr(env.unwrapped, "model", None), mujoco.MjModel) or spread_game(env) is not None
+
+
+def _games(env: gym.vector.VectorEnv) -> gym.vector.VectorEnv:
+    """The vector env that steps ``env``'s envs: a multi-agent vector's games, else ``env`` itself."""
+    return env.games if isinstance(env, AgentRowsVectorEnv) else env
 
 
 def backend_name(env: gym.vector.VectorEnv) -> str:
-    """``batched`` for a batched env, else ``sync``: the in-process backend ``env`` steps on."""
-    return "batched" if isinstance(env, BatchedVectorEnv) else "sync"
+    """``batched`` for a batched env (or a multi-agent vector of batched games), else ``sync``: the
+    in-process backend ``env`` steps on."""
+    return "batched" if isinstance(_games(env), BatchedVectorEnv) else "sync"

@@ -21,8 +21,9 @@ Other sim2real layers (pixels, visual randomization, discrete actions, ...) fail
 (:mod:`rlkit.rollout.batched.batchable_config`).
 
 Gymnasium's MuJoCo locomotion tasks (``HalfCheetah-v5``, ``Hopper-v5``, ``Walker2d-v5``, ``Ant-v5``,
-``Humanoid-v5``) run as a :class:`~rlkit.rollout.batched.gymnasium_vector_env.GymnasiumBatchedVectorEnv`, to
-which this env hands its calls.
+``Humanoid-v5``) run as a :class:`~rlkit.rollout.batched.gymnasium_vector_env.GymnasiumBatchedVectorEnv`, and
+MPE's ``mpe2:simple_spread_v3`` as :class:`~rlkit.envs.multi_agent.spread_batch.SpreadGames` (games, as
+``ParallelGame`` observes them), to which this env hands its calls.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from rlkit.envs.effects import ActuatorChain, SensorChain
 from rlkit.envs.env_state import encode_attrs, restore_attrs
 from rlkit.envs.factory import make_task_env
 from rlkit.envs.mujoco_env import MujocoEnv
+from rlkit.envs.multi_agent.spread_batch import SpreadGames, spread_game
 from rlkit.envs.task_state import TaskState
 from rlkit.errors import RlkitError
 from rlkit.rollout.batched.batchable_config import check_batchable
@@ -64,7 +66,7 @@ def _rows_where(mask: np.ndarray, value: np.ndarray, other: np.ndarray) -> np.nd
 
 
 #: Attributes rebuilt from the config, never state: the template env, the compiled task, the spaces.
-_REBUILT = ("gymnasium", "_template", "task", "sims", "spec")
+_REBUILT = ("handed_to", "_template", "task", "sims", "spec")
 
 
 def _c_order(observations: np.ndarray) -> np.ndarray:
@@ -175,8 +177,18 @@ class BatchedVectorEnv(VectorEnv):
         check_batchable(env_config)
         template = make_task_env(env_config, check=False)
         task_env = template.unwrapped
-        #: Gymnasium's locomotion task as its own batched env, which this one hands its calls to; or None.
-        self.gymnasium: GymnasiumBatchedVectorEnv | None = None
+        #: Gymnasium's locomotion task, or MPE's simple_spread games, as its own batched env, which this one
+        #: hands its calls to; or None.
+        self.handed_to: GymnasiumBatchedVectorEnv | SpreadGames | None = None
+        if spread_game(template) is not None:
+            template.close()
+            if teacher_view:
+                raise RlkitError(
+                    f"the batched backend reports no teacher's view for the game '{env_config.id}'; use "
+                    "rollout.backend sync"
+                )
+            self._hand_to(SpreadGames(env_config, num_envs))
+            return
         if is_gymnasium_locomotion(template):
             template.close()
             if teacher_view:
@@ -189,8 +201,8 @@ class BatchedVectorEnv(VectorEnv):
         if not isinstance(task_env, MujocoEnv):
             template.close()
             raise RlkitError(
-                "rollout.backend batched runs rlkit's MuJoCo tasks (MujocoEnv) and Gymnasium's "
-                "HalfCheetah-v5, Hopper-v5, Walker2d-v5, Ant-v5 and Humanoid-v5, but environment "
+                "rollout.backend batched runs rlkit's MuJoCo tasks (MujocoEnv), Gymnasium's HalfCheetah-v5, "
+                "Hopper-v5, Walker2d-v5, Ant-v5 and Humanoid-v5, and mpe2:simple_spread_v3, but environment "
                 f"'{env_config.id}' is {type(task_env).__name__}; use rollout.backend sync"
             )
         if task_env.team is not None and not self._game_of_robots:
@@ -245,9 +257,9 @@ class BatchedVectorEnv(VectorEnv):
         #: Every env's latest observation before the sensor models (the teacher's view of it).
         self._task_observations = np.zeros((num_envs, *self.task.observation_space.shape))
 
-    def _hand_to(self, env: GymnasiumBatchedVectorEnv) -> None:
+    def _hand_to(self, env: GymnasiumBatchedVectorEnv | SpreadGames) -> None:
         """Take ``env``'s spaces and time limit, and hand it every call."""
-        self.gymnasium = env
+        self.handed_to = env
         self.max_episode_steps = env.max_episode_steps
         self.num_envs = env.num_envs
         self.single_observation_space = env.single_observation_space
@@ -258,15 +270,15 @@ class BatchedVectorEnv(VectorEnv):
     @property
     def threads(self) -> int:
         """Threads that step the sims."""
-        return self.gymnasium.threads if self.gymnasium is not None else self.sims.threads
+        return self.handed_to.threads if self.handed_to is not None else self.sims.threads
 
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start an episode in every env (or those of ``options["reset_mask"]``); env ``i`` is seeded with
         ``seed + i`` (or ``seed[i]`` from a list; None keeps its generator and streams)."""
-        if self.gymnasium is not None:
-            return self.gymnasium.reset(seed=seed, options=options)
+        if self.handed_to is not None:  # simple_spread's games observe a Dict, as a team's games do
+            return self.handed_to.reset(seed=seed, options=options)  # type: ignore[return-value]
         seeds = per_env_seeds(seed, self.num_envs)
         mask = np.ones(self.num_envs, dtype=bool)
         if options is not None and "reset_mask" in options:
@@ -286,8 +298,8 @@ class BatchedVectorEnv(VectorEnv):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step every env with its row of ``actions``; an env whose episode ends starts its next one in the
         same step (``SAME_STEP``), its last observation in ``info["final_obs"]``."""
-        if self.gymnasium is not None:
-            return self.gymnasium.step(actions)
+        if self.handed_to is not None:
+            return self.handed_to.step(actions)  # type: ignore[return-value]
         applied = self.actuators(np.asarray(actions).reshape(self.num_envs, -1))
         action = np.asarray(applied, dtype=np.float64)
         repeat = self.actuators.repeat
@@ -411,15 +423,15 @@ class BatchedVectorEnv(VectorEnv):
         """Every env's state as checkpoint data, for a resume that continues their episodes exactly: the
         sims' physics state, each env's generator, sensor, actuator and randomization state (its per-sim
         model fields included), the latest observations and actions (see :mod:`rlkit.envs.env_state`)."""
-        if self.gymnasium is not None:
-            return self.gymnasium.capture_state()
+        if self.handed_to is not None:
+            return self.handed_to.capture_state()
         return {"sims": self.sims.capture(), "env": encode_attrs(self, exclude=_REBUILT)}
 
     def restore_state(self, state: dict[str, Any]) -> bool:
         """Continue the episodes :meth:`capture_state` saved; False (nothing written) when they do not fit
         this batch."""
-        if self.gymnasium is not None:
-            return self.gymnasium.restore_state(state)
+        if self.handed_to is not None:
+            return self.handed_to.restore_state(state)
         if tuple(state["sims"]["state"].shape) != self.sims.batch.state.shape:
             return False
         # the model first (its fields, then mj_setConst in the randomization's after_state_restored): the
@@ -437,8 +449,8 @@ class BatchedVectorEnv(VectorEnv):
         Raises:
             RlkitError: ``name`` is another method: the batch holds no per-env env object to call it on.
         """
-        if self.gymnasium is not None:
-            return self.gymnasium.call(name, *args, **kwargs)
+        if self.handed_to is not None:
+            return self.handed_to.call(name, *args, **kwargs)
         if name == "observation_names":
             return (list(self.sensors.observation_names),) * self.num_envs
         if name == "dt":
@@ -468,4 +480,4 @@ class BatchedVectorEnv(VectorEnv):
 
     def close_extras(self, **kwargs: Any) -> None:
         """Release the template env."""
-        (self.gymnasium or self._template).close()
+        (self.handed_to or self._template).close()
