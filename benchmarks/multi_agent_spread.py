@@ -18,6 +18,7 @@ Writes ``benchmarks/results/multi_agent_spread.md``.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -49,12 +50,25 @@ REFERENCES = [
 ]
 PRESETS = {"MAPPO": "spread-mappo", "IPPO": "spread-ippo"}
 EPISODES = 100
+#: The stretch of training whose episodes the published learning curves average (MARLlib's last 1M steps).
+LAST_STEPS = 1_000_000
 
 
 def evaluate(run: Path) -> dict[str, Any]:
     path = run / f"eval-{EPISODES}.json"
     rlkit("eval", str(run), "--episodes", str(EPISODES), "--output", str(path))
     return json.loads(path.read_text())
+
+
+def training_team_return(run: Path) -> float:
+    """The team return of the training episodes over the last :data:`LAST_STEPS` env steps (the mean of
+    ``metrics.csv``'s ``team/return_mean`` rows there): what a learning curve, and the published figures,
+    report, the policy sampling as it learns."""
+    with (run / "metrics.csv").open(newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row.get("team/return_mean")]
+    end = int(rows[-1]["env_steps"])
+    last = [float(row["team/return_mean"]) for row in rows if int(row["env_steps"]) > end - LAST_STEPS]
+    return float(np.mean(last))
 
 
 def random_policy() -> dict[str, Any]:
@@ -69,10 +83,10 @@ def random_policy() -> dict[str, Any]:
     return result.summary()
 
 
-def row(name: str, summary: dict[str, Any], wall: str, steps: str) -> str:
+def row(name: str, summary: dict[str, Any], training: str, wall: str, steps: str) -> str:
     return (
         f"| {name} | {summary['mean_return']:.2f} ± {summary['std_return']:.2f} | "
-        f"{summary['team_return']:.2f} | {steps} | {wall} |"
+        f"{summary['team_return']:.2f} | {training} | {steps} | {wall} |"
     )
 
 
@@ -97,17 +111,20 @@ def main() -> None:
         f"reward: half the shared distance term, half the agent's own collisions), {EPISODES} evaluation "
         "episodes with the same seeds for every policy, deterministic trained policies. Return: an agent's "
         "rewards summed over the episode, averaged over the agents (± std over episodes); team: the "
-        "agents' returns summed.",
+        "agents' returns summed. Training team return: the mean team return of the training episodes over "
+        f"the last {LAST_STEPS:,} env steps (the policy sampling as it learns), the measure of the published "
+        "learning curves.",
         "",
-        "| policy | return per agent | team return | env steps | training wall time |",
-        "|---|---:|---:|---:|---:|",
+        "| policy | return per agent | team return | training team return | env steps | training wall time |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for (name, _), run in zip(PRESETS.items(), runs, strict=True):
         summary = evaluate(run)
         trained = json.loads((run / "eval.json").read_text())
         wall = f"{trained.get('train_wall_time', float('nan')) / 60:.1f} min"
-        lines.append(row(f"{name} (`{run.name}`)", summary, wall, f"{summary['env_steps']:,}"))
-    lines.append(row("random", random_policy(), "-", "-"))
+        training = f"{training_team_return(run):.2f}"
+        lines.append(row(f"{name} (`{run.name}`)", summary, training, wall, f"{summary['env_steps']:,}"))
+    lines.append(row("random", random_policy(), "-", "-", "-"))
     lines += ["", *REFERENCES]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     write_results(RESULTS, "\n".join(lines) + "\n")

@@ -9,19 +9,24 @@ Each backend steps ``--games`` games of ``mpe2:simple_spread_v3`` (``spread-mapp
 episodes, a critic on the global state) with the same pre-drawn random actions, two ways: the vector env of
 games alone, and the agent rows a training run steps (:class:`rlkit.rollout.agent_rows.AgentRowsVectorEnv`
 over the games). The clock runs over ``--seconds`` of steps after a warm-up, construction excluded;
-autoresets (every 25 steps) are included. Prints a Markdown table.
+autoresets (every 25 steps) are included. Writes ``benchmarks/results/spread_batch_throughput.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from results_file import write_results
 
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.rollout.vector_env import make_vector_env
+
+RESULTS = Path(__file__).resolve().parent / "results" / "spread_batch_throughput.md"
 
 
 def throughput(env: Any, actions: list[np.ndarray], games: int, seconds: float) -> float:
@@ -60,13 +65,23 @@ def main() -> None:
             rates[backend, level] = throughput(env, actions, args.games, args.seconds)
         rows.close()
     kind = "Box" if args.continuous else "Discrete"
-    print(f"simple_spread, {args.agents} agents, {kind} actions, {args.games} games: game steps/s")
-    print()
-    print("| stepped | sync | batched | batched / sync |")
-    print("|---|---|---|---|")
+    lines = [
+        "# MPE simple_spread: game steps per second, sync against batched",
+        "",
+        f"Command: `{' '.join(['python benchmarks/spread_batch_throughput.py', *sys.argv[1:]])}`",
+        "",
+        f"`mpe2:simple_spread_v3`, {args.agents} agents, {kind} actions, {args.games} games side by side, "
+        "random actions drawn up front, no learning, one process. The games alone, and the agent rows a "
+        "training run steps.",
+        "",
+        "| stepped | sync (game steps/s) | batched (game steps/s) | batched / sync |",
+        "|---|---:|---:|---:|",
+    ]
     for level in ("games", "agent rows"):
         sync, batched = rates["sync", level], rates["batched", level]
-        print(f"| {level} | {sync:,.0f} | {batched:,.0f} | {batched / sync:.1f}x |")
+        lines.append(f"| {level} | {sync:,.0f} | {batched:,.0f} | {batched / sync:.0f}x |")
+    write_results(RESULTS, "\n".join(lines) + "\n")
+    print(RESULTS.read_text())
 
 
 if __name__ == "__main__":
