@@ -218,7 +218,8 @@ class RolloutConfig(StrictModel):
     )
     ray_address: str | None = Field(
         default=None,
-        description="ray: the cluster to join, e.g. 'auto' or 'ray://head:10001' (None: a local Ray)",
+        description="ray: the cluster to join, e.g. 'auto' (the one RAY_ADDRESS or ray start names) or "
+        "'ray://head:10001' (None: a local Ray instance of the run's own)",
     )
     inference: Literal["auto", "learner", "worker"] = Field(
         default="auto",

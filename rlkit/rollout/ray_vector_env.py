@@ -454,7 +454,8 @@ class _Lost:
 
 def connect_ray(address: str | None) -> None:
     """Initialize Ray for this process unless it already is: join the cluster at ``address``, or start a
-    local instance (None), quietly (no dashboard, worker output not forwarded).
+    local instance of its own (None, even where ``RAY_ADDRESS`` or ``ray start`` names a running cluster:
+    ``rollout.ray_address: auto`` joins that), quietly (no dashboard, worker output not forwarded).
 
     Raises:
         RlkitError: The address cannot be reached, or Ray fails to start or connect.
@@ -466,8 +467,10 @@ def connect_ray(address: str | None) -> None:
         return
     _check_reachable(address)
     try:
-        if address is None:
-            ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+        if address is None:  # "local": a plain ray.init() would join a cluster running on the machine
+            ray.init(
+                address="local", include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR
+            )
         else:
             ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
     except Exception as error:  # Ray raises ConnectionError, RuntimeError, ValueError... all mean the same

@@ -48,6 +48,22 @@ def test_ray_errors_are_one_line(monkeypatch) -> None:
     )
 
 
+def test_without_an_address_ray_starts_an_instance_of_its_own(monkeypatch) -> None:
+    """Not the cluster ``RAY_ADDRESS`` (or ``ray start``) names, which a plain ``ray.init()`` would join."""
+    asked: list[dict] = []
+
+    def record(**kwargs):
+        asked.append(kwargs)
+        raise ConnectionError("stop here")
+
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:6379")
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", record)
+    with pytest.raises(RlkitError, match=r"^cannot connect to a local Ray instance: stop here$"):
+        RayVectorEnv(CARTPOLE, 2, RolloutConfig(backend="ray"))
+    assert [kwargs["address"] for kwargs in asked] == ["local"]
+
+
 def run_both(env_config: EnvConfig, num_envs: int, steps: int, seed: int = 3) -> tuple[list, list]:
     """The same reset and random actions on the sync and the ray backend: every step's full result."""
     runs = []
