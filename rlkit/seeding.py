@@ -20,6 +20,9 @@ name (:mod:`rlkit.sim.random_stream`, :mod:`rlkit.sim.random_streams`). Agents s
 An acting copy of an agent on a Ray worker is seeded with :func:`stream_seed` of the run's seed for the name
 ``acting/worker{w}/restart{r}``, and derives its streams from that seed by the same names. Distillation
 draws who acts and its minibatch order from ``distillation``.
+
+Every vector env, on every backend, resets env ``i`` of ``reset(seed=s)`` with ``s + i``
+(:func:`per_env_seeds`).
 """
 
 from __future__ import annotations
@@ -56,3 +59,19 @@ def seeded_torch_generator(seed: int, name: str, device: torch.device | str = "c
     generator = torch.Generator(device=device)
     generator.manual_seed(stream_seed(seed, name))
     return generator
+
+
+def per_env_seeds(seed: int | list[int | None] | None, num_envs: int) -> list[int | None]:
+    """The seed of each env for ``reset(seed=...)``, as Gymnasium's vector envs read it: a list as given,
+    an int ``seed`` as ``seed + i`` for env ``i``, None as unseeded.
+
+    Raises:
+        ValueError: A list of another length than ``num_envs``.
+    """
+    if seed is None:
+        return [None] * num_envs
+    if isinstance(seed, int):
+        return [seed + index for index in range(num_envs)]
+    if len(seed) != num_envs:
+        raise ValueError(f"reset got {len(seed)} seeds for {num_envs} envs")
+    return list(seed)

@@ -42,6 +42,7 @@ from rlkit.envs.env_state import encode_attrs, restore_attrs
 from rlkit.envs.factory import make_task_env
 from rlkit.envs.multi_agent.parallel_game import ParallelGame
 from rlkit.errors import RlkitError
+from rlkit.seeding import per_env_seeds
 
 #: ``simple_spread_v3``'s keyword arguments the batch runs at these values only: a curriculum (its stage is
 #: changed from outside the game), episodes that end once every landmark is covered, partial observability
@@ -192,7 +193,7 @@ class SpreadGames(VectorEnv):
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Start a game in every env (or those of ``options["reset_mask"]``); game ``i`` is seeded with
         ``seed + i`` (or ``seed[i]`` from a list; None continues its generator)."""
-        seeds = _per_game_seeds(seed, self.num_envs)
+        seeds = per_env_seeds(seed, self.num_envs)
         mask = np.ones(self.num_envs, dtype=bool)
         if options is not None and "reset_mask" in options:
             mask = np.asarray(options["reset_mask"], dtype=bool).reshape(self.num_envs)
@@ -444,17 +445,6 @@ class _AgentPairs:
 def _norm(delta: np.ndarray) -> np.ndarray:
     """The length of each 2-D vector (last axis), as mpe2 computes it: ``sqrt(sum(square(delta)))``."""
     return np.sqrt(np.square(delta).sum(axis=-1))
-
-
-def _per_game_seeds(seed: int | list[int | None] | None, games: int) -> list[int | None]:
-    """Each game's reset seed, as Gymnasium's vector envs read ``seed``: ``seed + i``, a list as given."""
-    if seed is None:
-        return [None] * games
-    if isinstance(seed, int):
-        return [seed + index for index in range(games)]
-    if len(seed) != games:
-        raise ValueError(f"reset got {len(seed)} seeds for {games} games")
-    return list(seed)
 
 
 def _copied(observations: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -54,9 +54,9 @@ else:
 from rlkit.buffers.batches import concatenate, map_batches, take
 from rlkit.config.schema import EnvConfig, RolloutConfig, RunConfig
 from rlkit.errors import RlkitError
-from rlkit.rollout.env_seeds import RESTART_SEED_OFFSET, per_env_seeds
+from rlkit.rollout.env_seeds import RESTART_SEED_OFFSET
 from rlkit.rollout.ray_worker import Fragment, RolloutWorker
-from rlkit.seeding import stream_seed
+from rlkit.seeding import per_env_seeds, stream_seed
 
 logger = logging.getLogger(__name__)
 

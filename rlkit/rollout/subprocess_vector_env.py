@@ -42,7 +42,7 @@ from gymnasium.vector.utils import batch_space, create_empty_array, iterate
 
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.errors import RlkitError
-from rlkit.rollout.env_seeds import RESTART_SEED_OFFSET, per_env_seeds
+from rlkit.rollout.env_seeds import RESTART_SEED_OFFSET
 from rlkit.rollout.shared_arrays import SharedArrays
 from rlkit.rollout.subprocess_worker import (
     ARRAY_SPACES,
@@ -51,6 +51,7 @@ from rlkit.rollout.subprocess_worker import (
     observation_leaves,
     run_worker,
 )
+from rlkit.seeding import per_env_seeds
 
 logger = logging.getLogger(__name__)
 

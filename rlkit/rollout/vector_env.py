@@ -16,7 +16,7 @@ from rlkit.envs.multi_agent import ParallelGame
 from rlkit.rollout.agent_rows import AgentRowsVectorEnv
 from rlkit.rollout.autoreset import final_observations
 from rlkit.rollout.batched import BatchedVectorEnv
-from rlkit.rollout.env_seeds import RESTART_SEED_OFFSET, per_env_seeds
+from rlkit.rollout.env_seeds import RESTART_SEED_OFFSET
 from rlkit.rollout.in_process_vector_env import (
     IN_PROCESS_BACKENDS,
     describe_auto_choice,
@@ -24,6 +24,7 @@ from rlkit.rollout.in_process_vector_env import (
 )
 from rlkit.rollout.ray_vector_env import RayVectorEnv
 from rlkit.rollout.subprocess_vector_env import SubprocessVectorEnv
+from rlkit.seeding import per_env_seeds
 
 __all__ = [
     "RESTART_SEED_OFFSET",

@@ -54,7 +54,7 @@ from rlkit.rollout.batched.gymnasium_vector_env import (
     template_attribute,
     time_limit,
 )
-from rlkit.rollout.env_seeds import per_env_seeds
+from rlkit.seeding import per_env_seeds
 
 #: What the trainer's curriculum calls on a vector env's envs, answered by the batch's randomization.
 _RANDOMIZATION_CALLS = ("set_randomization_scale", "randomization_scale")

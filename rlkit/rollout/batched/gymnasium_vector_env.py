@@ -32,7 +32,7 @@ from rlkit.envs.batched.gymnasium_locomotion import (
 from rlkit.envs.env_state import encode_attrs, restore_attrs
 from rlkit.envs.factory import make_task_env
 from rlkit.errors import ConfigError, RlkitError
-from rlkit.rollout.env_seeds import per_env_seeds
+from rlkit.seeding import per_env_seeds
 
 #: The ``env`` fields the Gymnasium tasks read; any other (a sim2real layer) has no array form here yet.
 TASK_FIELDS = ("id", "kwargs", "max_episode_steps", "task")
