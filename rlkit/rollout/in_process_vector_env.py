@@ -15,7 +15,7 @@ from gymnasium.vector import AutoresetMode
 
 from rlkit.config.schema import EnvConfig, RolloutConfig
 from rlkit.envs import make_env
-from rlkit.envs.multi_agent.spread_batch import spread_game
+from rlkit.envs.multi_agent.spread_batch import SpreadGames, spread_game
 from rlkit.errors import RlkitError
 from rlkit.rollout.agent_rows import AgentRowsVectorEnv
 from rlkit.rollout.batched import BatchedVectorEnv, batched_vector_env
@@ -102,6 +102,8 @@ def describe_auto_choice(env: gym.vector.VectorEnv, env_config: EnvConfig) -> st
         return None
     if isinstance(env, BatchedVectorEnv):
         threads = f"{env.threads} thread" + ("s" if env.threads != 1 else "")
+        if isinstance(env.handed_to, SpreadGames):  # no sims: the games are arrays, stepped on one thread
+            return f"batched ({env.num_envs} games as NumPy arrays)"
         return f"batched ({env.num_envs} envs as one batch of sims on {threads})"
     refusal = batched_or_refusal(env_config, 1)
     if isinstance(refusal, BatchedVectorEnv):  # batchable after all: the env was built to render

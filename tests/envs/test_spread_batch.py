@@ -208,7 +208,7 @@ def test_auto_batches_spread_and_steps_on_sync_what_the_batch_refuses() -> None:
     env = make_vector_env(config, 2, AUTO)
     assert isinstance(env.games, BatchedVectorEnv) and backend_name(env) == "batched"
     assert describe_backend_choice(env, config, AUTO) == (
-        "rollout.backend auto: batched (2 envs as one batch of sims on 1 thread)"
+        "rollout.backend auto: batched (2 games as NumPy arrays)"
     )
     env.close()
     refused = spread(kwargs={"terminate_on_success": True})
