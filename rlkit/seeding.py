@@ -28,9 +28,11 @@ Every vector env, on every backend, resets env ``i`` of ``reset(seed=s)`` with `
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import numpy as np
 import torch
+from gymnasium.utils import seeding
 
 
 def stream_key(name: str) -> int:
@@ -75,3 +77,28 @@ def per_env_seeds(seed: int | list[int | None] | None, num_envs: int) -> list[in
     if len(seed) != num_envs:
         raise ValueError(f"reset got {len(seed)} seeds for {num_envs} envs")
     return list(seed)
+
+
+def reset_envs(
+    seed: int | list[int | None] | None,
+    options: dict[str, Any] | None,
+    generators: list[np.random.Generator | None],
+) -> tuple[list[int | None], np.ndarray, np.ndarray]:
+    """What a batched vector env's ``reset(seed=..., options=...)`` starts: each env's seed
+    (:func:`per_env_seeds`), the mask of envs to start (``options["reset_mask"]``, else all) and their
+    indices. Reseeds, in place, the generator of every env started with a seed or without a generator yet
+    (a started env given None keeps its generator, as Gymnasium's envs do).
+
+    Raises:
+        ValueError: A seed list of another length than the envs.
+    """
+    num_envs = len(generators)
+    seeds = per_env_seeds(seed, num_envs)
+    mask = np.ones(num_envs, dtype=bool)
+    if options is not None and "reset_mask" in options:
+        mask = np.asarray(options["reset_mask"], dtype=bool).reshape(num_envs)
+    ids = np.flatnonzero(mask)
+    for index in ids:
+        if seeds[index] is not None or generators[index] is None:
+            generators[index] = seeding.np_random(seeds[index])[0]
+    return seeds, mask, ids

@@ -8,7 +8,7 @@ import zlib
 import numpy as np
 import torch
 
-from rlkit.seeding import seeded_generator, seeded_torch_generator, stream_seed
+from rlkit.seeding import reset_envs, seeded_generator, seeded_torch_generator, stream_seed
 
 
 def test_the_rule_is_the_seed_and_the_names_crc32() -> None:
@@ -43,3 +43,23 @@ def test_no_stream_replays_a_generator_seeded_with_the_seed_itself() -> None:
         exploration = torch.randn(8, generator=seeded_torch_generator(seed, "exploration"))
         assert not torch.allclose(exploration, weights)
         assert stream_seed(seed, "exploration") != seed
+
+
+def test_reset_envs_reseeds_only_the_masked_envs_given_a_seed() -> None:
+    kept = np.random.default_rng(99)
+    generators: list[np.random.Generator | None] = [None, kept, None]
+    seeds, mask, ids = reset_envs(7, {"reset_mask": [False, True, True]}, generators)
+    assert seeds == [7, 8, 9]
+    assert mask.tolist() == [False, True, True] and ids.tolist() == [1, 2]
+    assert generators[0] is None  # not started: untouched
+    assert generators[1] is not kept
+    assert generators[1].random() == np.random.default_rng(8).random()  # env i gets seed + i
+    assert generators[2].random() == np.random.default_rng(9).random()
+
+
+def test_reset_envs_without_a_seed_keeps_generators_and_creates_missing_ones() -> None:
+    kept = np.random.default_rng(99)
+    generators: list[np.random.Generator | None] = [kept, None]
+    seeds, mask, ids = reset_envs(None, None, generators)
+    assert seeds == [None, None] and mask.all() and ids.tolist() == [0, 1]
+    assert generators[0] is kept and generators[1] is not None

@@ -33,7 +33,6 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
@@ -42,7 +41,7 @@ from rlkit.envs.env_state import encode_attrs, restore_attrs
 from rlkit.envs.factory import make_task_env
 from rlkit.envs.multi_agent.parallel_game import ParallelGame
 from rlkit.errors import RlkitError
-from rlkit.seeding import per_env_seeds
+from rlkit.seeding import reset_envs
 
 #: ``simple_spread_v3``'s keyword arguments the batch runs at these values only: a curriculum (its stage is
 #: changed from outside the game), episodes that end once every landmark is covered, partial observability
@@ -193,14 +192,7 @@ class SpreadGames(VectorEnv):
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Start a game in every env (or those of ``options["reset_mask"]``); game ``i`` is seeded with
         ``seed + i`` (or ``seed[i]`` from a list; None continues its generator)."""
-        seeds = per_env_seeds(seed, self.num_envs)
-        mask = np.ones(self.num_envs, dtype=bool)
-        if options is not None and "reset_mask" in options:
-            mask = np.asarray(options["reset_mask"], dtype=bool).reshape(self.num_envs)
-        ids = np.flatnonzero(mask)
-        for index in ids:
-            if seeds[index] is not None or self._generators[index] is None:
-                self._generators[index] = seeding.np_random(seeds[index])[0]
+        _, mask, ids = reset_envs(seed, options, self._generators)
         self._start_games(ids)
         fresh = self._observe(ids)
         for key, value in fresh.items():

@@ -32,7 +32,6 @@ import os
 from typing import Any
 
 import numpy as np
-from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
@@ -54,7 +53,7 @@ from rlkit.rollout.batched.gymnasium_vector_env import (
     template_attribute,
     time_limit,
 )
-from rlkit.seeding import per_env_seeds
+from rlkit.seeding import reset_envs
 
 #: What the trainer's curriculum calls on a vector env's envs, answered by the batch's randomization.
 _RANDOMIZATION_CALLS = ("set_randomization_scale", "randomization_scale")
@@ -279,14 +278,7 @@ class BatchedVectorEnv(VectorEnv):
         ``seed + i`` (or ``seed[i]`` from a list; None keeps its generator and streams)."""
         if self.handed_to is not None:  # simple_spread's games observe a Dict, as a team's games do
             return self.handed_to.reset(seed=seed, options=options)  # type: ignore[return-value]
-        seeds = per_env_seeds(seed, self.num_envs)
-        mask = np.ones(self.num_envs, dtype=bool)
-        if options is not None and "reset_mask" in options:
-            mask = np.asarray(options["reset_mask"], dtype=bool).reshape(self.num_envs)
-        ids = np.flatnonzero(mask)
-        for index in ids:
-            if seeds[index] is not None or self._generators[index] is None:
-                self._generators[index] = seeding.np_random(seeds[index])[0]
+        seeds, mask, ids = reset_envs(seed, options, self._generators)
         self._observations[ids] = self._start_episodes(ids, [seeds[index] for index in ids])
         infos = {}
         for key, value in self._layer_infos().items():

@@ -17,7 +17,6 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from pydantic import BaseModel
@@ -32,7 +31,7 @@ from rlkit.envs.batched.gymnasium_locomotion import (
 from rlkit.envs.env_state import encode_attrs, restore_attrs
 from rlkit.envs.factory import make_task_env
 from rlkit.errors import ConfigError, RlkitError
-from rlkit.seeding import per_env_seeds
+from rlkit.seeding import reset_envs
 
 #: The ``env`` fields the Gymnasium tasks read; any other (a sim2real layer) has no array form here yet.
 TASK_FIELDS = ("id", "kwargs", "max_episode_steps", "task")
@@ -159,14 +158,7 @@ class GymnasiumBatchedVectorEnv(VectorEnv):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start an episode in every env (or those of ``options["reset_mask"]``); env ``i`` is seeded with
         ``seed + i`` (or ``seed[i]`` from a list; None keeps its generator)."""
-        seeds = per_env_seeds(seed, self.num_envs)
-        mask = np.ones(self.num_envs, dtype=bool)
-        if options is not None and "reset_mask" in options:
-            mask = np.asarray(options["reset_mask"], dtype=bool).reshape(self.num_envs)
-        ids = np.flatnonzero(mask)
-        for index in ids:
-            if seeds[index] is not None or self._generators[index] is None:
-                self._generators[index] = seeding.np_random(seeds[index])[0]
+        _, mask, ids = reset_envs(seed, options, self._generators)
         self._start_episodes(ids)
         infos = gather_infos([(int(ids[0]), self.task.reset_info(self.sims), mask)]) if len(ids) else {}
         return self.task.observation(self.sims), infos
