@@ -8,7 +8,7 @@ delays and biases are identified per channel group, named by regular expressions
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from rlkit.config.base import StrictModel
 from rlkit.config.sim2real import ParameterRandomization
@@ -58,6 +58,13 @@ class CalibrateConfig(StrictModel):
         "(multiple shooting), for motion whose open-loop replay drifts over a whole episode (a floating-base "
         "robot on the ground: log its base pose); None: whole episodes",
     )
+    continuation_seconds: list[float] = Field(
+        default_factory=list,
+        description="shorter segment lengths to fit first, in increasing order (a continuation): each fit "
+        "starts where the one before ended, the last runs on segment_seconds; a short segment's cost has "
+        "fewer local minima (the replay of a swinging or tumbling motion diverges less), a long one's more "
+        "information",
+    )
     skip_seconds: float = Field(
         default=0.2,
         ge=0,
@@ -82,6 +89,18 @@ class CalibrateConfig(StrictModel):
         description="the smallest half-width of the written randomization of a scale parameter, as a "
         "fraction of its identified value (clean logs give intervals too narrow to randomize over)",
     )
+
+    @model_validator(mode="after")
+    def _continuation_leads_up(self) -> CalibrateConfig:
+        stages = self.continuation_seconds
+        if any(seconds <= 0 for seconds in stages) or stages != sorted(set(stages)):
+            raise ValueError(f"continuation_seconds {stages} must be positive and increasing")
+        if stages and self.segment_seconds is not None and stages[-1] >= self.segment_seconds:
+            raise ValueError(
+                f"continuation_seconds {stages} must be shorter than segment_seconds "
+                f"({self.segment_seconds:g})"
+            )
+        return self
 
     @field_validator("logged_with")
     @classmethod

@@ -255,18 +255,18 @@ class _Problem:
     def reweight(self, residual: np.ndarray) -> None:
         """Scale each channel by the RMS of its residual ``residual`` (normalized by the current scales)."""
         table = residual.reshape(-1, len(self.channels))
-        rms = np.sqrt(np.mean(table**2, axis=0)) * self.scale
-        spread = np.where(np.isfinite(self.scale), self.scale, 0.0)
-        floor = 1e-6 * spread
-        self.scale = np.where(np.isfinite(self.scale), np.maximum(rms, floor), np.inf)
+        weighed = np.isfinite(self.scale)  # a flat channel (infinite scale) stays weightless
+        rms = np.sqrt(np.mean(table[:, weighed] ** 2, axis=0)) * self.scale[weighed]
+        self.scale[weighed] = np.maximum(rms, 1e-6 * self.scale[weighed])
 
     def spread_cost(self, residual: np.ndarray) -> float:
         """The mean squared residual with each channel divided by its spread over the logs (whatever the
         current weights): how the fit is reported."""
-        table = residual.reshape(-1, len(self.channels)) * np.where(
-            np.isfinite(self.scale), self.scale / self.spread, 0.0
+        weighed = np.isfinite(self.scale)
+        table = residual.reshape(-1, len(self.channels))[:, weighed] * (
+            self.scale[weighed] / self.spread[weighed]
         )
-        return float(np.mean(table**2))
+        return float(np.sum(table**2) / (table.shape[0] * len(self.channels)))
 
     def start(self) -> np.ndarray:
         return np.array([v.initial for v in self.values])
@@ -412,46 +412,36 @@ def identify(
     if not problem.values:
         raise RlkitError("calibrate: nothing to identify: name parameters, delays or biases")
     start = problem.initial_delays_and_biases(problem.start())
-    parameters = sysid.ParameterDict()
-    for index, value in enumerate(problem.values):
-        parameters.add(
-            sysid.Parameter(
-                f"x{index}", nominal=float(start[index]), min_value=value.low, max_value=value.high
-            )
-        )
     iterations = [0]
-
-    def residual_fn(x: np.ndarray, _params: sysid.ParameterDict) -> tuple[list[np.ndarray], None, None]:
-        return [problem.residual(np.asarray(x))], None, None
 
     def on_iteration(trace: list[Any]) -> None:
         iterations[0] += 1
         if progress is not None:
             progress(f"iteration {iterations[0]}: cost {2.0 * float(trace[-1].objective):.6g}")
 
-    def solve(x0: np.ndarray) -> np.ndarray:
-        for index, value in enumerate(x0):
-            parameters[f"x{index}"].value[:] = value
-        # the backend's own per-iteration table goes to a buffer: progress reports the iterations instead
-        optimized, _ = sysid.optimize(
-            parameters,
-            residual_fn,
-            optimizer="mujoco",
-            verbose=False,
-            max_iters=config.iterations,
-            output=io.StringIO(),
-            iter_callback=on_iteration,
-            x_scale="jac",
-        )
-        return np.asarray(optimized.as_vector(), dtype=float)
+    def solve(on: _Problem, x0: np.ndarray) -> np.ndarray:
+        return _least_squares(on, x0, config.iterations, on_iteration)
+
+    # the continuation: fits on shorter segments first, each from where the last ended
+    begin = start
+    for seconds in config.continuation_seconds:
+        stage = _Problem(env_config, config.model_copy(update={"segment_seconds": seconds}), log, threads)
+        if progress is not None:
+            progress(f"continuation: segments of {seconds:g} s")
+        begin = solve(stage, stage.initial_delays_and_biases(begin))
+    if config.continuation_seconds:
+        begin = problem.initial_delays_and_biases(begin)
+        if progress is not None:
+            segments = "whole episodes" if config.segment_seconds is None else f"{config.segment_seconds:g} s"
+            progress(f"continuation: segments of {segments}")
 
     rms_before = _channel_rms(problem.residual(start), problem)
-    first_fit = solve(start)
+    first_fit = solve(problem, begin)
     # Second pass, weighted as maximum likelihood weighs: each channel by its own noise, estimated from what
     # the first fit leaves unexplained (a velocity read through a noisy encoder then counts less than a
     # clean position, however much both move).
     problem.reweight(problem.residual(first_fit))
-    best = solve(first_fit)
+    best = solve(problem, first_fit)
     before, after = problem.residual(np.stack([start, best], axis=1)).T
     intervals = _intervals(problem, best, after, config.confidence)
     values = [
@@ -491,6 +481,34 @@ def identify(
         simulated_before=before_first,
         simulated_after=after_first,
     )
+
+
+def _least_squares(
+    problem: _Problem, x0: np.ndarray, iterations: int, on_iteration: Callable[[list[Any]], None]
+) -> np.ndarray:
+    """``problem``'s unknowns that minimize its residual, searched from ``x0`` within their bounds by
+    mujoco.sysid's least squares (at most ``iterations`` iterations)."""
+    parameters = sysid.ParameterDict()
+    for index, value in enumerate(problem.values):
+        parameters.add(
+            sysid.Parameter(f"x{index}", nominal=float(x0[index]), min_value=value.low, max_value=value.high)
+        )
+
+    def residual_fn(x: np.ndarray, _params: sysid.ParameterDict) -> tuple[list[np.ndarray], None, None]:
+        return [problem.residual(np.asarray(x))], None, None
+
+    # the backend's own per-iteration table goes to a buffer: progress reports the iterations instead
+    optimized, _ = sysid.optimize(
+        parameters,
+        residual_fn,
+        optimizer="mujoco",
+        verbose=False,
+        max_iters=iterations,
+        output=io.StringIO(),
+        iter_callback=on_iteration,
+        x_scale="jac",
+    )
+    return np.asarray(optimized.as_vector(), dtype=float)
 
 
 def _pad(columns: np.ndarray, width: int) -> np.ndarray:
