@@ -152,7 +152,8 @@ def main() -> None:
         + (f" ({args.note})" if args.note else ""),
         "",
         "Machine: 2 CPU cores. `rlkit/Quadruped-v0` (a Go1-sized quadruped, 50 Hz control, 20 s "
-        "episodes), PPO on 512 batched envs for 10M steps. Each run's evaluation: 20 episodes with "
+        f"episodes), PPO on 512 batched envs for {evals[0]['env_steps'] / 1e6:.0f}M steps. "
+        "Each run's evaluation: 20 episodes with "
         "commands drawn from the training ranges (forward ±1 m/s, lateral ±0.5 m/s, yaw ±1 rad/s, 10 % "
         "standing), deterministic policy; tracking error = mean over steps of |commanded − actual planar "
         "base velocity|; fall rate = episodes ended by a termination / episodes.",
