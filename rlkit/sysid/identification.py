@@ -18,6 +18,10 @@ physical parameters need a simulation: the finite differences of delays and bias
 point they perturb, and the physical columns of one batch of finite differences replay as the sims of one
 batch.
 
+A long replay of a fast or unstable motion (a swinging pole) diverges, and its cost has local minima far from
+the truth; ``calibrate.continuation_seconds`` fits on shorter segments first, each fit starting where the one
+before ended, so that the fit on ``segment_seconds`` starts near the truth.
+
 The intervals assume independent residuals; consecutive samples of a log are correlated, so they are
 optimistic by roughly the square root of the correlation length in samples. The written config's width
 factor (``calibrate.width``) is there to make up for that.
