@@ -2,7 +2,7 @@
 with online adaptation, and on the "real" robot itself, all evaluated on the real robot.
 
 Usage:
-    python benchmarks/sysid_transfer.py [--seeds 3]      # ~30 min on 2 cores
+    python benchmarks/sysid_transfer.py [--seeds 3] [--steps 500000]      # ~30 min on 2 cores
 
 The "real" robot is a perturbed copy of the shipped swing-up cart-pole (``rlkit/CartPoleSwingup-v0``): its
 pole half again as heavy, its motor at 70 % of its gain, its sensors one control step late, their noise as in
@@ -128,12 +128,12 @@ def env(
     return section
 
 
-def run_config(env_section: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def run_config(env_section: dict[str, Any], steps: int, **extra: Any) -> dict[str, Any]:
     return {
         "env": env_section,
         "agent": PPO,
         "rollout": {"num_envs": 8},
-        "train": {"total_steps": STEPS},
+        "train": {"total_steps": steps},
         "eval": {"episodes": 10},
         **extra,
     }
@@ -163,6 +163,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=STEPS, help="PPO steps per policy (and per teacher)")
     parser.add_argument("--output", type=Path, default=Path("runs/sysid-transfer"))
     parser.add_argument("--note", default="", help="a line on the machine's state, for the results file")
     args = parser.parse_args()
@@ -173,13 +174,15 @@ def main() -> None:
     real = TRUTH["pole_mass"], TRUTH["motor_gain"]
     rig = write(
         out / "real-rig.yaml",
-        run_config(env(*real, delay=DELAY_STEPS, width=None, encoders=True)),
+        run_config(env(*real, delay=DELAY_STEPS, width=None, encoders=True), args.steps),
     )
     logs = out / "real.npz"
     rlkit(
         "excite", str(rig), "--output", str(logs), "--seconds", "10", "--episodes", "2", "--amplitude", "0.8"
     )
-    base = write(out / "nominal-base.yaml", {**run_config(env(width=None)), "calibrate": CALIBRATION})
+    base = write(
+        out / "nominal-base.yaml", {**run_config(env(width=None), args.steps), "calibrate": CALIBRATION}
+    )
     rlkit("calibrate", str(base), str(logs), "--output", str(out / "calibration"))
     found = json.loads((out / "calibration" / "identified.json").read_text())["values"]
     mass = next(v["value"] for v in found if v["name"].startswith("body_mass"))
@@ -188,18 +191,21 @@ def main() -> None:
 
     # 3. the four policies
     configs = {
-        "nominal": write(out / "nominal.yaml", run_config(env())),
-        "identified": write(out / "identified.yaml", run_config(env(mass, gain, delay))),
-        "oracle": write(out / "oracle.yaml", run_config(env(*real, delay=DELAY_STEPS, width=None))),
+        "nominal": write(out / "nominal.yaml", run_config(env(), args.steps)),
+        "identified": write(out / "identified.yaml", run_config(env(mass, gain, delay), args.steps)),
+        "oracle": write(
+            out / "oracle.yaml", run_config(env(*real, delay=DELAY_STEPS, width=None), args.steps)
+        ),
     }
     teacher = write(
         out / "adaptation-teacher.yaml",
-        run_config(env(mass, gain, delay, width=0.5, randomization={"observe_parameters": True})),
+        run_config(env(mass, gain, delay, width=0.5, randomization={"observe_parameters": True}), args.steps),
     )
     student = write(
         out / "adaptation-student.yaml",
         run_config(
             env(mass, gain, delay, width=0.5, sensors={"history": 8}),
+            args.steps,
             rollout={"num_envs": 16},
             distill={
                 "method": "adaptation",
@@ -244,9 +250,9 @@ def main() -> None:
         f"×{TRUTH['pole_mass']:g} as heavy, its motor at ×{TRUTH['motor_gain']:g} its gain and its sensors "
         f"{truth_delay} late. `rlkit excite` logged it (2 × 10 s, joint encoders included); "
         f"`rlkit calibrate` identified the pole's mass ×{mass:.3f}, the motor's gain ×{gain:.3f} and a "
-        f"delay of {delay} step(s). Every policy trains {STEPS:,} steps of PPO (the adaptation student: "
+        f"delay of {delay} step(s). Every policy trains {args.steps:,} steps of PPO (the adaptation student: "
         "distilled for 49k "
-        f"steps from a teacher of {STEPS:,}) with the pole's mass and the motor's gain randomized "
+        f"steps from a teacher of {args.steps:,}) with the pole's mass and the motor's gain randomized "
         f"±{WIDTH:.0%} around its centre (the adaptation teacher ±50 %, so that there is something to adapt "
         f"to), and is evaluated on the real robot: mean return over {EPISODES} episodes (1000 is the most), "
         "per seed.",
