@@ -243,7 +243,7 @@ def main() -> None:
     lines = [
         "# Transfer after identification: which policy keeps its return on the real robot",
         "",
-        f"Command: `python benchmarks/sysid_transfer.py --seeds {args.seeds}`"
+        f"Command: `python benchmarks/sysid_transfer.py --seeds {args.seeds} --steps {args.steps}`"
         + (f" ({args.note})" if args.note else ""),
         "",
         f"Machine: 2 CPU cores. The real robot: `rlkit/CartPoleSwingup-v0` with its pole "
