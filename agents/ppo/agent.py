@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
+import gymnasium as gym
 import torch
 
 from rlkit.agents.actor_critic import ActionDistribution
@@ -19,6 +20,7 @@ from rlkit.agents.ppo.config import PPOConfig
 from rlkit.agents.ppo.losses import clipped_surrogate_loss, masked_mean, normalize_advantages, value_loss
 from rlkit.agents.returns import generalized_advantage_estimate
 from rlkit.buffers.rollout_buffer import minibatch_indices
+from rlkit.nn.normalization import ValueNormalizer
 from rlkit.optim import AdaptiveKLSchedule, clip_gradients, set_learning_rate
 
 #: Metrics averaged over an update's minibatches, in the order :meth:`PPO._gradient_step` returns them.
@@ -58,6 +60,21 @@ class PPO(OnPolicyAgent):
     config_class: ClassVar[type[PPOConfig]] = PPOConfig
     config: PPOConfig
 
+    def __init__(
+        self,
+        config: PPOConfig,
+        observation_space: gym.Space[Any],
+        action_space: gym.Space[Any],
+        num_envs: int,
+        total_steps: int,
+        device: torch.device,
+        seed: int,
+    ) -> None:
+        super().__init__(config, observation_space, action_space, num_envs, total_steps, device, seed)
+        #: ``agent.value_normalization``: the critic's outputs (and the rollout's stored values) are in its
+        #: standardized units, mapped back wherever they meet rewards.
+        self.value_normalizer = ValueNormalizer().to(device) if config.value_normalization else None
+
     def kl_target(self) -> float | None:
         """``agent.target_kl``: the KL per minibatch that ``adaptive_kl`` holds and the early stop guards."""
         return self.config.target_kl
@@ -71,10 +88,11 @@ class PPO(OnPolicyAgent):
         cfg = self.config
         buffer = self.buffer
         with torch.no_grad():
+            values, next_values = self._in_return_units(buffer.values, self.next_values())
             advantages, returns = generalized_advantage_estimate(
                 buffer.rewards,
-                buffer.values,
-                self.next_values(),
+                values,
+                next_values,
                 buffer.terminated,
                 buffer.dones,
                 cfg.gamma,
@@ -109,9 +127,15 @@ class PPO(OnPolicyAgent):
             metrics["optim/grad_norm"] = means[METRIC_NAMES.index("optim/grad_norm")] / steps_taken
         metrics["optim/lr"] = float(self.optimizer.param_groups[0]["lr"])
         metrics["policy/clip_range"] = clip_range
-        metrics["value/explained_variance"] = explained_variance(buffer.values, returns)
+        metrics["value/explained_variance"] = explained_variance(values, returns)
         metrics.update(self.std_metric())
         return metrics
+
+    def _in_return_units(self, *values: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """Critic outputs in the return's units: denormalized with ``value_normalization``, else unchanged."""
+        if self.value_normalizer is None:
+            return values
+        return tuple(self.value_normalizer.denormalize(value) for value in values)
 
     def training_samples(self, advantages: torch.Tensor, returns: torch.Tensor) -> PPOBatch:
         """The whole rollout as independent samples, ``(T * N, ...)``."""
@@ -151,7 +175,11 @@ class PPO(OnPolicyAgent):
         policy_loss, info = clipped_surrogate_loss(
             dist.log_prob(batch.actions), batch.old_log_probs, advantages, clip_range, acting
         )
-        critic_loss = value_loss(values, batch.old_values, batch.returns, cfg.clip_range_vf)
+        targets = batch.returns
+        if self.value_normalizer is not None:  # MAPPO updates the statistics with every minibatch's targets
+            self.value_normalizer.update(targets)
+            targets = self.value_normalizer.normalize(targets)
+        critic_loss = value_loss(values, batch.old_values, targets, cfg.clip_range_vf, cfg.value_huber_delta)
         entropy = masked_mean(dist.entropy(self.generator), acting)
         loss = policy_loss + cfg.vf_coef * critic_loss - cfg.ent_coef * entropy
         if cfg.target_kl is not None and not self._continue_after_kl(float(info["approx_kl"]), cfg.target_kl):
@@ -181,9 +209,13 @@ class PPO(OnPolicyAgent):
         state = super().state_dict()
         if isinstance(self.lr_schedule, AdaptiveKLSchedule):
             state["adaptive_lr"] = self.lr_schedule.lr
+        if self.value_normalizer is not None:
+            state["value_normalizer"] = self.value_normalizer.state_dict()
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
         if isinstance(self.lr_schedule, AdaptiveKLSchedule) and "adaptive_lr" in state:
             self.lr_schedule.lr = float(state["adaptive_lr"])
+        if self.value_normalizer is not None and "value_normalizer" in state:
+            self.value_normalizer.load_state_dict(state["value_normalizer"])

@@ -24,6 +24,18 @@ class PPOConfig(OnPolicyConfig):
     clip_range_vf: float | None = Field(
         None, gt=0, description="clip value updates to this range (None: off)"
     )
+    value_normalization: bool = Field(
+        False,
+        description="MAPPO's ValueNorm: the critic predicts value targets standardized by running statistics "
+        "of the targets (updated on every minibatch's), mapped back for GAE; usually with "
+        "normalize_returns off",
+    )
+    value_huber_delta: float | None = Field(
+        None,
+        gt=0,
+        description="Huber's loss for the critic, quadratic up to this error and linear beyond (in the "
+        "critic's units: standardized with value_normalization; None: the squared error)",
+    )
     target_kl: float | None = Field(
         None,
         gt=0,

@@ -42,19 +42,32 @@ def clipped_surrogate_loss(
 
 
 def value_loss(
-    values: torch.Tensor, old_values: torch.Tensor, returns: torch.Tensor, clip_range: float | None
+    values: torch.Tensor,
+    old_values: torch.Tensor,
+    returns: torch.Tensor,
+    clip_range: float | None,
+    huber_delta: float | None = None,
 ) -> torch.Tensor:
-    """Squared error of the value function, optionally with PPO's value clipping.
+    """Squared error of the value function (Huber's with ``huber_delta``), optionally with PPO's value
+    clipping.
 
     With ``clip_range`` set, the new value may move at most ``clip_range`` from the value at collection
     time, and the larger of the clipped and unclipped errors is taken (so clipping never helps the loss).
-    The factor 1/2 is left to ``vf_coef``.
+    The factor 1/2 is left to ``vf_coef``, for Huber's loss too: an error ``e`` costs ``e²`` up to
+    ``huber_delta`` and ``2 δ |e| - δ²`` beyond it (twice Huber's ``e²/2``, so that it matches the squared
+    error where both are quadratic), which bounds a single outlying target's gradient.
     """
-    unclipped = (values - returns).square()
+
+    def error(predicted: torch.Tensor) -> torch.Tensor:
+        if huber_delta is None:
+            return (predicted - returns).square()
+        return 2.0 * torch.nn.functional.huber_loss(predicted, returns, reduction="none", delta=huber_delta)
+
+    unclipped = error(values)
     if clip_range is None:
         return unclipped.mean()
     clipped_values = old_values + (values - old_values).clamp(-clip_range, clip_range)
-    return torch.maximum(unclipped, (clipped_values - returns).square()).mean()
+    return torch.maximum(unclipped, error(clipped_values)).mean()
 
 
 def normalize_advantages(

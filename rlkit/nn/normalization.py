@@ -97,3 +97,57 @@ class ReturnNormalizer:
         state = dict(state)
         self.returns = state.pop("returns").clone()
         self.stats.load_state_dict(state)
+
+
+class ValueNormalizer(torch.nn.Module):
+    """MAPPO's value normalization (Yu et al. 2022, "ValueNorm"): the critic predicts value targets
+    standardized by running statistics of the targets, and its outputs are mapped back before they enter GAE.
+
+    The statistics are exponential moving averages of the targets' mean and mean square with weight ``beta``
+    per update, debiased as Adam debiases its moments (divided by ``1 - beta^k`` after ``k`` updates): with
+    ``beta`` near 1 they are close to the plain mean over every target seen. The variance is floored at
+    ``min_var``, so a critic whose targets barely vary is not asked to resolve them at a huge scale.
+
+    Args:
+        beta: Weight of the old statistics at each update (MAPPO: 0.99999).
+        epsilon: Floor of the debiasing term (before any update the statistics read 0 and 1).
+        min_var: Floor of the variance.
+    """
+
+    running_mean: torch.Tensor
+    running_mean_sq: torch.Tensor
+    debiasing_term: torch.Tensor
+
+    def __init__(self, beta: float = 0.99999, epsilon: float = 1e-5, min_var: float = 1e-2) -> None:
+        super().__init__()
+        self.beta = beta
+        self.epsilon = epsilon
+        self.min_var = min_var
+        self.register_buffer("running_mean", torch.zeros((), dtype=torch.float64))
+        self.register_buffer("running_mean_sq", torch.zeros((), dtype=torch.float64))
+        self.register_buffer("debiasing_term", torch.zeros((), dtype=torch.float64))
+
+    def mean_var(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The debiased mean and (floored) variance of the targets seen."""
+        weight = self.debiasing_term.clamp(min=self.epsilon)
+        mean = self.running_mean / weight
+        var = (self.running_mean_sq / weight - mean.square()).clamp(min=self.min_var)
+        return mean, var
+
+    @torch.no_grad()
+    def update(self, targets: torch.Tensor) -> None:
+        """Move the statistics towards one batch of value targets (one update, whatever the batch's size)."""
+        targets = targets.detach().to(torch.float64)
+        self.running_mean.mul_(self.beta).add_((1.0 - self.beta) * targets.mean())
+        self.running_mean_sq.mul_(self.beta).add_((1.0 - self.beta) * targets.square().mean())
+        self.debiasing_term.mul_(self.beta).add_(1.0 - self.beta)
+
+    def normalize(self, values: torch.Tensor) -> torch.Tensor:
+        """Targets in the critic's standardized units."""
+        mean, var = self.mean_var()
+        return ((values - mean) / var.sqrt()).to(values.dtype)
+
+    def denormalize(self, values: torch.Tensor) -> torch.Tensor:
+        """The critic's standardized outputs in the return's units."""
+        mean, var = self.mean_var()
+        return (values * var.sqrt() + mean).to(values.dtype)

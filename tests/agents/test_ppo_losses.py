@@ -41,3 +41,13 @@ def test_normalize_advantages() -> None:
     assert normalized.mean().item() == pytest.approx(0.0, abs=1e-6)
     assert normalized.std().item() == pytest.approx(1.0, rel=1e-5)
     assert normalize_advantages(torch.tensor([3.0])).item() == 0.0
+
+
+def test_huber_value_loss_is_the_squared_error_up_to_delta_and_linear_beyond() -> None:
+    values, returns = torch.zeros(2), torch.tensor([0.5, 3.0])
+    # 0.5 is inside δ = 1: 0.5² = 0.25; 3 is beyond: 2 · 1 · 3 - 1² = 5 (the squared error would be 9)
+    assert value_loss(values, values, returns, None, huber_delta=1.0).item() == pytest.approx((0.25 + 5) / 2)
+    assert value_loss(values, values, returns, None).item() == pytest.approx((0.25 + 9) / 2)
+    # with clipping, the pessimistic Huber error: the prediction 2 clipped to 0 + 0.5 from old value 0
+    clipped = value_loss(torch.tensor([2.0]), torch.tensor([0.0]), torch.tensor([3.0]), 0.5, huber_delta=1.0)
+    assert clipped.item() == pytest.approx(2 * 2.5 - 1)  # error 2.5 beyond δ, against error 1 unclipped
