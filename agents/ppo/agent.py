@@ -55,7 +55,8 @@ class PPOBatch:
 
 
 class PPO(OnPolicyAgent):
-    """PPO with GAE, clipped surrogate, optional value clipping and observation/return normalization."""
+    """PPO with GAE, clipped surrogate, optional value clipping and Huber loss, and observation, return and
+    value normalization."""
 
     config_class: ClassVar[type[PPOConfig]] = PPOConfig
     config: PPOConfig
