@@ -3,6 +3,7 @@ with online adaptation, and on the "real" robot itself, all evaluated on the rea
 
 Usage:
     python benchmarks/sysid_transfer.py [--seeds 3] [--steps 500000]      # ~30 min on 2 cores
+    python benchmarks/sysid_transfer.py --seeds 3 --resume   # only the policies --output lacks
 
 The "real" robot is a perturbed copy of the shipped swing-up cart-pole (``rlkit/CartPoleSwingup-v0``): its
 pole half again as heavy, its motor at 70 % of its gain, its sensors one control step late, their noise as in
@@ -153,8 +154,13 @@ def reality_overrides() -> list[str]:
     ]
 
 
-def evaluate(run: Path, output: Path) -> float:
+def evaluate(run: Path, output: Path) -> None:
+    """``run``'s policy on the real robot, its summary written to ``output``."""
     rlkit("eval", str(run), *reality_overrides(), "--episodes", str(EPISODES), "--output", str(output))
+
+
+def real_return(output: Path) -> float:
+    """The mean return on the real robot that :func:`evaluate` wrote to ``output``."""
     return float(json.loads(output.read_text())["mean_return"])
 
 
@@ -166,6 +172,12 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=STEPS, help="PPO steps per policy (and per teacher)")
     parser.add_argument("--output", type=Path, default=Path("runs/sysid-transfer"))
     parser.add_argument("--note", default="", help="a line on the machine's state, for the results file")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep what --output already holds (the logs, the identification, each policy already evaluated "
+        "on the real robot; the same --steps): runs are reproducible by seed, so only missing ones train",
+    )
     args = parser.parse_args()
     out = args.output
     out.mkdir(parents=True, exist_ok=True)
@@ -177,14 +189,15 @@ def main() -> None:
         run_config(env(*real, delay=DELAY_STEPS, width=None, encoders=True), args.steps),
     )
     logs = out / "real.npz"
-    rlkit(
-        "excite", str(rig), "--output", str(logs), "--seconds", "10", "--episodes", "2", "--amplitude", "0.8"
-    )
+    identified = out / "calibration" / "identified.json"
     base = write(
         out / "nominal-base.yaml", {**run_config(env(width=None), args.steps), "calibrate": CALIBRATION}
     )
-    rlkit("calibrate", str(base), str(logs), "--output", str(out / "calibration"))
-    found = json.loads((out / "calibration" / "identified.json").read_text())["values"]
+    if not (args.resume and logs.exists() and identified.exists()):
+        excitation = ("--seconds", "10", "--episodes", "2", "--amplitude", "0.8")
+        rlkit("excite", str(rig), "--output", str(logs), *excitation)
+        rlkit("calibrate", str(base), str(logs), "--output", str(out / "calibration"))
+    found = json.loads(identified.read_text())["values"]
     mass = next(v["value"] for v in found if v["name"].startswith("body_mass"))
     gain = next(v["value"] for v in found if v["name"].startswith("actuator_gain"))
     delay = round(next(v["steps"] for v in found if v["kind"] == "delay"))
@@ -222,13 +235,18 @@ def main() -> None:
     returns: dict[str, list[float]] = {name: [] for name in ("nominal", "identified", "adaptation", "oracle")}
     for seed in range(args.seeds):
         for name, config in configs.items():
-            run = out / f"{name}-{seed}"
-            rlkit("train", str(config), f"train.seed={seed}", "--run-dir", str(run))
-            returns[name].append(evaluate(run, out / f"{name}-{seed}-real.json"))
-        teacher_run, student_run = out / f"adaptation-teacher-{seed}", out / f"adaptation-{seed}"
-        rlkit("train", str(teacher), f"train.seed={seed}", "--run-dir", str(teacher_run))
-        rlkit("distill", str(teacher_run), str(student), "--run-dir", str(student_run))
-        returns["adaptation"].append(evaluate(student_run, out / f"adaptation-{seed}-real.json"))
+            run, result = out / f"{name}-{seed}", out / f"{name}-{seed}-real.json"
+            if not (args.resume and result.exists()):
+                rlkit("train", str(config), f"train.seed={seed}", "--run-dir", str(run))
+                evaluate(run, result)
+            returns[name].append(real_return(result))
+        result = out / f"adaptation-{seed}-real.json"
+        if not (args.resume and result.exists()):
+            teacher_run, student_run = out / f"adaptation-teacher-{seed}", out / f"adaptation-{seed}"
+            rlkit("train", str(teacher), f"train.seed={seed}", "--run-dir", str(teacher_run))
+            rlkit("distill", str(teacher_run), str(student), "--run-dir", str(student_run))
+            evaluate(student_run, result)
+        returns["adaptation"].append(real_return(result))
 
     # 4. the table
     means = {name: statistics.fmean(values) for name, values in returns.items()}
