@@ -574,7 +574,10 @@ class TerrainConfig(StrictModel):
 def _given(model: BaseModel, dumped: dict[str, Any]) -> dict[str, Any]:
     """``dumped`` (``model``'s dump) with only the fields set on ``model``, sections (models) likewise."""
     kept = {}
+    # a field the dump left out (exclude, exclude_defaults, exclude_none) stays out
     for name in (field for field in type(model).model_fields if field in model.model_fields_set):
+        if name not in dumped:
+            continue
         value, data = getattr(model, name), dumped[name]
         kept[name] = _given(value, data) if isinstance(value, BaseModel) and isinstance(data, dict) else data
     return kept

@@ -244,3 +244,13 @@ def test_a_saved_config_keeps_only_the_task_keys_given_so_a_reload_merges_them_a
     task = env.envs[0].unwrapped.task
     assert task.commands.standing == 0.0 and task.commands.forward == (-1.0, 1.0)
     assert task.keyframe == "home" and len(task.observations) == 7
+
+
+def test_a_task_dump_honours_pydantics_exclusions() -> None:
+    from rlkit.envs.tasks.quadruped import QUADRUPED_JOYSTICK_TASK
+
+    # the shipped task's commands set forward, lateral and yaw ranges that are also the defaults
+    lean = QUADRUPED_JOYSTICK_TASK.model_dump(exclude_defaults=True)
+    assert "forward" not in lean["commands"] and lean["commands"]["body"] == "trunk"
+    assert "qpos" not in lean and lean["keyframe"] == "home"
+    assert "reward" not in QUADRUPED_JOYSTICK_TASK.model_dump(exclude={"reward"})
