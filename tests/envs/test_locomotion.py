@@ -252,5 +252,5 @@ def test_a_task_dump_honours_pydantics_exclusions() -> None:
     # the shipped task's commands set forward, lateral and yaw ranges that are also the defaults
     lean = QUADRUPED_JOYSTICK_TASK.model_dump(exclude_defaults=True)
     assert "forward" not in lean["commands"] and lean["commands"]["body"] == "trunk"
-    assert "qpos" not in lean and lean["keyframe"] == "home"
+    assert lean["init_noise"] == 0.1 and lean["keyframe"] == "home"  # set and not the default: kept
     assert "reward" not in QUADRUPED_JOYSTICK_TASK.model_dump(exclude={"reward"})
