@@ -37,6 +37,7 @@ from rlkit.errors import ConfigError
 from rlkit.evaluate.restore import restore_agent
 from rlkit.policy import Policy
 from rlkit.registry import import_attr
+from rlkit.rollout.agent_rows import GAME_OBSERVATIONS, agent_rows
 from rlkit.runs.stop_signals import stop_on_signals
 from rlkit.training.run import check_new_run_dir, default_run_dir, finish_run, open_run_dir, resume_run
 from rlkit.training.trainer import Trainer
@@ -102,11 +103,31 @@ class LoadedPolicy:
         self._episode_start = True
 
     def act(self, observation: Any) -> Any:
-        """The action for ``observation`` (an array, or a dict of arrays for a Dict observation space)."""
+        """The action for ``observation`` (an array, or a dict of arrays for a Dict observation space).
+
+        A multi-agent game's observation (its env's ``{observations, state, ...}``) gets the joint action:
+        one row per agent, in the game's agent order, every agent acting with the policy it trained with.
+        """
         batch = map_batches(lambda leaf: np.asarray(leaf)[None], observation)
+        if self._is_game_observation(batch):
+            rows = agent_rows(batch, self.config.env.agents.agent_id)
+            agents = np.asarray(batch[GAME_OBSERVATIONS]).shape[1]
+            actions = self._policy(rows, np.full(agents, self._episode_start))
+            self._episode_start = False
+            return actions
         actions = self._policy(batch, np.array([self._episode_start]))
         self._episode_start = False
         return actions[0]
+
+    def _is_game_observation(self, batch: Any) -> bool:
+        """Whether ``batch`` is a multi-agent game's observation: agents' observations stacked, which the
+        policy (trained on one agent's row) does not observe as such."""
+        rows_space = self.observation_space
+        return (
+            isinstance(batch, dict)
+            and GAME_OBSERVATIONS in batch
+            and not (isinstance(rows_space, gym.spaces.Dict) and GAME_OBSERVATIONS in rows_space.spaces)
+        )
 
     def reset(self) -> None:
         """Start a new episode: the next :meth:`act` begins with a fresh memory (no-op without memory)."""

@@ -13,7 +13,9 @@ import pytest
 import rlkit
 from rlkit.config import load_config
 from rlkit.errors import ConfigError
+from rlkit.evaluate.restore import restore_agent
 from rlkit.rollout import make_vector_env
+from rlkit.rollout.agent_rows import agent_rows
 
 QUICK = ("train.total_steps=1024", "agent.n_steps=128", "log.progress=false", "log.tensorboard=false")
 
@@ -48,6 +50,26 @@ def test_load_acts_on_one_observation_with_actions_valid_in_the_env(tmp_path: Pa
     assert np.array_equal(policy.act(observation), policy.act(observation))
     assert policy.observation_space == env.observation_space
     assert policy.env_steps == 1024
+
+
+def test_load_acts_for_every_agent_of_a_multi_agent_game(tmp_path: Path) -> None:
+    """A game's policy takes the game's observation and returns the joint action, one per agent, each as
+    the trained rows policy (agent index and global state included) acts for that agent."""
+    relay = ("env.id=tests.multi_agent.relay_game:relay_game", "env.kwargs={max_cycles: 5}")
+    run = rlkit.train(
+        "cartpole-ppo", *QUICK, *relay, "env.agents.critic=state", "eval.episodes=1", run_dir=tmp_path / "run"
+    )
+    policy = rlkit.load(run.run_dir)
+    env = policy.make_env()
+    observation, _ = env.reset(seed=3)
+    rows_policy = restore_agent(run.run_dir).agent.make_policy(deterministic=True)
+    for _ in range(4):
+        action = policy.act(observation)
+        assert env.action_space.contains(action), action
+        batch = {key: np.asarray(value)[None] for key, value in observation.items()}
+        expected = rows_policy(agent_rows(batch, agent_id=True), np.zeros(2, dtype=bool))
+        assert np.array_equal(action, expected)
+        observation, *_ = env.step(action)
 
 
 def test_a_policy_with_memory_starts_afresh_after_reset(tmp_path: Path) -> None:

@@ -30,6 +30,9 @@ from rlkit.errors import RlkitError
 #: (the privileged form agents know) and the legal moves of a masked game.
 POLICY, PRIVILEGED, ACTION_MASK = "policy", "privileged", "action_mask"
 
+#: The key of a game's observation (a :class:`~rlkit.envs.multi_agent.ParallelGame`'s) stacking its agents'.
+GAME_OBSERVATIONS = "observations"
+
 
 class AgentRowsVectorEnv(gym.vector.VectorEnv):
     """``games`` multi-agent games as ``games * agents`` rows, one per agent.
@@ -160,7 +163,7 @@ def agent_rows(observations: dict[str, np.ndarray], agent_id: bool) -> Any:
     """The rows a batch of games' observations (a :class:`~rlkit.envs.multi_agent.ParallelGame`'s, games
     along the first axis) give: each agent's own observation, with its one-hot index if ``agent_id``, and
     the game's global state as ``{policy, privileged}`` where the games observe one."""
-    own = np.asarray(observations["observations"], dtype=np.float32)
+    own = np.asarray(observations[GAME_OBSERVATIONS], dtype=np.float32)
     games, agents = own.shape[:2]
     if agent_id:
         identity = np.broadcast_to(np.eye(agents, dtype=np.float32), (games, agents, agents))
