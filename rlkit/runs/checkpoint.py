@@ -35,7 +35,8 @@ def save_checkpoint(directory: Path, name: str, payload: dict[str, Any]) -> Path
 
 
 def resolve_checkpoint(path: str | Path) -> Path:
-    """The checkpoint file for a run directory, a checkpoints directory, or a checkpoint file."""
+    """The checkpoint file for a run directory, a checkpoints directory, its ``latest`` pointer, or a
+    checkpoint file."""
     path = Path(path)
     if path.is_dir():
         directory = path / "checkpoints" if (path / "checkpoints").is_dir() else path
@@ -43,6 +44,8 @@ def resolve_checkpoint(path: str | Path) -> Path:
         if not pointer.is_file():
             raise RlkitError(f"'{path}' has no checkpoints (expected {pointer})")
         path = directory / pointer.read_text().strip()
+    elif path.name == LATEST and path.is_file():  # the pointer itself: the checkpoint it names
+        path = path.parent / path.read_text().strip()
     if not path.is_file():
         raise RlkitError(f"checkpoint '{path}' does not exist")
     return path
