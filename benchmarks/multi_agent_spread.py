@@ -96,13 +96,14 @@ def assignment_controller() -> dict[str, Any]:
     axis of its largest position error, damped by its velocity. It ignores collisions. A reference for
     how well the task can be done, not a bound: a learned policy acts on its own observation alone."""
     config = load_config(PRESETS["MAPPO"])
-    agents = 3
+    agents = int(config.env.kwargs["N"])  # as many landmarks as agents
 
     def assigned_pushes(obs: dict[str, np.ndarray], starts: np.ndarray) -> np.ndarray:
         # an agent's observation: its velocity, its position, the landmarks relative to it, ...
         own = obs["privileged"].reshape(len(starts), agents, -1)
         velocity, position = own[..., 0:2], own[..., 2:4]
-        landmarks = position[:, 0, None] + own[:, 0, 4:10].reshape(-1, agents, 2)  # as agent 0 sees them
+        relative = own[:, 0, 4 : 4 + 2 * agents].reshape(-1, agents, 2)  # the landmarks as agent 0 sees them
+        landmarks = position[:, 0, None] + relative
         index = np.argmax(obs["policy"][:, -agents:], axis=1)  # the row's one-hot agent index
         actions = np.zeros(len(starts), dtype=np.int64)
         for row_index in range(len(starts)):
