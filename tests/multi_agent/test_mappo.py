@@ -92,7 +92,7 @@ class _CapturedError(Exception):
     pass
 
 
-def _train(tmp_path: Path, name: str, seed: int) -> list[dict[str, str]]:
+def _train(tmp_path: Path, name: str, seed: int, *overrides: str) -> list[dict[str, str]]:
     config = load_config(
         "spread-mappo",
         [
@@ -104,6 +104,7 @@ def _train(tmp_path: Path, name: str, seed: int) -> list[dict[str, str]]:
             "eval.episodes=2",
             "eval.interval=0",
             f"train.seed={seed}",
+            *overrides,
         ],
     )
     Trainer(config, tmp_path / name).run()
@@ -145,7 +146,7 @@ def test_evaluation_reports_team_and_agent_returns(tmp_path: Path) -> None:
 def test_the_shared_policy_exports_as_the_decentralized_actor(tmp_path: Path) -> None:
     from rlkit.export.policy_export import export_policy
 
-    _train(tmp_path, "run", 0)
+    _train(tmp_path, "run", 0, "env.agents.agent_id=true")
     result = export_policy(tmp_path / "run", parity_steps=30)
     sidecar = json.loads(result.sidecar.read_text())
     assert sidecar["inputs"]["obs"]["shape"] == ["batch", 18 + 3]  # own observation and agent index only
