@@ -104,7 +104,7 @@ def assignment_controller() -> dict[str, Any]:
         velocity, position = own[..., 0:2], own[..., 2:4]
         relative = own[:, 0, 4 : 4 + 2 * agents].reshape(-1, agents, 2)  # the landmarks as agent 0 sees them
         landmarks = position[:, 0, None] + relative
-        index = np.argmax(obs["policy"][:, -agents:], axis=1)  # the row's one-hot agent index
+        index = np.arange(len(starts)) % agents  # rows are game-major: row g * agents + i is agent i
         actions = np.zeros(len(starts), dtype=np.int64)
         for row_index in range(len(starts)):
             distances = np.linalg.norm(position[row_index][:, None] - landmarks[row_index], axis=-1)
