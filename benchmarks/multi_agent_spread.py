@@ -99,23 +99,19 @@ def assignment_controller() -> dict[str, Any]:
     agents = int(config.env.kwargs["N"])  # as many landmarks as agents
 
     def assigned_pushes(obs: dict[str, np.ndarray], starts: np.ndarray) -> np.ndarray:
-        # an agent's observation: its velocity, its position, the landmarks relative to it, ...
-        own = obs["privileged"].reshape(len(starts), agents, -1)
+        # rows are game-major (row g * agents + i is agent i) and each carries its game's state: every agent's
+        # observation, which starts with its velocity, its position and the landmarks relative to it
+        own = obs["privileged"][::agents].reshape(-1, agents, obs["privileged"].shape[1] // agents)
         velocity, position = own[..., 0:2], own[..., 2:4]
-        relative = own[:, 0, 4 : 4 + 2 * agents].reshape(-1, agents, 2)  # the landmarks as agent 0 sees them
-        landmarks = position[:, 0, None] + relative
-        index = np.arange(len(starts)) % agents  # rows are game-major: row g * agents + i is agent i
-        actions = np.zeros(len(starts), dtype=np.int64)
-        for row_index in range(len(starts)):
-            distances = np.linalg.norm(position[row_index][:, None] - landmarks[row_index], axis=-1)
-            _, target = linear_sum_assignment(distances)
-            agent = index[row_index]
-            error = landmarks[row_index, target[agent]] - position[row_index, agent]
-            error = error - ASSIGNMENT_DAMPING * velocity[row_index, agent]
-            axis = int(np.argmax(np.abs(error)))
-            # discrete actions: 0 none, 1 -x, 2 +x, 3 -y, 4 +y
-            actions[row_index] = 1 + 2 * axis + int(error[axis] > 0)
-        return actions
+        landmarks = position[:, :1] + own[:, 0, 4 : 4 + 2 * agents].reshape(-1, agents, 2)
+        targets = np.empty_like(position)
+        for game in range(len(own)):
+            distances = np.linalg.norm(position[game][:, None] - landmarks[game], axis=-1)
+            targets[game] = landmarks[game, linear_sum_assignment(distances)[1]]
+        error = (targets - position - ASSIGNMENT_DAMPING * velocity).reshape(-1, 2)
+        axis = np.argmax(np.abs(error), axis=1)
+        # discrete actions: 0 none, 1 -x, 2 +x, 3 -y, 4 +y
+        return 1 + 2 * axis + (error[np.arange(len(error)), axis] > 0)
 
     result = evaluate_policy(assigned_pushes, config.env, EPISODES, config.train.seed + EVAL_SEED_OFFSET)
     return result.summary()
