@@ -20,15 +20,18 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from mappo_spread_arena import mappo_score
 from match_play import rlkit
 from results_file import write_results
 from scipy.optimize import linear_sum_assignment  # mpe2's dependency
 
 from rlkit.config.loading import load_config
+from rlkit.config.schema import EnvConfig
 from rlkit.evaluate.evaluator import EVAL_SEED_OFFSET, evaluate_policy
 
 RESULTS = Path(__file__).resolve().parent / "results" / "multi_agent_spread.md"
@@ -59,12 +62,39 @@ LAST_STEPS = 1_000_000
 #: Seconds of velocity the assignment controller subtracts from its position error (its damping, the best
 #: of 0.1, 0.2, 0.3, 0.4 and 0.6 on these episodes).
 ASSIGNMENT_DAMPING = 0.2
+#: The same game with MAPPO's landmark placement (benchmarks/mappo_spread_arena.py).
+MAPPO_ARENA = "mappo_spread_arena:parallel_env"
+#: Episodes of the score in MAPPO's arena: its standard error is about 0.6 there (the team return's spread
+#: over 100 episodes moves it by about 2, as much as the gaps it measures).
+ARENA_EPISODES = 1000
 
 
-def evaluate(run: Path) -> dict[str, Any]:
-    path = run / f"eval-{EPISODES}.json"
-    rlkit("eval", str(run), "--episodes", str(EPISODES), "--output", str(path))
+def evaluate(run: Path, env_id: str | None = None, episodes: int = EPISODES) -> dict[str, Any]:
+    """``rlkit eval RUN`` over ``episodes`` episodes, on the run's own game or on ``env_id``."""
+    if env_id is None:
+        path = run / f"eval-{episodes}.json"
+        rlkit("eval", str(run), "--episodes", str(episodes), "--output", str(path))
+    else:  # the eval process imports the game's module from this folder
+        path = run / f"eval-{episodes}-{env_id.partition(':')[0]}.json"
+        here = str(Path(__file__).resolve().parent)
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
+        rlkit("eval", str(run), "--episodes", str(episodes), "--output", str(path), f"env.id={env_id}")
     return json.loads(path.read_text())
+
+
+def game(env_id: str | None = None) -> EnvConfig:
+    """The presets' ``env`` section, on ``env_id`` where given."""
+    env = load_config(PRESETS["MAPPO"]).env
+    return env if env_id is None else env.model_copy(update={"id": env_id})
+
+
+def score_in_mappo_arena(summary: dict[str, Any], env: EnvConfig) -> str:
+    """MAPPO's ``average_episode_rewards`` of an evaluation on :data:`MAPPO_ARENA`, ± its standard error."""
+    agents = int(env.kwargs["N"])
+    score = mappo_score(summary["team_return"], agents, int(env.kwargs["max_cycles"]))
+    # the score is 2 x the team return (plus a constant), the team's return N x the agents' mean
+    error = 2 * agents * summary["std_return"] / np.sqrt(summary["episodes"])
+    return f"{score:.1f} ± {error:.1f}"
 
 
 def training_team_return(run: Path) -> float:
@@ -78,7 +108,7 @@ def training_team_return(run: Path) -> float:
     return float(np.mean(last))
 
 
-def random_policy() -> dict[str, Any]:
+def random_policy(env: EnvConfig, episodes: int = EPISODES) -> dict[str, Any]:
     """A uniformly random policy on the episodes ``rlkit eval`` runs (its seeds)."""
     config = load_config(PRESETS["MAPPO"])
     rng = np.random.default_rng(0)
@@ -86,11 +116,11 @@ def random_policy() -> dict[str, Any]:
     def random_actions(obs: dict[str, np.ndarray], starts: np.ndarray) -> np.ndarray:
         return rng.integers(0, 5, size=len(starts))
 
-    result = evaluate_policy(random_actions, config.env, EPISODES, config.train.seed + EVAL_SEED_OFFSET)
+    result = evaluate_policy(random_actions, env, episodes, config.train.seed + EVAL_SEED_OFFSET)
     return result.summary()
 
 
-def assignment_controller() -> dict[str, Any]:
+def assignment_controller(env: EnvConfig, episodes: int = EPISODES) -> dict[str, Any]:
     """A hand-written controller that sees the whole game, on the episodes ``rlkit eval`` runs: every step
     it assigns agents to landmarks by the least total distance (Hungarian), and each agent pushes along the
     axis of its largest position error, damped by its velocity. It ignores collisions. A reference for
@@ -113,14 +143,14 @@ def assignment_controller() -> dict[str, Any]:
         # discrete actions: 0 none, 1 -x, 2 +x, 3 -y, 4 +y
         return 1 + 2 * axis + (error[np.arange(len(error)), axis] > 0)
 
-    result = evaluate_policy(assigned_pushes, config.env, EPISODES, config.train.seed + EVAL_SEED_OFFSET)
+    result = evaluate_policy(assigned_pushes, env, episodes, config.train.seed + EVAL_SEED_OFFSET)
     return result.summary()
 
 
-def row(name: str, summary: dict[str, Any], training: str, wall: str, steps: str) -> str:
+def row(name: str, summary: dict[str, Any], arena: str, training: str, wall: str, steps: str) -> str:
     return (
         f"| {name} | {summary['mean_return']:.2f} ± {summary['std_return']:.2f} | "
-        f"{summary['team_return']:.2f} | {training} | {steps} | {wall} |"
+        f"{summary['team_return']:.2f} | {arena} | {training} | {steps} | {wall} |"
     )
 
 
@@ -149,19 +179,30 @@ def main() -> None:
         "rewards summed over the episode, averaged over the agents (± std over episodes); team: the "
         "agents' returns summed. Training team return: the mean team return of the training episodes over "
         f"the last {LAST_STEPS:,} env steps (the policy sampling as it learns), the episodes MAPPO's own "
-        "logs average.",
+        "logs average. MAPPO's score: MAPPO's own `average_episode_rewards` (exactly 2 x team return - 75) "
+        f"of the same policy over {ARENA_EPISODES:,} episodes in MAPPO's arena (its landmarks placed in "
+        "0.8 x [-1, 1], `benchmarks/mappo_spread_arena.py`) ± its standard error, the figure MAPPO's "
+        "published runs report.",
         "",
-        "| policy | return per agent | team return | training team return | env steps | training wall time |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| policy | return per agent | team return | MAPPO's score, its arena | training team return "
+        "| env steps | training wall time |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
+    arena = game(MAPPO_ARENA)
     for (name, _), run in zip(PRESETS.items(), runs, strict=True):
         summary = evaluate(run)
+        score = score_in_mappo_arena(evaluate(run, MAPPO_ARENA, ARENA_EPISODES), arena)
         trained = json.loads((run / "eval.json").read_text())
         wall = f"{trained.get('train_wall_time', float('nan')) / 60:.1f} min"
         training = f"{training_team_return(run):.2f}"
-        lines.append(row(f"{name} (`{run.name}`)", summary, training, wall, f"{summary['env_steps']:,}"))
-    lines.append(row("random", random_policy(), "-", "-", "-"))
-    lines.append(row("assignment controller (sees the whole game)", assignment_controller(), "-", "-", "-"))
+        steps = f"{summary['env_steps']:,}"
+        lines.append(row(f"{name} (`{run.name}`)", summary, score, training, wall, steps))
+    for name, policy in [
+        ("random", random_policy),
+        ("assignment controller (sees the whole game)", assignment_controller),
+    ]:
+        score = score_in_mappo_arena(policy(arena, ARENA_EPISODES), arena)
+        lines.append(row(name, policy(game()), score, "-", "-", "-"))
     lines += ["", *REFERENCES]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     write_results(RESULTS, "\n".join(lines) + "\n")

@@ -67,13 +67,17 @@ _USE_SYNC = "; use rollout.backend sync"
 
 def spread_game(env: gym.Env) -> Any | None:
     """The mpe2 ``simple_spread`` game (its ``raw_env``) under ``env``, a built env (wrapped or not); None
-    for any other env, a subclass of the scenario's env included (it may change what is batched here)."""
+    for any other env, and for one whose game could differ from what is batched here: a subclass of the
+    scenario's env or of its scenario, or a scenario with a method replaced on the object itself (a
+    ``reset_world`` that places the landmarks elsewhere, say)."""
     game = env.unwrapped
     module = sys.modules.get(_SPREAD_MODULE)  # not imported: the env cannot be one of its games
     if module is None or not isinstance(game, ParallelGame):
         return None
     raw = getattr(game.game, "unwrapped", None)
-    return raw if type(raw) is module.raw_env else None
+    if raw is None or type(raw) is not module.raw_env or type(raw.scenario) is not module.Scenario:
+        return None
+    return None if any(callable(value) for value in vars(raw.scenario).values()) else raw
 
 
 def check_spread_config(config: EnvConfig) -> None:

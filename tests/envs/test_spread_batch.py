@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from rlkit.config.schema import EnvConfig, RolloutConfig
-from rlkit.envs.multi_agent.spread_batch import SpreadGames
+from rlkit.envs.factory import make_env
+from rlkit.envs.multi_agent.spread_batch import SpreadGames, spread_game
 from rlkit.errors import RlkitError
 from rlkit.rollout.batched import BatchedVectorEnv, batched_vector_env
 from rlkit.rollout.in_process_vector_env import backend_name
@@ -221,3 +222,24 @@ def test_auto_batches_spread_and_steps_on_sync_what_the_batch_refuses() -> None:
     rendered = make_vector_env(config, 2, AUTO, render_mode="rgb_array")
     assert isinstance(rendered.games, gym.vector.SyncVectorEnv)
     rendered.close()
+
+
+def test_a_game_changed_from_outside_is_not_taken_for_simple_spread() -> None:
+    config = spread(agents={"critic": "state"})
+    env = make_env(config)
+    raw = spread_game(env)
+    assert raw is not None
+    place = raw.scenario.reset_world
+
+    def nearer_landmarks(world: Any, np_random: np.random.Generator) -> None:
+        place(world, np_random)
+        for landmark in world.landmarks:
+            landmark.state.p_pos = 0.8 * landmark.state.p_pos
+
+    raw.scenario.reset_world = nearer_landmarks  # the batch would place them where mpe2's scenario does
+    assert spread_game(env) is None
+    del raw.scenario.reset_world
+    assert spread_game(env) is raw
+    raw.scenario = type("OwnScenario", (type(raw.scenario),), {})()
+    assert spread_game(env) is None
+    env.close()
