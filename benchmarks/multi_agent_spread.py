@@ -3,14 +3,15 @@ episodes), against a random policy, a hand-written controller and the published 
 
 Usage:
     python benchmarks/multi_agent_spread.py          # train the three presets, then evaluate
-    python benchmarks/multi_agent_spread.py --runs RMAPPO_RUN MAPPO_RUN IPPO_RUN  # evaluate finished runs
+    python benchmarks/multi_agent_spread.py --runs spread-mappo=RUN spread-ippo=RUN  # finished runs only
 
 Trains ``spread-rmappo`` (MAPPO with a GRU actor and critic, as MAPPO's own script runs it),
 ``spread-mappo`` (the same with feed-forward networks) and ``spread-ippo`` (feed-forward, each agent's
 critic on its own observation), each timed as a fresh ``rlkit train`` process, then evaluates each
-deterministic policy with ``rlkit eval RUN --episodes 100``, a uniformly random policy and a controller that
-sees the whole game on the same 100 episode seeds. Returns are per agent (an agent's rewards summed over the
-episode, averaged over the agents), with the team's (the agents' summed) beside them.
+deterministic policy with ``rlkit eval RUN --episodes 1000``, a uniformly random policy and a controller
+that sees the whole game on the same 1000 episode seeds, on PettingZoo's game and in MAPPO's arena
+(:mod:`mappo_spread_arena`). Returns are per agent (an agent's rewards summed over the episode, averaged
+over the agents), with the team's (the agents' summed) beside them.
 
 Writes ``benchmarks/results/multi_agent_spread.md``.
 """
@@ -56,7 +57,9 @@ REFERENCES = [
     "`episode_reward_max`, the best episode). They are not a target.",
 ]
 PRESETS = {"rMAPPO": "spread-rmappo", "MAPPO": "spread-mappo", "IPPO": "spread-ippo"}
-EPISODES = 100
+#: Evaluation episodes of every policy: the standard error of a team return is then about 0.3 (over 100
+#: episodes the episode set alone moved a policy's team return by 1.5, as much as the gaps it measures).
+EPISODES = 1000
 #: The stretch of training whose episodes the training figure averages (MAPPO's logs average training's).
 LAST_STEPS = 1_000_000
 #: Seconds of velocity the assignment controller subtracts from its position error (its damping, the best
@@ -64,9 +67,6 @@ LAST_STEPS = 1_000_000
 ASSIGNMENT_DAMPING = 0.2
 #: The same game with MAPPO's landmark placement (benchmarks/mappo_spread_arena.py).
 MAPPO_ARENA = "mappo_spread_arena:parallel_env"
-#: Episodes of the score in MAPPO's arena: its standard error is about 0.6 there (the team return's spread
-#: over 100 episodes moves it by about 2, as much as the gaps it measures).
-ARENA_EPISODES = 1000
 
 
 def evaluate(run: Path, env_id: str | None = None, episodes: int = EPISODES) -> dict[str, Any]:
@@ -154,20 +154,38 @@ def row(name: str, summary: dict[str, Any], arena: str, training: str, wall: str
     )
 
 
+def finished_runs(parser: argparse.ArgumentParser, given: list[str]) -> dict[str, Path]:
+    """``--runs``' ``PRESET=RUN`` pairs in :data:`PRESETS`' order; a bad one exits through ``parser``."""
+    runs: dict[str, Path] = {}
+    for pair in given:
+        preset, _, run = pair.partition("=")
+        if preset not in PRESETS.values() or not run:
+            parser.error(f"--runs {pair!r}: expected PRESET=RUN, PRESET one of {', '.join(PRESETS.values())}")
+        if not (Path(run) / "metrics.csv").is_file():
+            parser.error(f"--runs {pair!r}: {run} is not a finished run directory (no metrics.csv)")
+        runs[preset] = Path(run)
+    return {preset: runs[preset] for preset in PRESETS.values() if preset in runs}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--runs", nargs=3, type=Path, metavar=("RMAPPO_RUN", "MAPPO_RUN", "IPPO_RUN"), help="finished runs"
+        "--runs",
+        nargs="+",
+        metavar="PRESET=RUN",
+        help=f"finished runs of the presets ({', '.join(PRESETS.values())}) to evaluate, not train",
     )
     parser.add_argument("--output", type=Path, default=Path("runs"), help="where new runs go")
     args = parser.parse_args()
-    runs = args.runs or [args.output / preset for preset in PRESETS.values()]
     if args.runs is None:
-        for preset, run in zip(PRESETS.values(), runs, strict=True):
+        runs = {preset: args.output / preset for preset in PRESETS.values()}
+        for preset, run in runs.items():
             rlkit("train", preset, "--run-dir", str(run))
-    given = f" --runs {' '.join(map(str, runs))}" if args.runs else ""
+    else:
+        runs = finished_runs(parser, args.runs)
+    given = f" --runs {' '.join(f'{preset}={run}' for preset, run in runs.items())}" if args.runs else ""
     lines = [
         "# Multi-agent: recurrent MAPPO, MAPPO and IPPO on MPE simple_spread",
         "",
@@ -180,7 +198,7 @@ def main() -> None:
         "agents' returns summed. Training team return: the mean team return of the training episodes over "
         f"the last {LAST_STEPS:,} env steps (the policy sampling as it learns), the episodes MAPPO's own "
         "logs average. MAPPO's score: MAPPO's own `average_episode_rewards` (exactly 2 x team return - 75) "
-        f"of the same policy over {ARENA_EPISODES:,} episodes in MAPPO's arena (its landmarks placed in "
+        f"of the same policy on the same seeds in MAPPO's arena (its landmarks placed in "
         "0.8 x [-1, 1], `benchmarks/mappo_spread_arena.py`) ± its standard error, the figure MAPPO's "
         "published runs report.",
         "",
@@ -189,9 +207,11 @@ def main() -> None:
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     arena = game(MAPPO_ARENA)
-    for (name, _), run in zip(PRESETS.items(), runs, strict=True):
+    names = {preset: name for name, preset in PRESETS.items()}
+    for preset, run in runs.items():
+        name = names[preset]
         summary = evaluate(run)
-        score = score_in_mappo_arena(evaluate(run, MAPPO_ARENA, ARENA_EPISODES), arena)
+        score = score_in_mappo_arena(evaluate(run, MAPPO_ARENA), arena)
         trained = json.loads((run / "eval.json").read_text())
         wall = f"{trained.get('train_wall_time', float('nan')) / 60:.1f} min"
         training = f"{training_team_return(run):.2f}"
@@ -201,7 +221,7 @@ def main() -> None:
         ("random", random_policy),
         ("assignment controller (sees the whole game)", assignment_controller),
     ]:
-        score = score_in_mappo_arena(policy(arena, ARENA_EPISODES), arena)
+        score = score_in_mappo_arena(policy(arena), arena)
         lines.append(row(name, policy(game()), score, "-", "-", "-"))
     lines += ["", *REFERENCES]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
