@@ -9,10 +9,11 @@ numbers, so a seed gives the same episode with the landmarks pulled in by 0.8.
 Its rewards differ too, but only in scale. MAPPO gives every agent the sum of all agents' rewards, and an
 agent's own reward there is the negative sum of each landmark's nearest-agent distance ``D``, less one for
 every agent within touching distance, itself included. PettingZoo's agent ``i`` gets half of ``-D`` and
-half of ``-c_i``, its collisions with the others. Summed over the ``N`` agents of a step, MAPPO's reward
-per agent is ``-N D - sum(c_i) - N``, and PettingZoo's team reward is ``-(N D + sum(c_i)) / 2``, so
-MAPPO's ``average_episode_rewards`` (the mean reward per agent per step, times the episode's length ``T``)
-is exactly :func:`mappo_score` of PettingZoo's team return: ``2 x team - N x T``.
+half of ``-c_i``, its collisions with the others (its default ``local_ratio``, 0.5, which this assumes).
+Summed over the ``N`` agents of a step, MAPPO's reward per agent is ``-N D - sum(c_i) - N``, and
+PettingZoo's team reward is ``-(N D + sum(c_i)) / 2``, so MAPPO's ``average_episode_rewards`` (the mean
+reward per agent per step, times the episode's length ``T``) is exactly :func:`mappo_score` of
+PettingZoo's team return: ``2 x team - N x T``.
 """
 
 from __future__ import annotations
