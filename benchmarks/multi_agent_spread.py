@@ -40,15 +40,15 @@ RESULTS = Path(__file__).resolve().parent / "results" / "multi_agent_spread.md"
 REFERENCES = [
     "Published figures (25-step episodes, 3 agents; none measured on this machine):",
     "",
-    "- MAPPO's own code (marlbenchmark/on-policy, `onpolicy/runner/shared/mpe_runner.py`) reports "
-    "`average_episode_rewards`, the mean step reward times 25, on its own MPE, where every agent receives "
-    "the sum of all agents' rewards and an agent's collision with itself counts. Runs of the official "
-    "script (`train_mpe_spread.sh`: rmappo, 128 envs, 20M env steps) converge at about -120 as its users "
-    "report it (on-policy issues #49 and #112; the paper's own table could not be read here). On "
-    "PettingZoo's reward (half the distance term, half the agent's own collisions, no self-collision) that "
-    "is about 6 x (return per agent) - 75, so -120 is about -7.5 per agent, -22.5 for the team "
-    "(approximate: the landmarks are placed in 0.8 x [-1, 1] there, closer together than the [-1, 1] here, "
-    "which makes the task easier there).",
+    "- MAPPO's own code (marlbenchmark/on-policy, `onpolicy/runner/shared/mpe_runner.py`) logs "
+    "`average_episode_rewards`, the mean step reward per agent times 25, on its own MPE, where every agent "
+    "receives the sum of all agents' rewards and an agent's collision with itself counts. Runs of the "
+    "official script (`train_mpe_spread.sh`: rmappo, 128 envs, 20M env steps) converge at about -120 as its "
+    "users report it (on-policy issues #49 and #112; the paper's own table could not be read here), the "
+    "training episodes' figure. The column MAPPO's score is that quantity for the policies here, in MAPPO's "
+    "arena (the landmarks placed in 0.8 x [-1, 1], as MAPPO's scenario places them, closer together than "
+    "PettingZoo's [-1, 1]): exactly 2 x (PettingZoo's team return) - 75, `benchmarks/mappo_spread_arena.py` "
+    "and its test.",
     "- MARLlib's result files (Replicable-MARL/MARLlib, `results/mpe_cooperative/simple_spread/`, "
     "PettingZoo `simple_spread_v2`, 20M env steps) end at -32.4 to -32.8 for its (GRU) MAPPO, but they do "
     "not measure the team return used here: every curve starts at -36 to -39 at its first point (2,500 "
