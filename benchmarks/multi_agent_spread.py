@@ -53,7 +53,7 @@ REFERENCES = [
     "PettingZoo `simple_spread_v2`, 20M env steps) end at -32.4 to -32.8 for its (GRU) MAPPO, but they do "
     "not measure the team return used here: every curve starts at -36 to -39 at its first point (2,500 "
     "env steps, the untrained policy; vanilla policy gradient's at -35 after 20,000) where random actions "
-    "score -83 here, and changes little after (MARLlib issue #236 suspects they hold RLlib's "
+    "score about -80 here, and changes little after (MARLlib issue #236 suspects they hold RLlib's "
     "`episode_reward_max`, the best episode). They are not a target.",
 ]
 PRESETS = {"rMAPPO": "spread-rmappo", "MAPPO": "spread-mappo", "IPPO": "spread-ippo"}
