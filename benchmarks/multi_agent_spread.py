@@ -63,7 +63,7 @@ EPISODES = 1000
 #: The stretch of training whose episodes the training figure averages (MAPPO's logs average training's).
 LAST_STEPS = 1_000_000
 #: Seconds of velocity the assignment controller subtracts from its position error (its damping, the best
-#: of 0.1, 0.2, 0.3, 0.4 and 0.6 on these episodes).
+#: of 0.1, 0.2, 0.3, 0.4 and 0.6 on the first 100 of these episodes).
 ASSIGNMENT_DAMPING = 0.2
 #: The same game with MAPPO's landmark placement (benchmarks/mappo_spread_arena.py).
 MAPPO_ARENA = "mappo_spread_arena:parallel_env"
@@ -76,8 +76,9 @@ def evaluate(run: Path, env_id: str | None = None, episodes: int = EPISODES) -> 
         rlkit("eval", str(run), "--episodes", str(episodes), "--output", str(path))
     else:  # the eval process imports the game's module from this folder
         path = run / f"eval-{episodes}-{env_id.partition(':')[0]}.json"
-        here = str(Path(__file__).resolve().parent)
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
+        here, paths = str(Path(__file__).resolve().parent), os.environ.get("PYTHONPATH", "")
+        if here not in paths.split(os.pathsep):
+            os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [here, paths]))
         rlkit("eval", str(run), "--episodes", str(episodes), "--output", str(path), f"env.id={env_id}")
     return json.loads(path.read_text())
 
